@@ -1,0 +1,20 @@
+//! The HTTP API's wire types, shared by the server and the client so the two never drift.
+//!
+//! Every type here is JSON with snake_case keys. Ids that come from course YAML (course,
+//! module, lesson ids) are strings; ids the server makes (users, tokens) are UUIDs.
+//! Routes live under [`API_PREFIX`]; the server documents them in its OpenAPI document.
+
+mod auth;
+mod catalog;
+mod error;
+mod progress;
+mod publish;
+
+pub use auth::*;
+pub use catalog::*;
+pub use error::*;
+pub use progress::*;
+pub use publish::*;
+
+/// Every API route starts with this prefix.
+pub const API_PREFIX: &str = "/api/v1";

@@ -1,0 +1,247 @@
+//! Storage: one [`Store`] trait of domain operations, with a SQLite and a PostgreSQL
+//! implementation chosen once at start-up from the database URL.
+//!
+//! Handlers never see SQL. Every method is one logical operation and, where it writes more
+//! than one row, one transaction. Both backends pass the same conformance suite
+//! (`server/tests/store_conformance.rs`).
+
+use async_trait::async_trait;
+use cloudmaster_core::api::{
+    ApiTokenInfo, CourseDetail, CourseFilter, CourseProgress, CourseSummary, CourseVersion,
+    Enrollment, Lesson, LessonProgress, LessonStatus, Role, Scope, SearchHit, Tier, User,
+};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub mod postgres;
+pub mod sqlite;
+
+/// Errors from storage. Constraint violations the API turns into 409/422 have their own
+/// variants so handlers never inspect database error codes.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} already exists")]
+    Conflict(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A user row with its password hash; never serialized to clients.
+#[derive(Debug, Clone)]
+pub struct UserCredentials {
+    pub user: User,
+    pub password_hash: String,
+    pub suspended: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub tier: Tier,
+}
+
+/// A refresh token as stored: only its SHA-256 hash is kept.
+#[derive(Debug, Clone)]
+pub struct NewRefreshToken {
+    pub id: Uuid,
+    /// All tokens descending from one login share a family; reuse revokes the family.
+    pub family_id: Uuid,
+    pub user_id: Uuid,
+    pub token_hash: Vec<u8>,
+    pub expires_at: OffsetDateTime,
+}
+
+/// What happened when a refresh token was presented.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RefreshOutcome {
+    /// The token was live; it is now marked used. The caller issues its successor in the
+    /// same family.
+    Rotated { user_id: Uuid, family_id: Uuid },
+    /// The token had already been used or its family revoked: the family is now revoked.
+    Reused { user_id: Uuid, family_id: Uuid },
+    Expired,
+    Unknown,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    pub prefix: String,
+    pub token_hash: Vec<u8>,
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+/// A live API token and its owner, as found by the hash of the presented secret.
+#[derive(Debug, Clone)]
+pub struct ApiTokenOwner {
+    pub token_id: Uuid,
+    pub scopes: Vec<Scope>,
+    pub user: User,
+    pub suspended: bool,
+}
+
+/// Everything a publish writes: the immutable version and the catalog projection of it.
+/// Built by the API layer from a validated course; the store only persists it.
+#[derive(Debug, Clone)]
+pub struct NewCourseVersion {
+    pub course_id: String,
+    pub published_by: Uuid,
+    /// The full course bundle (JSON of `cloudmaster_core::course::Course`), kept per version.
+    pub bundle: serde_json::Value,
+    /// The publish manifest (item hashes) of this version, JSON.
+    pub manifest: serde_json::Value,
+    /// Catalog projection of this version. `summary.version` is ignored: the store assigns
+    /// the next version number.
+    pub detail: CourseDetail,
+    /// Lessons in course order, for lesson reads and full-text search.
+    pub lessons: Vec<Lesson>,
+    /// Set by a rollback: the version whose content this one restores.
+    pub restored_from: Option<i64>,
+}
+
+/// The current version of a course, as publishing needs it.
+#[derive(Debug, Clone)]
+pub struct CurrentVersion {
+    pub version: i64,
+    pub owner_id: Uuid,
+    pub manifest: serde_json::Value,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is, for logs and `/readyz`: `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// Cheap round trip to the database, for `/readyz`.
+    async fn ping(&self) -> StoreResult<()>;
+
+    // --- accounts -------------------------------------------------------------------
+    /// Fails with `Conflict` when the email (case-insensitive) is taken.
+    async fn create_user(&self, new: NewUser) -> StoreResult<User>;
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserCredentials>>;
+    async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserCredentials>>;
+    async fn list_users(&self) -> StoreResult<Vec<User>>;
+    async fn set_user_role(&self, id: Uuid, role: Role) -> StoreResult<User>;
+
+    // --- sessions (refresh tokens) --------------------------------------------------
+    async fn insert_refresh_token(&self, token: NewRefreshToken) -> StoreResult<()>;
+    /// Atomically consumes a refresh token (by hash). Exactly one of any number of
+    /// concurrent presentations of the same token can get `Rotated`.
+    async fn use_refresh_token(
+        &self,
+        token_hash: &[u8],
+        now: OffsetDateTime,
+    ) -> StoreResult<RefreshOutcome>;
+    /// Revokes every token of the family that holds this token hash (logout). Returns
+    /// false when the token is unknown.
+    async fn revoke_refresh_family_of(&self, token_hash: &[u8]) -> StoreResult<bool>;
+
+    // --- personal API tokens --------------------------------------------------------
+    async fn create_api_token(&self, token: NewApiToken) -> StoreResult<ApiTokenInfo>;
+    /// Finds a live (not revoked, not expired at `now`) token by hash.
+    async fn api_token_owner(
+        &self,
+        token_hash: &[u8],
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<ApiTokenOwner>>;
+    async fn list_api_tokens(&self, user_id: Uuid) -> StoreResult<Vec<ApiTokenInfo>>;
+    /// Revokes the user's own token; false when it does not exist or is not theirs.
+    async fn revoke_api_token(&self, user_id: Uuid, token_id: Uuid) -> StoreResult<bool>;
+    /// Records use of tokens, batched by the caller (token id, last use).
+    async fn touch_api_tokens(&self, uses: &[(Uuid, OffsetDateTime)]) -> StoreResult<()>;
+
+    // --- shared server state --------------------------------------------------------
+    /// Returns the secret stored under `name`, storing `candidate` first if there is none.
+    /// All replicas thus agree on one signing key.
+    async fn get_or_init_secret(&self, name: &str, candidate: &[u8]) -> StoreResult<Vec<u8>>;
+    /// Adds `delta` requests to the counter `key` for the window starting at
+    /// `window_start` and returns the window's new total across all replicas.
+    async fn add_rate_usage(
+        &self,
+        key: &str,
+        window_start: OffsetDateTime,
+        delta: i64,
+    ) -> StoreResult<i64>;
+    /// Deletes rate-limit windows that started before `before`.
+    async fn prune_rate_usage(&self, before: OffsetDateTime) -> StoreResult<u64>;
+
+    // --- catalog and publishing -----------------------------------------------------
+    async fn current_version(&self, course_id: &str) -> StoreResult<Option<CurrentVersion>>;
+    /// Stores a new immutable version and makes it current, all in one transaction.
+    /// `expected_current` is the version the caller planned against (None: a new course);
+    /// if another publish got there first this fails with `Conflict`. Returns the new number.
+    async fn publish_version(
+        &self,
+        new: NewCourseVersion,
+        expected_current: Option<i64>,
+    ) -> StoreResult<i64>;
+    async fn course_versions(&self, course_id: &str) -> StoreResult<Vec<CourseVersion>>;
+    /// The stored bundle of one version (for rollback).
+    async fn version_bundle(
+        &self,
+        course_id: &str,
+        version: i64,
+    ) -> StoreResult<Option<serde_json::Value>>;
+    async fn list_courses(&self, filter: &CourseFilter) -> StoreResult<Vec<CourseSummary>>;
+    async fn course_detail(&self, course_id: &str) -> StoreResult<Option<CourseDetail>>;
+    /// Full-text search over course titles, summaries and lesson text of current versions,
+    /// best first.
+    async fn search(&self, query: &str, limit: u32) -> StoreResult<Vec<SearchHit>>;
+    async fn lesson(&self, course_id: &str, lesson_id: &str) -> StoreResult<Option<Lesson>>;
+
+    // --- enrollment and progress ----------------------------------------------------
+    /// Idempotent: enrolling twice returns the first enrollment.
+    async fn enroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<Enrollment>;
+    /// False when the user was not enrolled. Progress is kept (re-enrolling restores it).
+    async fn unenroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<bool>;
+    async fn enrollments(&self, user_id: Uuid) -> StoreResult<Vec<Enrollment>>;
+    async fn is_enrolled(&self, user_id: Uuid, course_id: &str) -> StoreResult<bool>;
+    /// Ids of courses whose every lesson of the current version the user completed.
+    async fn completed_courses(&self, user_id: Uuid) -> StoreResult<Vec<String>>;
+    /// Upserts progress for a lesson; `completed` is sticky and keeps its first timestamp.
+    /// `NotFound` when the lesson is not in the course's current version.
+    async fn record_lesson_progress(
+        &self,
+        user_id: Uuid,
+        course_id: &str,
+        lesson_id: &str,
+        status: LessonStatus,
+        position: Option<u32>,
+        now: OffsetDateTime,
+    ) -> StoreResult<LessonProgress>;
+    /// Progress in one course (`None` when the course does not exist).
+    async fn course_progress(
+        &self,
+        user_id: Uuid,
+        course_id: &str,
+    ) -> StoreResult<Option<CourseProgress>>;
+    /// Progress in every enrolled course.
+    async fn all_progress(&self, user_id: Uuid) -> StoreResult<Vec<CourseProgress>>;
+}
+
+/// Opens the store named by `database_url` (`sqlite://...` or `postgres://...`) and runs
+/// its migrations.
+pub async fn open(database_url: &str, pool_size: u32) -> StoreResult<std::sync::Arc<dyn Store>> {
+    if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        Ok(std::sync::Arc::new(
+            postgres::PgStore::connect(database_url, pool_size).await?,
+        ))
+    } else {
+        Ok(std::sync::Arc::new(
+            sqlite::SqliteStore::connect(database_url, pool_size).await?,
+        ))
+    }
+}
