@@ -4,7 +4,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// What a user may do. Checked on the server for every request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Learner,
@@ -65,7 +67,9 @@ impl std::str::FromStr for Tier {
 }
 
 /// Scopes of a personal API token. A token never grants more than its owner's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Learning: catalog, enrollment, progress, assessments, labs.

@@ -1,0 +1,25 @@
+//! Administration: `/admin/users`.
+
+use reqwest::Method;
+use uuid::Uuid;
+
+use super::{Client, Request};
+use crate::api::{Role, SetRoleRequest, User};
+use crate::error::Result;
+
+impl Client {
+    /// `GET /admin/users`.
+    pub async fn admin_users(&self) -> Result<Vec<User>> {
+        self.call(Request::get(&["admin", "users"])).await
+    }
+
+    /// `PUT /admin/users/{user}/role`.
+    pub async fn set_role(&self, user_id: Uuid, role: Role) -> Result<User> {
+        let user = user_id.to_string();
+        self.call(
+            Request::new(Method::PUT, &["admin", "users", &user, "role"])
+                .json(&SetRoleRequest { role }),
+        )
+        .await
+    }
+}

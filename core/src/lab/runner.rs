@@ -1,0 +1,86 @@
+//! Running a step's conditions.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::check::{ConditionResult, run_condition};
+use super::{UnknownStep, find_step};
+use crate::course::{Lab, Step};
+
+/// What the runner may do.
+///
+/// The default is the safe one: no programs run ([`RunOptions::SERVER`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Run `command` and `script` conditions. When false they come back
+    /// [`Skipped`](super::Outcome::Skipped).
+    pub allow_exec: bool,
+}
+
+impl RunOptions {
+    /// On the learner's machine: every condition runs.
+    pub const LOCAL: RunOptions = RunOptions { allow_exec: true };
+    /// On the server: declarative conditions only.
+    pub const SERVER: RunOptions = RunOptions { allow_exec: false };
+}
+
+/// The results of one step's conditions, in the lab's order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepResult {
+    pub step_id: String,
+    pub conditions: Vec<ConditionResult>,
+    #[serde(rename = "duration_ms", with = "super::millis")]
+    pub duration: Duration,
+}
+
+impl StepResult {
+    /// Every condition passed (none failed, none skipped).
+    pub fn passed(&self) -> bool {
+        self.conditions.iter().all(ConditionResult::passed)
+    }
+
+    /// At least one condition failed. A step can be neither passed nor failed: on the server,
+    /// when only skipped conditions stand between it and a pass.
+    pub fn failed(&self) -> bool {
+        self.conditions.iter().any(ConditionResult::failed)
+    }
+
+    pub fn failures(&self) -> impl Iterator<Item = &ConditionResult> {
+        self.conditions.iter().filter(|c| c.failed())
+    }
+
+    pub fn skipped(&self) -> impl Iterator<Item = &ConditionResult> {
+        self.conditions.iter().filter(|c| c.skipped())
+    }
+}
+
+/// Runs every condition of the step `step_id` of `lab` in `workspace`, one after another.
+///
+/// Blocking: `command` and `script` conditions wait for their programs (each up to its
+/// timeout). Call it from a blocking task in async code.
+pub fn run_step(
+    workspace: &Path,
+    lab: &Lab,
+    step_id: &str,
+    opts: &RunOptions,
+) -> Result<StepResult, UnknownStep> {
+    let (_, step) = find_step(lab, step_id)?;
+    Ok(check_step(workspace, lab, step, opts))
+}
+
+/// [`run_step`] for a step already looked up.
+pub fn check_step(workspace: &Path, lab: &Lab, step: &Step, opts: &RunOptions) -> StepResult {
+    let start = Instant::now();
+    let conditions = step
+        .conditions
+        .iter()
+        .map(|c| run_condition(workspace, &lab.files, c, opts))
+        .collect();
+    StepResult {
+        step_id: step.id.clone(),
+        conditions,
+        duration: start.elapsed(),
+    }
+}

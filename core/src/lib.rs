@@ -1,0 +1,27 @@
+//! cloudmaster's shared library.
+//!
+//! - [`api`]: the HTTP API's wire types, used by both the server and the client.
+//! - [`course`]: the course format (YAML + Markdown), its validation and publish plans.
+//!
+//! With the `client` feature (on by default) it also carries what only clients need:
+//! the HTTP client, configuration, credential storage and the lab runner. The server builds
+//! without that feature so it never links client-only dependencies.
+
+pub mod api;
+pub mod assess;
+pub mod course;
+pub mod lab;
+
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "client")]
+pub mod config;
+#[cfg(feature = "client")]
+pub mod credentials;
+#[cfg(feature = "client")]
+pub mod error;
+
+#[cfg(feature = "client")]
+pub use client::Client;
+#[cfg(feature = "client")]
+pub use error::{Error, Result};
