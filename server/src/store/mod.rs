@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub mod postgres;
+mod shared;
 pub mod sqlite;
 
 /// Errors from storage. Constraint violations the API turns into 409/422 have their own
@@ -67,9 +68,15 @@ pub struct NewRefreshToken {
 pub enum RefreshOutcome {
     /// The token was live; it is now marked used. The caller issues its successor in the
     /// same family.
-    Rotated { user_id: Uuid, family_id: Uuid },
+    Rotated {
+        user_id: Uuid,
+        family_id: Uuid,
+    },
     /// The token had already been used or its family revoked: the family is now revoked.
-    Reused { user_id: Uuid, family_id: Uuid },
+    Reused {
+        user_id: Uuid,
+        family_id: Uuid,
+    },
     Expired,
     Unknown,
 }
@@ -104,8 +111,9 @@ pub struct NewCourseVersion {
     pub bundle: serde_json::Value,
     /// The publish manifest (item hashes) of this version, JSON.
     pub manifest: serde_json::Value,
-    /// Catalog projection of this version. `summary.version` is ignored: the store assigns
-    /// the next version number.
+    /// Catalog projection of this version. `summary.id`, `summary.version`,
+    /// `summary.lesson_count` and `published_at` are ignored: the store sets them (course id,
+    /// next version number, `lessons.len()`, its own clock).
     pub detail: CourseDetail,
     /// Lessons in course order, for lesson reads and full-text search.
     pub lessons: Vec<Lesson>,
@@ -157,8 +165,10 @@ pub trait Store: Send + Sync + 'static {
         token_hash: &[u8],
         now: OffsetDateTime,
     ) -> StoreResult<Option<ApiTokenOwner>>;
+    /// The user's unrevoked tokens (expired ones included), oldest first.
     async fn list_api_tokens(&self, user_id: Uuid) -> StoreResult<Vec<ApiTokenInfo>>;
     /// Revokes the user's own token; false when it does not exist or is not theirs.
+    /// Revoking an already revoked token of one's own is true (idempotent).
     async fn revoke_api_token(&self, user_id: Uuid, token_id: Uuid) -> StoreResult<bool>;
     /// Records use of tokens, batched by the caller (token id, last use).
     async fn touch_api_tokens(&self, uses: &[(Uuid, OffsetDateTime)]) -> StoreResult<()>;
@@ -182,12 +192,14 @@ pub trait Store: Send + Sync + 'static {
     async fn current_version(&self, course_id: &str) -> StoreResult<Option<CurrentVersion>>;
     /// Stores a new immutable version and makes it current, all in one transaction.
     /// `expected_current` is the version the caller planned against (None: a new course);
-    /// if another publish got there first this fails with `Conflict`. Returns the new number.
+    /// if another publish got there first this fails with `Conflict` (`NotFound` when it
+    /// names a version of a course that does not exist). Returns the new number.
     async fn publish_version(
         &self,
         new: NewCourseVersion,
         expected_current: Option<i64>,
     ) -> StoreResult<i64>;
+    /// Every version, oldest first; empty for an unknown course.
     async fn course_versions(&self, course_id: &str) -> StoreResult<Vec<CourseVersion>>;
     /// The stored bundle of one version (for rollback).
     async fn version_bundle(
@@ -195,24 +207,31 @@ pub trait Store: Send + Sync + 'static {
         course_id: &str,
         version: i64,
     ) -> StoreResult<Option<serde_json::Value>>;
+    /// Courses matching every set filter (provider, level and tag compare
+    /// case-insensitively; an empty string is no filter), by title case-insensitively.
     async fn list_courses(&self, filter: &CourseFilter) -> StoreResult<Vec<CourseSummary>>;
     async fn course_detail(&self, course_id: &str) -> StoreResult<Option<CourseDetail>>;
     /// Full-text search over course titles, summaries and lesson text of current versions,
-    /// best first.
+    /// best first, at most `limit` (capped at 200) hits. The query has web-search syntax on
+    /// both backends (words ANDed, `"phrase"`, `or`, `-word`) and never fails to parse.
     async fn search(&self, query: &str, limit: u32) -> StoreResult<Vec<SearchHit>>;
     async fn lesson(&self, course_id: &str, lesson_id: &str) -> StoreResult<Option<Lesson>>;
 
     // --- enrollment and progress ----------------------------------------------------
-    /// Idempotent: enrolling twice returns the first enrollment.
+    /// Idempotent: enrolling twice returns the first enrollment. `NotFound` when the course
+    /// does not exist.
     async fn enroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<Enrollment>;
     /// False when the user was not enrolled. Progress is kept (re-enrolling restores it).
     async fn unenroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<bool>;
     async fn enrollments(&self, user_id: Uuid) -> StoreResult<Vec<Enrollment>>;
     async fn is_enrolled(&self, user_id: Uuid, course_id: &str) -> StoreResult<bool>;
-    /// Ids of courses whose every lesson of the current version the user completed.
+    /// Ids of courses whose every lesson of the current version the user completed (a course
+    /// without lessons never counts), sorted.
     async fn completed_courses(&self, user_id: Uuid) -> StoreResult<Vec<String>>;
-    /// Upserts progress for a lesson; `completed` is sticky and keeps its first timestamp.
-    /// `NotFound` when the lesson is not in the course's current version.
+    /// Upserts progress for a lesson; `completed` is sticky and keeps its first timestamp,
+    /// a `None` position keeps the stored one, and `updated_at` never moves backwards (so
+    /// replaying an offline queue changes nothing). `NotFound` when the lesson is not in the
+    /// course's current version. Does not check enrollment.
     async fn record_lesson_progress(
         &self,
         user_id: Uuid,
@@ -222,13 +241,15 @@ pub trait Store: Send + Sync + 'static {
         position: Option<u32>,
         now: OffsetDateTime,
     ) -> StoreResult<LessonProgress>;
-    /// Progress in one course (`None` when the course does not exist).
+    /// Progress in one course (`None` when the course does not exist). Only lessons of the
+    /// current version count. Resume point: the started lesson touched most recently (at its
+    /// position), else the first lesson in course order not completed, else none.
     async fn course_progress(
         &self,
         user_id: Uuid,
         course_id: &str,
     ) -> StoreResult<Option<CourseProgress>>;
-    /// Progress in every enrolled course.
+    /// Progress in every enrolled course, in enrollment order (one query).
     async fn all_progress(&self, user_id: Uuid) -> StoreResult<Vec<CourseProgress>>;
 }
 

@@ -1,0 +1,141 @@
+//! A short-lived, per-replica memory of two facts every authenticated request needs: who a
+//! session's user is now (role, tier, suspended) and which courses they are enrolled in.
+//!
+//! Without it each progress write costs three database round trips (user, enrollment,
+//! write); with it, mostly one. Entries live `--auth-cache-ms` (1 s by default; 0 turns the
+//! cache off). Changes made through this replica drop the entries they affect at once
+//! (role changes, unenrollment); changes made through another replica apply here within the
+//! TTL. Only positive enrollment answers are remembered, so a new enrollment is never missed,
+//! and personal API tokens are never cached, so a revoked token stops working at once
+//! everywhere.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use cloudmaster_core::api::User;
+use uuid::Uuid;
+
+/// Entries beyond this many trigger a sweep of expired ones.
+const SWEEP_ABOVE: usize = 10_000;
+
+pub struct AuthCache {
+    ttl: Duration,
+    users: RwLock<HashMap<Uuid, (Instant, User, bool)>>,
+    enrolled: RwLock<HashMap<Uuid, Vec<(String, Instant)>>>,
+}
+
+impl AuthCache {
+    pub fn new(ttl: Duration) -> AuthCache {
+        AuthCache {
+            ttl,
+            users: RwLock::default(),
+            enrolled: RwLock::default(),
+        }
+    }
+
+    fn fresh(&self, at: Instant) -> bool {
+        at.elapsed() < self.ttl
+    }
+
+    /// The user and whether they are suspended, if known and fresh.
+    pub fn user(&self, id: Uuid) -> Option<(User, bool)> {
+        let users = self.users.read().unwrap_or_else(|e| e.into_inner());
+        users
+            .get(&id)
+            .filter(|(at, ..)| self.fresh(*at))
+            .map(|(_, user, suspended)| (user.clone(), *suspended))
+    }
+
+    pub fn put_user(&self, user: &User, suspended: bool) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut users = self.users.write().unwrap_or_else(|e| e.into_inner());
+        if users.len() > SWEEP_ABOVE {
+            users.retain(|_, (at, ..)| at.elapsed() < self.ttl);
+        }
+        users.insert(user.id, (Instant::now(), user.clone(), suspended));
+    }
+
+    pub fn forget_user(&self, id: Uuid) {
+        self.users
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+        self.enrolled
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+    }
+
+    /// True when the user was recently seen enrolled in `course`.
+    pub fn enrolled(&self, user: Uuid, course: &str) -> bool {
+        let enrolled = self.enrolled.read().unwrap_or_else(|e| e.into_inner());
+        enrolled
+            .get(&user)
+            .is_some_and(|courses| courses.iter().any(|(c, at)| c == course && self.fresh(*at)))
+    }
+
+    pub fn put_enrolled(&self, user: Uuid, course: &str) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut enrolled = self.enrolled.write().unwrap_or_else(|e| e.into_inner());
+        if enrolled.len() > SWEEP_ABOVE {
+            enrolled.retain(|_, courses| courses.iter().any(|(_, at)| at.elapsed() < self.ttl));
+        }
+        let courses = enrolled.entry(user).or_default();
+        courses.retain(|(c, at)| c != course && at.elapsed() < self.ttl);
+        courses.push((course.to_owned(), Instant::now()));
+    }
+
+    pub fn forget_enrolled(&self, user: Uuid, course: &str) {
+        let mut enrolled = self.enrolled.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(courses) = enrolled.get_mut(&user) {
+            courses.retain(|(c, _)| c != course);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cloudmaster_core::api::{Role, Tier};
+
+    fn user() -> User {
+        User {
+            id: Uuid::new_v4(),
+            email: "a@b.c".into(),
+            name: "A".into(),
+            role: Role::Learner,
+            tier: Tier::Free,
+            created_at: time::OffsetDateTime::now_utc(),
+        }
+    }
+
+    #[test]
+    fn remembers_and_forgets() {
+        let cache = AuthCache::new(Duration::from_secs(60));
+        let u = user();
+        assert!(cache.user(u.id).is_none());
+        cache.put_user(&u, false);
+        assert_eq!(cache.user(u.id).unwrap().0, u);
+        cache.put_enrolled(u.id, "c1");
+        assert!(cache.enrolled(u.id, "c1") && !cache.enrolled(u.id, "c2"));
+        cache.forget_enrolled(u.id, "c1");
+        assert!(!cache.enrolled(u.id, "c1"));
+        cache.forget_user(u.id);
+        assert!(cache.user(u.id).is_none());
+    }
+
+    #[test]
+    fn zero_ttl_disables() {
+        let cache = AuthCache::new(Duration::ZERO);
+        let u = user();
+        cache.put_user(&u, false);
+        cache.put_enrolled(u.id, "c");
+        assert!(cache.user(u.id).is_none());
+        assert!(!cache.enrolled(u.id, "c"));
+    }
+}

@@ -1,0 +1,124 @@
+//! Enrollment: enroll (prerequisites and payment enforced), unenroll, list.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use cloudmaster_core::api::{Enrollment, ErrorBody, Role, Scope, Tier};
+
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::extract::{Json, Path};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/courses/{course}/enrollment",
+            post(enroll).delete(unenroll),
+        )
+        .route("/enrollments", get(list))
+}
+
+/// Enroll in a course: 201 when new, 200 when already enrolled.
+#[utoipa::path(post, path = "/api/v1/courses/{course}/enrollment", tag = "enrollment",
+    security(("bearer" = [])),
+    params(("course" = String, Path)),
+    responses(
+        (status = 201, body = Enrollment),
+        (status = 200, description = "already enrolled", body = Enrollment),
+        (status = 402, description = "paid course", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "prerequisites_missing", body = ErrorBody),
+    ))]
+pub async fn enroll(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(course): Path<String>,
+) -> Result<(StatusCode, Json<Enrollment>), ApiError> {
+    auth.require(Scope::Learn)?;
+    let store = state.store();
+    let user = &auth.user;
+    // Enrolling again is what a retrying client does: answer it with one read.
+    if let Some(existing) = store
+        .enrollments(user.id)
+        .await?
+        .into_iter()
+        .find(|e| e.course_id == course)
+    {
+        return Ok((StatusCode::OK, Json(existing)));
+    }
+    let detail = store
+        .course_detail(&course)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no course `{course}`")))?;
+    if !detail.prerequisites.is_empty() {
+        let completed = store.completed_courses(user.id).await?;
+        let missing: Vec<&str> = detail
+            .prerequisites
+            .iter()
+            .filter(|p| !completed.contains(p))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Err(ApiError::PrerequisitesMissing(format!(
+                "`{course}` requires completing {} first: {}",
+                if missing.len() == 1 {
+                    "this course"
+                } else {
+                    "these courses"
+                },
+                missing.join(", ")
+            )));
+        }
+    }
+    if let Some(price) = &detail.summary.price
+        && user.tier != Tier::Premium
+        && user.role != Role::Admin
+    {
+        return Err(ApiError::PaymentRequired(format!(
+            "`{course}` costs {} {}.{:02}; payments are not available yet on this server; \
+             a premium subscription unlocks every course",
+            price.currency,
+            price.amount / 100,
+            price.amount % 100
+        )));
+    }
+    let enrollment = store.enroll(user.id, &course).await?;
+    state.auth_cache().put_enrolled(user.id, &course);
+    tracing::info!(user_id = %user.id, course = %course, "enrolled");
+    Ok((StatusCode::CREATED, Json(enrollment)))
+}
+
+/// Leave a course. Progress is kept and comes back on re-enrolling.
+#[utoipa::path(delete, path = "/api/v1/courses/{course}/enrollment", tag = "enrollment",
+    security(("bearer" = [])),
+    params(("course" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn unenroll(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(course): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    auth.require(Scope::Learn)?;
+    state.auth_cache().forget_enrolled(auth.user.id, &course);
+    if state.store().unenroll(auth.user.id, &course).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!(
+            "you are not enrolled in `{course}`"
+        )))
+    }
+}
+
+/// The caller's enrollments.
+#[utoipa::path(get, path = "/api/v1/enrollments", tag = "enrollment",
+    security(("bearer" = [])),
+    responses((status = 200, body = [Enrollment])))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<Vec<Enrollment>>, ApiError> {
+    auth.require(Scope::Learn)?;
+    Ok(Json(state.store().enrollments(auth.user.id).await?))
+}

@@ -1,0 +1,262 @@
+//! [`AppState`]: what every handler shares. Cheap to clone (one `Arc`).
+//!
+//! It holds nothing that must be shared between replicas: the store is the source of
+//! truth, the JWT key is read from the store, and the in-memory parts (rate-limit counters,
+//! pending API-token uses, the catalog cache) are per-replica accelerators whose
+//! cross-replica behaviour is documented in their modules. Background tasks (rate-limit
+//! flushes, token-use batches, pruning) hold only a weak reference and stop with the state.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use cloudmaster_core::api::{Role, Tier, User};
+use rand::RngCore;
+use time::OffsetDateTime;
+
+use crate::auth::cache::AuthCache;
+use crate::auth::jwt::JwtKeys;
+use crate::auth::password;
+use crate::auth::tokens::TokenUses;
+use crate::cache::CatalogCache;
+use crate::config::ServerConfig;
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::ratelimit::RateLimiter;
+use crate::store::{self, NewUser, Store, StoreError};
+
+/// Where the time comes from; tests may substitute their own.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// The system clock, in UTC.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: ServerConfig,
+    store: Arc<dyn Store>,
+    jwt: JwtKeys,
+    clock: Arc<dyn Clock>,
+    limiter: RateLimiter,
+    token_uses: TokenUses,
+    catalog: CatalogCache,
+    auth_cache: AuthCache,
+    metrics: Metrics,
+}
+
+/// How often local rate-limit counts are written to the database.
+const RATE_FLUSH_EVERY: Duration = Duration::from_millis(250);
+/// API-token uses are written every this many rate flushes (5 s).
+const TOKEN_FLUSH_TICKS: u64 = 20;
+/// Old rate-limit windows are pruned every this many rate flushes (10 min).
+const PRUNE_TICKS: u64 = 2_400;
+
+impl AppState {
+    /// Opens the database named by `config` (running migrations) and prepares the state.
+    pub async fn open(config: &ServerConfig) -> anyhow::Result<AppState> {
+        if config.uses_default_database() {
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                format!("cannot create data directory {}", config.data_dir.display())
+            })?;
+        }
+        let url = config.database_url();
+        let store = store::open(&url, config.pool_size)
+            .await
+            .with_context(|| format!("cannot open database {}", crate::config::redact_url(&url)))?;
+        AppState::with_store(config, store, Arc::new(SystemClock)).await
+    }
+
+    /// A state over an already opened store.
+    pub async fn with_store(
+        config: &ServerConfig,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<AppState> {
+        let mut candidate = [0u8; 64];
+        rand::rng().fill_bytes(&mut candidate);
+        let secret = store
+            .get_or_init_secret("jwt", &candidate)
+            .await
+            .context("cannot load the token signing key")?;
+        let state = AppState {
+            inner: Arc::new(Inner {
+                jwt: JwtKeys::from_secret(&secret),
+                limiter: RateLimiter::new(store.clone(), config.rate_limit_window_secs),
+                catalog: CatalogCache::new(Duration::from_millis(config.catalog_cache_ms)),
+                auth_cache: AuthCache::new(Duration::from_millis(config.auth_cache_ms)),
+                token_uses: TokenUses::default(),
+                metrics: Metrics::default(),
+                config: config.clone(),
+                store,
+                clock,
+            }),
+        };
+        spawn_background(Arc::downgrade(&state.inner));
+        Ok(state)
+    }
+
+    pub fn config(&self) -> &ServerConfig {
+        &self.inner.config
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        &*self.inner.store
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    pub(crate) fn jwt(&self) -> &JwtKeys {
+        &self.inner.jwt
+    }
+
+    pub(crate) fn limiter(&self) -> &RateLimiter {
+        &self.inner.limiter
+    }
+
+    pub(crate) fn token_uses(&self) -> &TokenUses {
+        &self.inner.token_uses
+    }
+
+    pub(crate) fn catalog(&self) -> &CatalogCache {
+        &self.inner.catalog
+    }
+
+    pub(crate) fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    pub(crate) fn auth_cache(&self) -> &AuthCache {
+        &self.inner.auth_cache
+    }
+
+    /// Whether `user` is enrolled in `course` (positive answers are cached briefly).
+    pub async fn is_enrolled(&self, user: uuid::Uuid, course: &str) -> Result<bool, ApiError> {
+        if self.auth_cache().enrolled(user, course) {
+            return Ok(true);
+        }
+        let enrolled = self.store().is_enrolled(user, course).await?;
+        if enrolled {
+            self.auth_cache().put_enrolled(user, course);
+        }
+        Ok(enrolled)
+    }
+
+    /// Writes what is buffered in memory (rate-limit counts, token uses). Called at
+    /// shutdown; also useful in tests that look at the database directly.
+    pub async fn flush(&self) {
+        self.inner.limiter.flush_all(self.now()).await;
+        self.inner.token_uses.flush(self.store()).await;
+    }
+
+    /// Creates an account (registration, and `cloudmaster-server create-user`).
+    pub async fn create_user(
+        &self,
+        email: &str,
+        name: &str,
+        password: &str,
+        role: Role,
+    ) -> Result<User, ApiError> {
+        let email = normalize_email(email)?;
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(ApiError::Validation("name must not be empty".to_owned()));
+        }
+        if name.chars().count() > 200 {
+            return Err(ApiError::Validation(
+                "name too long: use at most 200 characters".to_owned(),
+            ));
+        }
+        password::check_policy(password)?;
+        let password_hash = password::hash(password.to_owned()).await?;
+        let new = NewUser {
+            email: email.clone(),
+            name: name.to_owned(),
+            password_hash,
+            role,
+            tier: Tier::Free,
+        };
+        self.store().create_user(new).await.map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                ApiError::Conflict(format!("an account with email {email} already exists"))
+            }
+            other => other.into(),
+        })
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, ApiError> {
+        Ok(self
+            .store()
+            .user_by_email(email.trim())
+            .await?
+            .map(|account| account.user))
+    }
+}
+
+/// Trims and checks an email address (the store compares case-insensitively).
+fn normalize_email(email: &str) -> Result<String, ApiError> {
+    let email = email.trim();
+    let valid = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.chars().any(char::is_whitespace)
+        });
+    if valid {
+        Ok(email.to_owned())
+    } else {
+        Err(ApiError::Validation(format!(
+            "`{email}` is not an email address"
+        )))
+    }
+}
+
+fn spawn_background(state: Weak<Inner>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(RATE_FLUSH_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut ticks: u64 = 0;
+        loop {
+            tick.tick().await;
+            let Some(inner) = state.upgrade() else { break };
+            let now = inner.clock.now();
+            inner.limiter.flush_all(now).await;
+            ticks += 1;
+            if ticks.is_multiple_of(TOKEN_FLUSH_TICKS) {
+                inner.token_uses.flush(&*inner.store).await;
+            }
+            if ticks % PRUNE_TICKS == 1 {
+                inner.limiter.prune(now).await;
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_email;
+
+    #[test]
+    fn emails() {
+        assert_eq!(normalize_email(" a@b.c ").unwrap(), "a@b.c");
+        for bad in ["", "a", "@b", "a@", "a b@c.d", "a@.c"] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+}

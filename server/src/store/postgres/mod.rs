@@ -1,0 +1,211 @@
+//! The scale-out backend: [`Store`] on PostgreSQL, shared by several server replicas.
+//!
+//! Every operation is correct when replicas run it at the same moment, without in-process
+//! locks: single conditional statements where one suffices (`UPDATE ... WHERE used_at IS
+//! NULL RETURNING`, `INSERT ... ON CONFLICT`), and otherwise a transaction that locks the
+//! row it depends on (`SELECT ... FOR UPDATE`) with a unique constraint as the backstop.
+//! Migrations are safe to start from two replicas at once: sqlx holds an advisory lock
+//! while it migrates.
+//!
+//! Encodings: native UUID, TIMESTAMPTZ (microseconds), JSONB; search uses a generated
+//! `tsvector` column with a GIN index.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use cloudmaster_core::api::{
+    ApiTokenInfo, CourseDetail, CourseFilter, CourseProgress, CourseSummary, CourseVersion,
+    Enrollment, Lesson, LessonProgress, LessonStatus, Role, SearchHit, User,
+};
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{
+    ApiTokenOwner, CurrentVersion, NewApiToken, NewCourseVersion, NewRefreshToken, NewUser,
+    RefreshOutcome, Store, StoreResult, UserCredentials,
+};
+
+mod accounts;
+mod catalog;
+mod progress;
+mod search;
+mod state;
+
+/// [`Store`] on PostgreSQL. Cheap to clone (a pool handle).
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user@host:port/db`) with up to `pool_size` connections
+    /// and runs the migrations.
+    pub async fn connect(url: &str, pool_size: u32) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)?
+            .application_name("cloudmaster-server")
+            .statement_cache_capacity(256);
+        let pool = PgPoolOptions::new()
+            .max_connections(pool_size.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Closes the pool, waiting for connections in use.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn create_user(&self, new: NewUser) -> StoreResult<User> {
+        accounts::create_user(self, new).await
+    }
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserCredentials>> {
+        accounts::user_by_email(self, email).await
+    }
+    async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserCredentials>> {
+        accounts::user_by_id(self, id).await
+    }
+    async fn list_users(&self) -> StoreResult<Vec<User>> {
+        accounts::list_users(self).await
+    }
+    async fn set_user_role(&self, id: Uuid, role: Role) -> StoreResult<User> {
+        accounts::set_user_role(self, id, role).await
+    }
+
+    async fn insert_refresh_token(&self, token: NewRefreshToken) -> StoreResult<()> {
+        accounts::insert_refresh_token(self, token).await
+    }
+    async fn use_refresh_token(
+        &self,
+        token_hash: &[u8],
+        now: OffsetDateTime,
+    ) -> StoreResult<RefreshOutcome> {
+        accounts::use_refresh_token(self, token_hash, now).await
+    }
+    async fn revoke_refresh_family_of(&self, token_hash: &[u8]) -> StoreResult<bool> {
+        accounts::revoke_refresh_family_of(self, token_hash).await
+    }
+
+    async fn create_api_token(&self, token: NewApiToken) -> StoreResult<ApiTokenInfo> {
+        accounts::create_api_token(self, token).await
+    }
+    async fn api_token_owner(
+        &self,
+        token_hash: &[u8],
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<ApiTokenOwner>> {
+        accounts::api_token_owner(self, token_hash, now).await
+    }
+    async fn list_api_tokens(&self, user_id: Uuid) -> StoreResult<Vec<ApiTokenInfo>> {
+        accounts::list_api_tokens(self, user_id).await
+    }
+    async fn revoke_api_token(&self, user_id: Uuid, token_id: Uuid) -> StoreResult<bool> {
+        accounts::revoke_api_token(self, user_id, token_id).await
+    }
+    async fn touch_api_tokens(&self, uses: &[(Uuid, OffsetDateTime)]) -> StoreResult<()> {
+        accounts::touch_api_tokens(self, uses).await
+    }
+
+    async fn get_or_init_secret(&self, name: &str, candidate: &[u8]) -> StoreResult<Vec<u8>> {
+        state::get_or_init_secret(self, name, candidate).await
+    }
+    async fn add_rate_usage(
+        &self,
+        key: &str,
+        window_start: OffsetDateTime,
+        delta: i64,
+    ) -> StoreResult<i64> {
+        state::add_rate_usage(self, key, window_start, delta).await
+    }
+    async fn prune_rate_usage(&self, before: OffsetDateTime) -> StoreResult<u64> {
+        state::prune_rate_usage(self, before).await
+    }
+
+    async fn current_version(&self, course_id: &str) -> StoreResult<Option<CurrentVersion>> {
+        catalog::current_version(self, course_id).await
+    }
+    async fn publish_version(
+        &self,
+        new: NewCourseVersion,
+        expected_current: Option<i64>,
+    ) -> StoreResult<i64> {
+        catalog::publish_version(self, new, expected_current).await
+    }
+    async fn course_versions(&self, course_id: &str) -> StoreResult<Vec<CourseVersion>> {
+        catalog::course_versions(self, course_id).await
+    }
+    async fn version_bundle(
+        &self,
+        course_id: &str,
+        version: i64,
+    ) -> StoreResult<Option<serde_json::Value>> {
+        catalog::version_bundle(self, course_id, version).await
+    }
+    async fn list_courses(&self, filter: &CourseFilter) -> StoreResult<Vec<CourseSummary>> {
+        catalog::list_courses(self, filter).await
+    }
+    async fn course_detail(&self, course_id: &str) -> StoreResult<Option<CourseDetail>> {
+        catalog::course_detail(self, course_id).await
+    }
+    async fn search(&self, query: &str, limit: u32) -> StoreResult<Vec<SearchHit>> {
+        search::search(self, query, limit).await
+    }
+    async fn lesson(&self, course_id: &str, lesson_id: &str) -> StoreResult<Option<Lesson>> {
+        catalog::lesson(self, course_id, lesson_id).await
+    }
+
+    async fn enroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<Enrollment> {
+        progress::enroll(self, user_id, course_id).await
+    }
+    async fn unenroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<bool> {
+        progress::unenroll(self, user_id, course_id).await
+    }
+    async fn enrollments(&self, user_id: Uuid) -> StoreResult<Vec<Enrollment>> {
+        progress::enrollments(self, user_id).await
+    }
+    async fn is_enrolled(&self, user_id: Uuid, course_id: &str) -> StoreResult<bool> {
+        progress::is_enrolled(self, user_id, course_id).await
+    }
+    async fn completed_courses(&self, user_id: Uuid) -> StoreResult<Vec<String>> {
+        progress::completed_courses(self, user_id).await
+    }
+    async fn record_lesson_progress(
+        &self,
+        user_id: Uuid,
+        course_id: &str,
+        lesson_id: &str,
+        status: LessonStatus,
+        position: Option<u32>,
+        now: OffsetDateTime,
+    ) -> StoreResult<LessonProgress> {
+        progress::record_lesson_progress(self, user_id, course_id, lesson_id, status, position, now)
+            .await
+    }
+    async fn course_progress(
+        &self,
+        user_id: Uuid,
+        course_id: &str,
+    ) -> StoreResult<Option<CourseProgress>> {
+        progress::course_progress(self, user_id, course_id).await
+    }
+    async fn all_progress(&self, user_id: Uuid) -> StoreResult<Vec<CourseProgress>> {
+        progress::all_progress(self, user_id).await
+    }
+}

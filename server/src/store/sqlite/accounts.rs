@@ -1,0 +1,357 @@
+//! Users, refresh tokens (rotation with reuse detection) and personal API tokens on SQLite.
+//!
+//! Every write runs on the single writer connection, so a conditional `UPDATE ... RETURNING`
+//! is already atomic with respect to every other write of this process.
+
+use cloudmaster_core::api::{ApiTokenInfo, Role, User};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{SqliteStore, from_ts, from_ts_opt, ts};
+use crate::store::shared::{
+    conflict_on_unique, decode_scopes, email_key, encode_scopes, micros, now, parse_role,
+    parse_tier,
+};
+use crate::store::{
+    ApiTokenOwner, NewApiToken, NewRefreshToken, NewUser, RefreshOutcome, StoreError, StoreResult,
+    UserCredentials,
+};
+
+/// `id, email, name, role, tier, created_at, password_hash, suspended`
+type UserRow = (Uuid, String, String, String, String, i64, String, bool);
+
+fn user_from_row(row: UserRow) -> StoreResult<UserCredentials> {
+    let (id, email, name, role, tier, created_at, password_hash, suspended) = row;
+    Ok(UserCredentials {
+        user: User {
+            id,
+            email,
+            name,
+            role: parse_role(&role)?,
+            tier: parse_tier(&tier)?,
+            created_at: from_ts(created_at)?,
+        },
+        password_hash,
+        suspended,
+    })
+}
+
+pub(super) async fn create_user(s: &SqliteStore, new: NewUser) -> StoreResult<User> {
+    let user = User {
+        id: Uuid::now_v7(),
+        email: new.email,
+        name: new.name,
+        role: new.role,
+        tier: new.tier,
+        created_at: now(),
+    };
+    sqlx::query(
+        "INSERT INTO users (id, email, email_lower, name, password_hash, role, tier, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .bind(user.id)
+    .bind(&user.email)
+    .bind(email_key(&user.email))
+    .bind(&user.name)
+    .bind(&new.password_hash)
+    .bind(user.role.as_str())
+    .bind(user.tier.as_str())
+    .bind(ts(user.created_at))
+    .execute(&s.writer)
+    .await
+    .map_err(|e| conflict_on_unique(e, "an account with this email"))?;
+    Ok(user)
+}
+
+pub(super) async fn user_by_email(
+    s: &SqliteStore,
+    email: &str,
+) -> StoreResult<Option<UserCredentials>> {
+    sqlx::query_as::<_, UserRow>(
+        "SELECT id, email, name, role, tier, created_at, password_hash, suspended \
+         FROM users WHERE email_lower = ?1",
+    )
+    .bind(email_key(email))
+    .fetch_optional(&s.reader)
+    .await?
+    .map(user_from_row)
+    .transpose()
+}
+
+pub(super) async fn user_by_id(s: &SqliteStore, id: Uuid) -> StoreResult<Option<UserCredentials>> {
+    sqlx::query_as::<_, UserRow>(
+        "SELECT id, email, name, role, tier, created_at, password_hash, suspended \
+         FROM users WHERE id = ?1",
+    )
+    .bind(id)
+    .fetch_optional(&s.reader)
+    .await?
+    .map(user_from_row)
+    .transpose()
+}
+
+pub(super) async fn list_users(s: &SqliteStore) -> StoreResult<Vec<User>> {
+    sqlx::query_as::<_, UserRow>(
+        "SELECT id, email, name, role, tier, created_at, password_hash, suspended \
+         FROM users ORDER BY created_at, id",
+    )
+    .fetch_all(&s.reader)
+    .await?
+    .into_iter()
+    .map(|row| user_from_row(row).map(|c| c.user))
+    .collect()
+}
+
+pub(super) async fn set_user_role(s: &SqliteStore, id: Uuid, role: Role) -> StoreResult<User> {
+    sqlx::query_as::<_, UserRow>(
+        "UPDATE users SET role = ?2 WHERE id = ?1 \
+         RETURNING id, email, name, role, tier, created_at, password_hash, suspended",
+    )
+    .bind(id)
+    .bind(role.as_str())
+    .fetch_optional(&s.writer)
+    .await?
+    .map(|row| user_from_row(row).map(|c| c.user))
+    .transpose()?
+    .ok_or_else(|| StoreError::NotFound("user".into()))
+}
+
+pub(super) async fn insert_refresh_token(s: &SqliteStore, t: NewRefreshToken) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, created_at, expires_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .bind(t.id)
+    .bind(t.family_id)
+    .bind(t.user_id)
+    .bind(&t.token_hash)
+    .bind(ts(now()))
+    .bind(ts(t.expires_at))
+    .execute(&s.writer)
+    .await
+    .map_err(|e| conflict_on_unique(e, "refresh token"))?;
+    Ok(())
+}
+
+pub(super) async fn use_refresh_token(
+    s: &SqliteStore,
+    token_hash: &[u8],
+    now: OffsetDateTime,
+) -> StoreResult<RefreshOutcome> {
+    let now = ts(micros(now));
+    // The hot path: one conditional update. A token is live when it is unused, unrevoked,
+    // unexpired and no token of its family was revoked (a successor issued after a reuse
+    // was detected is born dead).
+    let rotated: Option<(Uuid, Uuid)> = sqlx::query_as(
+        "UPDATE refresh_tokens SET used_at = ?2 \
+         WHERE token_hash = ?1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?2 \
+           AND NOT EXISTS (SELECT 1 FROM refresh_tokens f \
+                           WHERE f.family_id = refresh_tokens.family_id \
+                             AND f.revoked_at IS NOT NULL) \
+         RETURNING user_id, family_id",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(&s.writer)
+    .await?;
+    if let Some((user_id, family_id)) = rotated {
+        return Ok(RefreshOutcome::Rotated { user_id, family_id });
+    }
+
+    // Why not? Classify on the writer, in one transaction with the revocation.
+    let mut tx = s.writer.begin_with("BEGIN IMMEDIATE").await?;
+    let found: Option<(Uuid, Uuid, bool, i64)> = sqlx::query_as(
+        "SELECT t.user_id, t.family_id, \
+                t.used_at IS NOT NULL OR t.revoked_at IS NOT NULL OR EXISTS \
+                  (SELECT 1 FROM refresh_tokens f \
+                   WHERE f.family_id = t.family_id AND f.revoked_at IS NOT NULL), \
+                t.expires_at \
+         FROM refresh_tokens t WHERE t.token_hash = ?1",
+    )
+    .bind(token_hash)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let outcome = match found {
+        None => RefreshOutcome::Unknown,
+        Some((user_id, family_id, true, _)) => {
+            sqlx::query(
+                "UPDATE refresh_tokens SET revoked_at = ?2 \
+                 WHERE family_id = ?1 AND revoked_at IS NULL",
+            )
+            .bind(family_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            RefreshOutcome::Reused { user_id, family_id }
+        }
+        Some((_, _, false, _)) => RefreshOutcome::Expired,
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+pub(super) async fn revoke_refresh_family_of(
+    s: &SqliteStore,
+    token_hash: &[u8],
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?2) \
+         WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?1)",
+    )
+    .bind(token_hash)
+    .bind(ts(now()))
+    .execute(&s.writer)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(super) async fn create_api_token(s: &SqliteStore, t: NewApiToken) -> StoreResult<ApiTokenInfo> {
+    let created_at = now();
+    let expires_at = t.expires_at.map(micros);
+    let scopes = encode_scopes(&t.scopes);
+    sqlx::query(
+        "INSERT INTO api_tokens (id, user_id, name, scopes, prefix, token_hash, created_at, \
+                                 expires_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .bind(t.id)
+    .bind(t.user_id)
+    .bind(&t.name)
+    .bind(&scopes)
+    .bind(&t.prefix)
+    .bind(&t.token_hash)
+    .bind(ts(created_at))
+    .bind(expires_at.map(ts))
+    .execute(&s.writer)
+    .await
+    .map_err(|e| conflict_on_unique(e, "api token"))?;
+    Ok(ApiTokenInfo {
+        id: t.id,
+        name: t.name,
+        scopes: decode_scopes(&scopes)?,
+        prefix: t.prefix,
+        created_at,
+        expires_at,
+        last_used_at: None,
+    })
+}
+
+/// `token id, scopes, user id, email, name, role, tier, created_at, suspended`
+type OwnerRow = (
+    Uuid,
+    String,
+    Uuid,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    bool,
+);
+
+pub(super) async fn api_token_owner(
+    s: &SqliteStore,
+    token_hash: &[u8],
+    now: OffsetDateTime,
+) -> StoreResult<Option<ApiTokenOwner>> {
+    let row: Option<OwnerRow> = sqlx::query_as(
+        "SELECT t.id, t.scopes, u.id, u.email, u.name, u.role, u.tier, u.created_at, \
+                    u.suspended \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = ?1 AND t.revoked_at IS NULL \
+               AND (t.expires_at IS NULL OR t.expires_at > ?2)",
+    )
+    .bind(token_hash)
+    .bind(ts(micros(now)))
+    .fetch_optional(&s.reader)
+    .await?;
+    let Some((token_id, scopes, id, email, name, role, tier, created_at, suspended)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(ApiTokenOwner {
+        token_id,
+        scopes: decode_scopes(&scopes)?,
+        user: User {
+            id,
+            email,
+            name,
+            role: parse_role(&role)?,
+            tier: parse_tier(&tier)?,
+            created_at: from_ts(created_at)?,
+        },
+        suspended,
+    }))
+}
+
+/// `id, name, scopes, prefix, created_at, expires_at, last_used_at`
+type TokenRow = (Uuid, String, String, String, i64, Option<i64>, Option<i64>);
+
+pub(super) async fn list_api_tokens(
+    s: &SqliteStore,
+    user_id: Uuid,
+) -> StoreResult<Vec<ApiTokenInfo>> {
+    let rows: Vec<TokenRow> = sqlx::query_as(
+        "SELECT id, name, scopes, prefix, created_at, expires_at, last_used_at \
+             FROM api_tokens WHERE user_id = ?1 AND revoked_at IS NULL \
+             ORDER BY created_at, id",
+    )
+    .bind(user_id)
+    .fetch_all(&s.reader)
+    .await?;
+    rows.into_iter()
+        .map(
+            |(id, name, scopes, prefix, created_at, expires_at, last_used_at)| {
+                Ok(ApiTokenInfo {
+                    id,
+                    name,
+                    scopes: decode_scopes(&scopes)?,
+                    prefix,
+                    created_at: from_ts(created_at)?,
+                    expires_at: from_ts_opt(expires_at)?,
+                    last_used_at: from_ts_opt(last_used_at)?,
+                })
+            },
+        )
+        .collect()
+}
+
+pub(super) async fn revoke_api_token(
+    s: &SqliteStore,
+    user_id: Uuid,
+    token_id: Uuid,
+) -> StoreResult<bool> {
+    // Revoking twice is not an error (the first revocation time is kept).
+    let done = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?3) \
+         WHERE id = ?1 AND user_id = ?2",
+    )
+    .bind(token_id)
+    .bind(user_id)
+    .bind(ts(now()))
+    .execute(&s.writer)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(super) async fn touch_api_tokens(
+    s: &SqliteStore,
+    uses: &[(Uuid, OffsetDateTime)],
+) -> StoreResult<()> {
+    if uses.is_empty() {
+        return Ok(());
+    }
+    let mut tx = s.writer.begin_with("BEGIN IMMEDIATE").await?;
+    for (id, at) in uses {
+        // Never move `last_used_at` backwards (batches may arrive out of order).
+        sqlx::query(
+            "UPDATE api_tokens SET last_used_at = max(COALESCE(last_used_at, ?2), ?2) \
+             WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(ts(micros(*at)))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

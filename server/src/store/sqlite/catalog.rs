@@ -1,0 +1,347 @@
+//! Publishing (immutable versions plus the current-version projection) and catalog reads on
+//! SQLite.
+
+use cloudmaster_core::api::{
+    CourseDetail, CourseFilter, CourseSummary, CourseVersion, Lesson, Price, Resource,
+};
+use uuid::Uuid;
+
+use super::{SqliteStore, from_ts, ts};
+use crate::store::shared::{
+    check_expected, conflict_on_unique, from_json_text, normalise_detail, now, search_docs,
+    sort_catalog, tag_keys, to_json_text,
+};
+use crate::store::{CurrentVersion, NewCourseVersion, StoreResult};
+
+pub(super) async fn current_version(
+    s: &SqliteStore,
+    course_id: &str,
+) -> StoreResult<Option<CurrentVersion>> {
+    let row: Option<(i64, Uuid, String)> = sqlx::query_as(
+        "SELECT c.current_version, c.owner_id, v.manifest \
+         FROM courses c \
+         JOIN course_versions v ON v.course_id = c.id AND v.version = c.current_version \
+         WHERE c.id = ?1",
+    )
+    .bind(course_id)
+    .fetch_optional(&s.reader)
+    .await?;
+    row.map(|(version, owner_id, manifest)| {
+        Ok(CurrentVersion {
+            version,
+            owner_id,
+            manifest: from_json_text("version manifest", &manifest)?,
+        })
+    })
+    .transpose()
+}
+
+pub(super) async fn publish_version(
+    s: &SqliteStore,
+    new: NewCourseVersion,
+    expected_current: Option<i64>,
+) -> StoreResult<i64> {
+    let course_id = new.course_id.as_str();
+    let published_at = now();
+    // BEGIN IMMEDIATE: the check of the current version and the writes that depend on it
+    // happen under the write lock, so no other writer (in any process) can interleave.
+    let mut tx = s.writer.begin_with("BEGIN IMMEDIATE").await?;
+    let current: Option<(i64,)> =
+        sqlx::query_as("SELECT current_version FROM courses WHERE id = ?1")
+            .bind(course_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let current = current.map(|(v,)| v);
+    check_expected(course_id, current, expected_current)?;
+    let version = current.unwrap_or(0) + 1;
+
+    let mut detail = new.detail.clone();
+    normalise_detail(&mut detail, &new, version, published_at);
+    let summary = &detail.summary;
+    let (price_amount, price_currency) = match &summary.price {
+        Some(p) => (Some(p.amount), Some(p.currency.as_str())),
+        None => (None, None),
+    };
+    let tags_json = to_json_text(&summary.tags)?;
+    let detail_json = to_json_text(&detail)?;
+
+    let upsert_course = if current.is_some() {
+        sqlx::query(
+            "UPDATE courses SET current_version = ?2, title = ?3, summary = ?4, level = ?5, \
+                    provider = ?6, is_free = ?7, price_amount = ?8, price_currency = ?9, \
+                    tags = ?10, estimated_hours = ?11, lesson_count = ?12, published_at = ?13, \
+                    detail_json = ?14 \
+             WHERE id = ?1",
+        )
+    } else {
+        // The first publisher owns the course.
+        sqlx::query(
+            "INSERT INTO courses (id, current_version, title, summary, level, provider, \
+                                  is_free, price_amount, price_currency, tags, \
+                                  estimated_hours, lesson_count, published_at, detail_json, \
+                                  owner_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        )
+    };
+    upsert_course
+        .bind(course_id)
+        .bind(version)
+        .bind(&summary.title)
+        .bind(&summary.summary)
+        .bind(&summary.level)
+        .bind(&summary.provider)
+        .bind(summary.price.is_none())
+        .bind(price_amount)
+        .bind(price_currency)
+        .bind(&tags_json)
+        .bind(summary.estimated_hours)
+        .bind(i64::from(summary.lesson_count))
+        .bind(ts(published_at))
+        .bind(&detail_json)
+        .bind(new.published_by)
+        .execute(&mut *tx)
+        .await?;
+
+    sqlx::query(
+        "INSERT INTO course_versions (course_id, version, bundle, manifest, published_by, \
+                                      published_at, restored_from) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .bind(course_id)
+    .bind(version)
+    .bind(to_json_text(&new.bundle)?)
+    .bind(to_json_text(&new.manifest)?)
+    .bind(new.published_by)
+    .bind(ts(published_at))
+    .bind(new.restored_from)
+    .execute(&mut *tx)
+    .await?;
+
+    sqlx::query("DELETE FROM course_tags WHERE course_id = ?1")
+        .bind(course_id)
+        .execute(&mut *tx)
+        .await?;
+    for tag in tag_keys(&summary.tags) {
+        sqlx::query("INSERT INTO course_tags (course_id, tag) VALUES (?1, ?2)")
+            .bind(course_id)
+            .bind(tag)
+            .execute(&mut *tx)
+            .await?;
+    }
+
+    sqlx::query("DELETE FROM lessons WHERE course_id = ?1")
+        .bind(course_id)
+        .execute(&mut *tx)
+        .await?;
+    for (position, lesson) in new.lessons.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO lessons (course_id, lesson_id, module_id, position, title, minutes, \
+                                  video, body, transcript, resources) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )
+        .bind(course_id)
+        .bind(&lesson.id)
+        .bind(&lesson.module_id)
+        .bind(position as i64)
+        .bind(&lesson.title)
+        .bind(i64::from(lesson.minutes))
+        .bind(&lesson.video)
+        .bind(&lesson.body)
+        .bind(&lesson.transcript)
+        .bind(to_json_text(&lesson.resources)?)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| conflict_on_unique(e, "a lesson with this id"))?;
+    }
+
+    // The triggers on `search_docs` keep the FTS5 index in step.
+    sqlx::query("DELETE FROM search_docs WHERE course_id = ?1")
+        .bind(course_id)
+        .execute(&mut *tx)
+        .await?;
+    for (lesson_id, title, body) in search_docs(&new) {
+        sqlx::query(
+            "INSERT INTO search_docs (course_id, lesson_id, title, body) \
+             VALUES (?1, ?2, ?3, ?4)",
+        )
+        .bind(course_id)
+        .bind(lesson_id)
+        .bind(title)
+        .bind(body)
+        .execute(&mut *tx)
+        .await?;
+    }
+
+    tx.commit().await?;
+    Ok(version)
+}
+
+pub(super) async fn course_versions(
+    s: &SqliteStore,
+    course_id: &str,
+) -> StoreResult<Vec<CourseVersion>> {
+    let rows: Vec<(i64, Uuid, i64, Option<i64>, bool)> = sqlx::query_as(
+        "SELECT v.version, v.published_by, v.published_at, v.restored_from, \
+                v.version = c.current_version \
+         FROM course_versions v JOIN courses c ON c.id = v.course_id \
+         WHERE v.course_id = ?1 ORDER BY v.version",
+    )
+    .bind(course_id)
+    .fetch_all(&s.reader)
+    .await?;
+    rows.into_iter()
+        .map(
+            |(version, published_by, published_at, restored_from, current)| {
+                Ok(CourseVersion {
+                    course_id: course_id.to_owned(),
+                    version,
+                    published_by,
+                    published_at: from_ts(published_at)?,
+                    restored_from,
+                    current,
+                })
+            },
+        )
+        .collect()
+}
+
+pub(super) async fn version_bundle(
+    s: &SqliteStore,
+    course_id: &str,
+    version: i64,
+) -> StoreResult<Option<serde_json::Value>> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT bundle FROM course_versions WHERE course_id = ?1 AND version = ?2")
+            .bind(course_id)
+            .bind(version)
+            .fetch_optional(&s.reader)
+            .await?;
+    row.map(|(bundle,)| from_json_text("version bundle", &bundle))
+        .transpose()
+}
+
+/// `id, title, summary, level, provider, tags, price_amount, price_currency,
+/// estimated_hours, lesson_count, current_version`
+type SummaryRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    f64,
+    i64,
+    i64,
+);
+
+pub(super) async fn list_courses(
+    s: &SqliteStore,
+    filter: &CourseFilter,
+) -> StoreResult<Vec<CourseSummary>> {
+    let key = |v: &Option<String>| {
+        v.as_deref()
+            .filter(|v| !v.is_empty())
+            .map(str::to_lowercase)
+    };
+    // One static statement for every combination of filters: an unset filter binds NULL.
+    // The catalog is small (hundreds of rows), so a scan of `courses` is cheaper than the
+    // round trips of choosing among sixteen statements.
+    let rows: Vec<SummaryRow> = sqlx::query_as(
+        "SELECT id, title, summary, level, provider, tags, price_amount, price_currency, \
+                estimated_hours, lesson_count, current_version \
+         FROM courses c \
+         WHERE (?1 IS NULL OR lower(provider) = ?1) \
+           AND (?2 IS NULL OR lower(level) = ?2) \
+           AND (?3 IS NULL OR is_free = ?3) \
+           AND (?4 IS NULL OR EXISTS (SELECT 1 FROM course_tags t \
+                                      WHERE t.course_id = c.id AND t.tag = ?4)) \
+",
+    )
+    .bind(key(&filter.provider))
+    .bind(key(&filter.level))
+    .bind(filter.free)
+    .bind(key(&filter.tag))
+    .fetch_all(&s.reader)
+    .await?;
+    let mut list = rows
+        .into_iter()
+        .map(summary_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    sort_catalog(&mut list);
+    Ok(list)
+}
+
+fn summary_from_row(row: SummaryRow) -> StoreResult<CourseSummary> {
+    let (id, title, summary, level, provider, tags, amount, currency, hours, lessons, version) =
+        row;
+    let price = match (amount, currency) {
+        (Some(amount), Some(currency)) => Some(Price { amount, currency }),
+        _ => None,
+    };
+    Ok(CourseSummary {
+        id,
+        title,
+        summary,
+        level,
+        provider,
+        tags: from_json_text("course tags", &tags)?,
+        price,
+        estimated_hours: hours,
+        lesson_count: u32::try_from(lessons).unwrap_or(0),
+        version,
+    })
+}
+
+pub(super) async fn course_detail(
+    s: &SqliteStore,
+    course_id: &str,
+) -> StoreResult<Option<CourseDetail>> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT detail_json FROM courses WHERE id = ?1")
+        .bind(course_id)
+        .fetch_optional(&s.reader)
+        .await?;
+    row.map(|(json,)| from_json_text("course detail", &json))
+        .transpose()
+}
+
+/// `module_id, title, minutes, video, body, transcript, resources`
+type LessonRow = (
+    String,
+    String,
+    i64,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+);
+
+pub(super) async fn lesson(
+    s: &SqliteStore,
+    course_id: &str,
+    lesson_id: &str,
+) -> StoreResult<Option<Lesson>> {
+    let row: Option<LessonRow> = sqlx::query_as(
+        "SELECT module_id, title, minutes, video, body, transcript, resources \
+             FROM lessons WHERE course_id = ?1 AND lesson_id = ?2",
+    )
+    .bind(course_id)
+    .bind(lesson_id)
+    .fetch_optional(&s.reader)
+    .await?;
+    let Some((module_id, title, minutes, video, body, transcript, resources)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(Lesson {
+        course_id: course_id.to_owned(),
+        module_id,
+        id: lesson_id.to_owned(),
+        title,
+        minutes: u32::try_from(minutes).unwrap_or(0),
+        body,
+        video,
+        transcript,
+        resources: from_json_text::<Vec<Resource>>("lesson resources", &resources)?,
+    }))
+}

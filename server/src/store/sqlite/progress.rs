@@ -1,0 +1,261 @@
+//! Enrollment and lesson progress on SQLite.
+//!
+//! The progress write is the hottest path of the server: one `INSERT ... SELECT ... WHERE
+//! EXISTS (lesson) ON CONFLICT DO UPDATE ... RETURNING` statement that checks the lesson,
+//! applies the sticky-completion rules and returns the stored row. Progress reads are one
+//! query each (a join of courses, lessons and progress), whatever the number of courses.
+
+use cloudmaster_core::api::{CourseProgress, Enrollment, LessonProgress, LessonStatus};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{SqliteStore, from_ts, from_ts_opt, ts};
+use crate::store::shared::{
+    OutlineRow, ProgressRow, group_progress, is_foreign_key_violation, micros, now, parse_status,
+};
+use crate::store::{StoreError, StoreResult};
+
+pub(super) async fn enroll(
+    s: &SqliteStore,
+    user_id: Uuid,
+    course_id: &str,
+) -> StoreResult<Enrollment> {
+    sqlx::query(
+        "INSERT INTO enrollments (user_id, course_id, enrolled_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (user_id, course_id) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(course_id)
+    .bind(ts(now()))
+    .execute(&s.writer)
+    .await
+    .map_err(|e| {
+        if is_foreign_key_violation(&e) {
+            StoreError::NotFound(format!("course `{course_id}`"))
+        } else {
+            e.into()
+        }
+    })?;
+    // The insert has committed, so any reader sees it (and the first enrollment's time).
+    let (course_title, enrolled_at): (String, i64) = sqlx::query_as(
+        "SELECT c.title, e.enrolled_at FROM enrollments e JOIN courses c ON c.id = e.course_id \
+         WHERE e.user_id = ?1 AND e.course_id = ?2",
+    )
+    .bind(user_id)
+    .bind(course_id)
+    .fetch_one(&s.reader)
+    .await?;
+    Ok(Enrollment {
+        course_id: course_id.to_owned(),
+        course_title,
+        enrolled_at: from_ts(enrolled_at)?,
+    })
+}
+
+pub(super) async fn unenroll(s: &SqliteStore, user_id: Uuid, course_id: &str) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM enrollments WHERE user_id = ?1 AND course_id = ?2")
+        .bind(user_id)
+        .bind(course_id)
+        .execute(&s.writer)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(super) async fn enrollments(s: &SqliteStore, user_id: Uuid) -> StoreResult<Vec<Enrollment>> {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT e.course_id, c.title, e.enrolled_at \
+         FROM enrollments e JOIN courses c ON c.id = e.course_id \
+         WHERE e.user_id = ?1 ORDER BY e.enrolled_at, e.course_id",
+    )
+    .bind(user_id)
+    .fetch_all(&s.reader)
+    .await?;
+    rows.into_iter()
+        .map(|(course_id, course_title, enrolled_at)| {
+            Ok(Enrollment {
+                course_id,
+                course_title,
+                enrolled_at: from_ts(enrolled_at)?,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn is_enrolled(
+    s: &SqliteStore,
+    user_id: Uuid,
+    course_id: &str,
+) -> StoreResult<bool> {
+    let (enrolled,): (bool,) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM enrollments WHERE user_id = ?1 AND course_id = ?2)",
+    )
+    .bind(user_id)
+    .bind(course_id)
+    .fetch_one(&s.reader)
+    .await?;
+    Ok(enrolled)
+}
+
+pub(super) async fn completed_courses(s: &SqliteStore, user_id: Uuid) -> StoreResult<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT c.id \
+         FROM lesson_progress p \
+         JOIN lessons l ON l.course_id = p.course_id AND l.lesson_id = p.lesson_id \
+         JOIN courses c ON c.id = p.course_id \
+         WHERE p.user_id = ?1 AND p.status = 'completed' \
+         GROUP BY c.id, c.lesson_count \
+         HAVING count(*) = c.lesson_count \
+         ORDER BY c.id",
+    )
+    .bind(user_id)
+    .fetch_all(&s.reader)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+pub(super) async fn record_lesson_progress(
+    s: &SqliteStore,
+    user_id: Uuid,
+    course_id: &str,
+    lesson_id: &str,
+    status: LessonStatus,
+    position: Option<u32>,
+    now: OffsetDateTime,
+) -> StoreResult<LessonProgress> {
+    let now = ts(micros(now));
+    let completed_at = (status == LessonStatus::Completed).then_some(now);
+    // Completion is sticky and keeps its first time; a missing position keeps the old one;
+    // `updated_at` never moves backwards (replays of an offline queue change nothing).
+    let row: Option<(String, Option<i64>, i64, Option<i64>)> = sqlx::query_as(
+        "INSERT INTO lesson_progress (user_id, course_id, lesson_id, status, position, \
+                                      updated_at, completed_at) \
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 \
+         WHERE EXISTS (SELECT 1 FROM lessons WHERE course_id = ?2 AND lesson_id = ?3) \
+         ON CONFLICT (user_id, course_id, lesson_id) DO UPDATE SET \
+             status = CASE WHEN lesson_progress.status = 'completed' THEN 'completed' \
+                           ELSE excluded.status END, \
+             position = COALESCE(excluded.position, lesson_progress.position), \
+             updated_at = max(lesson_progress.updated_at, excluded.updated_at), \
+             completed_at = COALESCE(lesson_progress.completed_at, excluded.completed_at) \
+         RETURNING status, position, updated_at, completed_at",
+    )
+    .bind(user_id)
+    .bind(course_id)
+    .bind(lesson_id)
+    .bind(status.as_str())
+    .bind(position.map(i64::from))
+    .bind(now)
+    .bind(completed_at)
+    .fetch_optional(&s.writer)
+    .await?;
+    let Some((status, position, updated_at, completed_at)) = row else {
+        return Err(StoreError::NotFound(format!(
+            "lesson `{lesson_id}` in course `{course_id}`"
+        )));
+    };
+    Ok(LessonProgress {
+        lesson_id: lesson_id.to_owned(),
+        status: parse_status(&status)?,
+        position: position.and_then(|p| u32::try_from(p).ok()),
+        updated_at: from_ts(updated_at)?,
+        completed_at: from_ts_opt(completed_at)?,
+    })
+}
+
+/// `course_id, course_title, lesson_id, module_id, lesson_title, status, position,
+/// updated_at, completed_at`: one lesson of the current version (or NULLs for a course
+/// without lessons) and the user's progress on it (or NULLs).
+type Row = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+fn progress_row(row: Row) -> StoreResult<ProgressRow> {
+    let (course_id, course_title, lesson_id, module_id, title, status, position, updated, done) =
+        row;
+    let lesson = match (lesson_id, module_id, title) {
+        (Some(lesson_id), Some(module_id), Some(title)) => {
+            let progress = match (status, updated) {
+                (Some(status), Some(updated_at)) => Some(LessonProgress {
+                    lesson_id: lesson_id.clone(),
+                    status: parse_status(&status)?,
+                    position: position.and_then(|p| u32::try_from(p).ok()),
+                    updated_at: from_ts(updated_at)?,
+                    completed_at: from_ts_opt(done)?,
+                }),
+                _ => None,
+            };
+            Some(OutlineRow {
+                lesson_id,
+                module_id,
+                title,
+                progress,
+            })
+        }
+        _ => None,
+    };
+    Ok(ProgressRow {
+        course_id,
+        course_title,
+        lesson,
+    })
+}
+
+pub(super) async fn course_progress(
+    s: &SqliteStore,
+    user_id: Uuid,
+    course_id: &str,
+) -> StoreResult<Option<CourseProgress>> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT c.id, c.title, l.lesson_id, l.module_id, l.title, \
+                p.status, p.position, p.updated_at, p.completed_at \
+         FROM courses c \
+         LEFT JOIN lessons l ON l.course_id = c.id \
+         LEFT JOIN lesson_progress p \
+                ON p.user_id = ?1 AND p.course_id = l.course_id AND p.lesson_id = l.lesson_id \
+         WHERE c.id = ?2 \
+         ORDER BY l.position",
+    )
+    .bind(user_id)
+    .bind(course_id)
+    .fetch_all(&s.reader)
+    .await?;
+    let rows = rows
+        .into_iter()
+        .map(progress_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(group_progress(rows).into_iter().next())
+}
+
+pub(super) async fn all_progress(
+    s: &SqliteStore,
+    user_id: Uuid,
+) -> StoreResult<Vec<CourseProgress>> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT c.id, c.title, l.lesson_id, l.module_id, l.title, \
+                p.status, p.position, p.updated_at, p.completed_at \
+         FROM enrollments e \
+         JOIN courses c ON c.id = e.course_id \
+         LEFT JOIN lessons l ON l.course_id = c.id \
+         LEFT JOIN lesson_progress p \
+                ON p.user_id = e.user_id AND p.course_id = l.course_id \
+               AND p.lesson_id = l.lesson_id \
+         WHERE e.user_id = ?1 \
+         ORDER BY e.enrolled_at, e.course_id, l.position",
+    )
+    .bind(user_id)
+    .fetch_all(&s.reader)
+    .await?;
+    let rows = rows
+        .into_iter()
+        .map(progress_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(group_progress(rows))
+}

@@ -1,0 +1,18 @@
+//! The HTTP API, end to end: the real server on a port-0 listener, real HTTP with reqwest.
+//!
+//! Every test runs on SQLite (`<test>::sqlite`) and, when `CLOUDMASTER_TEST_POSTGRES_URL`
+//! names a PostgreSQL server, on a fresh PostgreSQL database too (`<test>::postgres`).
+//! The cases are grouped by area under `api_cases/`; helpers are in `api_support/`.
+
+mod api_support;
+
+#[path = "api_cases/auth.rs"]
+mod auth;
+#[path = "api_cases/catalog.rs"]
+mod catalog;
+#[path = "api_cases/ops.rs"]
+mod ops;
+#[path = "api_cases/publish.rs"]
+mod publish;
+#[path = "api_cases/replicas.rs"]
+mod replicas;
