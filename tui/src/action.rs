@@ -1,0 +1,151 @@
+//! The messages that drive the app: [`Action`]s go into [`crate::app::update`], [`Command`]s
+//! come out of it.
+//!
+//! `update` never performs I/O. When it needs the server it returns a [`Command`]; the runtime
+//! runs it in a background task and feeds the answer back as an [`Action::Loaded`]. Tests drive
+//! the same loop synchronously against a fake backend.
+
+use std::time::Duration;
+
+use cloudmaster_core::api::{
+    CourseDetail, CourseProgress, CourseSummary, Enrollment, Lesson, LessonProgress, LessonStatus,
+    SearchHit, WhoAmI,
+};
+use ratatui::crossterm::event::KeyEvent;
+
+use crate::app::ScreenId;
+use crate::backend::BackendResult;
+
+/// Something that happened: input, a timer, or the answer to a [`Request`].
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// The app has just started: load what the first screen shows.
+    Start,
+    /// A key press, dispatched through [`crate::keymap`].
+    Key(KeyEvent),
+    /// The terminal's size (sent once at start and on every resize).
+    Resize { width: u16, height: u16 },
+    /// A user command, as the key map names it.
+    Cmd(Cmd),
+    /// The search box has been quiet long enough: search if `seq` is still the newest input.
+    SearchDue(u64),
+    /// A background request finished (boxed: answers are large, actions are many).
+    Loaded(Box<Loaded>),
+}
+
+/// What a key can ask for. The key map ([`crate::keymap`]) binds keys to these and
+/// describes them, which is also where the help popup gets its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Quit,
+    Help,
+    /// Close a popup, leave the search box, or go up one level.
+    Back,
+    NextScreen,
+    PrevScreen,
+    /// A digit key: resolved to [`Cmd::GoTo`] by the key map.
+    ScreenByNumber,
+    GoTo(ScreenId),
+    Refresh,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    /// Dashboard: open the course outline instead of continuing.
+    Outline,
+    FocusSearch,
+    SubmitSearch,
+    DeleteChar,
+    ClearInput,
+    Enroll,
+    MarkDone,
+    NextLesson,
+    PrevLesson,
+    Dismiss,
+}
+
+/// Work for the runtime: a server call or a timer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Fetch(Request),
+    /// Send [`Action::SearchDue`]`(seq)` after `delay`.
+    Debounce {
+        seq: u64,
+        delay: Duration,
+    },
+}
+
+/// A server call. Each finishes as exactly one [`Loaded`] of the same name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    WhoAmI,
+    Dashboard,
+    Catalog,
+    Search {
+        seq: u64,
+        query: String,
+    },
+    /// The outline, with enrollment and progress.
+    Course {
+        id: String,
+    },
+    Lesson {
+        course: String,
+        lesson: String,
+    },
+    Enroll {
+        course: String,
+    },
+    Progress {
+        course: String,
+        lesson: String,
+        status: LessonStatus,
+        position: Option<u32>,
+    },
+}
+
+/// Everything the course outline shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CourseData {
+    pub detail: CourseDetail,
+    /// Present when the learner is enrolled.
+    pub progress: Option<CourseProgress>,
+}
+
+/// The answer to a [`Request`], tagged with what it was for so late answers to a
+/// question nobody is asking any more can be dropped.
+#[derive(Debug, Clone)]
+pub enum Loaded {
+    WhoAmI(BackendResult<WhoAmI>),
+    Dashboard(BackendResult<Vec<CourseProgress>>),
+    Catalog(BackendResult<Vec<CourseSummary>>),
+    Search {
+        seq: u64,
+        result: BackendResult<Vec<SearchHit>>,
+    },
+    Course {
+        id: String,
+        /// Boxed: an outline is much larger than the other answers.
+        result: BackendResult<Box<CourseData>>,
+    },
+    Lesson {
+        course: String,
+        lesson: String,
+        result: BackendResult<Lesson>,
+    },
+    Enrolled {
+        course: String,
+        result: BackendResult<Enrollment>,
+    },
+    Progress {
+        course: String,
+        lesson: String,
+        result: BackendResult<LessonProgress>,
+    },
+}
+
+/// How long the search box waits after the last key before it asks the server.
+pub const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);

@@ -1,0 +1,202 @@
+//! The app's state. [`update`] is the only function that changes it; [`crate::ui::render`]
+//! only reads it.
+
+use std::collections::VecDeque;
+
+use crate::action::{Command, Request};
+use crate::keymap::Context;
+use crate::screens::catalog::CatalogState;
+use crate::screens::course::CourseState;
+use crate::screens::dashboard::DashboardState;
+use crate::screens::lesson::LessonState;
+
+mod loaded;
+pub(crate) mod nav;
+mod update;
+
+pub use update::update;
+
+/// The screens, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScreenId {
+    #[default]
+    Dashboard,
+    Catalog,
+    Course,
+    Lesson,
+}
+
+impl ScreenId {
+    pub const ALL: [ScreenId; 4] = [
+        ScreenId::Dashboard,
+        ScreenId::Catalog,
+        ScreenId::Course,
+        ScreenId::Lesson,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            ScreenId::Dashboard => "Dashboard",
+            ScreenId::Catalog => "Catalog",
+            ScreenId::Course => "Course",
+            ScreenId::Lesson => "Lesson",
+        }
+    }
+
+    /// The number key that opens the screen.
+    pub fn number(self) -> usize {
+        Self::ALL.iter().position(|s| *s == self).unwrap_or(0) + 1
+    }
+
+    pub fn from_digit(c: char) -> Option<ScreenId> {
+        let n = c.to_digit(10)? as usize;
+        Self::ALL.get(n.checked_sub(1)?).copied()
+    }
+}
+
+/// Data that comes from the server: kept while it is reloaded, so a refresh never blanks
+/// the screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Remote<T> {
+    pub data: Option<T>,
+    pub loading: bool,
+    /// The last load failed with this message.
+    pub error: Option<String>,
+}
+
+impl<T> Default for Remote<T> {
+    fn default() -> Self {
+        Self {
+            data: None,
+            loading: false,
+            error: None,
+        }
+    }
+}
+
+impl<T> Remote<T> {
+    pub fn loading() -> Self {
+        Self {
+            loading: true,
+            ..Self::default()
+        }
+    }
+
+    /// Loaded, loading or failed: something has been asked already.
+    pub fn requested(&self) -> bool {
+        self.data.is_some() || self.loading || self.error.is_some()
+    }
+
+    pub fn start(&mut self) {
+        self.loading = true;
+    }
+
+    pub fn finish<E: ToString>(&mut self, result: Result<T, E>) {
+        self.loading = false;
+        match result {
+            Ok(data) => {
+                self.data = Some(data);
+                self.error = None;
+            }
+            Err(err) => self.error = Some(err.to_string()),
+        }
+    }
+}
+
+/// An error waiting to be read in a popup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorPopup {
+    pub title: String,
+    pub message: String,
+}
+
+/// Everything the TUI shows.
+#[derive(Debug, Default)]
+pub struct App {
+    pub screen: ScreenId,
+    /// The terminal's size, for layouts `update` has to know (the reader's width).
+    pub width: u16,
+    pub height: u16,
+    /// The signed-in user's name.
+    pub user: Option<String>,
+    pub dashboard: DashboardState,
+    pub catalog: CatalogState,
+    /// The open course outline, if any.
+    pub course: Option<CourseState>,
+    /// The open lesson, if any.
+    pub lesson: Option<LessonState>,
+    /// The help popup's scroll offset while it is open.
+    pub help: Option<u16>,
+    /// Errors in the order they happened; the first is shown.
+    pub errors: VecDeque<ErrorPopup>,
+    /// A one-off message for the status bar, cleared by the next key.
+    pub status: Option<String>,
+    /// Requests in flight (drives the loading indicator).
+    pub pending: usize,
+    pub should_quit: bool,
+}
+
+impl App {
+    pub fn new() -> Self {
+        Self {
+            width: 80,
+            height: 24,
+            ..Self::default()
+        }
+    }
+
+    /// Where keys go now.
+    pub fn key_context(&self) -> Context {
+        if !self.errors.is_empty() {
+            Context::Error
+        } else if self.help.is_some() {
+            Context::Help
+        } else {
+            self.context_under_popups()
+        }
+    }
+
+    /// Where keys would go without popups (what the help popup describes).
+    pub fn context_under_popups(&self) -> Context {
+        if self.screen == ScreenId::Catalog && self.catalog.search.focused {
+            Context::SearchInput
+        } else {
+            Context::Screen(self.screen)
+        }
+    }
+
+    /// Whether a screen has something to show (the course and lesson screens need one open).
+    pub fn available(&self, screen: ScreenId) -> bool {
+        match screen {
+            ScreenId::Dashboard | ScreenId::Catalog => true,
+            ScreenId::Course => self.course.is_some(),
+            ScreenId::Lesson => self.lesson.is_some(),
+        }
+    }
+
+    /// Counts a request as in flight and wraps it for the runtime.
+    pub(crate) fn fetch(&mut self, request: Request) -> Command {
+        self.pending += 1;
+        Command::Fetch(request)
+    }
+
+    pub(crate) fn show_error(&mut self, title: impl Into<String>, message: impl Into<String>) {
+        let popup = ErrorPopup {
+            title: title.into(),
+            message: message.into(),
+        };
+        // The same failure reported by several calls (an outage, no credentials) shows once.
+        if !self.errors.iter().any(|e| e.message == popup.message) {
+            self.errors.push_back(popup);
+        }
+    }
+
+    /// Rows a page of a list moves, for lists whose items are `item_height` rows tall.
+    pub(crate) fn list_page(&self, item_height: u16) -> usize {
+        // Header, status bar, and the list's border and title.
+        usize::from((self.height.saturating_sub(6) / item_height.max(1)).max(1))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,207 @@
+//! Moving between screens, and what each move loads or saves. Leaving the lesson reader
+//! (by any route, quitting included) saves the reading position as lesson progress.
+
+use super::{App, Remote, ScreenId};
+use crate::action::{Command, Request};
+use crate::screens::course::CourseState;
+use crate::screens::lesson::{self, LessonState};
+
+/// Shows `to`, saving the lesson if the reader is left and loading what `to` lacks.
+pub(crate) fn switch(app: &mut App, to: ScreenId) -> Vec<Command> {
+    let mut commands = Vec::new();
+    if app.screen == ScreenId::Lesson && to != ScreenId::Lesson {
+        commands.extend(lesson::save_position(app));
+    }
+    app.screen = to;
+    commands.extend(enter(app, to));
+    commands
+}
+
+/// Loads what a screen needs the first time it is shown (or again when it went stale).
+pub(crate) fn enter(app: &mut App, screen: ScreenId) -> Vec<Command> {
+    match screen {
+        ScreenId::Dashboard => {
+            let d = &mut app.dashboard;
+            if !d.courses.loading && (d.stale || !d.courses.requested()) {
+                d.stale = false;
+                d.courses.start();
+                return vec![app.fetch(Request::Dashboard)];
+            }
+        }
+        ScreenId::Catalog => {
+            if !app.catalog.courses.requested() {
+                app.catalog.courses.start();
+                return vec![app.fetch(Request::Catalog)];
+            }
+        }
+        ScreenId::Course | ScreenId::Lesson => {}
+    }
+    Vec::new()
+}
+
+pub(crate) fn go_to(app: &mut App, screen: ScreenId) -> Vec<Command> {
+    if app.screen == screen {
+        return Vec::new();
+    }
+    if !app.available(screen) {
+        app.status = Some(match screen {
+            ScreenId::Lesson => "No lesson open yet: pick one in a course outline".to_owned(),
+            _ => "No course open yet: pick one in the catalog or on the dashboard".to_owned(),
+        });
+        return Vec::new();
+    }
+    switch(app, screen)
+}
+
+/// Tab and Shift-Tab: the next available screen in `step`'s direction.
+pub(crate) fn cycle(app: &mut App, step: isize) -> Vec<Command> {
+    let all = ScreenId::ALL;
+    let current = all.iter().position(|s| *s == app.screen).unwrap_or(0);
+    let n = all.len() as isize;
+    let next = (1..n)
+        .map(|i| all[(current as isize + step * i).rem_euclid(n) as usize])
+        .find(|s| app.available(*s));
+    match next {
+        Some(screen) => switch(app, screen),
+        None => Vec::new(),
+    }
+}
+
+/// Esc/Backspace: up one level.
+pub(crate) fn back(app: &mut App) -> Vec<Command> {
+    match app.screen {
+        ScreenId::Dashboard => Vec::new(),
+        ScreenId::Catalog => switch(app, ScreenId::Dashboard),
+        ScreenId::Course => {
+            let origin = app
+                .course
+                .as_ref()
+                .map_or(ScreenId::Dashboard, |c| c.origin);
+            switch(app, origin)
+        }
+        ScreenId::Lesson => {
+            let Some(course_id) = app.lesson.as_ref().map(|l| l.course.clone()) else {
+                return switch(app, ScreenId::Dashboard);
+            };
+            let mut commands = lesson::save_position(app);
+            let lesson_id = app.lesson.as_ref().map(|l| l.lesson.clone());
+            commands.extend(open_course(app, &course_id, ScreenId::Lesson, lesson_id));
+            commands
+        }
+    }
+}
+
+/// `r`: loads the current screen again.
+pub(crate) fn refresh(app: &mut App) -> Vec<Command> {
+    match app.screen {
+        ScreenId::Dashboard => {
+            app.dashboard.stale = true;
+            enter(app, ScreenId::Dashboard)
+        }
+        ScreenId::Catalog => {
+            app.catalog.courses.start();
+            let mut commands = vec![app.fetch(Request::Catalog)];
+            commands.extend(crate::screens::catalog::search_now(app));
+            commands
+        }
+        ScreenId::Course => match app.course.as_mut() {
+            Some(course) => {
+                course.data.start();
+                let id = course.id.clone();
+                vec![app.fetch(Request::Course { id })]
+            }
+            None => Vec::new(),
+        },
+        ScreenId::Lesson => match app.lesson.as_mut() {
+            Some(lesson) => {
+                lesson.restore = Some(lesson.position() as usize);
+                lesson.data.start();
+                let request = Request::Lesson {
+                    course: lesson.course.clone(),
+                    lesson: lesson.lesson.clone(),
+                };
+                vec![app.fetch(request)]
+            }
+            None => Vec::new(),
+        },
+    }
+}
+
+/// Shows the outline of `id`, selecting `focus` when given. `origin` is where Esc returns
+/// to; coming back from a lesson keeps the outline's earlier origin.
+pub(crate) fn open_course(
+    app: &mut App,
+    id: &str,
+    origin: ScreenId,
+    focus: Option<String>,
+) -> Vec<Command> {
+    let mut commands = load_course(app, id, origin, focus);
+    commands.extend(switch(app, ScreenId::Course));
+    commands
+}
+
+/// Loads the outline of `id` without showing it. An outline already open for the same
+/// course keeps showing while it is refreshed (progress may have changed).
+pub(crate) fn load_course(
+    app: &mut App,
+    id: &str,
+    origin: ScreenId,
+    focus: Option<String>,
+) -> Vec<Command> {
+    match app.course.as_mut() {
+        Some(course) if course.id == id => {
+            if !matches!(origin, ScreenId::Lesson | ScreenId::Course) {
+                course.origin = origin;
+            }
+            if let Some(focus) = focus {
+                course.focus(&focus);
+            }
+            course.data.start();
+        }
+        _ => {
+            let origin = match origin {
+                ScreenId::Lesson | ScreenId::Course => ScreenId::Dashboard,
+                other => other,
+            };
+            let mut course = CourseState::new(id, origin);
+            course.focus_lesson = focus;
+            course.data = Remote::loading();
+            app.course = Some(course);
+        }
+    }
+    vec![app.fetch(Request::Course { id: id.to_owned() })]
+}
+
+/// Opens a lesson in the reader, at `position` (a logical line) when given.
+pub(crate) fn open_lesson(
+    app: &mut App,
+    course: &str,
+    lesson_id: &str,
+    title: &str,
+    position: Option<u32>,
+    completed: bool,
+) -> Vec<Command> {
+    let mut commands = Vec::new();
+    if app.screen == ScreenId::Lesson {
+        commands.extend(lesson::save_position(app));
+    }
+    let mut state = LessonState::new(course, lesson_id, title, position, completed);
+    state.data = Remote::loading();
+    app.lesson = Some(state);
+    commands.push(app.fetch(Request::Lesson {
+        course: course.to_owned(),
+        lesson: lesson_id.to_owned(),
+    }));
+    app.screen = ScreenId::Lesson;
+    commands
+}
+
+pub(crate) fn quit(app: &mut App) -> Vec<Command> {
+    let commands = if app.screen == ScreenId::Lesson {
+        lesson::save_position(app)
+    } else {
+        Vec::new()
+    };
+    app.should_quit = true;
+    commands
+}

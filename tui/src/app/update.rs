@@ -1,0 +1,97 @@
+//! [`update`]: the one place the state changes. Keys become commands through the key map;
+//! popups see commands first, then the current screen, then the global bindings.
+
+use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
+
+use super::{App, ScreenId, loaded, nav};
+use crate::action::{Action, Cmd, Command, Request};
+use crate::keymap::{self, Context};
+use crate::screens::{catalog, course, dashboard, lesson};
+
+/// Applies `action` to `app` and returns the work it asks for.
+pub fn update(app: &mut App, action: Action) -> Vec<Command> {
+    match action {
+        Action::Start => {
+            let mut commands = vec![app.fetch(Request::WhoAmI)];
+            commands.extend(nav::enter(app, ScreenId::Dashboard));
+            commands
+        }
+        Action::Resize { width, height } => {
+            app.width = width;
+            app.height = height;
+            lesson::relayout(app);
+            Vec::new()
+        }
+        Action::Key(key) => on_key(app, &key),
+        Action::Cmd(cmd) => on_cmd(app, cmd),
+        Action::SearchDue(seq) => catalog::search_due(app, seq),
+        Action::Loaded(loaded) => {
+            app.pending = app.pending.saturating_sub(1);
+            loaded::on_loaded(app, *loaded)
+        }
+    }
+}
+
+fn on_key(app: &mut App, key: &KeyEvent) -> Vec<Command> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    app.status = None;
+    let context = app.key_context();
+    match keymap::lookup(context, key) {
+        Some(cmd) => on_cmd(app, cmd),
+        None if context == Context::SearchInput => catalog::type_key(app, key),
+        None => Vec::new(),
+    }
+}
+
+fn on_cmd(app: &mut App, cmd: Cmd) -> Vec<Command> {
+    match app.key_context() {
+        Context::Error => {
+            match cmd {
+                Cmd::Dismiss => {
+                    app.errors.pop_front();
+                }
+                Cmd::Quit => return nav::quit(app),
+                _ => {}
+            }
+            return Vec::new();
+        }
+        Context::Help => {
+            match cmd {
+                Cmd::Back | Cmd::Help => app.help = None,
+                Cmd::Down => {
+                    let max = crate::popups::help::max_scroll(app);
+                    app.help = app.help.map(|s| (s + 1).min(max));
+                }
+                Cmd::Up => app.help = app.help.map(|s| s.saturating_sub(1)),
+                Cmd::Quit => return nav::quit(app),
+                _ => {}
+            }
+            return Vec::new();
+        }
+        Context::Screen(_) | Context::SearchInput => {}
+    }
+    let handled = match app.screen {
+        ScreenId::Dashboard => dashboard::on_cmd(app, cmd),
+        ScreenId::Catalog => catalog::on_cmd(app, cmd),
+        ScreenId::Course => course::on_cmd(app, cmd),
+        ScreenId::Lesson => lesson::on_cmd(app, cmd),
+    };
+    if let Some(commands) = handled {
+        return commands;
+    }
+    match cmd {
+        Cmd::Quit => nav::quit(app),
+        Cmd::Help => {
+            app.help = Some(0);
+            Vec::new()
+        }
+        Cmd::NextScreen => nav::cycle(app, 1),
+        Cmd::PrevScreen => nav::cycle(app, -1),
+        Cmd::GoTo(screen) => nav::go_to(app, screen),
+        Cmd::Back => nav::back(app),
+        Cmd::Refresh => nav::refresh(app),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,72 @@
+//! [`Backend`] for the real HTTP client. Each method forwards to `Client` and turns
+//! `cloudmaster_core::Error` into a [`BackendError`] with its user-facing message.
+
+use async_trait::async_trait;
+use cloudmaster_core::Client;
+use cloudmaster_core::api::{
+    CourseDetail, CourseFilter, CourseProgress, CourseSummary, Enrollment, Lesson, LessonProgress,
+    LessonProgressUpdate, SearchHit, WhoAmI,
+};
+
+use super::{Backend, BackendError, BackendResult};
+
+impl From<cloudmaster_core::Error> for BackendError {
+    fn from(err: cloudmaster_core::Error) -> Self {
+        let code = err.code().map(str::to_owned);
+        // Auth and API errors carry the server's message; the others print their own.
+        let message = match &err {
+            cloudmaster_core::Error::Api { message, .. }
+            | cloudmaster_core::Error::Auth { message, .. } => message.clone(),
+            other => other.to_string(),
+        };
+        BackendError { code, message }
+    }
+}
+
+#[async_trait]
+impl Backend for Client {
+    async fn whoami(&self) -> BackendResult<WhoAmI> {
+        Ok(Client::whoami(self).await?)
+    }
+
+    async fn list_courses(&self, filter: &CourseFilter) -> BackendResult<Vec<CourseSummary>> {
+        Ok(Client::list_courses(self, filter).await?)
+    }
+
+    async fn search(&self, query: &str, limit: u32) -> BackendResult<Vec<SearchHit>> {
+        Ok(Client::search(self, query, Some(limit)).await?)
+    }
+
+    async fn course(&self, course: &str) -> BackendResult<CourseDetail> {
+        Ok(Client::course(self, course).await?)
+    }
+
+    async fn lesson(&self, course: &str, lesson: &str) -> BackendResult<Lesson> {
+        Ok(Client::lesson(self, course, lesson).await?)
+    }
+
+    async fn enroll(&self, course: &str) -> BackendResult<Enrollment> {
+        Ok(Client::enroll(self, course).await?)
+    }
+
+    async fn enrollments(&self) -> BackendResult<Vec<Enrollment>> {
+        Ok(Client::enrollments(self).await?)
+    }
+
+    async fn record_lesson_progress(
+        &self,
+        course: &str,
+        lesson: &str,
+        update: &LessonProgressUpdate,
+    ) -> BackendResult<LessonProgress> {
+        Ok(Client::record_lesson_progress(self, course, lesson, update).await?)
+    }
+
+    async fn progress(&self) -> BackendResult<Vec<CourseProgress>> {
+        Ok(Client::progress(self).await?)
+    }
+
+    async fn course_progress(&self, course: &str) -> BackendResult<CourseProgress> {
+        Ok(Client::course_progress(self, course).await?)
+    }
+}

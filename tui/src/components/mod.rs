@@ -1,0 +1,8 @@
+//! Widgets shared by the screens: selectable lists, the tab bar, the status bar, gauges
+//! and search snippets.
+
+pub mod gauge;
+pub mod list;
+pub mod snippet;
+pub mod status_bar;
+pub mod tabs;

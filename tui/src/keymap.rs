@@ -1,0 +1,424 @@
+//! The key map: one table of (keys, command, description) per context. It is the only
+//! source of truth for keys: [`lookup`] dispatches with it, and the help popup and the
+//! status-bar hints are generated from the same [`sections`].
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::action::Cmd;
+use crate::app::ScreenId;
+
+/// A key with its modifiers, normalised so `G` and `Shift-g` compare equal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    pub const fn plain(code: KeyCode) -> Self {
+        Self {
+            code,
+            mods: KeyModifiers::NONE,
+        }
+    }
+
+    pub const fn ch(c: char) -> Self {
+        Self::plain(KeyCode::Char(c))
+    }
+
+    pub const fn ctrl(c: char) -> Self {
+        Self {
+            code: KeyCode::Char(c),
+            mods: KeyModifiers::CONTROL,
+        }
+    }
+
+    /// Terminals report Shift with upper-case letters and Back-Tab inconsistently; the
+    /// character already says it all, so Shift is dropped for those.
+    pub fn from_event(event: &KeyEvent) -> Self {
+        let mut mods =
+            event.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        if matches!(event.code, KeyCode::Char(_) | KeyCode::BackTab) {
+            mods.remove(KeyModifiers::SHIFT);
+        }
+        Self {
+            code: event.code,
+            mods,
+        }
+    }
+
+    /// How the key is written in help and hints.
+    pub fn label(&self) -> String {
+        let name = match self.code {
+            KeyCode::Char(' ') => "Space".to_owned(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Up => "↑".to_owned(),
+            KeyCode::Down => "↓".to_owned(),
+            KeyCode::Left => "←".to_owned(),
+            KeyCode::Right => "→".to_owned(),
+            KeyCode::PageUp => "PgUp".to_owned(),
+            KeyCode::PageDown => "PgDn".to_owned(),
+            KeyCode::Home => "Home".to_owned(),
+            KeyCode::End => "End".to_owned(),
+            KeyCode::Enter => "Enter".to_owned(),
+            KeyCode::Esc => "Esc".to_owned(),
+            KeyCode::Backspace => "Bksp".to_owned(),
+            KeyCode::Tab => "Tab".to_owned(),
+            KeyCode::BackTab => "S-Tab".to_owned(),
+            other => format!("{other:?}"),
+        };
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            format!("Ctrl-{name}")
+        } else if self.mods.contains(KeyModifiers::ALT) {
+            format!("Alt-{name}")
+        } else {
+            name
+        }
+    }
+}
+
+/// One row of the key map.
+#[derive(Debug)]
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub cmd: Cmd,
+    pub desc: &'static str,
+    /// A one-word label for the status bar; `None` keeps the binding out of it.
+    pub hint: Option<&'static str>,
+}
+
+/// A titled group of bindings, as the help popup shows it.
+#[derive(Debug)]
+pub struct Section {
+    pub title: &'static str,
+    pub bindings: &'static [Binding],
+}
+
+/// Where keys go: popups and the search box take precedence over the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Screen(ScreenId),
+    SearchInput,
+    Help,
+    Error,
+}
+
+const fn b(keys: &'static [Key], cmd: Cmd, desc: &'static str) -> Binding {
+    Binding {
+        keys,
+        cmd,
+        desc,
+        hint: None,
+    }
+}
+
+const fn h(keys: &'static [Key], cmd: Cmd, desc: &'static str, hint: &'static str) -> Binding {
+    Binding {
+        keys,
+        cmd,
+        desc,
+        hint: Some(hint),
+    }
+}
+
+use KeyCode::{BackTab, Backspace, Down, End, Enter, Esc, Home, PageDown, PageUp, Tab, Up};
+
+const K_UP: &[Key] = &[Key::ch('k'), Key::plain(Up)];
+const K_DOWN: &[Key] = &[Key::ch('j'), Key::plain(Down)];
+const K_PGUP: &[Key] = &[Key::plain(PageUp), Key::ctrl('u')];
+const K_PGDN: &[Key] = &[Key::plain(PageDown), Key::ctrl('d'), Key::ch(' ')];
+const K_TOP: &[Key] = &[Key::ch('g'), Key::plain(Home)];
+const K_BOTTOM: &[Key] = &[Key::ch('G'), Key::plain(End)];
+
+static GLOBAL: &[Binding] = &[
+    h(&[Key::ch('?')], Cmd::Help, "show this help", "help"),
+    h(&[Key::ch('q'), Key::ctrl('c')], Cmd::Quit, "quit", "quit"),
+    b(&[Key::plain(Tab)], Cmd::NextScreen, "next screen"),
+    b(&[Key::plain(BackTab)], Cmd::PrevScreen, "previous screen"),
+    b(
+        &[Key::ch('1'), Key::ch('2'), Key::ch('3'), Key::ch('4')],
+        Cmd::ScreenByNumber,
+        "dashboard, catalog, course, lesson",
+    ),
+    b(&[Key::plain(Esc), Key::plain(Backspace)], Cmd::Back, "back"),
+    b(&[Key::ch('r')], Cmd::Refresh, "reload from the server"),
+];
+
+static LIST: &[Binding] = &[
+    b(K_DOWN, Cmd::Down, "move down"),
+    b(K_UP, Cmd::Up, "move up"),
+    b(K_PGDN, Cmd::PageDown, "page down"),
+    b(K_PGUP, Cmd::PageUp, "page up"),
+    b(K_TOP, Cmd::Top, "first item"),
+    b(K_BOTTOM, Cmd::Bottom, "last item"),
+];
+
+static DASHBOARD: &[Binding] = &[
+    h(
+        &[Key::plain(Enter)],
+        Cmd::Open,
+        "continue where you left off",
+        "continue",
+    ),
+    h(
+        &[Key::ch('o')],
+        Cmd::Outline,
+        "open the course outline",
+        "outline",
+    ),
+];
+
+static CATALOG: &[Binding] = &[
+    h(
+        &[Key::plain(Enter)],
+        Cmd::Open,
+        "open the course (or lesson)",
+        "open",
+    ),
+    h(
+        &[Key::ch('/')],
+        Cmd::FocusSearch,
+        "search courses and lessons",
+        "search",
+    ),
+];
+
+static COURSE: &[Binding] = &[
+    h(&[Key::plain(Enter)], Cmd::Open, "read the lesson", "read"),
+    h(
+        &[Key::ch('e')],
+        Cmd::Enroll,
+        "enroll in the course",
+        "enroll",
+    ),
+];
+
+static LESSON: &[Binding] = &[
+    h(
+        &[Key::ch('d')],
+        Cmd::MarkDone,
+        "mark the lesson done",
+        "done",
+    ),
+    h(&[Key::ch('n')], Cmd::NextLesson, "next lesson", "next"),
+    b(&[Key::ch('p')], Cmd::PrevLesson, "previous lesson"),
+];
+
+static SCROLL: &[Binding] = &[
+    b(K_DOWN, Cmd::Down, "scroll down"),
+    b(K_UP, Cmd::Up, "scroll up"),
+    b(K_PGDN, Cmd::PageDown, "page down"),
+    b(K_PGUP, Cmd::PageUp, "page up"),
+    b(K_TOP, Cmd::Top, "top"),
+    b(K_BOTTOM, Cmd::Bottom, "bottom"),
+];
+
+static SEARCH_INPUT: &[Binding] = &[
+    h(
+        &[Key::plain(Enter)],
+        Cmd::SubmitSearch,
+        "search now and go to the results",
+        "results",
+    ),
+    h(
+        &[Key::plain(Esc)],
+        Cmd::Back,
+        "leave the search box",
+        "leave",
+    ),
+    b(
+        &[Key::plain(Backspace)],
+        Cmd::DeleteChar,
+        "delete a character",
+    ),
+    b(&[Key::ctrl('u')], Cmd::ClearInput, "clear the query"),
+    b(&[Key::plain(Down)], Cmd::Down, "move down the results"),
+    b(&[Key::plain(Up)], Cmd::Up, "move up the results"),
+    b(&[Key::plain(Tab)], Cmd::NextScreen, "next screen"),
+    b(&[Key::plain(BackTab)], Cmd::PrevScreen, "previous screen"),
+    b(&[Key::ctrl('c')], Cmd::Quit, "quit"),
+];
+
+static HELP: &[Binding] = &[
+    b(
+        &[Key::ch('?'), Key::plain(Esc)],
+        Cmd::Back,
+        "close the help",
+    ),
+    b(K_DOWN, Cmd::Down, "scroll down"),
+    b(K_UP, Cmd::Up, "scroll up"),
+    b(&[Key::ch('q'), Key::ctrl('c')], Cmd::Quit, "quit"),
+];
+
+static ERROR: &[Binding] = &[
+    h(
+        &[Key::plain(Enter), Key::plain(Esc), Key::ch(' ')],
+        Cmd::Dismiss,
+        "dismiss",
+        "dismiss",
+    ),
+    b(&[Key::ch('q'), Key::ctrl('c')], Cmd::Quit, "quit"),
+];
+
+/// The bindings in force in `ctx`, first match wins.
+pub fn sections(ctx: Context) -> Vec<Section> {
+    let s = |title, bindings| Section { title, bindings };
+    match ctx {
+        Context::Screen(ScreenId::Dashboard) => {
+            vec![
+                s("Dashboard", DASHBOARD),
+                s("Move", LIST),
+                s("Everywhere", GLOBAL),
+            ]
+        }
+        Context::Screen(ScreenId::Catalog) => {
+            vec![
+                s("Catalog", CATALOG),
+                s("Move", LIST),
+                s("Everywhere", GLOBAL),
+            ]
+        }
+        Context::Screen(ScreenId::Course) => {
+            vec![
+                s("Course outline", COURSE),
+                s("Move", LIST),
+                s("Everywhere", GLOBAL),
+            ]
+        }
+        Context::Screen(ScreenId::Lesson) => {
+            vec![
+                s("Lesson", LESSON),
+                s("Scroll", SCROLL),
+                s("Everywhere", GLOBAL),
+            ]
+        }
+        Context::SearchInput => vec![s("Search box (type to search)", SEARCH_INPUT)],
+        Context::Help => vec![s("Help", HELP)],
+        Context::Error => vec![s("Error", ERROR)],
+    }
+}
+
+/// The command `event` asks for in `ctx`, if any.
+pub fn lookup(ctx: Context, event: &KeyEvent) -> Option<Cmd> {
+    let key = Key::from_event(event);
+    let binding = sections(ctx)
+        .into_iter()
+        .flat_map(|section| section.bindings.iter())
+        .find(|binding| binding.keys.contains(&key))?;
+    match (binding.cmd, key.code) {
+        (Cmd::ScreenByNumber, KeyCode::Char(c)) => ScreenId::from_digit(c).map(Cmd::GoTo),
+        (cmd, _) => Some(cmd),
+    }
+}
+
+/// "j/↓" for a binding's keys.
+pub fn keys_label(binding: &Binding) -> String {
+    binding
+        .keys
+        .iter()
+        .map(Key::label)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Short "key label" pairs for the status bar, in key-map order.
+pub fn hints(ctx: Context) -> Vec<(String, &'static str)> {
+    sections(ctx)
+        .into_iter()
+        .flat_map(|section| section.bindings.iter())
+        .filter_map(|binding| Some((binding.keys.first()?.label(), binding.hint?)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::KeyEvent;
+
+    fn key(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn screen_bindings_win_over_global_ones() {
+        let ctx = Context::Screen(ScreenId::Course);
+        assert_eq!(
+            lookup(ctx, &key(KeyCode::Char('e'), KeyModifiers::NONE)),
+            Some(Cmd::Enroll)
+        );
+        assert_eq!(
+            lookup(ctx, &key(KeyCode::Char('q'), KeyModifiers::NONE)),
+            Some(Cmd::Quit)
+        );
+        assert_eq!(
+            lookup(ctx, &key(KeyCode::Char('x'), KeyModifiers::NONE)),
+            None
+        );
+    }
+
+    #[test]
+    fn shift_is_ignored_for_characters_and_back_tab() {
+        let ctx = Context::Screen(ScreenId::Lesson);
+        assert_eq!(
+            lookup(ctx, &key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Cmd::Bottom)
+        );
+        assert_eq!(
+            lookup(ctx, &key(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Cmd::PrevScreen)
+        );
+        assert_eq!(
+            lookup(ctx, &key(KeyCode::Char('d'), KeyModifiers::CONTROL)),
+            Some(Cmd::PageDown)
+        );
+    }
+
+    #[test]
+    fn digits_pick_screens() {
+        let ctx = Context::Screen(ScreenId::Dashboard);
+        assert_eq!(
+            lookup(ctx, &key(KeyCode::Char('2'), KeyModifiers::NONE)),
+            Some(Cmd::GoTo(ScreenId::Catalog))
+        );
+    }
+
+    #[test]
+    fn the_search_box_lets_letters_through() {
+        let ctx = Context::SearchInput;
+        assert_eq!(
+            lookup(ctx, &key(KeyCode::Char('q'), KeyModifiers::NONE)),
+            None
+        );
+        assert_eq!(
+            lookup(ctx, &key(KeyCode::Char('j'), KeyModifiers::NONE)),
+            None
+        );
+        assert_eq!(
+            lookup(ctx, &key(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Cmd::Quit)
+        );
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context() {
+        let contexts = [
+            Context::Screen(ScreenId::Dashboard),
+            Context::Screen(ScreenId::Catalog),
+            Context::Screen(ScreenId::Course),
+            Context::Screen(ScreenId::Lesson),
+            Context::SearchInput,
+            Context::Help,
+            Context::Error,
+        ];
+        for ctx in contexts {
+            let keys: Vec<Key> = sections(ctx)
+                .iter()
+                .flat_map(|s| s.bindings.iter())
+                .flat_map(|b| b.keys.iter().copied())
+                .collect();
+            for (i, k) in keys.iter().enumerate() {
+                assert!(!keys[i + 1..].contains(k), "{k:?} bound twice in {ctx:?}");
+            }
+        }
+    }
+}

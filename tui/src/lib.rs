@@ -1,0 +1,52 @@
+//! cloudmaster's terminal user interface (ratatui).
+//!
+//! `cloudmaster tui` and `cloudmaster quickstart` call [`run`]. How the pieces fit:
+//!
+//! - [`app`]: the state ([`app::App`]) and [`app::update`], the only place it changes.
+//!   `update` takes an [`action::Action`] (a key, a resize, a finished request) and returns
+//!   [`action::Command`]s (server calls, timers) instead of doing I/O.
+//! - [`ui::render`] draws a frame from `&App`; pure, so screens are snapshot-tested.
+//! - [`keymap`]: one table of keys per context; it dispatches keys and generates the help
+//!   popup and the status-bar hints.
+//! - [`screens`] (dashboard, catalog, course outline, lesson reader), [`components`]
+//!   (lists, tabs, status bar, gauges, snippets) and [`popups`] (help, errors).
+//! - [`markdown`]: lesson Markdown → styled, wrapped terminal lines.
+//! - [`backend`]: the server calls as a trait, implemented for the HTTP client (and by a
+//!   fake in the tests); `runtime` runs the event loop and the background tasks.
+
+use std::sync::Arc;
+
+pub mod action;
+pub mod app;
+pub mod backend;
+pub mod components;
+pub mod keymap;
+mod logging;
+pub mod markdown;
+pub mod popups;
+mod runtime;
+pub mod screens;
+mod tasks;
+pub mod theme;
+pub mod ui;
+
+#[cfg(test)]
+mod snapshot_tests;
+#[cfg(test)]
+mod test_support;
+
+pub use backend::{Backend, BackendError};
+
+/// Runs the TUI against a cloudmaster server until the user quits. The terminal is
+/// restored however it ends (error or panic included).
+pub async fn run(client: cloudmaster_core::Client) -> anyhow::Result<()> {
+    run_with_backend(Arc::new(client)).await
+}
+
+/// Runs the TUI against any [`Backend`] (a server, local course files, a fake).
+pub async fn run_with_backend(backend: Arc<dyn Backend>) -> anyhow::Result<()> {
+    if let Ok(paths) = cloudmaster_core::config::Paths::from_env() {
+        logging::init(&paths.state_dir);
+    }
+    runtime::run(backend).await
+}

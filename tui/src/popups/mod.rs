@@ -1,0 +1,19 @@
+//! Popups drawn over the screen: help (`?`) and errors. While one is open it takes the keys
+//! (see [`crate::keymap::Context`]).
+
+use ratatui::layout::Rect;
+
+pub mod error;
+pub mod help;
+
+/// A `width` x `height` rectangle centred in `area`, shrunk to fit.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    )
+}

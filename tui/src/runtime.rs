@@ -1,0 +1,123 @@
+//! The event loop. It owns the terminal and the [`App`], and waits (`tokio::select!`) on
+//! two things only: terminal events and the results of background tasks. Nothing ticks:
+//! with no input and no work in flight the process sleeps, and the screen is redrawn only
+//! after something changed.
+
+use std::collections::VecDeque;
+use std::io::stdout;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use futures_util::StreamExt;
+use ratatui::DefaultTerminal;
+use ratatui::crossterm::cursor::Show;
+use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{LeaveAlternateScreen, disable_raw_mode};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use crate::action::Action;
+use crate::app::{App, update};
+use crate::backend::Backend;
+use crate::tasks;
+use crate::ui::render;
+
+/// Results waiting to be applied; background tasks wait when it is full.
+const CHANNEL_CAPACITY: usize = 64;
+/// How long quitting waits for the last progress save.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// Restores the terminal however the TUI ends. ratatui's panic hook covers panics; this
+/// covers errors and normal exits. It ignores failures: a `Drop` must never panic.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        let _ = disable_raw_mode();
+        let _ = execute!(stdout(), LeaveAlternateScreen, Show);
+    }
+}
+
+pub(crate) async fn run(backend: Arc<dyn Backend>) -> anyhow::Result<()> {
+    // Created first so a half-done initialisation is undone too.
+    let _guard = TerminalGuard;
+    let mut terminal = ratatui::try_init().context("cannot start the terminal UI")?;
+    // Terminals without an alternate screen (the Linux console) would keep what was printed
+    // before; ratatui only draws the cells that change, so start from a known blank screen.
+    // (Not `Terminal::clear`: it asks the terminal for the cursor position, and some never
+    // answer.)
+    ratatui::backend::Backend::clear(terminal.backend_mut())?;
+    tracing::info!("tui started");
+    let result = event_loop(terminal, backend).await;
+    tracing::info!(ok = result.is_ok(), "tui stopped");
+    result
+}
+
+async fn event_loop(
+    mut terminal: DefaultTerminal,
+    backend: Arc<dyn Backend>,
+) -> anyhow::Result<()> {
+    let (tx, mut rx) = mpsc::channel::<Action>(CHANNEL_CAPACITY);
+    let mut tasks = JoinSet::new();
+    let mut events = EventStream::new();
+    let mut app = App::new();
+    let size = terminal.size()?;
+    let mut queue = VecDeque::from([
+        Action::Resize {
+            width: size.width,
+            height: size.height,
+        },
+        Action::Start,
+    ]);
+
+    loop {
+        if !queue.is_empty() {
+            while let Some(action) = queue.pop_front() {
+                for command in update(&mut app, action) {
+                    tasks::spawn(command, &backend, &tx, &mut tasks);
+                }
+            }
+            if app.should_quit {
+                break;
+            }
+            terminal.draw(|frame| render(&app, frame))?;
+        }
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => queue.extend(translate(event)),
+                Some(Err(err)) => return Err(err).context("reading terminal input"),
+                None => break,
+            },
+            Some(action) = rx.recv() => queue.push_back(action),
+            Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
+                if let Err(err) = joined {
+                    tracing::error!(error = %err, "background task failed");
+                }
+            }
+        }
+    }
+
+    // Let in-flight work (the reading position saved on quit) finish, briefly. Closing the
+    // channel first means no task can block on a full one.
+    rx.close();
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!("gave up waiting for background requests at exit");
+    }
+    Ok(())
+}
+
+/// The action a terminal event stands for; `None` for events the TUI ignores (which then
+/// cause no redraw).
+fn translate(event: Event) -> Option<Action> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => Some(Action::Key(key)),
+        Event::Resize(width, height) => Some(Action::Resize { width, height }),
+        _ => None,
+    }
+}

@@ -1,0 +1,158 @@
+//! The dashboard: one entry per enrolled course with its completion gauge and the lesson
+//! "continue" resumes at (with the saved reading position).
+
+use cloudmaster_core::api::CourseProgress;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{ListItem, Paragraph, Wrap};
+
+use crate::action::{Cmd, Command};
+use crate::app::{App, Remote, ScreenId, nav};
+use crate::components::{gauge, list, list::Selection};
+use crate::theme;
+use crate::ui::{self, pad_between, truncate};
+
+/// Rows per course in the list.
+const ITEM_HEIGHT: u16 = 4;
+
+#[derive(Debug, Default)]
+pub struct DashboardState {
+    pub courses: Remote<Vec<CourseProgress>>,
+    pub selection: Selection,
+    /// Progress changed elsewhere (a lesson done, an enrollment): reload when shown.
+    pub stale: bool,
+}
+
+impl DashboardState {
+    pub fn selected(&self) -> Option<&CourseProgress> {
+        self.courses.data.as_ref()?.get(self.selection.index)
+    }
+}
+
+pub fn on_cmd(app: &mut App, cmd: Cmd) -> Option<Vec<Command>> {
+    let len = app.dashboard.courses.data.as_ref().map_or(0, Vec::len);
+    let page = app.list_page(ITEM_HEIGHT);
+    if app.dashboard.selection.apply(cmd, len, page) {
+        return Some(Vec::new());
+    }
+    let selected = app.dashboard.selected().cloned();
+    match cmd {
+        Cmd::Open => Some(match selected {
+            Some(progress) => continue_course(app, &progress),
+            None => nav::switch(app, ScreenId::Catalog),
+        }),
+        Cmd::Outline => Some(match selected {
+            Some(progress) => {
+                let focus = progress.resume.as_ref().map(|r| r.lesson_id.clone());
+                nav::open_course(app, &progress.course_id, ScreenId::Dashboard, focus)
+            }
+            None => Vec::new(),
+        }),
+        _ => None,
+    }
+}
+
+/// Opens the resume lesson at its saved position, with the outline loaded behind it so
+/// Esc and next/previous work; a finished course opens its outline.
+fn continue_course(app: &mut App, progress: &CourseProgress) -> Vec<Command> {
+    let Some(resume) = &progress.resume else {
+        return nav::open_course(app, &progress.course_id, ScreenId::Dashboard, None);
+    };
+    let focus = Some(resume.lesson_id.clone());
+    let mut commands = nav::load_course(app, &progress.course_id, ScreenId::Dashboard, focus);
+    commands.extend(nav::open_lesson(
+        app,
+        &progress.course_id,
+        &resume.lesson_id,
+        &resume.lesson_title,
+        resume.position,
+        false,
+    ));
+    commands
+}
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let [greeting, body] =
+        Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
+    let hello = match &app.user {
+        Some(name) => format!(" Welcome back, {name}."),
+        None => " Welcome.".to_owned(),
+    };
+    frame.render_widget(
+        Paragraph::new(Line::styled(hello, theme::title())),
+        greeting,
+    );
+
+    let block = ui::block("Continue learning", true);
+    let state = &app.dashboard.courses;
+    let Some(courses) = &state.data else {
+        ui::placeholder(frame, body, block, state.loading, state.error.as_deref());
+        return;
+    };
+    if courses.is_empty() {
+        let text = Text::from(vec![
+            Line::raw(""),
+            Line::raw("You are not enrolled in any course yet."),
+            Line::raw(""),
+            Line::from(vec![
+                Span::raw("Press "),
+                Span::styled("2", theme::key()),
+                Span::raw(" (or "),
+                Span::styled("Enter", theme::key()),
+                Span::raw(") to browse the catalog, open a course and press "),
+                Span::styled("e", theme::key()),
+                Span::raw(" to enroll."),
+            ]),
+        ]);
+        frame.render_widget(
+            Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
+            body,
+        );
+        return;
+    }
+    let width = usize::from(body.width.saturating_sub(3));
+    let selected = app.dashboard.selection.index;
+    let items = courses
+        .iter()
+        .enumerate()
+        .map(|(i, course)| ListItem::new(item(course, width, i == selected)))
+        .collect();
+    list::render(frame, body, block, items, Some(selected));
+}
+
+fn item(course: &CourseProgress, width: usize, selected: bool) -> Text<'static> {
+    let title_style = if selected {
+        theme::selected()
+    } else {
+        theme::title()
+    };
+    let percent = format!("{:>3}%", course.percent);
+    let title = truncate(
+        &course.course_title,
+        width.saturating_sub(percent.len() + 2),
+    );
+    let first = pad_between(
+        vec![Span::styled(title, title_style)],
+        vec![Span::styled(percent, theme::accent())],
+        width,
+    );
+    let bar_width = width.saturating_sub(24).clamp(10, 40);
+    let mut second = vec![Span::raw(" ")];
+    second.extend(gauge::bar(course.percent, bar_width));
+    second.push(Span::styled(
+        format!(
+            "  {} of {} lessons",
+            course.completed_lessons, course.total_lessons
+        ),
+        theme::dim(),
+    ));
+    let third = match &course.resume {
+        Some(resume) => Line::from(vec![
+            Span::styled(" Next: ", theme::dim()),
+            Span::raw(truncate(&resume.lesson_title, width.saturating_sub(7))),
+        ]),
+        None => Line::from(Span::styled(" ✓ Course complete", theme::done())),
+    };
+    Text::from(vec![first, Line::from(second), third, Line::raw("")])
+}

@@ -1,0 +1,113 @@
+//! Runs [`Command`]s: each server call in its own tokio task, reporting back as an
+//! [`Action`] over the bounded channel the event loop reads. [`perform`] is shared with the
+//! tests, which await it directly against the fake backend.
+
+use std::sync::Arc;
+
+use cloudmaster_core::api::{CourseFilter, LessonProgressUpdate};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use crate::action::{Action, Command, CourseData, Loaded, Request};
+use crate::backend::{Backend, BackendResult};
+
+/// How many hits a search asks for.
+const SEARCH_LIMIT: u32 = 20;
+
+/// Starts `command` in the background.
+pub(crate) fn spawn(
+    command: Command,
+    backend: &Arc<dyn Backend>,
+    tx: &mpsc::Sender<Action>,
+    tasks: &mut JoinSet<()>,
+) {
+    let tx = tx.clone();
+    match command {
+        Command::Fetch(request) => {
+            let backend = Arc::clone(backend);
+            tasks.spawn(async move {
+                let loaded = perform(backend.as_ref(), request).await;
+                // The receiver is gone only when the TUI is shutting down.
+                let _ = tx.send(Action::Loaded(Box::new(loaded))).await;
+            });
+        }
+        Command::Debounce { seq, delay } => {
+            tasks.spawn(async move {
+                tokio::time::sleep(delay).await;
+                let _ = tx.send(Action::SearchDue(seq)).await;
+            });
+        }
+    }
+}
+
+/// Makes the server call(s) behind `request`.
+pub(crate) async fn perform(backend: &dyn Backend, request: Request) -> Loaded {
+    let describe = format!("{request:?}");
+    let loaded = match request {
+        Request::WhoAmI => Loaded::WhoAmI(backend.whoami().await),
+        Request::Dashboard => Loaded::Dashboard(backend.progress().await),
+        Request::Catalog => Loaded::Catalog(backend.list_courses(&CourseFilter::default()).await),
+        Request::Search { seq, query } => Loaded::Search {
+            seq,
+            result: backend.search(&query, SEARCH_LIMIT).await,
+        },
+        Request::Course { id } => Loaded::Course {
+            result: course(backend, &id).await,
+            id,
+        },
+        Request::Lesson { course, lesson } => Loaded::Lesson {
+            result: backend.lesson(&course, &lesson).await,
+            course,
+            lesson,
+        },
+        Request::Enroll { course } => Loaded::Enrolled {
+            result: backend.enroll(&course).await,
+            course,
+        },
+        Request::Progress {
+            course,
+            lesson,
+            status,
+            position,
+        } => {
+            let update = LessonProgressUpdate { status, position };
+            Loaded::Progress {
+                result: backend
+                    .record_lesson_progress(&course, &lesson, &update)
+                    .await,
+                course,
+                lesson,
+            }
+        }
+    };
+    if let Some(err) = failure(&loaded) {
+        tracing::warn!(request = %describe, error = %err, "request failed");
+    } else {
+        tracing::debug!(request = %describe, "request done");
+    }
+    loaded
+}
+
+/// The outline with enrollment and, for enrolled learners, progress.
+async fn course(backend: &dyn Backend, id: &str) -> BackendResult<Box<CourseData>> {
+    let (detail, enrollments) = tokio::try_join!(backend.course(id), backend.enrollments())?;
+    let progress = if enrollments.iter().any(|e| e.course_id == id) {
+        Some(backend.course_progress(id).await?)
+    } else {
+        None
+    };
+    Ok(Box::new(CourseData { detail, progress }))
+}
+
+fn failure(loaded: &Loaded) -> Option<&crate::backend::BackendError> {
+    match loaded {
+        Loaded::WhoAmI(r) => r.as_ref().err(),
+        Loaded::Dashboard(r) => r.as_ref().err(),
+        Loaded::Catalog(r) => r.as_ref().err(),
+        Loaded::Search { result, .. } => result.as_ref().err(),
+        Loaded::Course { result, .. } => result.as_ref().err(),
+        Loaded::Lesson { result, .. } => result.as_ref().err(),
+        Loaded::Enrolled { result, .. } => result.as_ref().err(),
+        Loaded::Progress { result, .. } => result.as_ref().err(),
+    }
+}

@@ -1,0 +1,80 @@
+//! Drives the app like the runtime does, but synchronously: every command is performed at
+//! once against the fake backend (timers fire immediately), then frames are drawn on a
+//! `TestBackend`.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::action::{Action, Command};
+use crate::app::{App, update};
+use crate::backend::fake::FakeBackend;
+use crate::tasks::perform;
+use crate::ui::render;
+
+pub struct Harness {
+    pub app: App,
+    pub backend: Arc<FakeBackend>,
+    /// Every command `update` returned, in order.
+    pub commands: Vec<Command>,
+}
+
+impl Harness {
+    /// A started app at 80x24 on the fake backend.
+    pub async fn start() -> Self {
+        Self::start_sized(80, 24).await
+    }
+
+    pub async fn start_sized(width: u16, height: u16) -> Self {
+        let mut harness = Self {
+            app: App::new(),
+            backend: Arc::new(FakeBackend::new()),
+            commands: Vec::new(),
+        };
+        harness.dispatch(Action::Resize { width, height }).await;
+        harness.dispatch(Action::Start).await;
+        harness
+    }
+
+    /// Applies `action` and everything that follows from it.
+    pub async fn dispatch(&mut self, action: Action) {
+        let mut queue = VecDeque::from([action]);
+        while let Some(action) = queue.pop_front() {
+            for command in update(&mut self.app, action) {
+                self.commands.push(command.clone());
+                match command {
+                    Command::Fetch(request) => {
+                        let loaded = perform(self.backend.as_ref(), request).await;
+                        queue.push_back(Action::Loaded(Box::new(loaded)));
+                    }
+                    Command::Debounce { seq, .. } => queue.push_back(Action::SearchDue(seq)),
+                }
+            }
+        }
+    }
+
+    pub async fn press(&mut self, code: KeyCode) {
+        self.dispatch(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+            .await;
+    }
+
+    /// Presses one key per character of `keys`.
+    pub async fn type_keys(&mut self, keys: &str) {
+        for c in keys.chars() {
+            self.press(KeyCode::Char(c)).await;
+        }
+    }
+
+    /// The screen as text.
+    pub fn render(&self) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(self.app.width, self.app.height))
+            .expect("test terminal");
+        terminal
+            .draw(|frame| render(&self.app, frame))
+            .expect("draw");
+        terminal.backend().to_string()
+    }
+}
