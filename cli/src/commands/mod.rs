@@ -1,0 +1,67 @@
+//! One module per subcommand, each with its clap `Args` and `run(self, &Context)`.
+//!
+//! `serve`, `completions` and `generate-docs` run without a [`Context`]: they use neither
+//! the client configuration nor credentials, so a broken `config.toml` cannot stop them.
+
+use clap::ArgMatches;
+
+use crate::cli::{Cli, Command};
+use crate::context::{Context, Env};
+
+pub mod completions;
+pub mod config;
+pub mod course;
+pub mod courses;
+pub mod doctor;
+pub mod enroll;
+pub mod generate_docs;
+pub mod lesson;
+pub mod login;
+pub mod logout;
+pub mod progress;
+pub mod publish;
+pub mod quickstart;
+pub mod register;
+pub mod serve;
+pub mod token;
+pub mod unenroll;
+pub mod whoami;
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
+    let lenient = matches!(cli.command, Command::Config(_) | Command::Doctor(_));
+    let context = |global| Context::new(global, matches, Env::from_process(), lenient);
+    match cli.command {
+        Command::Serve(args) => args.run().await,
+        Command::Completions(args) => args.run(),
+        Command::GenerateDocs(args) => args.run(),
+        Command::Quickstart(args) => args.run(&context(&cli.global)?).await,
+        Command::Register(args) => args.run(&context(&cli.global)?).await,
+        Command::Login(args) => args.run(&context(&cli.global)?).await,
+        Command::Logout(args) => args.run(&context(&cli.global)?).await,
+        Command::Whoami(args) => args.run(&context(&cli.global)?).await,
+        Command::Token(args) => args.run(&context(&cli.global)?).await,
+        Command::Courses(args) => args.run(&context(&cli.global)?).await,
+        Command::Enroll(args) => args.run(&context(&cli.global)?).await,
+        Command::Unenroll(args) => args.run(&context(&cli.global)?).await,
+        Command::Progress(args) => args.run(&context(&cli.global)?).await,
+        Command::Lesson(args) => args.run(&context(&cli.global)?).await,
+        Command::Course(args) => args.run(&context(&cli.global)?).await,
+        Command::Publish(args) => args.run(&context(&cli.global)?).await,
+        Command::Config(args) => args.run(&context(&cli.global)?),
+        Command::Doctor(args) => args.run(&context(&cli.global)?).await,
+    }
+}
+
+/// Splits `COURSE/ITEM` (a lesson, quiz or lab reference).
+pub fn split_ref(reference: &str, what: &str) -> anyhow::Result<(String, String)> {
+    match reference.split_once('/') {
+        Some((course, item)) if !course.is_empty() && !item.is_empty() && !item.contains('/') => {
+            Ok((course.to_owned(), item.to_owned()))
+        }
+        _ => Err(crate::exit::fail(
+            crate::exit::Exit::Usage,
+            format!("`{reference}` is not COURSE/{what}, such as aws-saa/iam-policies"),
+        )),
+    }
+}

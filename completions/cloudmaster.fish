@@ -1,0 +1,475 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_cloudmaster_global_optspecs
+    string join \n server= profile= o/output= quiet no-color yes h/help V/version
+end
+
+function __fish_cloudmaster_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_cloudmaster_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_cloudmaster_using_subcommand
+    set -l cmd (__fish_cloudmaster_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -s V -l version -d 'Print version'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "quickstart" -d 'Start a local server with the bundled courses, log in as a demo learner, open the TUI'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "serve" -d 'Run the server (same as the cloudmaster-server binary)'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "register" -d 'Create an account and log in'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "login" -d 'Log in and store the session'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "logout" -d 'Revoke the session on the server and forget it here'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "whoami" -d 'Show who you are logged in as, and with which credential'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "token" -d 'Manage personal API tokens (for CI)'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "courses" -d 'Browse the catalog'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "enroll" -d 'Enroll in a course'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "unenroll" -d 'Leave a course'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "progress" -d 'Show your progress in every enrolled course, or in one'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "lesson" -d 'Read lessons and record progress'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "course" -d 'Author courses: scaffold, validate, list versions, roll back'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "publish" -d 'Validate and publish a course or a catalog of courses'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "config" -d 'Show or change the configuration'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "doctor" -d 'Check configuration, server, credentials and lab tools'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "completions" -d 'Print shell completions'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "generate-docs" -d 'Write completions/ and man/ (for maintainers)'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quickstart" -l listen -d 'Address to listen on (127.0.0.1:0 picks a free port)' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quickstart" -l data-dir -d 'Folder for the database and catalog [default: $XDG_DATA_HOME/cloudmaster/quickstart]' -r -F
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quickstart" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quickstart" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quickstart" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quickstart" -l no-tui -d 'Do not open the TUI; just serve until Ctrl-C'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quickstart" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quickstart" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quickstart" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quickstart" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l listen -d 'Address to listen on' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l database-url -d 'Database URL: `sqlite://PATH` or `postgres://...` [default: sqlite://<data-dir>/cloudmaster.db]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l data-dir -d 'Directory for the embedded database and other server data' -r -F
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l pool-size -d 'Maximum database connections of this replica' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l log-format -d 'Log format' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log shippers'"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l max-body-bytes -d 'Largest accepted request body, except publishing' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l max-publish-bytes -d 'Largest accepted course bundle (publish)' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l rate-limit-free -d 'Requests per rate-limit window for free learners (0 = unlimited)' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l rate-limit-premium -d 'Requests per window for premium learners (0 = unlimited)' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l rate-limit-staff -d 'Requests per window for instructors and admins (0 = unlimited)' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l rate-limit-anonymous -d 'Requests per window for unauthenticated clients, per IP address (0 = unlimited)' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l rate-limit-window-secs -d 'Length of the fixed rate-limit window, in seconds' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l catalog-cache-ms -d 'How long this replica serves the catalog from memory before re-reading it, in milliseconds. A publish through this replica shows at once; through another one within this time. 0 re-reads on every request' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l auth-cache-ms -d 'How long this replica remembers a session user\'s role and suspension and their enrollments, in milliseconds. Changes through another replica apply here within this time. 0 reads the database on every request' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l shutdown-grace-secs -d 'Seconds to let in-flight requests finish after SIGINT/SIGTERM' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l trust-forwarded-for -d 'Take the client address from the first `X-Forwarded-For` entry (only behind a trusted load balancer that sets it)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand register" -l email -d 'Email address (your login)' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand register" -l name -d 'Your name, as others see it' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand register" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand register" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand register" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand register" -l password-stdin -d 'Read the password from the first line of stdin instead of prompting'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand register" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand register" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand register" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand register" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand login" -l email -d 'Email address of the account' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand login" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand login" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand login" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand login" -l password-stdin -d 'Read the password from the first line of stdin instead of prompting'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand login" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand login" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand login" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand login" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand logout" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand logout" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand logout" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand logout" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand logout" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand logout" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand whoami" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand whoami" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand whoami" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand whoami" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand whoami" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand whoami" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand whoami" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -f -a "create" -d 'Create a token; its secret is printed once'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -f -a "list" -d 'List your tokens (never their secrets)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -f -a "revoke" -d 'Revoke a token by id'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from create" -l name -d 'A name to recognise the token by, such as `ci-publish`' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from create" -l scope -d 'What the token may do: learn, publish or admin (repeatable); never more than your role' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from create" -l expires-in-days -d 'Days until the token expires [default: never]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from create" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from create" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from create" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from create" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from create" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from list" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from list" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from list" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from list" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from list" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from revoke" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from revoke" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from revoke" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from revoke" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from revoke" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from revoke" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a token; its secret is printed once'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "list" -d 'List your tokens (never their secrets)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke a token by id'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and not __fish_seen_subcommand_from list search show help" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and not __fish_seen_subcommand_from list search show help" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and not __fish_seen_subcommand_from list search show help" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and not __fish_seen_subcommand_from list search show help" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and not __fish_seen_subcommand_from list search show help" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and not __fish_seen_subcommand_from list search show help" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and not __fish_seen_subcommand_from list search show help" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and not __fish_seen_subcommand_from list search show help" -f -a "list" -d 'List published courses, optionally filtered'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and not __fish_seen_subcommand_from list search show help" -f -a "search" -d 'Full-text search over titles, summaries and lesson text'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and not __fish_seen_subcommand_from list search show help" -f -a "show" -d 'Show a course: summary, objectives, exam blueprint and outline'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and not __fish_seen_subcommand_from list search show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from list" -l provider -d 'Only this provider (aws, kubernetes, terraform, ...)' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from list" -l level -d 'Only this level (beginner, intermediate, advanced)' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from list" -l tag -d 'Only courses with this tag' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from list" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from list" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from list" -l free -d 'Only free courses'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from list" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from list" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from list" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from search" -l limit -d 'At most this many results' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from search" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from search" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from search" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from search" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from search" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from search" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from search" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from show" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from show" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from show" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from show" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from show" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from help" -f -a "list" -d 'List published courses, optionally filtered'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from help" -f -a "search" -d 'Full-text search over titles, summaries and lesson text'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a course: summary, objectives, exam blueprint and outline'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand enroll" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand enroll" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand enroll" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand enroll" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand enroll" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand enroll" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand enroll" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand unenroll" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand unenroll" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand unenroll" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand unenroll" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand unenroll" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand unenroll" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand unenroll" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand progress" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand progress" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand progress" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand progress" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand progress" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand progress" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand progress" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -f -a "show" -d 'Print a lesson\'s Markdown (you must be enrolled)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -f -a "start" -d 'Record that you started a lesson'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -f -a "done" -d 'Record that you completed a lesson'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from show" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from show" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from show" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from show" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from show" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from start" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from start" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from start" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from start" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from start" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from start" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from done" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from done" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from done" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from done" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from done" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from done" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from done" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print a lesson\'s Markdown (you must be enrolled)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from help" -f -a "start" -d 'Record that you started a lesson'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from help" -f -a "done" -d 'Record that you completed a lesson'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and not __fish_seen_subcommand_from new validate versions rollback help" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and not __fish_seen_subcommand_from new validate versions rollback help" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and not __fish_seen_subcommand_from new validate versions rollback help" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and not __fish_seen_subcommand_from new validate versions rollback help" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and not __fish_seen_subcommand_from new validate versions rollback help" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and not __fish_seen_subcommand_from new validate versions rollback help" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and not __fish_seen_subcommand_from new validate versions rollback help" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and not __fish_seen_subcommand_from new validate versions rollback help" -f -a "new" -d 'Scaffold a new course (a small valid course to start from)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and not __fish_seen_subcommand_from new validate versions rollback help" -f -a "validate" -d 'Check a course or a catalog of courses; exits 1 when there are errors'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and not __fish_seen_subcommand_from new validate versions rollback help" -f -a "versions" -d 'List the published versions of a course'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and not __fish_seen_subcommand_from new validate versions rollback help" -f -a "rollback" -d 'Publish an earlier version\'s content again, as a new version'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and not __fish_seen_subcommand_from new validate versions rollback help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from new" -l dir -d 'Folder to create [default: ./ID]' -r -F
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from new" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from new" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from new" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from new" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from new" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from new" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from new" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from validate" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from validate" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from validate" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from validate" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from validate" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from validate" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from validate" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from versions" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from versions" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from versions" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from versions" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from versions" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from versions" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from versions" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from rollback" -l to -d 'The version whose content to restore' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from rollback" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from rollback" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from rollback" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from rollback" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from rollback" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from rollback" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from rollback" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from help" -f -a "new" -d 'Scaffold a new course (a small valid course to start from)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from help" -f -a "validate" -d 'Check a course or a catalog of courses; exits 1 when there are errors'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from help" -f -a "versions" -d 'List the published versions of a course'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from help" -f -a "rollback" -d 'Publish an earlier version\'s content again, as a new version'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand publish" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand publish" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand publish" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand publish" -l dry-run -d 'Show the plan and let the server validate it, without publishing'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand publish" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand publish" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand publish" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand publish" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and not __fish_seen_subcommand_from path show set help" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and not __fish_seen_subcommand_from path show set help" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and not __fish_seen_subcommand_from path show set help" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and not __fish_seen_subcommand_from path show set help" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and not __fish_seen_subcommand_from path show set help" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and not __fish_seen_subcommand_from path show set help" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and not __fish_seen_subcommand_from path show set help" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and not __fish_seen_subcommand_from path show set help" -f -a "path" -d 'Print the path of config.toml (-o json: every path)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and not __fish_seen_subcommand_from path show set help" -f -a "show" -d 'Show the settings in force and where each comes from'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and not __fish_seen_subcommand_from path show set help" -f -a "set" -d 'Set a key in config.toml: server, output, timeout_seconds, credentials (for the current profile), profiles.NAME.KEY, or default_profile'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and not __fish_seen_subcommand_from path show set help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from path" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from path" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from path" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from path" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from path" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from path" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from show" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from show" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from show" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from show" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from show" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from set" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from set" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from set" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from set" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from set" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from set" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the path of config.toml (-o json: every path)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show the settings in force and where each comes from'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "set" -d 'Set a key in config.toml: server, output, timeout_seconds, credentials (for the current profile), profiles.NAME.KEY, or default_profile'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand doctor" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand doctor" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand doctor" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand doctor" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand doctor" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand doctor" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand completions" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand completions" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand completions" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand completions" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand completions" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand completions" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand generate-docs" -l out -d 'The folder to write completions/ and man/ into' -r -F
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand generate-docs" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand generate-docs" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand generate-docs" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand generate-docs" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand generate-docs" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand generate-docs" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand generate-docs" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "quickstart" -d 'Start a local server with the bundled courses, log in as a demo learner, open the TUI'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "serve" -d 'Run the server (same as the cloudmaster-server binary)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "register" -d 'Create an account and log in'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "login" -d 'Log in and store the session'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "logout" -d 'Revoke the session on the server and forget it here'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "whoami" -d 'Show who you are logged in as, and with which credential'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "token" -d 'Manage personal API tokens (for CI)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "courses" -d 'Browse the catalog'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "enroll" -d 'Enroll in a course'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "unenroll" -d 'Leave a course'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "progress" -d 'Show your progress in every enrolled course, or in one'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "lesson" -d 'Read lessons and record progress'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "course" -d 'Author courses: scaffold, validate, list versions, roll back'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "publish" -d 'Validate and publish a course or a catalog of courses'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "config" -d 'Show or change the configuration'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "doctor" -d 'Check configuration, server, credentials and lab tools'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "completions" -d 'Print shell completions'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "generate-docs" -d 'Write completions/ and man/ (for maintainers)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "create" -d 'Create a token; its secret is printed once'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "list" -d 'List your tokens (never their secrets)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "revoke" -d 'Revoke a token by id'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from courses" -f -a "list" -d 'List published courses, optionally filtered'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from courses" -f -a "search" -d 'Full-text search over titles, summaries and lesson text'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from courses" -f -a "show" -d 'Show a course: summary, objectives, exam blueprint and outline'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lesson" -f -a "show" -d 'Print a lesson\'s Markdown (you must be enrolled)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lesson" -f -a "start" -d 'Record that you started a lesson'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lesson" -f -a "done" -d 'Record that you completed a lesson'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from course" -f -a "new" -d 'Scaffold a new course (a small valid course to start from)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from course" -f -a "validate" -d 'Check a course or a catalog of courses; exits 1 when there are errors'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from course" -f -a "versions" -d 'List the published versions of a course'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from course" -f -a "rollback" -d 'Publish an earlier version\'s content again, as a new version'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the path of config.toml (-o json: every path)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Show the settings in force and where each comes from'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set" -d 'Set a key in config.toml: server, output, timeout_seconds, credentials (for the current profile), profiles.NAME.KEY, or default_profile'
