@@ -1,0 +1,166 @@
+//! Every acknowledged write survives `kill -9` of the server: a real `cloudmaster-server`
+//! process on a temporary SQLite database takes 1,000 lesson-progress writes, is killed with
+//! SIGKILL, and a fresh process on the same database must return all of them.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use cloudmaster_core::Client;
+use cloudmaster_core::api::{LessonProgressUpdate, LessonStatus};
+use cloudmaster_core::course::load_course;
+use cloudmaster_core::credentials::Credential;
+
+const LESSONS: usize = 100;
+const LEARNERS: usize = 10;
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    listener.local_addr().expect("local addr").port()
+}
+
+fn server_bin() -> std::path::PathBuf {
+    assert_cmd::cargo::cargo_bin("cloudmaster-server")
+}
+
+fn start_server(data_dir: &Path, port: u16) -> Child {
+    Command::new(server_bin())
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("CLOUDMASTER_RATE_LIMIT_FREE", "0")
+        .env("CLOUDMASTER_RATE_LIMIT_STAFF", "0")
+        .env("CLOUDMASTER_RATE_LIMIT_ANONYMOUS", "0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start cloudmaster-server")
+}
+
+async fn wait_ready(client: &Client) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.health().await.is_err() {
+        assert!(Instant::now() < deadline, "server did not come up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A course with many lessons, so 1,000 writes land on 1,000 distinct rows.
+fn write_course(dir: &Path) {
+    std::fs::create_dir_all(dir.join("lessons")).unwrap();
+    let mut yaml = String::from(
+        "format: 1\nid: durable\ntitle: Durability\nsummary: A course for the crash test.\n\
+         level: beginner\nprovider: general\nestimated_hours: 1\nmodules:\n  - id: only\n    \
+         title: Only module\n    lessons:\n",
+    );
+    for i in 0..LESSONS {
+        yaml.push_str(&format!(
+            "      - id: l{i}\n        title: Lesson {i}\n        file: lessons/l{i}.md\n        minutes: 1\n"
+        ));
+        std::fs::write(
+            dir.join(format!("lessons/l{i}.md")),
+            format!("# Lesson {i}\n\nText.\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join("course.yaml"), yaml).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_progress_survives_kill_9() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data_dir = tmp.path().join("server");
+    let port = free_port();
+    let url: url::Url = format!("http://127.0.0.1:{port}").parse().unwrap();
+    let mut server = start_server(&data_dir, port);
+    let anonymous = Client::new(url.clone(), None).unwrap();
+    wait_ready(&anonymous).await;
+
+    let mut create = Command::new(server_bin())
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args([
+            "create-user",
+            "--email",
+            "author@crash.test",
+            "--role",
+            "instructor",
+        ])
+        .arg("--password-stdin")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    create
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"author-password-1\n")
+        .unwrap();
+    assert!(create.wait().unwrap().success(), "create-user failed");
+
+    let course_dir = tmp.path().join("durable");
+    write_course(&course_dir);
+    let (course, problems) = load_course(&course_dir).unwrap();
+    assert!(problems.is_empty(), "test course is invalid: {problems:?}");
+    let author = Client::new(url.clone(), None).unwrap();
+    let pair = author
+        .login("author@crash.test", "author-password-1")
+        .await
+        .unwrap();
+    author.set_credential(Some(Credential::token(pair.access_token)));
+    author.publish(&course, false, |_, _| {}).await.unwrap();
+
+    let mut learners = Vec::new();
+    for n in 0..LEARNERS {
+        let email = format!("learner{n}@crash.test");
+        anonymous
+            .register(&email, "Learner", "learner-password-1")
+            .await
+            .unwrap();
+        let client = Client::new(url.clone(), None).unwrap();
+        let pair = client.login(&email, "learner-password-1").await.unwrap();
+        client.set_credential(Some(Credential::token(pair.access_token)));
+        client.enroll("durable").await.unwrap();
+        learners.push(client);
+    }
+
+    // 1,000 acknowledged writes, 100 concurrent at a time.
+    let mut acknowledged = 0;
+    for lesson in 0..LESSONS {
+        let writes = learners.iter().map(|client| {
+            let update = LessonProgressUpdate {
+                status: LessonStatus::Completed,
+                position: None,
+            };
+            let lesson = format!("l{lesson}");
+            async move {
+                client
+                    .record_lesson_progress("durable", &lesson, &update)
+                    .await
+            }
+        });
+        for result in futures_util::future::join_all(writes).await {
+            result.expect("progress write acknowledged");
+            acknowledged += 1;
+        }
+    }
+    assert_eq!(acknowledged, LEARNERS * LESSONS);
+
+    server.kill().expect("SIGKILL the server"); // Child::kill sends SIGKILL on Unix
+    server.wait().unwrap();
+
+    let mut server = start_server(&data_dir, port);
+    wait_ready(&anonymous).await;
+    for client in &learners {
+        let progress = client.course_progress("durable").await.unwrap();
+        assert_eq!(
+            progress.completed_lessons as usize, LESSONS,
+            "lost progress after kill -9"
+        );
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
