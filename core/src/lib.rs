@@ -2,10 +2,13 @@
 //!
 //! - [`api`]: the HTTP API's wire types, used by both the server and the client.
 //! - [`course`]: the course format (YAML + Markdown), its validation and publish plans.
+//! - [`lab`]: the lab runner (checks, workspaces, `lab test`) and safe workspace archives;
+//!   the server uses it too, to re-run declarative checks on submitted work.
+//! - [`assess`]: grading, exam draws, mastery, spaced review and readiness.
 //!
 //! With the `client` feature (on by default) it also carries what only clients need:
-//! the HTTP client, configuration, credential storage and the lab runner. The server builds
-//! without that feature so it never links client-only dependencies.
+//! the HTTP client, configuration and credential storage. The server builds without that
+//! feature so it never links client-only dependencies.
 
 pub mod api;
 pub mod assess;
