@@ -82,6 +82,12 @@ pub fn classify(err: &anyhow::Error) -> Exit {
         {
             return Exit::Success;
         }
+        // `-o json` writes through serde_json, which wraps the closed pipe in its own error.
+        if let Some(e) = cause.downcast_ref::<serde_json::Error>()
+            && e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe)
+        {
+            return Exit::Success;
+        }
     }
     Exit::Failure
 }
@@ -141,6 +147,8 @@ mod tests {
         assert_eq!(classify(&anyhow::Error::new(api(500))), Exit::Failure);
         let pipe = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
         assert_eq!(classify(&anyhow::Error::new(pipe)), Exit::Success);
+        let json_pipe = serde_json::Error::io(std::io::ErrorKind::BrokenPipe.into());
+        assert_eq!(classify(&anyhow::Error::new(json_pipe)), Exit::Success);
         assert_eq!(classify(&fail(Exit::Usage, "x")), Exit::Usage);
         let auth = cloudmaster_core::Error::not_logged_in("http://x/");
         assert_eq!(classify(&anyhow::Error::new(auth)), Exit::Auth);
