@@ -5,6 +5,8 @@
 //! - [`lab`]: the lab runner (checks, workspaces, `lab test`) and safe workspace archives;
 //!   the server uses it too, to re-run declarative checks on submitted work.
 //! - [`assess`]: grading, exam draws, mastery, spaced review and readiness.
+//! - [`cert`]: signed certificates (Ed25519 over canonical JSON), offline verification,
+//!   Open Badges 3.0 export and the course completion rules.
 //!
 //! With the `client` feature (on by default) it also carries what only clients need:
 //! the HTTP client, configuration and credential storage. The server builds without that
@@ -12,6 +14,7 @@
 
 pub mod api;
 pub mod assess;
+pub mod cert;
 pub mod course;
 pub mod lab;
 

@@ -9,6 +9,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
+use cloudmaster_core::lab::{ArchiveLimits, RunOptions};
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum LogFormat {
@@ -95,6 +97,30 @@ pub struct ServerConfig {
     /// Seconds to let in-flight requests finish after SIGINT/SIGTERM.
     #[arg(long, global = true, env = "CLOUDMASTER_SHUTDOWN_GRACE_SECS", default_value_t = DEFAULTS.shutdown_grace_secs)]
     pub shutdown_grace_secs: u64,
+
+    /// Minutes without activity (a check report, a hint, a submission) after which a lab
+    /// session expires, whatever its time limit.
+    #[arg(long, global = true, env = "CLOUDMASTER_LAB_IDLE_TIMEOUT_MINUTES", default_value_t = DEFAULTS.lab_idle_timeout_minutes,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    pub lab_idle_timeout_minutes: u32,
+
+    /// Largest accepted lab submission: the compressed workspace archive (`lab submit`).
+    #[arg(long, global = true, env = "CLOUDMASTER_LAB_MAX_ARCHIVE_BYTES", default_value_t = DEFAULTS.lab_max_archive_bytes)]
+    pub lab_max_archive_bytes: u64,
+
+    /// Largest total size of the files in a submitted lab workspace, uncompressed.
+    #[arg(long, global = true, env = "CLOUDMASTER_LAB_MAX_WORKSPACE_BYTES", default_value_t = DEFAULTS.lab_max_workspace_bytes)]
+    pub lab_max_workspace_bytes: u64,
+
+    /// Most files and folders a submitted lab workspace may hold.
+    #[arg(long, global = true, env = "CLOUDMASTER_LAB_MAX_ARCHIVE_FILES", default_value_t = DEFAULTS.lab_max_archive_files)]
+    pub lab_max_archive_files: u64,
+
+    /// Also run labs' `command` and `script` checks on the server when grading a submission,
+    /// instead of taking the learner's reported results. They run learner-controlled files:
+    /// enable only when the server itself runs inside a sandbox (a container or a VM).
+    #[arg(long, global = true, env = "CLOUDMASTER_LAB_SCRIPT_CHECKS", default_value_t = DEFAULTS.lab_script_checks)]
+    pub lab_script_checks: bool,
 }
 
 /// Evaluated once, so the data directory is resolved from the environment only once.
@@ -119,6 +145,11 @@ impl Default for ServerConfig {
             catalog_cache_ms: 1_000,
             auth_cache_ms: 1_000,
             shutdown_grace_secs: 30,
+            lab_idle_timeout_minutes: 30,
+            lab_max_archive_bytes: 8 * 1024 * 1024,
+            lab_max_workspace_bytes: 20 * 1024 * 1024,
+            lab_max_archive_files: 2_000,
+            lab_script_checks: false,
         }
     }
 }
@@ -132,6 +163,35 @@ impl ServerConfig {
                 "sqlite://{}",
                 self.data_dir.join("cloudmaster.db").display()
             ),
+        }
+    }
+
+    /// How long a lab session may go without activity.
+    pub fn lab_idle_timeout(&self) -> time::Duration {
+        time::Duration::minutes(i64::from(self.lab_idle_timeout_minutes))
+    }
+
+    /// Where lab submissions are unpacked for grading, one folder per session (removed after
+    /// grading, and by the expiry job when a crash left one behind).
+    pub fn lab_scratch_dir(&self) -> PathBuf {
+        self.data_dir.join("lab-submissions")
+    }
+
+    /// The limits a submitted lab workspace archive is unpacked with.
+    pub fn lab_archive_limits(&self) -> ArchiveLimits {
+        ArchiveLimits {
+            max_files: self.lab_max_archive_files,
+            max_bytes: self.lab_max_workspace_bytes,
+            max_compressed_bytes: self.lab_max_archive_bytes,
+        }
+    }
+
+    /// What the server may run when grading a lab submission.
+    pub fn lab_run_options(&self) -> RunOptions {
+        if self.lab_script_checks {
+            RunOptions::LOCAL
+        } else {
+            RunOptions::SERVER
         }
     }
 
@@ -161,6 +221,11 @@ impl std::fmt::Debug for ServerConfig {
             .field("catalog_cache_ms", &self.catalog_cache_ms)
             .field("auth_cache_ms", &self.auth_cache_ms)
             .field("shutdown_grace_secs", &self.shutdown_grace_secs)
+            .field("lab_idle_timeout_minutes", &self.lab_idle_timeout_minutes)
+            .field("lab_max_archive_bytes", &self.lab_max_archive_bytes)
+            .field("lab_max_workspace_bytes", &self.lab_max_workspace_bytes)
+            .field("lab_max_archive_files", &self.lab_max_archive_files)
+            .field("lab_script_checks", &self.lab_script_checks)
             .finish()
     }
 }
@@ -204,6 +269,36 @@ mod tests {
             ..ServerConfig::default()
         };
         assert_eq!(config.database_url(), "sqlite:///srv/cm/cloudmaster.db");
+    }
+
+    #[test]
+    fn lab_settings_map_to_the_runner() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            config: ServerConfig,
+        }
+        use clap::Parser as _;
+        let defaults = Cli::try_parse_from(["server"]).unwrap().config;
+        assert_eq!(defaults.lab_idle_timeout(), time::Duration::minutes(30));
+        assert_eq!(defaults.lab_run_options(), RunOptions::SERVER);
+        let limits = defaults.lab_archive_limits();
+        assert_eq!(
+            (limits.max_compressed_bytes, limits.max_files),
+            (8 * 1024 * 1024, 2_000)
+        );
+
+        let sandboxed = Cli::try_parse_from([
+            "server",
+            "--lab-script-checks",
+            "--lab-max-archive-files",
+            "10",
+        ])
+        .unwrap()
+        .config;
+        assert_eq!(sandboxed.lab_run_options(), RunOptions::LOCAL);
+        assert_eq!(sandboxed.lab_archive_limits().max_files, 10);
+        assert!(Cli::try_parse_from(["server", "--lab-idle-timeout-minutes", "0"]).is_err());
     }
 
     #[test]

@@ -33,6 +33,18 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     PrerequisitesMissing(String),
+    /// 403: earlier modules must be finished first.
+    #[error("{0}")]
+    Locked(String),
+    /// 409: the attempt was submitted or its time is up.
+    #[error("{0}")]
+    AttemptClosed(String),
+    /// 409: no attempts left.
+    #[error("{0}")]
+    AttemptsExhausted(String),
+    /// 409: the lab session has ended.
+    #[error("{0}")]
+    SessionClosed(String),
     #[error("{0}")]
     PaymentRequired(String),
     #[error("{0}")]
@@ -73,7 +85,12 @@ impl ApiError {
             ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) | ApiError::PrerequisitesMissing(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_)
+            | ApiError::PrerequisitesMissing(_)
+            | ApiError::AttemptClosed(_)
+            | ApiError::AttemptsExhausted(_)
+            | ApiError::SessionClosed(_) => StatusCode::CONFLICT,
+            ApiError::Locked(_) => StatusCode::FORBIDDEN,
             ApiError::PaymentRequired(_) => StatusCode::PAYMENT_REQUIRED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -91,6 +108,10 @@ impl ApiError {
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::PrerequisitesMissing(_) => ErrorCode::PrerequisitesMissing,
+            ApiError::Locked(_) => ErrorCode::Locked,
+            ApiError::AttemptClosed(_) => ErrorCode::AttemptClosed,
+            ApiError::AttemptsExhausted(_) => ErrorCode::AttemptsExhausted,
+            ApiError::SessionClosed(_) => ErrorCode::SessionClosed,
             ApiError::PaymentRequired(_) => ErrorCode::PaymentRequired,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,

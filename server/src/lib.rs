@@ -29,10 +29,15 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 pub mod auth;
+pub mod bundles;
 pub mod cache;
+pub mod certificates;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod jobs;
+pub mod labs;
+pub mod learning;
 pub mod metrics;
 pub mod openapi;
 pub mod publish;
@@ -55,6 +60,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", routes::api(&state))
         .merge(routes::ops::router())
+        .merge(routes::certificates::well_known_router())
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         // Listed innermost first: each `layer` wraps everything above it.

@@ -5,7 +5,10 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{admin, auth_routes, courses, enrollment, ops, progress, publishing, tokens};
+use crate::routes::{
+    admin, assessments, auth_routes, certificates, courses, enrollment, ops, progress, publishing,
+    review, tokens,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +26,16 @@ use crate::routes::{admin, auth_routes, courses, enrollment, ops, progress, publ
         progress::record_lesson, progress::course, progress::all, progress::of_user,
         publishing::manifest, publishing::publish, publishing::versions, publishing::rollback,
         admin::users, admin::set_role,
+        assessments::list, assessments::start, assessments::attempts_of_course,
+        assessments::show, assessments::save_answer, assessments::submit,
+        assessments::mastery, assessments::readiness_report,
+        review::queue, review::answer,
+        certificates::list, certificates::file, certificates::status, certificates::open_badge,
+        certificates::revoke, certificates::completion, certificates::issuer_keys,
+        crate::routes::labs::list, crate::routes::labs::start, crate::routes::labs::sessions,
+        crate::routes::labs::session, crate::routes::labs::report_check,
+        crate::routes::labs::hint, crate::routes::labs::solution,
+        crate::routes::labs::submit_workspace, crate::routes::labs::abandon,
     ),
     components(schemas(cloudmaster_core::api::ErrorBody, cloudmaster_core::api::ErrorCode)),
     modifiers(&BearerAuth),
@@ -34,6 +47,10 @@ use crate::routes::{admin, auth_routes, courses, enrollment, ops, progress, publ
         (name = "progress"),
         (name = "publishing", description = "course versions"),
         (name = "admin"),
+        (name = "assessments", description = "quizzes, mock exams, attempts, mastery and readiness"),
+        (name = "review", description = "spaced review"),
+        (name = "labs", description = "hands-on lab sessions"),
+        (name = "certificates", description = "signed certificates, Open Badges export, completion"),
         (name = "ops", description = "health, readiness, metrics"),
     )
 )]

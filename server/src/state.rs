@@ -18,6 +18,7 @@ use crate::auth::cache::AuthCache;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::password;
 use crate::auth::tokens::TokenUses;
+use crate::bundles::{BundleCache, PublishedCourse};
 use crate::cache::CatalogCache;
 use crate::config::ServerConfig;
 use crate::error::ApiError;
@@ -53,8 +54,20 @@ struct Inner {
     limiter: RateLimiter,
     token_uses: TokenUses,
     catalog: CatalogCache,
+    bundles: BundleCache,
     auth_cache: AuthCache,
     metrics: Metrics,
+    /// Loaded from the store on first use (see `crate::certificates::signer`).
+    certificate_signer: tokio::sync::OnceCell<cloudmaster_core::cert::CertificateSigner>,
+}
+
+/// An [`AppState`] that background jobs hold without keeping the server alive.
+pub(crate) struct WeakState(Weak<Inner>);
+
+impl WeakState {
+    pub(crate) fn upgrade(&self) -> Option<AppState> {
+        self.0.upgrade().map(|inner| AppState { inner })
+    }
 }
 
 /// How often local rate-limit counts are written to the database.
@@ -96,16 +109,24 @@ impl AppState {
                 jwt: JwtKeys::from_secret(&secret),
                 limiter: RateLimiter::new(store.clone(), config.rate_limit_window_secs),
                 catalog: CatalogCache::new(Duration::from_millis(config.catalog_cache_ms)),
+                bundles: BundleCache::default(),
                 auth_cache: AuthCache::new(Duration::from_millis(config.auth_cache_ms)),
                 token_uses: TokenUses::default(),
                 metrics: Metrics::default(),
+                certificate_signer: tokio::sync::OnceCell::new(),
                 config: config.clone(),
                 store,
                 clock,
             }),
         };
         spawn_background(Arc::downgrade(&state.inner));
+        crate::jobs::spawn(state.downgrade());
         Ok(state)
+    }
+
+    /// A handle that does not keep the state alive (for background jobs).
+    pub(crate) fn downgrade(&self) -> WeakState {
+        WeakState(Arc::downgrade(&self.inner))
     }
 
     pub fn config(&self) -> &ServerConfig {
@@ -136,12 +157,38 @@ impl AppState {
         &self.inner.catalog
     }
 
+    /// The current published version of a course, with its whole content.
+    pub async fn published_course(
+        &self,
+        course_id: &str,
+    ) -> Result<Arc<PublishedCourse>, ApiError> {
+        self.inner.bundles.current(self.store(), course_id).await
+    }
+
+    /// One published version of a course (attempts and lab sessions keep theirs).
+    pub async fn course_version(
+        &self,
+        course_id: &str,
+        version: i64,
+    ) -> Result<Arc<PublishedCourse>, ApiError> {
+        self.inner
+            .bundles
+            .version(self.store(), course_id, version)
+            .await
+    }
+
     pub(crate) fn metrics(&self) -> &Metrics {
         &self.inner.metrics
     }
 
     pub(crate) fn auth_cache(&self) -> &AuthCache {
         &self.inner.auth_cache
+    }
+
+    pub(crate) fn certificate_signer_cell(
+        &self,
+    ) -> &tokio::sync::OnceCell<cloudmaster_core::cert::CertificateSigner> {
+        &self.inner.certificate_signer
     }
 
     /// Whether `user` is enrolled in `course` (positive answers are cached briefly).

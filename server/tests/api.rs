@@ -10,6 +10,12 @@ mod api_support;
 mod auth;
 #[path = "api_cases/catalog.rs"]
 mod catalog;
+#[path = "api_cases/certificates.rs"]
+mod certificates;
+#[path = "api_cases/labs.rs"]
+mod labs;
+#[path = "api_cases/learning.rs"]
+mod learning;
 #[path = "api_cases/ops.rs"]
 mod ops;
 #[path = "api_cases/publish.rs"]

@@ -15,5 +15,9 @@ mod fixtures;
 mod accounts;
 #[path = "store_conformance/catalog.rs"]
 mod catalog;
+#[path = "store_conformance/labs.rs"]
+mod labs;
+#[path = "store_conformance/learning.rs"]
+mod learning;
 #[path = "store_conformance/progress.rs"]
 mod progress;

@@ -26,6 +26,14 @@ pub enum ErrorCode {
     NotFound,
     Conflict,
     PrerequisitesMissing,
+    /// A lesson, quiz or lab that earlier modules must unlock first.
+    Locked,
+    /// An attempt already submitted or past its deadline.
+    AttemptClosed,
+    /// Every allowed attempt of a quiz or exam is used.
+    AttemptsExhausted,
+    /// A lab session that has ended (passed, abandoned or expired).
+    SessionClosed,
     PaymentRequired,
     PayloadTooLarge,
     RateLimited,
@@ -43,6 +51,10 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::Conflict => "conflict",
             ErrorCode::PrerequisitesMissing => "prerequisites_missing",
+            ErrorCode::Locked => "locked",
+            ErrorCode::AttemptClosed => "attempt_closed",
+            ErrorCode::AttemptsExhausted => "attempts_exhausted",
+            ErrorCode::SessionClosed => "session_closed",
             ErrorCode::PaymentRequired => "payment_required",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::RateLimited => "rate_limited",

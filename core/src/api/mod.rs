@@ -6,13 +6,19 @@
 
 mod auth;
 mod catalog;
+mod certificates;
 mod error;
+mod labs;
+mod learning;
 mod progress;
 mod publish;
 
 pub use auth::*;
 pub use catalog::*;
+pub use certificates::*;
 pub use error::*;
+pub use labs::*;
+pub use learning::*;
 pub use progress::*;
 pub use publish::*;
 

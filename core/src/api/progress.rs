@@ -70,4 +70,13 @@ pub struct CourseProgress {
     /// None when every lesson is complete.
     pub resume: Option<ResumePoint>,
     pub lessons: Vec<LessonProgress>,
+    /// Spaced-review items of this course due now.
+    #[serde(default)]
+    pub review_due: u32,
+    /// Every lab of the course, in course order.
+    #[serde(default)]
+    pub labs: Vec<super::LabProgress>,
+    /// The certificate issued for this course, once its completion rules are met.
+    #[serde(default)]
+    pub certificate: Option<uuid::Uuid>,
 }

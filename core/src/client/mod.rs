@@ -11,6 +11,9 @@
 mod admin;
 mod auth;
 mod catalog;
+mod certificates;
+mod labs;
+mod learning;
 mod progress;
 mod publish;
 
@@ -76,6 +79,8 @@ struct Request<'a> {
     segments: Vec<&'a str>,
     query: Vec<(&'static str, String)>,
     body: Option<Vec<u8>>,
+    content_type: &'static str,
+    headers: Vec<(&'static str, String)>,
     auth: AuthMode,
     timeout: Option<Duration>,
     progress: Option<Arc<dyn Fn(u64, u64) + Send + Sync>>,
@@ -88,6 +93,8 @@ impl<'a> Request<'a> {
             segments: segments.to_vec(),
             query: Vec::new(),
             body: None,
+            content_type: "application/json",
+            headers: Vec::new(),
             auth: AuthMode::Required,
             timeout: None,
             progress: None,
@@ -105,6 +112,18 @@ impl<'a> Request<'a> {
 
     fn json(mut self, body: &impl Serialize) -> Self {
         self.body = Some(serde_json::to_vec(body).expect("request bodies serialize"));
+        self
+    }
+
+    /// A body that is not JSON.
+    fn bytes(mut self, content_type: &'static str, body: Vec<u8>) -> Self {
+        self.content_type = content_type;
+        self.body = Some(body);
+        self
+    }
+
+    fn header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.push((name, value));
         self
     }
 
@@ -278,9 +297,12 @@ impl Client {
         if let Some(timeout) = request.timeout {
             builder = builder.timeout(timeout);
         }
+        for (name, value) in &request.headers {
+            builder = builder.header(*name, value);
+        }
         if let Some(body) = &request.body {
             builder = builder
-                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::CONTENT_TYPE, request.content_type)
                 .header(header::CONTENT_LENGTH, body.len());
             builder = match &request.progress {
                 Some(progress) => builder.body(counted_body(body.clone(), progress.clone())),

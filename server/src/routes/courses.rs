@@ -83,13 +83,14 @@ pub async fn detail(
     }
 }
 
-/// A lesson's content, for enrolled learners, the course's owner and admins.
+/// A lesson's content, for enrolled learners, the course's owner and admins. A learner
+/// gets 403 `locked` while an earlier module has lessons not completed.
 #[utoipa::path(get, path = "/api/v1/courses/{course}/lessons/{lesson}", tag = "catalog",
     security(("bearer" = [])),
     params(("course" = String, Path), ("lesson" = String, Path)),
     responses(
         (status = 200, body = Lesson),
-        (status = 403, description = "not enrolled", body = ErrorBody),
+        (status = 403, description = "not enrolled, or `locked`: finish the earlier modules first", body = ErrorBody),
         (status = 404, body = ErrorBody),
     ))]
 pub async fn lesson(
@@ -101,6 +102,7 @@ pub async fn lesson(
     if !may_read_lessons(&state, &auth, &course).await? {
         return Err(not_enrolled(&state, &course).await);
     }
+    crate::learning::locks::require_lesson_unlocked(&state, &auth, &course, &lesson).await?;
     state
         .store()
         .lesson(&course, &lesson)

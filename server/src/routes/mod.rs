@@ -17,12 +17,16 @@ use crate::ratelimit::RateKey;
 use crate::state::AppState;
 
 pub mod admin;
+pub mod assessments;
 pub mod auth_routes;
+pub mod certificates;
 pub mod courses;
 pub mod enrollment;
+pub mod labs;
 pub mod ops;
 pub mod progress;
 pub mod publishing;
+pub mod review;
 pub mod tokens;
 
 /// Every `/api/v1` route (without the prefix), behind the gate.
@@ -35,6 +39,10 @@ pub fn api(state: &AppState) -> Router<AppState> {
         .merge(progress::router())
         .merge(publishing::router(state.config().max_publish_bytes))
         .merge(admin::router())
+        .merge(assessments::router())
+        .merge(review::router())
+        .merge(certificates::router())
+        .merge(labs::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), gate))
 }
 

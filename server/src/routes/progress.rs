@@ -5,7 +5,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, put};
 use cloudmaster_core::api::{
-    CourseProgress, ErrorBody, LessonProgress, LessonProgressUpdate, Role, Scope,
+    CourseProgress, ErrorBody, LabProgress, LessonProgress, LessonProgressUpdate, LessonStatus,
+    Role, Scope,
 };
 use uuid::Uuid;
 
@@ -33,7 +34,7 @@ pub fn router() -> Router<AppState> {
     request_body = LessonProgressUpdate,
     responses(
         (status = 200, body = LessonProgress),
-        (status = 403, description = "not enrolled", body = ErrorBody),
+        (status = 403, description = "not enrolled, or `locked`: finish the earlier modules first", body = ErrorBody),
         (status = 404, body = ErrorBody),
     ))]
 pub async fn record_lesson(
@@ -46,6 +47,7 @@ pub async fn record_lesson(
     if !state.is_enrolled(auth.user.id, &course).await? {
         return Err(not_enrolled(&state, &course).await);
     }
+    crate::learning::locks::require_lesson_unlocked(&state, &auth, &course, &lesson).await?;
     let progress = state
         .store()
         .record_lesson_progress(
@@ -63,6 +65,15 @@ pub async fn record_lesson(
             }
             other => other.into(),
         })?;
+    if progress.status == LessonStatus::Completed {
+        // The last lesson may be what completes the course. A failure to issue must not
+        // fail the progress write the learner made; the next completing event retries.
+        if let Err(err) =
+            crate::certificates::award_if_complete(&state, auth.user.id, &course).await
+        {
+            tracing::warn!(error = %err, course, "could not check course completion");
+        }
+    }
     Ok(Json(progress))
 }
 
@@ -80,12 +91,54 @@ pub async fn course(
     if !state.is_enrolled(auth.user.id, &course).await? {
         return Err(not_enrolled(&state, &course).await);
     }
-    state
+    let progress = state
         .store()
         .course_progress(auth.user.id, &course)
         .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no course `{course}`")))
+        .ok_or_else(|| ApiError::NotFound(format!("no course `{course}`")))?;
+    let mut all = vec![progress];
+    enrich(&state, auth.user.id, &mut all).await?;
+    Ok(Json(all.remove(0)))
+}
+
+/// Adds what the lesson tables do not hold: review items due, labs passed and the
+/// certificate. Two queries for any number of courses, plus one per course for its labs.
+async fn enrich(
+    state: &AppState,
+    user_id: Uuid,
+    progress: &mut [CourseProgress],
+) -> Result<(), ApiError> {
+    if progress.is_empty() {
+        return Ok(());
+    }
+    let store = state.store();
+    let due = store.review_due_counts(user_id, state.now()).await?;
+    let certificates = store.certificate_ids(user_id).await?;
+    for p in progress.iter_mut() {
+        p.review_due = due.get(&p.course_id).copied().unwrap_or(0);
+        p.certificate = certificates.get(&p.course_id).copied();
+        let published = state.published_course(&p.course_id).await?;
+        if published.course.labs.is_empty() {
+            continue;
+        }
+        let passes = store.lab_passes(user_id, &p.course_id).await?;
+        p.labs = crate::labs::view::labs_in_order(&published.course)
+            .into_iter()
+            .map(|(lab, _module)| {
+                let passed_at = passes
+                    .iter()
+                    .find(|(id, _)| *id == lab.id)
+                    .map(|(_, at)| *at);
+                LabProgress {
+                    lab_id: lab.id.clone(),
+                    title: lab.title.clone(),
+                    passed: passed_at.is_some(),
+                    passed_at,
+                }
+            })
+            .collect();
+    }
+    Ok(())
 }
 
 /// Progress in every enrolled course.
@@ -97,7 +150,9 @@ pub async fn all(
     auth: Auth,
 ) -> Result<Json<Vec<CourseProgress>>, ApiError> {
     auth.require(Scope::Learn)?;
-    Ok(Json(state.store().all_progress(auth.user.id).await?))
+    let mut all = state.store().all_progress(auth.user.id).await?;
+    enrich(&state, auth.user.id, &mut all).await?;
+    Ok(Json(all))
 }
 
 /// A user's progress: the user themselves, or an admin. Anyone else gets 404, so the
@@ -122,5 +177,7 @@ pub async fn of_user(
     } else {
         return Err(not_found());
     }
-    Ok(Json(state.store().all_progress(id).await?))
+    let mut all = state.store().all_progress(id).await?;
+    enrich(&state, id, &mut all).await?;
+    Ok(Json(all))
 }

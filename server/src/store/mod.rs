@@ -13,9 +13,16 @@ use cloudmaster_core::api::{
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+mod certificates;
+mod labs;
+mod learning;
 pub mod postgres;
 mod shared;
 pub mod sqlite;
+
+pub use certificates::*;
+pub use labs::*;
+pub use learning::*;
 
 /// Errors from storage. Constraint violations the API turns into 409/422 have their own
 /// variants so handlers never inspect database error codes.
@@ -129,8 +136,11 @@ pub struct CurrentVersion {
     pub manifest: serde_json::Value,
 }
 
+/// Every storage operation. The learning loop, certificates and labs have their own traits
+/// (in `learning.rs`, `certificates.rs` and `labs.rs`), each implemented by both backends in
+/// files of the same name.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: LearningStore + CertificateStore + LabStore + Send + Sync + 'static {
     /// Which backend this is, for logs and `/readyz`: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Cheap round trip to the database, for `/readyz`.

@@ -244,6 +244,10 @@ pub(crate) fn course_progress(
         percent,
         resume,
         lessons: lessons.into_iter().filter_map(|l| l.progress).collect(),
+        // Filled in by the progress routes from the learning and lab tables.
+        review_due: 0,
+        labs: Vec::new(),
+        certificate: None,
     }
 }
 

@@ -319,6 +319,9 @@ impl FakeBackend {
             percent: completed * 100 / total.max(1),
             resume,
             lessons,
+            review_due: 0,
+            labs: Vec::new(),
+            certificate: None,
         }
     }
 }

@@ -30,6 +30,9 @@ use super::{
 
 mod accounts;
 mod catalog;
+mod certificates;
+mod labs;
+mod learning;
 mod progress;
 mod search;
 mod state;

@@ -39,6 +39,9 @@ use super::{
 
 mod accounts;
 mod catalog;
+mod certificates;
+mod labs;
+mod learning;
 mod progress;
 mod search;
 mod state;

@@ -1,0 +1,205 @@
+//! Lab sessions: starting a lab, reporting local check runs, revealing hints and solutions,
+//! submitting the workspace for server-side grading, abandoning.
+//!
+//! The lab a client receives ([`LabSessionStart::lab`]) carries the starter files, the
+//! instructions, the hints and the conditions (checks run on the learner's machine), but no
+//! solution files: a step's solution is fetched with
+//! `POST /lab-sessions/{session}/steps/{step}/solution` once the step passed or is skipped.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::course::{Lab, LabFile};
+use crate::lab::ConditionResult;
+
+/// `GET /courses/{course}/labs`: one lab with the caller's standing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LabSummary {
+    pub id: String,
+    pub title: String,
+    /// `beginner`, `intermediate` or `advanced`.
+    pub difficulty: String,
+    pub estimated_minutes: u32,
+    pub time_limit_minutes: u32,
+    /// The module that lists the lab, if any.
+    pub module_id: Option<String>,
+    pub skills: Vec<String>,
+    pub domains: Vec<String>,
+    /// Local programs the lab needs.
+    pub tools: Vec<String>,
+    pub steps: u32,
+    pub passed: bool,
+    /// The caller's active session of this lab, if any.
+    pub active_session: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LabSessionStatus {
+    Active,
+    /// A submission passed every step on the server.
+    Passed,
+    /// Ended by its time limit or idle timeout after at least one failing submission (a
+    /// failing submission by itself leaves the session active, to try again).
+    Failed,
+    Abandoned,
+    /// Closed by the server after its time limit or idle timeout, with no passing submission.
+    Expired,
+}
+
+impl LabSessionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabSessionStatus::Active => "active",
+            LabSessionStatus::Passed => "passed",
+            LabSessionStatus::Failed => "failed",
+            LabSessionStatus::Abandoned => "abandoned",
+            LabSessionStatus::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LabSessionStatus> {
+        match s {
+            "active" => Some(LabSessionStatus::Active),
+            "passed" => Some(LabSessionStatus::Passed),
+            "failed" => Some(LabSessionStatus::Failed),
+            "abandoned" => Some(LabSessionStatus::Abandoned),
+            "expired" => Some(LabSessionStatus::Expired),
+            _ => None,
+        }
+    }
+}
+
+/// A lab session as the server keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LabSession {
+    pub id: Uuid,
+    pub course_id: String,
+    pub lab_id: String,
+    pub lab_title: String,
+    pub lab_version: u32,
+    pub status: LabSessionStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub started_at: OffsetDateTime,
+    /// The time limit: the session expires then, whatever the activity.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: OffsetDateTime,
+    /// The idle timeout: the session expires then unless the learner is active (a check
+    /// report, a hint, a submission) before it.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub idle_expires_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub ended_at: Option<OffsetDateTime>,
+    pub submissions: u32,
+    /// Every step of the lab, in order.
+    pub steps: Vec<LabStepState>,
+    /// The first step not yet passed or skipped; `None` when every step is done.
+    pub current_step: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LabStepState {
+    pub id: String,
+    pub title: String,
+    /// Passed on the server (a submission) or in a local check report.
+    pub passed: bool,
+    /// The learner skipped it and saw the solution: no credit.
+    pub skipped: bool,
+    /// Failed local check runs reported for this step (drives hints).
+    pub failed_checks: u32,
+    /// Hints revealed so far (the first `hints_shown` hints of the step).
+    pub hints_shown: u32,
+}
+
+/// `POST /courses/{course}/labs/{lab}/sessions` → 201 (200 when the caller already has an
+/// active session of the lab: it is resumed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LabSessionStart {
+    pub session: LabSession,
+    /// The lab without its solution files.
+    #[schema(value_type = Object)]
+    pub lab: Lab,
+}
+
+/// `POST /lab-sessions/{session}/checks`: the result of a local `lab check` run. Records
+/// activity (keeping the session alive), counts failures for hints, and marks a passing
+/// step as passed locally (the server's own verdict comes with `submit`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CheckReport {
+    pub step: String,
+    pub passed: bool,
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub conditions: Vec<ConditionResult>,
+}
+
+/// `POST /lab-sessions/{session}/steps/{step}/hint` → the next hint of the step (404
+/// `not_found` when every hint is shown).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct HintView {
+    pub step: String,
+    /// 1-based.
+    pub number: u32,
+    pub of: u32,
+    pub text: String,
+}
+
+/// `POST /lab-sessions/{session}/steps/{step}/solution?skip=true`: the step's solution
+/// files, paths relative to the workspace. Without `skip` it is 409 until the step passed;
+/// with `skip` the step is marked skipped (no credit) first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StepSolution {
+    pub step: String,
+    #[schema(value_type = Vec<Object>)]
+    pub files: Vec<LabFile>,
+}
+
+/// `POST /lab-sessions/{session}/submit`, body a gzip-compressed tar of the workspace
+/// (`application/gzip`), with the client's results of checks the server does not run
+/// itself in the `x-cloudmaster-self-reported` header (JSON of `[SelfReported]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SelfReported {
+    pub step: String,
+    pub condition: String,
+    pub passed: bool,
+}
+
+/// The server's grading of a submission.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LabSubmission {
+    /// Every step earned credit: declarative conditions passed on the server, the others
+    /// passed (as self-reported, or run by the server when its sandbox is enabled), and the
+    /// step was not skipped.
+    pub passed: bool,
+    pub steps: Vec<SubmittedStep>,
+    pub session: LabSession,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SubmittedStep {
+    pub id: String,
+    pub passed: bool,
+    pub skipped: bool,
+    /// Conditions the server checked itself.
+    #[schema(value_type = Vec<Object>)]
+    pub verified: Vec<ConditionResult>,
+    /// Conditions whose result the client reported (command and script checks).
+    pub self_reported: Vec<SelfReported>,
+}
+
+/// One lab of a course in `CourseProgress`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LabProgress {
+    pub lab_id: String,
+    pub title: String,
+    pub passed: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub passed_at: Option<OffsetDateTime>,
+}

@@ -1,0 +1,245 @@
+//! Certificates: issued when a course's completion rules are met, signed with the server's
+//! Ed25519 key.
+//!
+//! The signing key is 32 random bytes kept in the database (`server_secrets`), so every
+//! replica signs with the same key; each replica loads it once, on first use. The rules
+//! themselves are decided by [`cloudmaster_core::cert::completion_status`] from the facts
+//! the store reads; this module adds the course content and the certificate lifecycle.
+
+use cloudmaster_core::api::{CompletionStatus, IssuerKeys, IssuerPublicKey};
+use cloudmaster_core::cert::{self, CertificateClaims, CertificateSigner, ob3};
+use cloudmaster_core::course::{Course, Requirement};
+use rand::RngCore;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{NewCertificate, StoreError, StoredCertificate};
+
+/// The `server_secrets` name of the certificate signing key.
+const SIGNING_KEY_SECRET: &str = "certificate_signing_key";
+/// The issuer named in certificates and Open Badges.
+pub const ISSUER_NAME: &str = "cloudmaster";
+
+/// Issues the certificate of `course_id` to `user_id` if the completion rules are now met
+/// and none was issued yet. Called after every event that can complete a course (a lesson
+/// completed, an attempt passed, a lab passed). Returns the certificate id when one exists.
+pub async fn award_if_complete(
+    state: &AppState,
+    user_id: Uuid,
+    course_id: &str,
+) -> Result<Option<Uuid>, ApiError> {
+    if let Some(existing) = state.store().certificate_for(user_id, course_id).await? {
+        return Ok(Some(existing.id));
+    }
+    let status = completion(state, user_id, course_id).await?;
+    if !status.complete {
+        return Ok(None);
+    }
+    let issued = issue(state, user_id, course_id, status.course_version).await?;
+    Ok(Some(issued.id))
+}
+
+/// The completion rules of the course's current version against what the user has done.
+pub async fn completion(
+    state: &AppState,
+    user_id: Uuid,
+    course_id: &str,
+) -> Result<CompletionStatus, ApiError> {
+    let published = state.published_course(course_id).await?;
+    let facts = state.store().completion_facts(user_id, course_id).await?;
+    let mut status = cert::completion_status(&published.course, published.version, &facts);
+    status.certificate_id = state
+        .store()
+        .certificate_for(user_id, course_id)
+        .await?
+        .map(|c| c.id);
+    Ok(status)
+}
+
+/// Signs and stores a certificate for `course_version` of the course. When a concurrent
+/// award stored one first, that one is returned (the unique constraint keeps one).
+async fn issue(
+    state: &AppState,
+    user_id: Uuid,
+    course_id: &str,
+    course_version: i64,
+) -> Result<StoredCertificate, ApiError> {
+    let signer = signer(state).await?;
+    let published = state.course_version(course_id, course_version).await?;
+    let learner = state
+        .store()
+        .user_by_id(user_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no user {user_id}")))?
+        .user;
+    // Stored with microsecond precision: sign exactly what the database will return.
+    let now = state.now().to_offset(time::UtcOffset::UTC);
+    let issued_at = now
+        .replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(now);
+    let claims = CertificateClaims {
+        id: Uuid::now_v7(),
+        course_id: course_id.to_owned(),
+        course_title: published.course.title.clone(),
+        course_version,
+        learner_id: user_id,
+        learner_name: learner.name,
+        issued_at,
+        issuer: ISSUER_NAME.to_owned(),
+        key_id: signer.key_id(),
+    };
+    let document = signer
+        .sign(claims.clone())
+        .map_err(|e| ApiError::internal("signing a certificate", e))?;
+    let stored = state
+        .store()
+        .insert_certificate(NewCertificate {
+            id: claims.id,
+            user_id,
+            course_id: course_id.to_owned(),
+            course_version,
+            issued_at,
+            document,
+        })
+        .await?;
+    if stored.id == claims.id {
+        tracing::info!(user = %user_id, course = course_id, certificate = %stored.id, "certificate issued");
+    }
+    Ok(stored)
+}
+
+/// The signing key, loaded from the database on first use (created there by the first
+/// replica that needs it).
+pub async fn signer(state: &AppState) -> Result<&CertificateSigner, ApiError> {
+    state
+        .certificate_signer_cell()
+        .get_or_try_init(|| async {
+            let mut candidate = [0u8; 32];
+            rand::rng().fill_bytes(&mut candidate);
+            let secret = state
+                .store()
+                .get_or_init_secret(SIGNING_KEY_SECRET, &candidate)
+                .await?;
+            CertificateSigner::from_secret(&secret).map_err(|e| {
+                ApiError::Store(StoreError::Corrupt(format!(
+                    "the certificate signing key is unusable: {e}"
+                )))
+            })
+        })
+        .await
+}
+
+/// The public keys certificates are verified with.
+pub async fn issuer_keys(state: &AppState) -> Result<IssuerKeys, ApiError> {
+    let key = signer(state).await?.public_key();
+    Ok(IssuerKeys {
+        issuer: ISSUER_NAME.to_owned(),
+        keys: vec![IssuerPublicKey {
+            key_id: key.key_id(),
+            algorithm: cert::ALGORITHM.to_owned(),
+            public_key: key.to_base64url(),
+        }],
+    })
+}
+
+/// The Open Badges 3.0 credential of a stored certificate. Refused for a revoked one: the
+/// credential carries no revocation status, so a verifier could not tell.
+pub async fn open_badge(state: &AppState, stored: &StoredCertificate) -> Result<Value, ApiError> {
+    if let Some(revoked_at) = stored.revoked_at {
+        return Err(ApiError::Conflict(format!(
+            "certificate {} was revoked on {} and cannot be exported",
+            stored.id,
+            revoked_at.date()
+        )));
+    }
+    let claims = stored.signed()?.certificate;
+    let signer = signer(state).await?;
+    if claims.key_id != signer.key_id() {
+        return Err(ApiError::Conflict(format!(
+            "certificate {} was signed with key {}, which this server no longer holds",
+            stored.id, claims.key_id
+        )));
+    }
+    let published = state
+        .course_version(&stored.course_id, stored.course_version)
+        .await?;
+    let criteria = criteria(&published.course, stored.course_version);
+    let text = ob3::BadgeText {
+        issuer_name: ISSUER_NAME,
+        description: &published.course.summary,
+        criteria: &criteria,
+    };
+    ob3::credential(&claims, text, signer)
+        .map_err(|e| ApiError::internal("building an Open Badges credential", e))
+}
+
+/// What a learner did to earn the certificate, in words.
+fn criteria(course: &Course, version: i64) -> String {
+    let rules = &course.completion;
+    let mut done = Vec::new();
+    if rules.lessons == Requirement::All {
+        done.push("read every lesson".to_owned());
+    }
+    if rules.quizzes == Requirement::All && course.modules.iter().any(|m| m.quiz.is_some()) {
+        done.push("passed every module quiz".to_owned());
+    }
+    match rules.labs {
+        0 => {}
+        1 => done.push("passed a hands-on lab".to_owned()),
+        n => done.push(format!("passed {n} hands-on labs")),
+    }
+    if rules.mock_exam {
+        done.push("passed the timed mock exam".to_owned());
+    }
+    let title = &course.title;
+    match done.as_slice() {
+        [] => format!("The learner completed the course \"{title}\" (version {version})."),
+        [one] => format!("The learner {one} of the course \"{title}\" (version {version})."),
+        [rest @ .., last] => format!(
+            "The learner {} and {last} of the course \"{title}\" (version {version}).",
+            rest.join(", ")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cloudmaster_core::course::{Completion, Module, Quiz};
+
+    use super::*;
+
+    #[test]
+    fn criteria_name_every_rule() {
+        let mut course = Course {
+            title: "Kubernetes basics".to_owned(),
+            completion: Completion {
+                lessons: Requirement::All,
+                quizzes: Requirement::All,
+                labs: 2,
+                mock_exam: true,
+            },
+            modules: vec![Module {
+                quiz: Some(Quiz::default()),
+                ..Module::default()
+            }],
+            ..Course::default()
+        };
+        assert_eq!(
+            criteria(&course, 3),
+            "The learner read every lesson, passed every module quiz, passed 2 hands-on labs \
+             and passed the timed mock exam of the course \"Kubernetes basics\" (version 3)."
+        );
+        course.completion = Completion {
+            lessons: Requirement::All,
+            quizzes: Requirement::None,
+            labs: 0,
+            mock_exam: false,
+        };
+        assert_eq!(
+            criteria(&course, 1),
+            "The learner read every lesson of the course \"Kubernetes basics\" (version 1)."
+        );
+    }
+}

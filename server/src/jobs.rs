@@ -1,0 +1,48 @@
+//! Background jobs: closing attempts whose time is up or that were abandoned, and expiring
+//! lab sessions. Every replica runs them; each job is an idempotent conditional update, so
+//! replicas racing on the same row cannot both act on it.
+//!
+//! [`run_once`] is what the loop runs; tests call it directly with an injected clock.
+
+use std::time::Duration;
+
+use crate::state::{AppState, WeakState};
+
+/// How often the jobs run.
+pub const EVERY: Duration = Duration::from_secs(30);
+
+/// What one run of the jobs did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobReport {
+    /// Attempts closed (time limit reached or abandoned) and graded.
+    pub attempts_closed: u32,
+    /// Lab sessions ended by their time limit or idle timeout.
+    pub lab_sessions_expired: u32,
+}
+
+/// Runs every job once at the state's clock.
+pub async fn run_once(state: &AppState) -> anyhow::Result<JobReport> {
+    let now = state.now();
+    Ok(JobReport {
+        attempts_closed: crate::learning::close_expired_attempts(state, now).await?,
+        lab_sessions_expired: crate::labs::expire_sessions(state, now).await?,
+    })
+}
+
+pub(crate) fn spawn(state: WeakState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            let Some(state) = state.upgrade() else { break };
+            match run_once(&state).await {
+                Ok(report) if report != JobReport::default() => {
+                    tracing::info!(?report, "background jobs ran");
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %format!("{err:#}"), "background job failed"),
+            }
+        }
+    });
+}

@@ -1,0 +1,125 @@
+//! Certificates: the facts that decide course completion, issuing (at most one certificate
+//! per learner and course, enforced by a unique constraint), listing and revoking.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use cloudmaster_core::api::CertificateInfo;
+pub use cloudmaster_core::cert::CompletionFacts;
+use cloudmaster_core::cert::SignedCertificate;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{StoreError, StoreResult};
+
+/// A certificate to store: the signed file and the columns copied out of it.
+#[derive(Debug, Clone)]
+pub struct NewCertificate {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub course_id: String,
+    pub course_version: i64,
+    pub issued_at: OffsetDateTime,
+    /// The certificate file exactly as signed (canonical JSON and a newline).
+    pub document: String,
+}
+
+/// A stored certificate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredCertificate {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub course_id: String,
+    pub course_version: i64,
+    pub issued_at: OffsetDateTime,
+    /// The certificate file, byte for byte as signed.
+    pub document: String,
+    pub revoked_at: Option<OffsetDateTime>,
+    pub revoked_reason: Option<String>,
+}
+
+impl StoredCertificate {
+    /// The signed content of the file.
+    pub fn signed(&self) -> StoreResult<SignedCertificate> {
+        serde_json::from_str(&self.document).map_err(|e| {
+            StoreError::Corrupt(format!(
+                "certificate {} has an unreadable document: {e}",
+                self.id
+            ))
+        })
+    }
+
+    /// The summary the API lists (the course title as signed, not as it is today).
+    pub fn info(&self) -> StoreResult<CertificateInfo> {
+        Ok(CertificateInfo {
+            id: self.id,
+            course_id: self.course_id.clone(),
+            course_title: self.signed()?.certificate.course_title,
+            course_version: self.course_version,
+            issued_at: self.issued_at,
+            revoked_at: self.revoked_at,
+            revoked_reason: self.revoked_reason.clone(),
+        })
+    }
+}
+
+/// Sorts the `(kind, id)` rows of the backends' completion query (kinds `lesson`,
+/// `assessment`, `lab`) into facts.
+pub(crate) fn facts_from_rows(rows: Vec<(String, String)>) -> StoreResult<CompletionFacts> {
+    let mut facts = CompletionFacts::default();
+    for (kind, id) in rows {
+        match kind.as_str() {
+            "lesson" => facts.completed_lessons.push(id),
+            "assessment" => facts.passed_assessments.push(id),
+            "lab" => facts.passed_labs.push(id),
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "unknown completion fact `{other}`"
+                )));
+            }
+        }
+    }
+    Ok(facts)
+}
+
+#[async_trait]
+pub trait CertificateStore: Send + Sync {
+    /// What the user has done in the course, in one query: lessons completed, quizzes and
+    /// mock exams with a closed (submitted or expired) passed attempt, labs passed. Items of
+    /// every version are returned; the caller decides which count.
+    async fn completion_facts(
+        &self,
+        user_id: Uuid,
+        course_id: &str,
+    ) -> StoreResult<CompletionFacts>;
+
+    /// Stores `new` unless the user already has a certificate for the course, and returns
+    /// the one stored (the existing one, when there was one: concurrent awards store one).
+    /// `NotFound` when the user or course does not exist.
+    async fn insert_certificate(&self, new: NewCertificate) -> StoreResult<StoredCertificate>;
+
+    async fn certificate(&self, id: Uuid) -> StoreResult<Option<StoredCertificate>>;
+
+    /// The user's certificate for the course, if one was issued (revoked or not).
+    async fn certificate_for(
+        &self,
+        user_id: Uuid,
+        course_id: &str,
+    ) -> StoreResult<Option<StoredCertificate>>;
+
+    /// The user's certificates, oldest first.
+    async fn user_certificates(&self, user_id: Uuid) -> StoreResult<Vec<StoredCertificate>>;
+
+    /// Course id → certificate id of every certificate the user holds (revoked ones
+    /// included; their status says they are not valid), in one query.
+    async fn certificate_ids(&self, user_id: Uuid) -> StoreResult<HashMap<String, Uuid>>;
+
+    /// Revokes a certificate. Revoking again keeps the first time and reason. `None` when
+    /// there is no such certificate.
+    async fn revoke_certificate(
+        &self,
+        id: Uuid,
+        reason: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<StoredCertificate>>;
+}

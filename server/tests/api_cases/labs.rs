@@ -1,0 +1,607 @@
+//! Labs: sessions (start, resume, ownership), hints, solutions, check reports, grading on
+//! the server (authoritative over what the client claims), refused archives, abandon, and
+//! expiry with an injected clock. The course is the bundled `cloud-foundations`.
+
+use std::path::{Path, PathBuf};
+
+use cloudmaster_core::api::{
+    HintView, LabSession, LabSessionStatus, LabSummary, Role, SelfReported, StepSolution,
+};
+use serde_json::json;
+use time::Duration;
+use uuid::Uuid;
+
+use crate::api_support::Backend;
+use crate::on_both_backends;
+
+#[path = "labs_support.rs"]
+mod support;
+
+use support::{
+    COURSE, LabServer, all_paths, condition_message, lab, message_of, raw_archive, reported,
+    submission, workspace,
+};
+
+on_both_backends!(
+    sessions_hints_solutions_and_abandon,
+    the_server_grades_submissions,
+    script_checks_run_on_a_sandboxed_server,
+    malicious_archives_are_refused,
+    idle_and_overdue_sessions_expire,
+);
+
+async fn sessions_hints_solutions_and_abandon(backend: Backend) {
+    let server = LabServer::spawn(backend, |_| {}).await;
+    let docker = lab("fix-dockerfile");
+
+    // The labs in course order (module listing order), nothing passed or running yet.
+    let labs: Vec<LabSummary> = serde_json::from_value(
+        server
+            .get(&format!("/api/v1/courses/{COURSE}/labs"))
+            .await
+            .expect(200)
+            .body,
+    )
+    .unwrap();
+    let listed: Vec<&str> = labs.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(
+        listed,
+        ["cidr-plan", "fix-dockerfile", "terraform-variables"]
+    );
+    assert!(labs.iter().all(|l| !l.passed && l.active_session.is_none()));
+    assert_eq!((labs[1].steps, labs[1].time_limit_minutes), (3, 60));
+
+    // Start: no solution files reach the client; deadlines follow the lab and the config.
+    let started = server.start("fix-dockerfile").await;
+    let id = started.session.id;
+    assert!(!started.lab.files.is_empty());
+    assert!(
+        started
+            .lab
+            .files
+            .iter()
+            .all(|f| !f.path.starts_with("solution/")),
+        "{:?}",
+        started
+            .lab
+            .files
+            .iter()
+            .map(|f| &f.path)
+            .collect::<Vec<_>>()
+    );
+    assert!(started.lab.file("starter/Dockerfile").is_some());
+    assert_eq!(started.lab.steps, docker.steps);
+    let session = &started.session;
+    assert_eq!(session.status, LabSessionStatus::Active);
+    assert_eq!(
+        session.expires_at - session.started_at,
+        Duration::minutes(60)
+    );
+    assert_eq!(
+        session.idle_expires_at - session.started_at,
+        Duration::minutes(30)
+    );
+    assert_eq!(session.current_step.as_deref(), Some("pin-base-image"));
+
+    // Starting again resumes (200, same session), and the listing shows it.
+    let again = server
+        .post(
+            &format!("/api/v1/courses/{COURSE}/labs/fix-dockerfile/sessions"),
+            &json!({}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(again.body["session"]["id"], json!(id));
+    let labs: Vec<LabSummary> = serde_json::from_value(
+        server
+            .get(&format!("/api/v1/courses/{COURSE}/labs"))
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(labs[1].active_session, Some(id));
+
+    // Someone else's session does not exist for them.
+    let other = server.login("other@example.com", Role::Learner).await;
+    for request in [
+        server
+            .http
+            .get(server.url(&format!("/api/v1/lab-sessions/{id}"))),
+        server
+            .http
+            .delete(server.url(&format!("/api/v1/lab-sessions/{id}"))),
+        server.http.post(server.url(&format!(
+            "/api/v1/lab-sessions/{id}/steps/pin-base-image/hint"
+        ))),
+    ] {
+        server
+            .send(request.bearer_auth(&other.access_token))
+            .await
+            .expect_error(404, "not_found");
+    }
+    server
+        .get("/api/v1/lab-sessions/not-a-uuid")
+        .await
+        .expect_error(404, "not_found");
+
+    // Hints come one at a time, then run out.
+    let hint_path = format!("/api/v1/lab-sessions/{id}/steps/pin-base-image/hint");
+    for number in 1..=3u32 {
+        let hint: HintView =
+            serde_json::from_value(server.post(&hint_path, &json!({})).await.expect(200).body)
+                .unwrap();
+        assert_eq!((hint.number, hint.of), (number, 3));
+        assert_eq!(hint.text, docker.steps[0].hints[number as usize - 1].text);
+    }
+    server
+        .post(&hint_path, &json!({}))
+        .await
+        .expect_error(404, "not_found");
+    server
+        .post(
+            &format!("/api/v1/lab-sessions/{id}/steps/no-such-step/hint"),
+            &json!({}),
+        )
+        .await
+        .expect_error(404, "not_found");
+    assert_eq!(server.session(id).await.steps[0].hints_shown, 3);
+
+    // Check reports: unknown steps are refused; failures are counted; a pass is recorded.
+    let checks = format!("/api/v1/lab-sessions/{id}/checks");
+    let refused = server
+        .post(&checks, &json!({"step": "nope", "passed": true}))
+        .await
+        .expect_error(422, "validation_failed");
+    assert!(
+        refused.message().contains("no step `nope`"),
+        "{}",
+        refused.text
+    );
+    server.clock.advance(Duration::minutes(5));
+    let after_failure: LabSession = serde_json::from_value(
+        server
+            .post(&checks, &json!({"step": "pin-base-image", "passed": false}))
+            .await
+            .expect(200)
+            .body,
+    )
+    .unwrap();
+    assert_eq!(after_failure.steps[0].failed_checks, 1);
+    assert!(!after_failure.steps[0].passed);
+    assert_eq!(
+        after_failure.idle_expires_at - after_failure.started_at,
+        Duration::minutes(35),
+        "a check report is activity"
+    );
+
+    // Solutions: refused before the step passed, given once skipped (no credit) or passed.
+    let solution_path = |step: &str| format!("/api/v1/lab-sessions/{id}/steps/{step}/solution");
+    let refused = server
+        .post(&solution_path("non-root-user"), &json!({}))
+        .await
+        .expect_error(409, "conflict");
+    assert!(refused.message().contains("skip"), "{}", refused.text);
+    let skipped: StepSolution = serde_json::from_value(
+        server
+            .post(
+                &format!("{}?skip=true", solution_path("non-root-user")),
+                &json!({}),
+            )
+            .await
+            .expect(200)
+            .body,
+    )
+    .unwrap();
+    let expected = docker.file("solution/non-root-user/Dockerfile").unwrap();
+    assert_eq!(skipped.files.len(), 1);
+    assert_eq!(skipped.files[0].path, "Dockerfile");
+    assert_eq!(skipped.files[0].content, expected.content);
+    let session = server.session(id).await;
+    assert!(session.steps[1].skipped && !session.steps[1].passed);
+    server
+        .post(&solution_path("non-root-user"), &json!({}))
+        .await
+        .expect(200);
+
+    server
+        .post(&checks, &json!({"step": "pin-base-image", "passed": true}))
+        .await
+        .expect(200);
+    let solution: StepSolution = serde_json::from_value(
+        server
+            .post(&solution_path("pin-base-image"), &json!({}))
+            .await
+            .expect(200)
+            .body,
+    )
+    .unwrap();
+    assert_eq!(solution.files[0].path, "Dockerfile");
+    let session = server.session(id).await;
+    assert!(session.steps[0].passed && !session.steps[0].skipped);
+    assert_eq!(session.current_step.as_deref(), Some("healthcheck"));
+
+    // The active list, then abandon (idempotent), after which the session is closed.
+    let active: Vec<LabSession> = serde_json::from_value(
+        server
+            .get("/api/v1/lab-sessions?active=true")
+            .await
+            .expect(200)
+            .body,
+    )
+    .unwrap();
+    assert_eq!(active.iter().map(|s| s.id).collect::<Vec<_>>(), [id]);
+    server
+        .delete(&format!("/api/v1/lab-sessions/{id}"))
+        .await
+        .expect(204);
+    server
+        .delete(&format!("/api/v1/lab-sessions/{id}"))
+        .await
+        .expect(204);
+    let session = server.session(id).await;
+    assert_eq!(session.status, LabSessionStatus::Abandoned);
+    assert!(session.ended_at.is_some());
+    server
+        .post(
+            &hint_path.replace("pin-base-image", "healthcheck"),
+            &json!({}),
+        )
+        .await
+        .expect_error(409, "session_closed");
+    let active = server
+        .get("/api/v1/lab-sessions?active=true")
+        .await
+        .expect(200);
+    assert_eq!(active.body, json!([]));
+    let all = server.get("/api/v1/lab-sessions").await.expect(200);
+    assert_eq!(all.body.as_array().unwrap().len(), 1);
+
+    // A new start is a new session.
+    let fresh = server.start("fix-dockerfile").await;
+    assert_ne!(fresh.session.id, id);
+}
+
+async fn the_server_grades_submissions(backend: Backend) {
+    let server = LabServer::spawn(backend, |_| {}).await;
+    let cidr = lab("cidr-plan");
+    let id = server.start("cidr-plan").await.session.id;
+    let script_ok = [reported("private-subnets", "no-overlap", true)];
+
+    // The starter files fail, with the authored messages.
+    let starter = submission(
+        server
+            .submit(id, workspace(cidr, 0), Some(&script_ok[..]))
+            .await,
+    );
+    assert!(!starter.passed);
+    assert!(starter.steps.iter().all(|s| !s.passed));
+    assert_eq!(
+        message_of(&starter, "vpc-block", "vpc-cidr"),
+        Some(condition_message(cidr, 0, "vpc-cidr"))
+    );
+    assert_eq!(
+        message_of(&starter, "public-subnets", "public-a-cidr"),
+        Some(condition_message(cidr, 1, "public-a-cidr"))
+    );
+    assert_eq!(starter.steps[2].self_reported, script_ok);
+    assert_eq!(starter.session.status, LabSessionStatus::Active);
+    assert_eq!(starter.session.submissions, 1);
+
+    // Claiming success does not make a failing declarative condition pass.
+    let lies: Vec<SelfReported> = cidr
+        .steps
+        .iter()
+        .flat_map(|s| s.conditions.iter().map(|c| reported(&s.id, &c.id, true)))
+        .collect();
+    let lying = submission(server.submit(id, workspace(cidr, 2), Some(&lies[..])).await);
+    assert!(!lying.passed);
+    assert!(lying.steps[0].passed && lying.steps[1].passed && !lying.steps[2].passed);
+    assert_eq!(
+        message_of(&lying, "private-subnets", "private-a-cidr"),
+        Some(condition_message(cidr, 2, "private-a-cidr"))
+    );
+    let session = server.session(id).await;
+    assert!(session.steps[0].passed && !session.steps[2].passed);
+    assert_eq!(session.current_step.as_deref(), Some("private-subnets"));
+
+    // A script check the client did not report counts as failed.
+    let unreported = submission(server.submit(id, workspace(cidr, 3), None).await);
+    assert!(!unreported.passed);
+    assert_eq!(
+        unreported.steps[2].self_reported,
+        [reported("private-subnets", "no-overlap", false)]
+    );
+    assert!(unreported.steps[2].verified.iter().all(|c| c.passed()));
+
+    // Bad self-reports are refused before anything is graded.
+    let bad = server
+        .send(
+            server
+                .http
+                .post(server.url(&format!("/api/v1/lab-sessions/{id}/submit")))
+                .bearer_auth(&server.learner)
+                .header("x-cloudmaster-self-reported", "{not json")
+                .body(workspace(cidr, 3)),
+        )
+        .await
+        .expect_error(400, "bad_request");
+    assert!(
+        bad.message().contains("x-cloudmaster-self-reported"),
+        "{}",
+        bad.text
+    );
+    server
+        .submit(
+            id,
+            workspace(cidr, 3),
+            Some(&[reported("private-subnets", "no-such-check", true)][..]),
+        )
+        .await
+        .expect_error(422, "validation_failed");
+    assert_eq!(server.session(id).await.submissions, 3);
+    assert!(
+        server
+            .state
+            .store()
+            .lab_passes(server.learner_id, COURSE)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Every step solved: the lab passes, the session ends, the pass is recorded.
+    let solved = submission(
+        server
+            .submit(id, workspace(cidr, 3), Some(&script_ok[..]))
+            .await,
+    );
+    assert!(solved.passed, "{solved:#?}");
+    assert!(solved.steps.iter().all(|s| s.passed && !s.skipped));
+    assert_eq!(solved.session.status, LabSessionStatus::Passed);
+    assert_eq!(solved.session.submissions, 4);
+    assert!(solved.session.ended_at.is_some() && solved.session.current_step.is_none());
+    let passes = server
+        .state
+        .store()
+        .lab_passes(server.learner_id, COURSE)
+        .await
+        .unwrap();
+    assert_eq!(passes.len(), 1);
+    assert_eq!(passes[0].0, "cidr-plan");
+    let labs: Vec<LabSummary> = serde_json::from_value(
+        server
+            .get(&format!("/api/v1/courses/{COURSE}/labs"))
+            .await
+            .body,
+    )
+    .unwrap();
+    assert!(labs[0].passed && labs[0].active_session.is_none());
+
+    // A passed session takes no more submissions and cannot be abandoned.
+    server
+        .submit(id, workspace(cidr, 3), Some(&script_ok[..]))
+        .await
+        .expect_error(409, "session_closed");
+    server
+        .delete(&format!("/api/v1/lab-sessions/{id}"))
+        .await
+        .expect_error(409, "session_closed");
+    assert!(
+        std::fs::read_dir(server.scratch_root())
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(true),
+        "every scratch folder is removed"
+    );
+
+    // A skipped step earns no credit, so the lab cannot pass in that session.
+    let docker = lab("fix-dockerfile");
+    let id = server.start("fix-dockerfile").await.session.id;
+    server
+        .post(
+            &format!("/api/v1/lab-sessions/{id}/steps/healthcheck/solution?skip=true"),
+            &json!({}),
+        )
+        .await
+        .expect(200);
+    let skipped = submission(server.submit(id, workspace(docker, 3), Some(&[][..])).await);
+    assert!(!skipped.passed);
+    let last = &skipped.steps[2];
+    assert!(last.skipped && !last.passed && last.verified.iter().all(|c| c.passed()));
+    assert_eq!(skipped.session.status, LabSessionStatus::Active);
+}
+
+async fn script_checks_run_on_a_sandboxed_server(backend: Backend) {
+    let server = LabServer::spawn(backend, |c| c.lab_script_checks = true).await;
+    let cidr = lab("cidr-plan");
+    let id = server.start("cidr-plan").await.session.id;
+    // The server runs the script itself: a false claim of failure changes nothing.
+    let claims = [reported("private-subnets", "no-overlap", false)];
+    let solved = submission(
+        server
+            .submit(id, workspace(cidr, 3), Some(&claims[..]))
+            .await,
+    );
+    assert!(solved.passed, "{solved:#?}");
+    assert!(solved.steps[2].self_reported.is_empty());
+    assert!(
+        solved.steps[2]
+            .verified
+            .iter()
+            .any(|c| c.id == "no-overlap" && c.passed())
+    );
+}
+
+async fn malicious_archives_are_refused(backend: Backend) {
+    let server = LabServer::spawn(backend, |c| {
+        c.lab_max_archive_bytes = 64 * 1024;
+        c.lab_max_workspace_bytes = 1024 * 1024;
+    })
+    .await;
+    let id = server.start("fix-dockerfile").await.session.id;
+    let file = tar::EntryType::Regular;
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        (
+            "parent directory",
+            raw_archive(&[
+                ("Dockerfile", file, "", b"FROM python:3.13-slim\n"),
+                ("../escaped.txt", file, "", b"outside"),
+            ]),
+            "entry `../escaped.txt` has a `..` component",
+        ),
+        (
+            "symlink",
+            raw_archive(&[("Dockerfile", tar::EntryType::Symlink, "/etc/passwd", b"")]),
+            "entry `Dockerfile` is a symlink (to `/etc/passwd`)",
+        ),
+        (
+            "absolute path",
+            raw_archive(&[("/tmp/escaped-absolute.txt", file, "", b"outside")]),
+            "has an absolute path",
+        ),
+        (
+            "size bomb",
+            raw_archive(&[("zeros.bin", file, "", &vec![0; 2 * 1024 * 1024])]),
+            "more than 1048576 bytes uncompressed",
+        ),
+    ];
+    for (what, archive, expected) in cases {
+        let reply = server
+            .submit(id, archive, None)
+            .await
+            .expect_error(422, "validation_failed");
+        assert!(
+            reply.message().contains(expected),
+            "{what}: {}",
+            reply.message()
+        );
+    }
+    // Nothing was written anywhere under the data directory (the scratch folders are gone)
+    // or next to it.
+    let escaped: Vec<PathBuf> = all_paths(server.data.path())
+        .into_iter()
+        .filter(|p| p.starts_with(server.scratch_root()) || p.ends_with("escaped.txt"))
+        .filter(|p| p != &server.scratch_root())
+        .collect();
+    assert!(escaped.is_empty(), "{escaped:?}");
+    assert!(!Path::new("/tmp/escaped-absolute.txt").exists());
+
+    // Over the size limit: 413 before anything is unpacked.
+    let noise: Vec<u8> = (0..100_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    server
+        .submit(id, noise, None)
+        .await
+        .expect_error(413, "payload_too_large");
+    // Not an archive at all.
+    server
+        .submit(id, b"plain text".to_vec(), None)
+        .await
+        .expect_error(422, "validation_failed");
+
+    // None of it counted as a submission.
+    let session = server.session(id).await;
+    assert_eq!(session.submissions, 0);
+    assert_eq!(session.status, LabSessionStatus::Active);
+}
+
+async fn idle_and_overdue_sessions_expire(backend: Backend) {
+    let server = LabServer::spawn(backend, |_| {}).await;
+    let docker = lab("fix-dockerfile");
+    let submitted = server.start("fix-dockerfile").await.session.id;
+    let idle = server.start("terraform-variables").await.session.id;
+    let kept_alive = server.start("cidr-plan").await.session.id;
+    submission(
+        server
+            .submit(submitted, workspace(docker, 1), Some(&[][..]))
+            .await,
+    );
+
+    // Activity moves the idle deadline.
+    server.clock.advance(Duration::minutes(20));
+    server
+        .post(
+            &format!("/api/v1/lab-sessions/{kept_alive}/steps/vpc-block/hint"),
+            &json!({}),
+        )
+        .await
+        .expect(200);
+
+    // A scratch folder a crash left behind, and one of a session this server does not know.
+    let leftover = server
+        .scratch_root()
+        .join(submitted.to_string())
+        .join("crashed");
+    std::fs::create_dir_all(&leftover).unwrap();
+    std::fs::write(leftover.join("Dockerfile"), "FROM scratch").unwrap();
+    let foreign = server.scratch_root().join(Uuid::new_v4().to_string());
+    std::fs::create_dir_all(&foreign).unwrap();
+
+    // Past the idle timeout of the first two (30 minutes of no activity), not the third.
+    server.clock.advance(Duration::minutes(11));
+    let report = cloudmaster_server::jobs::run_once(&server.state)
+        .await
+        .unwrap();
+    assert_eq!(report.lab_sessions_expired, 2);
+    let first = server.session(submitted).await;
+    assert_eq!(
+        first.status,
+        LabSessionStatus::Failed,
+        "it had a submission"
+    );
+    assert_eq!(first.ended_at, Some(first.idle_expires_at));
+    assert_eq!(server.session(idle).await.status, LabSessionStatus::Expired);
+    assert_eq!(
+        server.session(kept_alive).await.status,
+        LabSessionStatus::Active
+    );
+    assert!(
+        !leftover.exists(),
+        "the ended session's scratch folder is removed"
+    );
+    assert!(foreign.exists(), "unknown sessions' folders are left alone");
+    let again = cloudmaster_server::jobs::run_once(&server.state)
+        .await
+        .unwrap();
+    assert_eq!(again.lab_sessions_expired, 0);
+
+    // Ended sessions refuse work.
+    server
+        .submit(
+            idle,
+            workspace(lab("terraform-variables"), 3),
+            Some(&[][..]),
+        )
+        .await
+        .expect_error(409, "session_closed");
+    server
+        .post(
+            &format!("/api/v1/lab-sessions/{idle}/checks"),
+            &json!({"step": "add-variables", "passed": true}),
+        )
+        .await
+        .expect_error(409, "session_closed");
+    server
+        .delete(&format!("/api/v1/lab-sessions/{idle}"))
+        .await
+        .expect_error(409, "session_closed");
+
+    // Past the time limit (activity cannot extend it), a session reads as expired even
+    // before the job runs, and a new start makes a new session.
+    server
+        .post(
+            &format!("/api/v1/lab-sessions/{kept_alive}/steps/vpc-block/hint"),
+            &json!({}),
+        )
+        .await
+        .expect(200);
+    server
+        .clock
+        .advance(Duration::minutes(29) + Duration::seconds(30));
+    let third = server.session(kept_alive).await;
+    assert_eq!(third.status, LabSessionStatus::Expired);
+    assert!(third.idle_expires_at > third.expires_at);
+    assert_eq!(third.ended_at, Some(third.expires_at));
+    let restarted = server.start("cidr-plan").await.session.id;
+    assert_ne!(restarted, kept_alive);
+}
