@@ -43,7 +43,16 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'Enroll in a course')
             [CompletionResult]::new('unenroll', 'unenroll', [CompletionResultType]::ParameterValue, 'Leave a course')
             [CompletionResult]::new('progress', 'progress', [CompletionResultType]::ParameterValue, 'Show your progress in every enrolled course, or in one')
+            [CompletionResult]::new('learn', 'learn', [CompletionResultType]::ParameterValue, 'Open the next lesson of a course (where you left off)')
             [CompletionResult]::new('lesson', 'lesson', [CompletionResultType]::ParameterValue, 'Read lessons and record progress')
+            [CompletionResult]::new('quiz', 'quiz', [CompletionResultType]::ParameterValue, 'List and take module quizzes')
+            [CompletionResult]::new('exam', 'exam', [CompletionResultType]::ParameterValue, 'Take a course''s timed mock exam')
+            [CompletionResult]::new('attempts', 'attempts', [CompletionResultType]::ParameterValue, 'List your quiz and exam attempts, or show one')
+            [CompletionResult]::new('review', 'review', [CompletionResultType]::ParameterValue, 'Answer the spaced-review questions that are due')
+            [CompletionResult]::new('mastery', 'mastery', [CompletionResultType]::ParameterValue, 'Show your mastery per exam domain and skill')
+            [CompletionResult]::new('readiness', 'readiness', [CompletionResultType]::ParameterValue, 'Predict your chance of passing the certification exam')
+            [CompletionResult]::new('cert', 'cert', [CompletionResultType]::ParameterValue, 'List, show, verify and export certificates')
+            [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'Hands-on labs: start, check, hint, submit, reset, abandon, test')
             [CompletionResult]::new('course', 'course', [CompletionResultType]::ParameterValue, 'Author courses: scaffold, validate, list versions, roll back')
             [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Validate and publish a course or a catalog of courses')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change the configuration')
@@ -84,11 +93,16 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('--catalog-cache-ms', '--catalog-cache-ms', [CompletionResultType]::ParameterName, 'How long this replica serves the catalog from memory before re-reading it, in milliseconds. A publish through this replica shows at once; through another one within this time. 0 re-reads on every request')
             [CompletionResult]::new('--auth-cache-ms', '--auth-cache-ms', [CompletionResultType]::ParameterName, 'How long this replica remembers a session user''s role and suspension and their enrollments, in milliseconds. Changes through another replica apply here within this time. 0 reads the database on every request')
             [CompletionResult]::new('--shutdown-grace-secs', '--shutdown-grace-secs', [CompletionResultType]::ParameterName, 'Seconds to let in-flight requests finish after SIGINT/SIGTERM')
+            [CompletionResult]::new('--lab-idle-timeout-minutes', '--lab-idle-timeout-minutes', [CompletionResultType]::ParameterName, 'Minutes without activity (a check report, a hint, a submission) after which a lab session expires, whatever its time limit')
+            [CompletionResult]::new('--lab-max-archive-bytes', '--lab-max-archive-bytes', [CompletionResultType]::ParameterName, 'Largest accepted lab submission: the compressed workspace archive (`lab submit`)')
+            [CompletionResult]::new('--lab-max-workspace-bytes', '--lab-max-workspace-bytes', [CompletionResultType]::ParameterName, 'Largest total size of the files in a submitted lab workspace, uncompressed')
+            [CompletionResult]::new('--lab-max-archive-files', '--lab-max-archive-files', [CompletionResultType]::ParameterName, 'Most files and folders a submitted lab workspace may hold')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
             [CompletionResult]::new('--trust-forwarded-for', '--trust-forwarded-for', [CompletionResultType]::ParameterName, 'Take the client address from the first `X-Forwarded-For` entry (only behind a trusted load balancer that sets it)')
+            [CompletionResult]::new('--lab-script-checks', '--lab-script-checks', [CompletionResultType]::ParameterName, 'Also run labs'' `command` and `script` checks on the server when grading a submission, instead of taking the learner''s reported results. They run learner-controlled files: enable only when the server itself runs inside a sandbox (a container or a VM)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
@@ -335,6 +349,19 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'cloudmaster;learn' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Plain text: no colours and no pager, even on a terminal')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'cloudmaster;lesson' {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
@@ -345,7 +372,8 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print a lesson''s Markdown (you must be enrolled)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a lesson: rendered and paged on a terminal, plain text in a pipe')
+            [CompletionResult]::new('video', 'video', [CompletionResultType]::ParameterValue, 'Open a lesson''s video in the browser (or print its URL)')
             [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Record that you started a lesson')
             [CompletionResult]::new('done', 'done', [CompletionResultType]::ParameterValue, 'Record that you completed a lesson')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -356,6 +384,21 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Plain text: no colours and no pager, even on a terminal')
+            [CompletionResult]::new('--transcript', '--transcript', [CompletionResultType]::ParameterName, 'Show the video''s transcript instead of the lesson text')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;lesson;video' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--print', '--print', [CompletionResultType]::ParameterName, 'Only print the URL')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
@@ -388,13 +431,17 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;lesson;help' {
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print a lesson''s Markdown (you must be enrolled)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a lesson: rendered and paged on a terminal, plain text in a pipe')
+            [CompletionResult]::new('video', 'video', [CompletionResultType]::ParameterValue, 'Open a lesson''s video in the browser (or print its URL)')
             [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Record that you started a lesson')
             [CompletionResult]::new('done', 'done', [CompletionResultType]::ParameterValue, 'Record that you completed a lesson')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'cloudmaster;lesson;help;show' {
+            break
+        }
+        'cloudmaster;lesson;help;video' {
             break
         }
         'cloudmaster;lesson;help;start' {
@@ -404,6 +451,495 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;lesson;help;help' {
+            break
+        }
+        'cloudmaster;quiz' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List a course''s module quizzes with your attempts and best score')
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Take a quiz (or resume your open attempt); exits 0 when passed, 1 when not')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;quiz;list' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;quiz;start' {
+            [CompletionResult]::new('--answers', '--answers', [CompletionResultType]::ParameterName, 'Answer from a YAML or JSON file mapping question ids to answers (`a`, `[a, c]`, `true`, `262.8`, `text`) instead of at the terminal')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--brief', '--brief', [CompletionResultType]::ParameterName, 'After submitting, show only the score and the per-domain table')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;quiz;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List a course''s module quizzes with your attempts and best score')
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Take a quiz (or resume your open attempt); exits 0 when passed, 1 when not')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;quiz;help;list' {
+            break
+        }
+        'cloudmaster;quiz;help;start' {
+            break
+        }
+        'cloudmaster;quiz;help;help' {
+            break
+        }
+        'cloudmaster;exam' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Take the mock exam (or resume your open attempt); exits 0 when passed, 1 when not')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;exam;start' {
+            [CompletionResult]::new('--answers', '--answers', [CompletionResultType]::ParameterName, 'Answer from a YAML or JSON file mapping question ids to answers (`a`, `[a, c]`, `true`, `262.8`, `text`) instead of at the terminal')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--brief', '--brief', [CompletionResultType]::ParameterName, 'After submitting, show only the score and the per-domain table')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;exam;help' {
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Take the mock exam (or resume your open attempt); exits 0 when passed, 1 when not')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;exam;help;start' {
+            break
+        }
+        'cloudmaster;exam;help;help' {
+            break
+        }
+        'cloudmaster;attempts' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one attempt: score, per-domain table, and each question with the right answer')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;attempts;show' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--brief', '--brief', [CompletionResultType]::ParameterName, 'Only the score and the per-domain table')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;attempts;help' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one attempt: score, per-domain table, and each question with the right answer')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;attempts;help;show' {
+            break
+        }
+        'cloudmaster;attempts;help;help' {
+            break
+        }
+        'cloudmaster;review' {
+            [CompletionResult]::new('--course', '--course', [CompletionResultType]::ParameterName, 'Only items of this course')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many items [default: the server''s, 20]')
+            [CompletionResult]::new('--answers', '--answers', [CompletionResultType]::ParameterName, 'Answer from a YAML or JSON file mapping question ids to answers (as for `quiz start`)')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;mastery' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;readiness' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;cert' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List your certificates')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a certificate and whether it was revoked')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Save a certificate: the signed file (default) or an Open Badges 3.0 credential')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check a certificate file''s signature with the issuer''s key, then its revocation')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a certificate (admin)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;cert;list' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;cert;show' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;cert;export' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'What to write')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write to this file instead of standard output')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'cloudmaster;cert;verify' {
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The issuer''s key file (the server''s /.well-known/cloudmaster/issuer.json, saved) [default: the key saved for the server on the first online verify]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Check the signature only; do not ask the server whether the certificate was revoked')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;cert;revoke' {
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why; shown to anyone who checks the certificate')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;cert;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List your certificates')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a certificate and whether it was revoked')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Save a certificate: the signed file (default) or an Open Badges 3.0 credential')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check a certificate file''s signature with the issuer''s key, then its revocation')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a certificate (admin)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;cert;help;list' {
+            break
+        }
+        'cloudmaster;cert;help;show' {
+            break
+        }
+        'cloudmaster;cert;help;export' {
+            break
+        }
+        'cloudmaster;cert;help;verify' {
+            break
+        }
+        'cloudmaster;cert;help;revoke' {
+            break
+        }
+        'cloudmaster;cert;help;help' {
+            break
+        }
+        'cloudmaster;lab' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List a course''s labs with your standing and the local tools they need')
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Start (or resume) a lab session and write the starter files into a workspace folder')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the session of this workspace: time left, steps done, current step')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Run the current step''s checks locally; exits 0 only when they all pass')
+            [CompletionResult]::new('hint', 'hint', [CompletionResultType]::ParameterValue, 'Reveal the next hint of the current step')
+            [CompletionResult]::new('solution', 'solution', [CompletionResultType]::ParameterValue, 'Write a step''s solution into the workspace (after it passed, or skipping it)')
+            [CompletionResult]::new('submit', 'submit', [CompletionResultType]::ParameterValue, 'Upload the workspace for grading; exits 0 only when the lab passes')
+            [CompletionResult]::new('reset', 'reset', [CompletionResultType]::ParameterValue, 'Put the current step, another step or the whole lab back to how it starts')
+            [CompletionResult]::new('abandon', 'abandon', [CompletionResultType]::ParameterValue, 'End the session without finishing it (the workspace files stay)')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'For authors: every step must fail on the starter files and pass after its solution')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;lab;list' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;lab;start' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Workspace folder [default: ./COURSE-LAB]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Use DIR even though it holds other files (starter files are written over same-named ones)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;lab;status' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The lab workspace [default: the one holding the current folder]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;lab;check' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The lab workspace [default: the one holding the current folder]')
+            [CompletionResult]::new('--step', '--step', [CompletionResultType]::ParameterName, 'Check this step instead of the current one')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Check again whenever a file of the workspace changes, until every step passes (Ctrl-C stops)')
+            [CompletionResult]::new('--poll', '--poll', [CompletionResultType]::ParameterName, 'With --watch: notice changes by looking every 500 ms instead of by file-system notifications')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;lab;hint' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The lab workspace [default: the one holding the current folder]')
+            [CompletionResult]::new('--step', '--step', [CompletionResultType]::ParameterName, 'A hint for this step instead of the current one')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;lab;solution' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The lab workspace [default: the one holding the current folder]')
+            [CompletionResult]::new('--step', '--step', [CompletionResultType]::ParameterName, 'The solution of this step instead of the current one')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Reveal it although the step has not passed: the step is skipped and gives no credit')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;lab;submit' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The lab workspace [default: the one holding the current folder]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;lab;reset' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The lab workspace [default: the one holding the current folder]')
+            [CompletionResult]::new('--step', '--step', [CompletionResultType]::ParameterName, 'Reset this step (and the files of the steps after it) instead of the current one')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Reset the whole lab to its starter files')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;lab;abandon' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The lab workspace [default: the one holding the current folder]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;lab;test' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;lab;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List a course''s labs with your standing and the local tools they need')
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Start (or resume) a lab session and write the starter files into a workspace folder')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the session of this workspace: time left, steps done, current step')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Run the current step''s checks locally; exits 0 only when they all pass')
+            [CompletionResult]::new('hint', 'hint', [CompletionResultType]::ParameterValue, 'Reveal the next hint of the current step')
+            [CompletionResult]::new('solution', 'solution', [CompletionResultType]::ParameterValue, 'Write a step''s solution into the workspace (after it passed, or skipping it)')
+            [CompletionResult]::new('submit', 'submit', [CompletionResultType]::ParameterValue, 'Upload the workspace for grading; exits 0 only when the lab passes')
+            [CompletionResult]::new('reset', 'reset', [CompletionResultType]::ParameterValue, 'Put the current step, another step or the whole lab back to how it starts')
+            [CompletionResult]::new('abandon', 'abandon', [CompletionResultType]::ParameterValue, 'End the session without finishing it (the workspace files stay)')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'For authors: every step must fail on the starter files and pass after its solution')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;lab;help;list' {
+            break
+        }
+        'cloudmaster;lab;help;start' {
+            break
+        }
+        'cloudmaster;lab;help;status' {
+            break
+        }
+        'cloudmaster;lab;help;check' {
+            break
+        }
+        'cloudmaster;lab;help;hint' {
+            break
+        }
+        'cloudmaster;lab;help;solution' {
+            break
+        }
+        'cloudmaster;lab;help;submit' {
+            break
+        }
+        'cloudmaster;lab;help;reset' {
+            break
+        }
+        'cloudmaster;lab;help;abandon' {
+            break
+        }
+        'cloudmaster;lab;help;test' {
+            break
+        }
+        'cloudmaster;lab;help;help' {
             break
         }
         'cloudmaster;course' {
@@ -502,6 +1038,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the plan and let the server validate it, without publishing')
+            [CompletionResult]::new('--skip-lab-tests', '--skip-lab-tests', [CompletionResultType]::ParameterName, 'Publish without testing the labs first (when this machine lacks the tools their checks run)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
@@ -629,7 +1166,16 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'Enroll in a course')
             [CompletionResult]::new('unenroll', 'unenroll', [CompletionResultType]::ParameterValue, 'Leave a course')
             [CompletionResult]::new('progress', 'progress', [CompletionResultType]::ParameterValue, 'Show your progress in every enrolled course, or in one')
+            [CompletionResult]::new('learn', 'learn', [CompletionResultType]::ParameterValue, 'Open the next lesson of a course (where you left off)')
             [CompletionResult]::new('lesson', 'lesson', [CompletionResultType]::ParameterValue, 'Read lessons and record progress')
+            [CompletionResult]::new('quiz', 'quiz', [CompletionResultType]::ParameterValue, 'List and take module quizzes')
+            [CompletionResult]::new('exam', 'exam', [CompletionResultType]::ParameterValue, 'Take a course''s timed mock exam')
+            [CompletionResult]::new('attempts', 'attempts', [CompletionResultType]::ParameterValue, 'List your quiz and exam attempts, or show one')
+            [CompletionResult]::new('review', 'review', [CompletionResultType]::ParameterValue, 'Answer the spaced-review questions that are due')
+            [CompletionResult]::new('mastery', 'mastery', [CompletionResultType]::ParameterValue, 'Show your mastery per exam domain and skill')
+            [CompletionResult]::new('readiness', 'readiness', [CompletionResultType]::ParameterValue, 'Predict your chance of passing the certification exam')
+            [CompletionResult]::new('cert', 'cert', [CompletionResultType]::ParameterValue, 'List, show, verify and export certificates')
+            [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'Hands-on labs: start, check, hint, submit, reset, abandon, test')
             [CompletionResult]::new('course', 'course', [CompletionResultType]::ParameterValue, 'Author courses: scaffold, validate, list versions, roll back')
             [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Validate and publish a course or a catalog of courses')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change the configuration')
@@ -696,8 +1242,12 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
         'cloudmaster;help;progress' {
             break
         }
+        'cloudmaster;help;learn' {
+            break
+        }
         'cloudmaster;help;lesson' {
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print a lesson''s Markdown (you must be enrolled)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a lesson: rendered and paged on a terminal, plain text in a pipe')
+            [CompletionResult]::new('video', 'video', [CompletionResultType]::ParameterValue, 'Open a lesson''s video in the browser (or print its URL)')
             [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Record that you started a lesson')
             [CompletionResult]::new('done', 'done', [CompletionResultType]::ParameterValue, 'Record that you completed a lesson')
             break
@@ -705,10 +1255,113 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
         'cloudmaster;help;lesson;show' {
             break
         }
+        'cloudmaster;help;lesson;video' {
+            break
+        }
         'cloudmaster;help;lesson;start' {
             break
         }
         'cloudmaster;help;lesson;done' {
+            break
+        }
+        'cloudmaster;help;quiz' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List a course''s module quizzes with your attempts and best score')
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Take a quiz (or resume your open attempt); exits 0 when passed, 1 when not')
+            break
+        }
+        'cloudmaster;help;quiz;list' {
+            break
+        }
+        'cloudmaster;help;quiz;start' {
+            break
+        }
+        'cloudmaster;help;exam' {
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Take the mock exam (or resume your open attempt); exits 0 when passed, 1 when not')
+            break
+        }
+        'cloudmaster;help;exam;start' {
+            break
+        }
+        'cloudmaster;help;attempts' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one attempt: score, per-domain table, and each question with the right answer')
+            break
+        }
+        'cloudmaster;help;attempts;show' {
+            break
+        }
+        'cloudmaster;help;review' {
+            break
+        }
+        'cloudmaster;help;mastery' {
+            break
+        }
+        'cloudmaster;help;readiness' {
+            break
+        }
+        'cloudmaster;help;cert' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List your certificates')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a certificate and whether it was revoked')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Save a certificate: the signed file (default) or an Open Badges 3.0 credential')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check a certificate file''s signature with the issuer''s key, then its revocation')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a certificate (admin)')
+            break
+        }
+        'cloudmaster;help;cert;list' {
+            break
+        }
+        'cloudmaster;help;cert;show' {
+            break
+        }
+        'cloudmaster;help;cert;export' {
+            break
+        }
+        'cloudmaster;help;cert;verify' {
+            break
+        }
+        'cloudmaster;help;cert;revoke' {
+            break
+        }
+        'cloudmaster;help;lab' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List a course''s labs with your standing and the local tools they need')
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Start (or resume) a lab session and write the starter files into a workspace folder')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the session of this workspace: time left, steps done, current step')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Run the current step''s checks locally; exits 0 only when they all pass')
+            [CompletionResult]::new('hint', 'hint', [CompletionResultType]::ParameterValue, 'Reveal the next hint of the current step')
+            [CompletionResult]::new('solution', 'solution', [CompletionResultType]::ParameterValue, 'Write a step''s solution into the workspace (after it passed, or skipping it)')
+            [CompletionResult]::new('submit', 'submit', [CompletionResultType]::ParameterValue, 'Upload the workspace for grading; exits 0 only when the lab passes')
+            [CompletionResult]::new('reset', 'reset', [CompletionResultType]::ParameterValue, 'Put the current step, another step or the whole lab back to how it starts')
+            [CompletionResult]::new('abandon', 'abandon', [CompletionResultType]::ParameterValue, 'End the session without finishing it (the workspace files stay)')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'For authors: every step must fail on the starter files and pass after its solution')
+            break
+        }
+        'cloudmaster;help;lab;list' {
+            break
+        }
+        'cloudmaster;help;lab;start' {
+            break
+        }
+        'cloudmaster;help;lab;status' {
+            break
+        }
+        'cloudmaster;help;lab;check' {
+            break
+        }
+        'cloudmaster;help;lab;hint' {
+            break
+        }
+        'cloudmaster;help;lab;solution' {
+            break
+        }
+        'cloudmaster;help;lab;submit' {
+            break
+        }
+        'cloudmaster;help;lab;reset' {
+            break
+        }
+        'cloudmaster;help;lab;abandon' {
+            break
+        }
+        'cloudmaster;help;lab;test' {
             break
         }
         'cloudmaster;help;course' {

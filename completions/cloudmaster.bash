@@ -16,6 +16,12 @@ _cloudmaster() {
             ",$1")
                 cmd="cloudmaster"
                 ;;
+            cloudmaster,attempts)
+                cmd="cloudmaster__subcmd__attempts"
+                ;;
+            cloudmaster,cert)
+                cmd="cloudmaster__subcmd__cert"
+                ;;
             cloudmaster,completions)
                 cmd="cloudmaster__subcmd__completions"
                 ;;
@@ -34,11 +40,20 @@ _cloudmaster() {
             cloudmaster,enroll)
                 cmd="cloudmaster__subcmd__enroll"
                 ;;
+            cloudmaster,exam)
+                cmd="cloudmaster__subcmd__exam"
+                ;;
             cloudmaster,generate-docs)
                 cmd="cloudmaster__subcmd__generate__subcmd__docs"
                 ;;
             cloudmaster,help)
                 cmd="cloudmaster__subcmd__help"
+                ;;
+            cloudmaster,lab)
+                cmd="cloudmaster__subcmd__lab"
+                ;;
+            cloudmaster,learn)
+                cmd="cloudmaster__subcmd__learn"
                 ;;
             cloudmaster,lesson)
                 cmd="cloudmaster__subcmd__lesson"
@@ -49,6 +64,9 @@ _cloudmaster() {
             cloudmaster,logout)
                 cmd="cloudmaster__subcmd__logout"
                 ;;
+            cloudmaster,mastery)
+                cmd="cloudmaster__subcmd__mastery"
+                ;;
             cloudmaster,progress)
                 cmd="cloudmaster__subcmd__progress"
                 ;;
@@ -58,8 +76,17 @@ _cloudmaster() {
             cloudmaster,quickstart)
                 cmd="cloudmaster__subcmd__quickstart"
                 ;;
+            cloudmaster,quiz)
+                cmd="cloudmaster__subcmd__quiz"
+                ;;
+            cloudmaster,readiness)
+                cmd="cloudmaster__subcmd__readiness"
+                ;;
             cloudmaster,register)
                 cmd="cloudmaster__subcmd__register"
+                ;;
+            cloudmaster,review)
+                cmd="cloudmaster__subcmd__review"
                 ;;
             cloudmaster,serve)
                 cmd="cloudmaster__subcmd__serve"
@@ -72,6 +99,54 @@ _cloudmaster() {
                 ;;
             cloudmaster,whoami)
                 cmd="cloudmaster__subcmd__whoami"
+                ;;
+            cloudmaster__subcmd__attempts,help)
+                cmd="cloudmaster__subcmd__attempts__subcmd__help"
+                ;;
+            cloudmaster__subcmd__attempts,show)
+                cmd="cloudmaster__subcmd__attempts__subcmd__show"
+                ;;
+            cloudmaster__subcmd__attempts__subcmd__help,help)
+                cmd="cloudmaster__subcmd__attempts__subcmd__help__subcmd__help"
+                ;;
+            cloudmaster__subcmd__attempts__subcmd__help,show)
+                cmd="cloudmaster__subcmd__attempts__subcmd__help__subcmd__show"
+                ;;
+            cloudmaster__subcmd__cert,export)
+                cmd="cloudmaster__subcmd__cert__subcmd__export"
+                ;;
+            cloudmaster__subcmd__cert,help)
+                cmd="cloudmaster__subcmd__cert__subcmd__help"
+                ;;
+            cloudmaster__subcmd__cert,list)
+                cmd="cloudmaster__subcmd__cert__subcmd__list"
+                ;;
+            cloudmaster__subcmd__cert,revoke)
+                cmd="cloudmaster__subcmd__cert__subcmd__revoke"
+                ;;
+            cloudmaster__subcmd__cert,show)
+                cmd="cloudmaster__subcmd__cert__subcmd__show"
+                ;;
+            cloudmaster__subcmd__cert,verify)
+                cmd="cloudmaster__subcmd__cert__subcmd__verify"
+                ;;
+            cloudmaster__subcmd__cert__subcmd__help,export)
+                cmd="cloudmaster__subcmd__cert__subcmd__help__subcmd__export"
+                ;;
+            cloudmaster__subcmd__cert__subcmd__help,help)
+                cmd="cloudmaster__subcmd__cert__subcmd__help__subcmd__help"
+                ;;
+            cloudmaster__subcmd__cert__subcmd__help,list)
+                cmd="cloudmaster__subcmd__cert__subcmd__help__subcmd__list"
+                ;;
+            cloudmaster__subcmd__cert__subcmd__help,revoke)
+                cmd="cloudmaster__subcmd__cert__subcmd__help__subcmd__revoke"
+                ;;
+            cloudmaster__subcmd__cert__subcmd__help,show)
+                cmd="cloudmaster__subcmd__cert__subcmd__help__subcmd__show"
+                ;;
+            cloudmaster__subcmd__cert__subcmd__help,verify)
+                cmd="cloudmaster__subcmd__cert__subcmd__help__subcmd__verify"
                 ;;
             cloudmaster__subcmd__config,help)
                 cmd="cloudmaster__subcmd__config__subcmd__help"
@@ -151,6 +226,24 @@ _cloudmaster() {
             cloudmaster__subcmd__courses__subcmd__help,show)
                 cmd="cloudmaster__subcmd__courses__subcmd__help__subcmd__show"
                 ;;
+            cloudmaster__subcmd__exam,help)
+                cmd="cloudmaster__subcmd__exam__subcmd__help"
+                ;;
+            cloudmaster__subcmd__exam,start)
+                cmd="cloudmaster__subcmd__exam__subcmd__start"
+                ;;
+            cloudmaster__subcmd__exam__subcmd__help,help)
+                cmd="cloudmaster__subcmd__exam__subcmd__help__subcmd__help"
+                ;;
+            cloudmaster__subcmd__exam__subcmd__help,start)
+                cmd="cloudmaster__subcmd__exam__subcmd__help__subcmd__start"
+                ;;
+            cloudmaster__subcmd__help,attempts)
+                cmd="cloudmaster__subcmd__help__subcmd__attempts"
+                ;;
+            cloudmaster__subcmd__help,cert)
+                cmd="cloudmaster__subcmd__help__subcmd__cert"
+                ;;
             cloudmaster__subcmd__help,completions)
                 cmd="cloudmaster__subcmd__help__subcmd__completions"
                 ;;
@@ -169,11 +262,20 @@ _cloudmaster() {
             cloudmaster__subcmd__help,enroll)
                 cmd="cloudmaster__subcmd__help__subcmd__enroll"
                 ;;
+            cloudmaster__subcmd__help,exam)
+                cmd="cloudmaster__subcmd__help__subcmd__exam"
+                ;;
             cloudmaster__subcmd__help,generate-docs)
                 cmd="cloudmaster__subcmd__help__subcmd__generate__subcmd__docs"
                 ;;
             cloudmaster__subcmd__help,help)
                 cmd="cloudmaster__subcmd__help__subcmd__help"
+                ;;
+            cloudmaster__subcmd__help,lab)
+                cmd="cloudmaster__subcmd__help__subcmd__lab"
+                ;;
+            cloudmaster__subcmd__help,learn)
+                cmd="cloudmaster__subcmd__help__subcmd__learn"
                 ;;
             cloudmaster__subcmd__help,lesson)
                 cmd="cloudmaster__subcmd__help__subcmd__lesson"
@@ -184,6 +286,9 @@ _cloudmaster() {
             cloudmaster__subcmd__help,logout)
                 cmd="cloudmaster__subcmd__help__subcmd__logout"
                 ;;
+            cloudmaster__subcmd__help,mastery)
+                cmd="cloudmaster__subcmd__help__subcmd__mastery"
+                ;;
             cloudmaster__subcmd__help,progress)
                 cmd="cloudmaster__subcmd__help__subcmd__progress"
                 ;;
@@ -193,8 +298,17 @@ _cloudmaster() {
             cloudmaster__subcmd__help,quickstart)
                 cmd="cloudmaster__subcmd__help__subcmd__quickstart"
                 ;;
+            cloudmaster__subcmd__help,quiz)
+                cmd="cloudmaster__subcmd__help__subcmd__quiz"
+                ;;
+            cloudmaster__subcmd__help,readiness)
+                cmd="cloudmaster__subcmd__help__subcmd__readiness"
+                ;;
             cloudmaster__subcmd__help,register)
                 cmd="cloudmaster__subcmd__help__subcmd__register"
+                ;;
+            cloudmaster__subcmd__help,review)
+                cmd="cloudmaster__subcmd__help__subcmd__review"
                 ;;
             cloudmaster__subcmd__help,serve)
                 cmd="cloudmaster__subcmd__help__subcmd__serve"
@@ -207,6 +321,24 @@ _cloudmaster() {
                 ;;
             cloudmaster__subcmd__help,whoami)
                 cmd="cloudmaster__subcmd__help__subcmd__whoami"
+                ;;
+            cloudmaster__subcmd__help__subcmd__attempts,show)
+                cmd="cloudmaster__subcmd__help__subcmd__attempts__subcmd__show"
+                ;;
+            cloudmaster__subcmd__help__subcmd__cert,export)
+                cmd="cloudmaster__subcmd__help__subcmd__cert__subcmd__export"
+                ;;
+            cloudmaster__subcmd__help__subcmd__cert,list)
+                cmd="cloudmaster__subcmd__help__subcmd__cert__subcmd__list"
+                ;;
+            cloudmaster__subcmd__help__subcmd__cert,revoke)
+                cmd="cloudmaster__subcmd__help__subcmd__cert__subcmd__revoke"
+                ;;
+            cloudmaster__subcmd__help__subcmd__cert,show)
+                cmd="cloudmaster__subcmd__help__subcmd__cert__subcmd__show"
+                ;;
+            cloudmaster__subcmd__help__subcmd__cert,verify)
+                cmd="cloudmaster__subcmd__help__subcmd__cert__subcmd__verify"
                 ;;
             cloudmaster__subcmd__help__subcmd__config,path)
                 cmd="cloudmaster__subcmd__help__subcmd__config__subcmd__path"
@@ -238,6 +370,39 @@ _cloudmaster() {
             cloudmaster__subcmd__help__subcmd__courses,show)
                 cmd="cloudmaster__subcmd__help__subcmd__courses__subcmd__show"
                 ;;
+            cloudmaster__subcmd__help__subcmd__exam,start)
+                cmd="cloudmaster__subcmd__help__subcmd__exam__subcmd__start"
+                ;;
+            cloudmaster__subcmd__help__subcmd__lab,abandon)
+                cmd="cloudmaster__subcmd__help__subcmd__lab__subcmd__abandon"
+                ;;
+            cloudmaster__subcmd__help__subcmd__lab,check)
+                cmd="cloudmaster__subcmd__help__subcmd__lab__subcmd__check"
+                ;;
+            cloudmaster__subcmd__help__subcmd__lab,hint)
+                cmd="cloudmaster__subcmd__help__subcmd__lab__subcmd__hint"
+                ;;
+            cloudmaster__subcmd__help__subcmd__lab,list)
+                cmd="cloudmaster__subcmd__help__subcmd__lab__subcmd__list"
+                ;;
+            cloudmaster__subcmd__help__subcmd__lab,reset)
+                cmd="cloudmaster__subcmd__help__subcmd__lab__subcmd__reset"
+                ;;
+            cloudmaster__subcmd__help__subcmd__lab,solution)
+                cmd="cloudmaster__subcmd__help__subcmd__lab__subcmd__solution"
+                ;;
+            cloudmaster__subcmd__help__subcmd__lab,start)
+                cmd="cloudmaster__subcmd__help__subcmd__lab__subcmd__start"
+                ;;
+            cloudmaster__subcmd__help__subcmd__lab,status)
+                cmd="cloudmaster__subcmd__help__subcmd__lab__subcmd__status"
+                ;;
+            cloudmaster__subcmd__help__subcmd__lab,submit)
+                cmd="cloudmaster__subcmd__help__subcmd__lab__subcmd__submit"
+                ;;
+            cloudmaster__subcmd__help__subcmd__lab,test)
+                cmd="cloudmaster__subcmd__help__subcmd__lab__subcmd__test"
+                ;;
             cloudmaster__subcmd__help__subcmd__lesson,done)
                 cmd="cloudmaster__subcmd__help__subcmd__lesson__subcmd__done"
                 ;;
@@ -247,6 +412,15 @@ _cloudmaster() {
             cloudmaster__subcmd__help__subcmd__lesson,start)
                 cmd="cloudmaster__subcmd__help__subcmd__lesson__subcmd__start"
                 ;;
+            cloudmaster__subcmd__help__subcmd__lesson,video)
+                cmd="cloudmaster__subcmd__help__subcmd__lesson__subcmd__video"
+                ;;
+            cloudmaster__subcmd__help__subcmd__quiz,list)
+                cmd="cloudmaster__subcmd__help__subcmd__quiz__subcmd__list"
+                ;;
+            cloudmaster__subcmd__help__subcmd__quiz,start)
+                cmd="cloudmaster__subcmd__help__subcmd__quiz__subcmd__start"
+                ;;
             cloudmaster__subcmd__help__subcmd__token,create)
                 cmd="cloudmaster__subcmd__help__subcmd__token__subcmd__create"
                 ;;
@@ -255,6 +429,72 @@ _cloudmaster() {
                 ;;
             cloudmaster__subcmd__help__subcmd__token,revoke)
                 cmd="cloudmaster__subcmd__help__subcmd__token__subcmd__revoke"
+                ;;
+            cloudmaster__subcmd__lab,abandon)
+                cmd="cloudmaster__subcmd__lab__subcmd__abandon"
+                ;;
+            cloudmaster__subcmd__lab,check)
+                cmd="cloudmaster__subcmd__lab__subcmd__check"
+                ;;
+            cloudmaster__subcmd__lab,help)
+                cmd="cloudmaster__subcmd__lab__subcmd__help"
+                ;;
+            cloudmaster__subcmd__lab,hint)
+                cmd="cloudmaster__subcmd__lab__subcmd__hint"
+                ;;
+            cloudmaster__subcmd__lab,list)
+                cmd="cloudmaster__subcmd__lab__subcmd__list"
+                ;;
+            cloudmaster__subcmd__lab,reset)
+                cmd="cloudmaster__subcmd__lab__subcmd__reset"
+                ;;
+            cloudmaster__subcmd__lab,solution)
+                cmd="cloudmaster__subcmd__lab__subcmd__solution"
+                ;;
+            cloudmaster__subcmd__lab,start)
+                cmd="cloudmaster__subcmd__lab__subcmd__start"
+                ;;
+            cloudmaster__subcmd__lab,status)
+                cmd="cloudmaster__subcmd__lab__subcmd__status"
+                ;;
+            cloudmaster__subcmd__lab,submit)
+                cmd="cloudmaster__subcmd__lab__subcmd__submit"
+                ;;
+            cloudmaster__subcmd__lab,test)
+                cmd="cloudmaster__subcmd__lab__subcmd__test"
+                ;;
+            cloudmaster__subcmd__lab__subcmd__help,abandon)
+                cmd="cloudmaster__subcmd__lab__subcmd__help__subcmd__abandon"
+                ;;
+            cloudmaster__subcmd__lab__subcmd__help,check)
+                cmd="cloudmaster__subcmd__lab__subcmd__help__subcmd__check"
+                ;;
+            cloudmaster__subcmd__lab__subcmd__help,help)
+                cmd="cloudmaster__subcmd__lab__subcmd__help__subcmd__help"
+                ;;
+            cloudmaster__subcmd__lab__subcmd__help,hint)
+                cmd="cloudmaster__subcmd__lab__subcmd__help__subcmd__hint"
+                ;;
+            cloudmaster__subcmd__lab__subcmd__help,list)
+                cmd="cloudmaster__subcmd__lab__subcmd__help__subcmd__list"
+                ;;
+            cloudmaster__subcmd__lab__subcmd__help,reset)
+                cmd="cloudmaster__subcmd__lab__subcmd__help__subcmd__reset"
+                ;;
+            cloudmaster__subcmd__lab__subcmd__help,solution)
+                cmd="cloudmaster__subcmd__lab__subcmd__help__subcmd__solution"
+                ;;
+            cloudmaster__subcmd__lab__subcmd__help,start)
+                cmd="cloudmaster__subcmd__lab__subcmd__help__subcmd__start"
+                ;;
+            cloudmaster__subcmd__lab__subcmd__help,status)
+                cmd="cloudmaster__subcmd__lab__subcmd__help__subcmd__status"
+                ;;
+            cloudmaster__subcmd__lab__subcmd__help,submit)
+                cmd="cloudmaster__subcmd__lab__subcmd__help__subcmd__submit"
+                ;;
+            cloudmaster__subcmd__lab__subcmd__help,test)
+                cmd="cloudmaster__subcmd__lab__subcmd__help__subcmd__test"
                 ;;
             cloudmaster__subcmd__lesson,done)
                 cmd="cloudmaster__subcmd__lesson__subcmd__done"
@@ -268,6 +508,9 @@ _cloudmaster() {
             cloudmaster__subcmd__lesson,start)
                 cmd="cloudmaster__subcmd__lesson__subcmd__start"
                 ;;
+            cloudmaster__subcmd__lesson,video)
+                cmd="cloudmaster__subcmd__lesson__subcmd__video"
+                ;;
             cloudmaster__subcmd__lesson__subcmd__help,done)
                 cmd="cloudmaster__subcmd__lesson__subcmd__help__subcmd__done"
                 ;;
@@ -279,6 +522,27 @@ _cloudmaster() {
                 ;;
             cloudmaster__subcmd__lesson__subcmd__help,start)
                 cmd="cloudmaster__subcmd__lesson__subcmd__help__subcmd__start"
+                ;;
+            cloudmaster__subcmd__lesson__subcmd__help,video)
+                cmd="cloudmaster__subcmd__lesson__subcmd__help__subcmd__video"
+                ;;
+            cloudmaster__subcmd__quiz,help)
+                cmd="cloudmaster__subcmd__quiz__subcmd__help"
+                ;;
+            cloudmaster__subcmd__quiz,list)
+                cmd="cloudmaster__subcmd__quiz__subcmd__list"
+                ;;
+            cloudmaster__subcmd__quiz,start)
+                cmd="cloudmaster__subcmd__quiz__subcmd__start"
+                ;;
+            cloudmaster__subcmd__quiz__subcmd__help,help)
+                cmd="cloudmaster__subcmd__quiz__subcmd__help__subcmd__help"
+                ;;
+            cloudmaster__subcmd__quiz__subcmd__help,list)
+                cmd="cloudmaster__subcmd__quiz__subcmd__help__subcmd__list"
+                ;;
+            cloudmaster__subcmd__quiz__subcmd__help,start)
+                cmd="cloudmaster__subcmd__quiz__subcmd__help__subcmd__start"
                 ;;
             cloudmaster__subcmd__token,create)
                 cmd="cloudmaster__subcmd__token__subcmd__create"
@@ -311,12 +575,408 @@ _cloudmaster() {
 
     case "${cmd}" in
         cloudmaster)
-            opts="-o -h -V --server --profile --output --quiet --no-color --yes --help --version quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help"
+            opts="-o -h -V --server --profile --output --quiet --no-color --yes --help --version quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__attempts)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__attempts__subcmd__help)
+            opts="show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__attempts__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__attempts__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__attempts__subcmd__show)
+            opts="-o -h --brief --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__cert)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help list show export verify revoke help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__cert__subcmd__export)
+            opts="-o -h --format --out --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "cloudmaster ob3" -- "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__cert__subcmd__help)
+            opts="list show export verify revoke help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__cert__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__cert__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__cert__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__cert__subcmd__help__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__cert__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__cert__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__cert__subcmd__list)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__cert__subcmd__revoke)
+            opts="-o -h --reason --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__cert__subcmd__show)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__cert__subcmd__verify)
+            opts="-o -h --key --offline --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1068,6 +1728,112 @@ _cloudmaster() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cloudmaster__subcmd__exam)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help start help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__exam__subcmd__help)
+            opts="start help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__exam__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__exam__subcmd__help__subcmd__start)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__exam__subcmd__start)
+            opts="-o -h --answers --brief --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --answers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cloudmaster__subcmd__generate__subcmd__docs)
             opts="-o -h --out --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1103,8 +1869,120 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__help)
-            opts="quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help"
+            opts="quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__attempts)
+            opts="show"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__attempts__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__cert)
+            opts="list show export verify revoke"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__cert__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__cert__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__cert__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__cert__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__cert__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1340,6 +2218,34 @@ _cloudmaster() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cloudmaster__subcmd__help__subcmd__exam)
+            opts="start"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__exam__subcmd__start)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cloudmaster__subcmd__help__subcmd__generate__subcmd__docs)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1368,8 +2274,176 @@ _cloudmaster() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cloudmaster__subcmd__help__subcmd__lab)
+            opts="list start status check hint solution submit reset abandon test"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__lab__subcmd__abandon)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__lab__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__lab__subcmd__hint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__lab__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__lab__subcmd__reset)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__lab__subcmd__solution)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__lab__subcmd__start)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__lab__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__lab__subcmd__submit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__lab__subcmd__test)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__learn)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cloudmaster__subcmd__help__subcmd__lesson)
-            opts="show start done"
+            opts="show video start done"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1424,6 +2498,20 @@ _cloudmaster() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cloudmaster__subcmd__help__subcmd__lesson__subcmd__video)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cloudmaster__subcmd__help__subcmd__login)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1439,6 +2527,20 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__mastery)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1494,7 +2596,77 @@ _cloudmaster() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cloudmaster__subcmd__help__subcmd__quiz)
+            opts="list start"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__quiz__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__quiz__subcmd__start)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__readiness)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cloudmaster__subcmd__help__subcmd__register)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__review)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1606,8 +2778,584 @@ _cloudmaster() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cloudmaster__subcmd__lab)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help list start status check hint solution submit reset abandon test help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__abandon)
+            opts="-o -h --dir --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__check)
+            opts="-o -h --dir --step --watch --poll --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --step)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__help)
+            opts="list start status check hint solution submit reset abandon test help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__help__subcmd__abandon)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__help__subcmd__hint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__help__subcmd__reset)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__help__subcmd__solution)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__help__subcmd__start)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__help__subcmd__submit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__help__subcmd__test)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__hint)
+            opts="-o -h --dir --step --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --step)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__list)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__reset)
+            opts="-o -h --dir --step --all --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --step)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__solution)
+            opts="-o -h --dir --step --skip --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --step)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__start)
+            opts="-o -h --dir --force --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__status)
+            opts="-o -h --dir --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__submit)
+            opts="-o -h --dir --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lab__subcmd__test)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__learn)
+            opts="-o -h --plain --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cloudmaster__subcmd__lesson)
-            opts="-o -h --server --profile --output --quiet --no-color --yes --help show start done help"
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help show video start done help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1667,7 +3415,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__lesson__subcmd__help)
-            opts="show start done help"
+            opts="show video start done help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1736,8 +3484,22 @@ _cloudmaster() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cloudmaster__subcmd__lesson__subcmd__help__subcmd__video)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cloudmaster__subcmd__lesson__subcmd__show)
-            opts="-o -h --server --profile --output --quiet --no-color --yes --help"
+            opts="-o -h --plain --transcript --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1768,6 +3530,36 @@ _cloudmaster() {
             ;;
         cloudmaster__subcmd__lesson__subcmd__start)
             opts="-o -h --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__lesson__subcmd__video)
+            opts="-o -h --print --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1860,6 +3652,36 @@ _cloudmaster() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cloudmaster__subcmd__mastery)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cloudmaster__subcmd__progress)
             opts="-o -h --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1891,7 +3713,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__publish)
-            opts="-o -h --dry-run --server --profile --output --quiet --no-color --yes --help"
+            opts="-o -h --dry-run --skip-lab-tests --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1958,6 +3780,186 @@ _cloudmaster() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cloudmaster__subcmd__quiz)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help list start help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__quiz__subcmd__help)
+            opts="list start help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__quiz__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__quiz__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__quiz__subcmd__help__subcmd__start)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__quiz__subcmd__list)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__quiz__subcmd__start)
+            opts="-o -h --answers --brief --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --answers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__readiness)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cloudmaster__subcmd__register)
             opts="-o -h --email --name --password-stdin --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1996,8 +3998,50 @@ _cloudmaster() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cloudmaster__subcmd__review)
+            opts="-o -h --course --limit --answers --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --course)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --answers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cloudmaster__subcmd__serve)
-            opts="-o -h --listen --database-url --data-dir --pool-size --log-format --max-body-bytes --max-publish-bytes --rate-limit-free --rate-limit-premium --rate-limit-staff --rate-limit-anonymous --rate-limit-window-secs --trust-forwarded-for --catalog-cache-ms --auth-cache-ms --shutdown-grace-secs --server --profile --output --quiet --no-color --yes --help"
+            opts="-o -h --listen --database-url --data-dir --pool-size --log-format --max-body-bytes --max-publish-bytes --rate-limit-free --rate-limit-premium --rate-limit-staff --rate-limit-anonymous --rate-limit-window-secs --trust-forwarded-for --catalog-cache-ms --auth-cache-ms --shutdown-grace-secs --lab-idle-timeout-minutes --lab-max-archive-bytes --lab-max-workspace-bytes --lab-max-archive-files --lab-script-checks --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2060,6 +4104,22 @@ _cloudmaster() {
                     return 0
                     ;;
                 --shutdown-grace-secs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lab-idle-timeout-minutes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lab-max-archive-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lab-max-workspace-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lab-max-archive-files)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -40,7 +40,16 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand enroll 'Enroll in a course'
             cand unenroll 'Leave a course'
             cand progress 'Show your progress in every enrolled course, or in one'
+            cand learn 'Open the next lesson of a course (where you left off)'
             cand lesson 'Read lessons and record progress'
+            cand quiz 'List and take module quizzes'
+            cand exam 'Take a course''s timed mock exam'
+            cand attempts 'List your quiz and exam attempts, or show one'
+            cand review 'Answer the spaced-review questions that are due'
+            cand mastery 'Show your mastery per exam domain and skill'
+            cand readiness 'Predict your chance of passing the certification exam'
+            cand cert 'List, show, verify and export certificates'
+            cand lab 'Hands-on labs: start, check, hint, submit, reset, abandon, test'
             cand course 'Author courses: scaffold, validate, list versions, roll back'
             cand publish 'Validate and publish a course or a catalog of courses'
             cand config 'Show or change the configuration'
@@ -79,11 +88,16 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --catalog-cache-ms 'How long this replica serves the catalog from memory before re-reading it, in milliseconds. A publish through this replica shows at once; through another one within this time. 0 re-reads on every request'
             cand --auth-cache-ms 'How long this replica remembers a session user''s role and suspension and their enrollments, in milliseconds. Changes through another replica apply here within this time. 0 reads the database on every request'
             cand --shutdown-grace-secs 'Seconds to let in-flight requests finish after SIGINT/SIGTERM'
+            cand --lab-idle-timeout-minutes 'Minutes without activity (a check report, a hint, a submission) after which a lab session expires, whatever its time limit'
+            cand --lab-max-archive-bytes 'Largest accepted lab submission: the compressed workspace archive (`lab submit`)'
+            cand --lab-max-workspace-bytes 'Largest total size of the files in a submitted lab workspace, uncompressed'
+            cand --lab-max-archive-files 'Most files and folders a submitted lab workspace may hold'
             cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
             cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
             cand -o 'Output format of commands that print data [default: from the profile, else table]'
             cand --output 'Output format of commands that print data [default: from the profile, else table]'
             cand --trust-forwarded-for 'Take the client address from the first `X-Forwarded-For` entry (only behind a trusted load balancer that sets it)'
+            cand --lab-script-checks 'Also run labs'' `command` and `script` checks on the server when grading a submission, instead of taking the learner''s reported results. They run learner-controlled files: enable only when the server itself runs inside a sandbox (a container or a VM)'
             cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
             cand --no-color 'Disable colour (also when NO_COLOR is set)'
             cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
@@ -304,6 +318,18 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'cloudmaster;learn'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --plain 'Plain text: no colours and no pager, even on a terminal'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'cloudmaster;lesson'= {
             cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
             cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
@@ -314,7 +340,8 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand show 'Print a lesson''s Markdown (you must be enrolled)'
+            cand show 'Show a lesson: rendered and paged on a terminal, plain text in a pipe'
+            cand video 'Open a lesson''s video in the browser (or print its URL)'
             cand start 'Record that you started a lesson'
             cand done 'Record that you completed a lesson'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -324,6 +351,20 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
             cand -o 'Output format of commands that print data [default: from the profile, else table]'
             cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --plain 'Plain text: no colours and no pager, even on a terminal'
+            cand --transcript 'Show the video''s transcript instead of the lesson text'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;lesson;video'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --print 'Only print the URL'
             cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
             cand --no-color 'Disable colour (also when NO_COLOR is set)'
             cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
@@ -353,18 +394,454 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --help 'Print help'
         }
         &'cloudmaster;lesson;help'= {
-            cand show 'Print a lesson''s Markdown (you must be enrolled)'
+            cand show 'Show a lesson: rendered and paged on a terminal, plain text in a pipe'
+            cand video 'Open a lesson''s video in the browser (or print its URL)'
             cand start 'Record that you started a lesson'
             cand done 'Record that you completed a lesson'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cloudmaster;lesson;help;show'= {
         }
+        &'cloudmaster;lesson;help;video'= {
+        }
         &'cloudmaster;lesson;help;start'= {
         }
         &'cloudmaster;lesson;help;done'= {
         }
         &'cloudmaster;lesson;help;help'= {
+        }
+        &'cloudmaster;quiz'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List a course''s module quizzes with your attempts and best score'
+            cand start 'Take a quiz (or resume your open attempt); exits 0 when passed, 1 when not'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;quiz;list'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;quiz;start'= {
+            cand --answers 'Answer from a YAML or JSON file mapping question ids to answers (`a`, `[a, c]`, `true`, `262.8`, `text`) instead of at the terminal'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --brief 'After submitting, show only the score and the per-domain table'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;quiz;help'= {
+            cand list 'List a course''s module quizzes with your attempts and best score'
+            cand start 'Take a quiz (or resume your open attempt); exits 0 when passed, 1 when not'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;quiz;help;list'= {
+        }
+        &'cloudmaster;quiz;help;start'= {
+        }
+        &'cloudmaster;quiz;help;help'= {
+        }
+        &'cloudmaster;exam'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand start 'Take the mock exam (or resume your open attempt); exits 0 when passed, 1 when not'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;exam;start'= {
+            cand --answers 'Answer from a YAML or JSON file mapping question ids to answers (`a`, `[a, c]`, `true`, `262.8`, `text`) instead of at the terminal'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --brief 'After submitting, show only the score and the per-domain table'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;exam;help'= {
+            cand start 'Take the mock exam (or resume your open attempt); exits 0 when passed, 1 when not'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;exam;help;start'= {
+        }
+        &'cloudmaster;exam;help;help'= {
+        }
+        &'cloudmaster;attempts'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand show 'Show one attempt: score, per-domain table, and each question with the right answer'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;attempts;show'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --brief 'Only the score and the per-domain table'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;attempts;help'= {
+            cand show 'Show one attempt: score, per-domain table, and each question with the right answer'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;attempts;help;show'= {
+        }
+        &'cloudmaster;attempts;help;help'= {
+        }
+        &'cloudmaster;review'= {
+            cand --course 'Only items of this course'
+            cand --limit 'At most this many items [default: the server''s, 20]'
+            cand --answers 'Answer from a YAML or JSON file mapping question ids to answers (as for `quiz start`)'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;mastery'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;readiness'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;cert'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List your certificates'
+            cand show 'Show a certificate and whether it was revoked'
+            cand export 'Save a certificate: the signed file (default) or an Open Badges 3.0 credential'
+            cand verify 'Check a certificate file''s signature with the issuer''s key, then its revocation'
+            cand revoke 'Revoke a certificate (admin)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;cert;list'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;cert;show'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;cert;export'= {
+            cand --format 'What to write'
+            cand --out 'Write to this file instead of standard output'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'cloudmaster;cert;verify'= {
+            cand --key 'The issuer''s key file (the server''s /.well-known/cloudmaster/issuer.json, saved) [default: the key saved for the server on the first online verify]'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --offline 'Check the signature only; do not ask the server whether the certificate was revoked'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;cert;revoke'= {
+            cand --reason 'Why; shown to anyone who checks the certificate'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;cert;help'= {
+            cand list 'List your certificates'
+            cand show 'Show a certificate and whether it was revoked'
+            cand export 'Save a certificate: the signed file (default) or an Open Badges 3.0 credential'
+            cand verify 'Check a certificate file''s signature with the issuer''s key, then its revocation'
+            cand revoke 'Revoke a certificate (admin)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;cert;help;list'= {
+        }
+        &'cloudmaster;cert;help;show'= {
+        }
+        &'cloudmaster;cert;help;export'= {
+        }
+        &'cloudmaster;cert;help;verify'= {
+        }
+        &'cloudmaster;cert;help;revoke'= {
+        }
+        &'cloudmaster;cert;help;help'= {
+        }
+        &'cloudmaster;lab'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List a course''s labs with your standing and the local tools they need'
+            cand start 'Start (or resume) a lab session and write the starter files into a workspace folder'
+            cand status 'Show the session of this workspace: time left, steps done, current step'
+            cand check 'Run the current step''s checks locally; exits 0 only when they all pass'
+            cand hint 'Reveal the next hint of the current step'
+            cand solution 'Write a step''s solution into the workspace (after it passed, or skipping it)'
+            cand submit 'Upload the workspace for grading; exits 0 only when the lab passes'
+            cand reset 'Put the current step, another step or the whole lab back to how it starts'
+            cand abandon 'End the session without finishing it (the workspace files stay)'
+            cand test 'For authors: every step must fail on the starter files and pass after its solution'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;lab;list'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;lab;start'= {
+            cand --dir 'Workspace folder [default: ./COURSE-LAB]'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --force 'Use DIR even though it holds other files (starter files are written over same-named ones)'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;lab;status'= {
+            cand --dir 'The lab workspace [default: the one holding the current folder]'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;lab;check'= {
+            cand --dir 'The lab workspace [default: the one holding the current folder]'
+            cand --step 'Check this step instead of the current one'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --watch 'Check again whenever a file of the workspace changes, until every step passes (Ctrl-C stops)'
+            cand --poll 'With --watch: notice changes by looking every 500 ms instead of by file-system notifications'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;lab;hint'= {
+            cand --dir 'The lab workspace [default: the one holding the current folder]'
+            cand --step 'A hint for this step instead of the current one'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;lab;solution'= {
+            cand --dir 'The lab workspace [default: the one holding the current folder]'
+            cand --step 'The solution of this step instead of the current one'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --skip 'Reveal it although the step has not passed: the step is skipped and gives no credit'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;lab;submit'= {
+            cand --dir 'The lab workspace [default: the one holding the current folder]'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;lab;reset'= {
+            cand --dir 'The lab workspace [default: the one holding the current folder]'
+            cand --step 'Reset this step (and the files of the steps after it) instead of the current one'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --all 'Reset the whole lab to its starter files'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;lab;abandon'= {
+            cand --dir 'The lab workspace [default: the one holding the current folder]'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;lab;test'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;lab;help'= {
+            cand list 'List a course''s labs with your standing and the local tools they need'
+            cand start 'Start (or resume) a lab session and write the starter files into a workspace folder'
+            cand status 'Show the session of this workspace: time left, steps done, current step'
+            cand check 'Run the current step''s checks locally; exits 0 only when they all pass'
+            cand hint 'Reveal the next hint of the current step'
+            cand solution 'Write a step''s solution into the workspace (after it passed, or skipping it)'
+            cand submit 'Upload the workspace for grading; exits 0 only when the lab passes'
+            cand reset 'Put the current step, another step or the whole lab back to how it starts'
+            cand abandon 'End the session without finishing it (the workspace files stay)'
+            cand test 'For authors: every step must fail on the starter files and pass after its solution'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;lab;help;list'= {
+        }
+        &'cloudmaster;lab;help;start'= {
+        }
+        &'cloudmaster;lab;help;status'= {
+        }
+        &'cloudmaster;lab;help;check'= {
+        }
+        &'cloudmaster;lab;help;hint'= {
+        }
+        &'cloudmaster;lab;help;solution'= {
+        }
+        &'cloudmaster;lab;help;submit'= {
+        }
+        &'cloudmaster;lab;help;reset'= {
+        }
+        &'cloudmaster;lab;help;abandon'= {
+        }
+        &'cloudmaster;lab;help;test'= {
+        }
+        &'cloudmaster;lab;help;help'= {
         }
         &'cloudmaster;course'= {
             cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
@@ -451,6 +928,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand -o 'Output format of commands that print data [default: from the profile, else table]'
             cand --output 'Output format of commands that print data [default: from the profile, else table]'
             cand --dry-run 'Show the plan and let the server validate it, without publishing'
+            cand --skip-lab-tests 'Publish without testing the labs first (when this machine lacks the tools their checks run)'
             cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
             cand --no-color 'Disable colour (also when NO_COLOR is set)'
             cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
@@ -565,7 +1043,16 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand enroll 'Enroll in a course'
             cand unenroll 'Leave a course'
             cand progress 'Show your progress in every enrolled course, or in one'
+            cand learn 'Open the next lesson of a course (where you left off)'
             cand lesson 'Read lessons and record progress'
+            cand quiz 'List and take module quizzes'
+            cand exam 'Take a course''s timed mock exam'
+            cand attempts 'List your quiz and exam attempts, or show one'
+            cand review 'Answer the spaced-review questions that are due'
+            cand mastery 'Show your mastery per exam domain and skill'
+            cand readiness 'Predict your chance of passing the certification exam'
+            cand cert 'List, show, verify and export certificates'
+            cand lab 'Hands-on labs: start, check, hint, submit, reset, abandon, test'
             cand course 'Author courses: scaffold, validate, list versions, roll back'
             cand publish 'Validate and publish a course or a catalog of courses'
             cand config 'Show or change the configuration'
@@ -614,16 +1101,94 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         }
         &'cloudmaster;help;progress'= {
         }
+        &'cloudmaster;help;learn'= {
+        }
         &'cloudmaster;help;lesson'= {
-            cand show 'Print a lesson''s Markdown (you must be enrolled)'
+            cand show 'Show a lesson: rendered and paged on a terminal, plain text in a pipe'
+            cand video 'Open a lesson''s video in the browser (or print its URL)'
             cand start 'Record that you started a lesson'
             cand done 'Record that you completed a lesson'
         }
         &'cloudmaster;help;lesson;show'= {
         }
+        &'cloudmaster;help;lesson;video'= {
+        }
         &'cloudmaster;help;lesson;start'= {
         }
         &'cloudmaster;help;lesson;done'= {
+        }
+        &'cloudmaster;help;quiz'= {
+            cand list 'List a course''s module quizzes with your attempts and best score'
+            cand start 'Take a quiz (or resume your open attempt); exits 0 when passed, 1 when not'
+        }
+        &'cloudmaster;help;quiz;list'= {
+        }
+        &'cloudmaster;help;quiz;start'= {
+        }
+        &'cloudmaster;help;exam'= {
+            cand start 'Take the mock exam (or resume your open attempt); exits 0 when passed, 1 when not'
+        }
+        &'cloudmaster;help;exam;start'= {
+        }
+        &'cloudmaster;help;attempts'= {
+            cand show 'Show one attempt: score, per-domain table, and each question with the right answer'
+        }
+        &'cloudmaster;help;attempts;show'= {
+        }
+        &'cloudmaster;help;review'= {
+        }
+        &'cloudmaster;help;mastery'= {
+        }
+        &'cloudmaster;help;readiness'= {
+        }
+        &'cloudmaster;help;cert'= {
+            cand list 'List your certificates'
+            cand show 'Show a certificate and whether it was revoked'
+            cand export 'Save a certificate: the signed file (default) or an Open Badges 3.0 credential'
+            cand verify 'Check a certificate file''s signature with the issuer''s key, then its revocation'
+            cand revoke 'Revoke a certificate (admin)'
+        }
+        &'cloudmaster;help;cert;list'= {
+        }
+        &'cloudmaster;help;cert;show'= {
+        }
+        &'cloudmaster;help;cert;export'= {
+        }
+        &'cloudmaster;help;cert;verify'= {
+        }
+        &'cloudmaster;help;cert;revoke'= {
+        }
+        &'cloudmaster;help;lab'= {
+            cand list 'List a course''s labs with your standing and the local tools they need'
+            cand start 'Start (or resume) a lab session and write the starter files into a workspace folder'
+            cand status 'Show the session of this workspace: time left, steps done, current step'
+            cand check 'Run the current step''s checks locally; exits 0 only when they all pass'
+            cand hint 'Reveal the next hint of the current step'
+            cand solution 'Write a step''s solution into the workspace (after it passed, or skipping it)'
+            cand submit 'Upload the workspace for grading; exits 0 only when the lab passes'
+            cand reset 'Put the current step, another step or the whole lab back to how it starts'
+            cand abandon 'End the session without finishing it (the workspace files stay)'
+            cand test 'For authors: every step must fail on the starter files and pass after its solution'
+        }
+        &'cloudmaster;help;lab;list'= {
+        }
+        &'cloudmaster;help;lab;start'= {
+        }
+        &'cloudmaster;help;lab;status'= {
+        }
+        &'cloudmaster;help;lab;check'= {
+        }
+        &'cloudmaster;help;lab;hint'= {
+        }
+        &'cloudmaster;help;lab;solution'= {
+        }
+        &'cloudmaster;help;lab;submit'= {
+        }
+        &'cloudmaster;help;lab;reset'= {
+        }
+        &'cloudmaster;help;lab;abandon'= {
+        }
+        &'cloudmaster;help;lab;test'= {
         }
         &'cloudmaster;help;course'= {
             cand new 'Scaffold a new course (a small valid course to start from)'

@@ -45,7 +45,16 @@ complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "courses" -d
 complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "enroll" -d 'Enroll in a course'
 complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "unenroll" -d 'Leave a course'
 complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "progress" -d 'Show your progress in every enrolled course, or in one'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "learn" -d 'Open the next lesson of a course (where you left off)'
 complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "lesson" -d 'Read lessons and record progress'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "quiz" -d 'List and take module quizzes'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "exam" -d 'Take a course\'s timed mock exam'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "attempts" -d 'List your quiz and exam attempts, or show one'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "review" -d 'Answer the spaced-review questions that are due'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "mastery" -d 'Show your mastery per exam domain and skill'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "readiness" -d 'Predict your chance of passing the certification exam'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "cert" -d 'List, show, verify and export certificates'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "lab" -d 'Hands-on labs: start, check, hint, submit, reset, abandon, test'
 complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "course" -d 'Author courses: scaffold, validate, list versions, roll back'
 complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "publish" -d 'Validate and publish a course or a catalog of courses'
 complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "config" -d 'Show or change the configuration'
@@ -81,12 +90,17 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l rate-l
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l catalog-cache-ms -d 'How long this replica serves the catalog from memory before re-reading it, in milliseconds. A publish through this replica shows at once; through another one within this time. 0 re-reads on every request' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l auth-cache-ms -d 'How long this replica remembers a session user\'s role and suspension and their enrollments, in milliseconds. Changes through another replica apply here within this time. 0 reads the database on every request' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l shutdown-grace-secs -d 'Seconds to let in-flight requests finish after SIGINT/SIGTERM' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l lab-idle-timeout-minutes -d 'Minutes without activity (a check report, a hint, a submission) after which a lab session expires, whatever its time limit' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l lab-max-archive-bytes -d 'Largest accepted lab submission: the compressed workspace archive (`lab submit`)' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l lab-max-workspace-bytes -d 'Largest total size of the files in a submitted lab workspace, uncompressed' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l lab-max-archive-files -d 'Most files and folders a submitted lab workspace may hold' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
 json\t''
 yaml\t''"
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l trust-forwarded-for -d 'Take the client address from the first `X-Forwarded-For` entry (only behind a trusted load balancer that sets it)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l lab-script-checks -d 'Also run labs\' `command` and `script` checks on the server when grading a submission, instead of taking the learner\'s reported results. They run learner-controlled files: enable only when the server itself runs inside a sandbox (a container or a VM)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
@@ -255,28 +269,51 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand progress" -l qui
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand progress" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand progress" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand progress" -s h -l help -d 'Print help'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand learn" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand learn" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand learn" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
 json\t''
 yaml\t''"
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -s h -l help -d 'Print help'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -f -a "show" -d 'Print a lesson\'s Markdown (you must be enrolled)'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -f -a "start" -d 'Record that you started a lesson'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -f -a "done" -d 'Record that you completed a lesson'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show start done help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand learn" -l plain -d 'Plain text: no colours and no pager, even on a terminal'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand learn" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand learn" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand learn" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand learn" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show video start done help" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show video start done help" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show video start done help" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show video start done help" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show video start done help" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show video start done help" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show video start done help" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show video start done help" -f -a "show" -d 'Show a lesson: rendered and paged on a terminal, plain text in a pipe'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show video start done help" -f -a "video" -d 'Open a lesson\'s video in the browser (or print its URL)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show video start done help" -f -a "start" -d 'Record that you started a lesson'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show video start done help" -f -a "done" -d 'Record that you completed a lesson'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and not __fish_seen_subcommand_from show video start done help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from show" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from show" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from show" -l plain -d 'Plain text: no colours and no pager, even on a terminal'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from show" -l transcript -d 'Show the video\'s transcript instead of the lesson text'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from show" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from show" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from show" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from video" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from video" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from video" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from video" -l print -d 'Only print the URL'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from video" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from video" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from video" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from video" -s h -l help -d 'Print help'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from start" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from start" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from start" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
@@ -295,10 +332,333 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fi
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from done" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from done" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from done" -s h -l help -d 'Print help'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print a lesson\'s Markdown (you must be enrolled)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a lesson: rendered and paged on a terminal, plain text in a pipe'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from help" -f -a "video" -d 'Open a lesson\'s video in the browser (or print its URL)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from help" -f -a "start" -d 'Record that you started a lesson'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from help" -f -a "done" -d 'Record that you completed a lesson'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lesson; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and not __fish_seen_subcommand_from list start help" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and not __fish_seen_subcommand_from list start help" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and not __fish_seen_subcommand_from list start help" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and not __fish_seen_subcommand_from list start help" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and not __fish_seen_subcommand_from list start help" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and not __fish_seen_subcommand_from list start help" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and not __fish_seen_subcommand_from list start help" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and not __fish_seen_subcommand_from list start help" -f -a "list" -d 'List a course\'s module quizzes with your attempts and best score'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and not __fish_seen_subcommand_from list start help" -f -a "start" -d 'Take a quiz (or resume your open attempt); exits 0 when passed, 1 when not'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and not __fish_seen_subcommand_from list start help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and __fish_seen_subcommand_from list" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and __fish_seen_subcommand_from list" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and __fish_seen_subcommand_from list" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and __fish_seen_subcommand_from list" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and __fish_seen_subcommand_from list" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and __fish_seen_subcommand_from start" -l answers -d 'Answer from a YAML or JSON file mapping question ids to answers (`a`, `[a, c]`, `true`, `262.8`, `text`) instead of at the terminal' -r -F
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and __fish_seen_subcommand_from start" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and __fish_seen_subcommand_from start" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and __fish_seen_subcommand_from start" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and __fish_seen_subcommand_from start" -l brief -d 'After submitting, show only the score and the per-domain table'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and __fish_seen_subcommand_from start" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and __fish_seen_subcommand_from start" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and __fish_seen_subcommand_from start" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and __fish_seen_subcommand_from help" -f -a "list" -d 'List a course\'s module quizzes with your attempts and best score'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and __fish_seen_subcommand_from help" -f -a "start" -d 'Take a quiz (or resume your open attempt); exits 0 when passed, 1 when not'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quiz; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and not __fish_seen_subcommand_from start help" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and not __fish_seen_subcommand_from start help" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and not __fish_seen_subcommand_from start help" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and not __fish_seen_subcommand_from start help" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and not __fish_seen_subcommand_from start help" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and not __fish_seen_subcommand_from start help" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and not __fish_seen_subcommand_from start help" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and not __fish_seen_subcommand_from start help" -f -a "start" -d 'Take the mock exam (or resume your open attempt); exits 0 when passed, 1 when not'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and not __fish_seen_subcommand_from start help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and __fish_seen_subcommand_from start" -l answers -d 'Answer from a YAML or JSON file mapping question ids to answers (`a`, `[a, c]`, `true`, `262.8`, `text`) instead of at the terminal' -r -F
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and __fish_seen_subcommand_from start" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and __fish_seen_subcommand_from start" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and __fish_seen_subcommand_from start" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and __fish_seen_subcommand_from start" -l brief -d 'After submitting, show only the score and the per-domain table'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and __fish_seen_subcommand_from start" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and __fish_seen_subcommand_from start" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and __fish_seen_subcommand_from start" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and __fish_seen_subcommand_from help" -f -a "start" -d 'Take the mock exam (or resume your open attempt); exits 0 when passed, 1 when not'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand exam; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and not __fish_seen_subcommand_from show help" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and not __fish_seen_subcommand_from show help" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and not __fish_seen_subcommand_from show help" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and not __fish_seen_subcommand_from show help" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and not __fish_seen_subcommand_from show help" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and not __fish_seen_subcommand_from show help" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and not __fish_seen_subcommand_from show help" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and not __fish_seen_subcommand_from show help" -a "show" -d 'Show one attempt: score, per-domain table, and each question with the right answer'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and not __fish_seen_subcommand_from show help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from show" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from show" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from show" -l brief -d 'Only the score and the per-domain table'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from show" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from show" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from show" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one attempt: score, per-domain table, and each question with the right answer'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -l course -d 'Only items of this course' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -l limit -d 'At most this many items [default: the server\'s, 20]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -l answers -d 'Answer from a YAML or JSON file mapping question ids to answers (as for `quiz start`)' -r -F
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand mastery" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand mastery" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand mastery" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand mastery" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand mastery" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand mastery" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand mastery" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand readiness" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand readiness" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand readiness" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand readiness" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand readiness" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand readiness" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand readiness" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and not __fish_seen_subcommand_from list show export verify revoke help" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and not __fish_seen_subcommand_from list show export verify revoke help" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and not __fish_seen_subcommand_from list show export verify revoke help" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and not __fish_seen_subcommand_from list show export verify revoke help" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and not __fish_seen_subcommand_from list show export verify revoke help" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and not __fish_seen_subcommand_from list show export verify revoke help" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and not __fish_seen_subcommand_from list show export verify revoke help" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and not __fish_seen_subcommand_from list show export verify revoke help" -f -a "list" -d 'List your certificates'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and not __fish_seen_subcommand_from list show export verify revoke help" -f -a "show" -d 'Show a certificate and whether it was revoked'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and not __fish_seen_subcommand_from list show export verify revoke help" -f -a "export" -d 'Save a certificate: the signed file (default) or an Open Badges 3.0 credential'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and not __fish_seen_subcommand_from list show export verify revoke help" -f -a "verify" -d 'Check a certificate file\'s signature with the issuer\'s key, then its revocation'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and not __fish_seen_subcommand_from list show export verify revoke help" -f -a "revoke" -d 'Revoke a certificate (admin)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and not __fish_seen_subcommand_from list show export verify revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from list" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from list" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from list" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from list" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from list" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from show" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from show" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from show" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from show" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from show" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from export" -l format -d 'What to write' -r -f -a "cloudmaster\t'The signed certificate file, byte for byte as issued (verify with `cert verify`)'
+ob3\t'An Open Badges 3.0 credential (JSON-LD with an eddsa-jcs-2022 proof) for badge wallets'"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from export" -l out -d 'Write to this file instead of standard output' -r -F
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from export" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from export" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from export" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from export" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from export" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from export" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from verify" -l key -d 'The issuer\'s key file (the server\'s /.well-known/cloudmaster/issuer.json, saved) [default: the key saved for the server on the first online verify]' -r -F
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from verify" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from verify" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from verify" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from verify" -l offline -d 'Check the signature only; do not ask the server whether the certificate was revoked'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from verify" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from verify" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from verify" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from revoke" -l reason -d 'Why; shown to anyone who checks the certificate' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from revoke" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from revoke" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from revoke" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from revoke" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from revoke" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from revoke" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "list" -d 'List your certificates'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a certificate and whether it was revoked'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "export" -d 'Save a certificate: the signed file (default) or an Open Badges 3.0 credential'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check a certificate file\'s signature with the issuer\'s key, then its revocation'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke a certificate (admin)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and not __fish_seen_subcommand_from list start status check hint solution submit reset abandon test help" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and not __fish_seen_subcommand_from list start status check hint solution submit reset abandon test help" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and not __fish_seen_subcommand_from list start status check hint solution submit reset abandon test help" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and not __fish_seen_subcommand_from list start status check hint solution submit reset abandon test help" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and not __fish_seen_subcommand_from list start status check hint solution submit reset abandon test help" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and not __fish_seen_subcommand_from list start status check hint solution submit reset abandon test help" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and not __fish_seen_subcommand_from list start status check hint solution submit reset abandon test help" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and not __fish_seen_subcommand_from list start status check hint solution submit reset abandon test help" -f -a "list" -d 'List a course\'s labs with your standing and the local tools they need'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and not __fish_seen_subcommand_from list start status check hint solution submit reset abandon test help" -f -a "start" -d 'Start (or resume) a lab session and write the starter files into a workspace folder'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and not __fish_seen_subcommand_from list start status check hint solution submit reset abandon test help" -f -a "status" -d 'Show the session of this workspace: time left, steps done, current step'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and not __fish_seen_subcommand_from list start status check hint solution submit reset abandon test help" -f -a "check" -d 'Run the current step\'s checks locally; exits 0 only when they all pass'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and not __fish_seen_subcommand_from list start status check hint solution submit reset abandon test help" -f -a "hint" -d 'Reveal the next hint of the current step'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and not __fish_seen_subcommand_from list start status check hint solution submit reset abandon test help" -f -a "solution" -d 'Write a step\'s solution into the workspace (after it passed, or skipping it)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and not __fish_seen_subcommand_from list start status check hint solution submit reset abandon test help" -f -a "submit" -d 'Upload the workspace for grading; exits 0 only when the lab passes'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and not __fish_seen_subcommand_from list start status check hint solution submit reset abandon test help" -f -a "reset" -d 'Put the current step, another step or the whole lab back to how it starts'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and not __fish_seen_subcommand_from list start status check hint solution submit reset abandon test help" -f -a "abandon" -d 'End the session without finishing it (the workspace files stay)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and not __fish_seen_subcommand_from list start status check hint solution submit reset abandon test help" -f -a "test" -d 'For authors: every step must fail on the starter files and pass after its solution'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and not __fish_seen_subcommand_from list start status check hint solution submit reset abandon test help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from list" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from list" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from list" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from list" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from list" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from start" -l dir -d 'Workspace folder [default: ./COURSE-LAB]' -r -F
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from start" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from start" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from start" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from start" -l force -d 'Use DIR even though it holds other files (starter files are written over same-named ones)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from start" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from start" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from start" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from status" -l dir -d 'The lab workspace [default: the one holding the current folder]' -r -F
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from status" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from status" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from status" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from status" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from status" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from check" -l dir -d 'The lab workspace [default: the one holding the current folder]' -r -F
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from check" -l step -d 'Check this step instead of the current one' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from check" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from check" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from check" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from check" -l watch -d 'Check again whenever a file of the workspace changes, until every step passes (Ctrl-C stops)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from check" -l poll -d 'With --watch: notice changes by looking every 500 ms instead of by file-system notifications'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from check" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from check" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from check" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from hint" -l dir -d 'The lab workspace [default: the one holding the current folder]' -r -F
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from hint" -l step -d 'A hint for this step instead of the current one' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from hint" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from hint" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from hint" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from hint" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from hint" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from hint" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from hint" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from solution" -l dir -d 'The lab workspace [default: the one holding the current folder]' -r -F
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from solution" -l step -d 'The solution of this step instead of the current one' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from solution" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from solution" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from solution" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from solution" -l skip -d 'Reveal it although the step has not passed: the step is skipped and gives no credit'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from solution" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from solution" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from solution" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from solution" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from submit" -l dir -d 'The lab workspace [default: the one holding the current folder]' -r -F
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from submit" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from submit" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from submit" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from submit" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from submit" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from submit" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from submit" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from reset" -l dir -d 'The lab workspace [default: the one holding the current folder]' -r -F
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from reset" -l step -d 'Reset this step (and the files of the steps after it) instead of the current one' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from reset" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from reset" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from reset" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from reset" -l all -d 'Reset the whole lab to its starter files'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from reset" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from reset" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from reset" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from abandon" -l dir -d 'The lab workspace [default: the one holding the current folder]' -r -F
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from abandon" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from abandon" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from abandon" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from abandon" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from abandon" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from abandon" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from abandon" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from test" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from test" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from test" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from test" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from test" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from test" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "list" -d 'List a course\'s labs with your standing and the local tools they need'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "start" -d 'Start (or resume) a lab session and write the starter files into a workspace folder'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the session of this workspace: time left, steps done, current step'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "check" -d 'Run the current step\'s checks locally; exits 0 only when they all pass'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "hint" -d 'Reveal the next hint of the current step'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "solution" -d 'Write a step\'s solution into the workspace (after it passed, or skipping it)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "submit" -d 'Upload the workspace for grading; exits 0 only when the lab passes'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "reset" -d 'Put the current step, another step or the whole lab back to how it starts'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "abandon" -d 'End the session without finishing it (the workspace files stay)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "test" -d 'For authors: every step must fail on the starter files and pass after its solution'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and not __fish_seen_subcommand_from new validate versions rollback help" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and not __fish_seen_subcommand_from new validate versions rollback help" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand course; and not __fish_seen_subcommand_from new validate versions rollback help" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
@@ -362,6 +722,7 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand publish" -s o -l
 json\t''
 yaml\t''"
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand publish" -l dry-run -d 'Show the plan and let the server validate it, without publishing'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand publish" -l skip-lab-tests -d 'Publish without testing the labs first (when this machine lacks the tools their checks run)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand publish" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand publish" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand publish" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
@@ -438,34 +799,63 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand generate-docs" -
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand generate-docs" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand generate-docs" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand generate-docs" -s h -l help -d 'Print help'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "quickstart" -d 'Start a local server with the bundled courses, log in as a demo learner, open the TUI'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "serve" -d 'Run the server (same as the cloudmaster-server binary)'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "register" -d 'Create an account and log in'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "login" -d 'Log in and store the session'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "logout" -d 'Revoke the session on the server and forget it here'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "whoami" -d 'Show who you are logged in as, and with which credential'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "token" -d 'Manage personal API tokens (for CI)'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "courses" -d 'Browse the catalog'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "enroll" -d 'Enroll in a course'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "unenroll" -d 'Leave a course'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "progress" -d 'Show your progress in every enrolled course, or in one'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "lesson" -d 'Read lessons and record progress'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "course" -d 'Author courses: scaffold, validate, list versions, roll back'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "publish" -d 'Validate and publish a course or a catalog of courses'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "config" -d 'Show or change the configuration'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "doctor" -d 'Check configuration, server, credentials and lab tools'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "completions" -d 'Print shell completions'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "generate-docs" -d 'Write completions/ and man/ (for maintainers)'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress lesson course publish config doctor completions generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "quickstart" -d 'Start a local server with the bundled courses, log in as a demo learner, open the TUI'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "serve" -d 'Run the server (same as the cloudmaster-server binary)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "register" -d 'Create an account and log in'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "login" -d 'Log in and store the session'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "logout" -d 'Revoke the session on the server and forget it here'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "whoami" -d 'Show who you are logged in as, and with which credential'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "token" -d 'Manage personal API tokens (for CI)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "courses" -d 'Browse the catalog'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "enroll" -d 'Enroll in a course'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "unenroll" -d 'Leave a course'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "progress" -d 'Show your progress in every enrolled course, or in one'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "learn" -d 'Open the next lesson of a course (where you left off)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "lesson" -d 'Read lessons and record progress'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "quiz" -d 'List and take module quizzes'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "exam" -d 'Take a course\'s timed mock exam'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "attempts" -d 'List your quiz and exam attempts, or show one'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "review" -d 'Answer the spaced-review questions that are due'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "mastery" -d 'Show your mastery per exam domain and skill'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "readiness" -d 'Predict your chance of passing the certification exam'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "cert" -d 'List, show, verify and export certificates'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "lab" -d 'Hands-on labs: start, check, hint, submit, reset, abandon, test'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "course" -d 'Author courses: scaffold, validate, list versions, roll back'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "publish" -d 'Validate and publish a course or a catalog of courses'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "config" -d 'Show or change the configuration'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "doctor" -d 'Check configuration, server, credentials and lab tools'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "completions" -d 'Print shell completions'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "generate-docs" -d 'Write completions/ and man/ (for maintainers)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "create" -d 'Create a token; its secret is printed once'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "list" -d 'List your tokens (never their secrets)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "revoke" -d 'Revoke a token by id'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from courses" -f -a "list" -d 'List published courses, optionally filtered'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from courses" -f -a "search" -d 'Full-text search over titles, summaries and lesson text'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from courses" -f -a "show" -d 'Show a course: summary, objectives, exam blueprint and outline'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lesson" -f -a "show" -d 'Print a lesson\'s Markdown (you must be enrolled)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lesson" -f -a "show" -d 'Show a lesson: rendered and paged on a terminal, plain text in a pipe'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lesson" -f -a "video" -d 'Open a lesson\'s video in the browser (or print its URL)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lesson" -f -a "start" -d 'Record that you started a lesson'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lesson" -f -a "done" -d 'Record that you completed a lesson'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from quiz" -f -a "list" -d 'List a course\'s module quizzes with your attempts and best score'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from quiz" -f -a "start" -d 'Take a quiz (or resume your open attempt); exits 0 when passed, 1 when not'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from exam" -f -a "start" -d 'Take the mock exam (or resume your open attempt); exits 0 when passed, 1 when not'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from attempts" -f -a "show" -d 'Show one attempt: score, per-domain table, and each question with the right answer'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "list" -d 'List your certificates'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "show" -d 'Show a certificate and whether it was revoked'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "export" -d 'Save a certificate: the signed file (default) or an Open Badges 3.0 credential'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "verify" -d 'Check a certificate file\'s signature with the issuer\'s key, then its revocation'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "revoke" -d 'Revoke a certificate (admin)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "list" -d 'List a course\'s labs with your standing and the local tools they need'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "start" -d 'Start (or resume) a lab session and write the starter files into a workspace folder'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "status" -d 'Show the session of this workspace: time left, steps done, current step'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "check" -d 'Run the current step\'s checks locally; exits 0 only when they all pass'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "hint" -d 'Reveal the next hint of the current step'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "solution" -d 'Write a step\'s solution into the workspace (after it passed, or skipping it)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "submit" -d 'Upload the workspace for grading; exits 0 only when the lab passes'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "reset" -d 'Put the current step, another step or the whole lab back to how it starts'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "abandon" -d 'End the session without finishing it (the workspace files stay)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "test" -d 'For authors: every step must fail on the starter files and pass after its solution'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from course" -f -a "new" -d 'Scaffold a new course (a small valid course to start from)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from course" -f -a "validate" -d 'Check a course or a catalog of courses; exits 1 when there are errors'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from course" -f -a "versions" -d 'List the published versions of a course'

@@ -142,8 +142,26 @@ pub enum Command {
     Unenroll(commands::unenroll::Args),
     /// Show your progress in every enrolled course, or in one
     Progress(commands::progress::Args),
+    /// Open the next lesson of a course (where you left off)
+    Learn(commands::learn::Args),
     /// Read lessons and record progress
     Lesson(commands::lesson::Args),
+    /// List and take module quizzes
+    Quiz(commands::quiz::Args),
+    /// Take a course's timed mock exam
+    Exam(commands::exam::Args),
+    /// List your quiz and exam attempts, or show one
+    Attempts(commands::attempts::Args),
+    /// Answer the spaced-review questions that are due
+    Review(commands::review::Args),
+    /// Show your mastery per exam domain and skill
+    Mastery(commands::mastery::Args),
+    /// Predict your chance of passing the certification exam
+    Readiness(commands::readiness::Args),
+    /// List, show, verify and export certificates
+    Cert(commands::cert::Args),
+    /// Hands-on labs: start, check, hint, submit, reset, abandon, test
+    Lab(commands::lab::Args),
     /// Author courses: scaffold, validate, list versions, roll back
     Course(commands::course::Args),
     /// Validate and publish a course or a catalog of courses

@@ -11,6 +11,7 @@ mod commands;
 mod context;
 mod diagnostics;
 mod exit;
+mod learning;
 mod output;
 mod prompt;
 

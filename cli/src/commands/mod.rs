@@ -8,20 +8,29 @@ use clap::ArgMatches;
 use crate::cli::{Cli, Command};
 use crate::context::{Context, Env};
 
+pub mod attempts;
+pub mod cert;
 pub mod completions;
 pub mod config;
 pub mod course;
 pub mod courses;
 pub mod doctor;
 pub mod enroll;
+pub mod exam;
 pub mod generate_docs;
+pub mod lab;
+pub mod learn;
 pub mod lesson;
 pub mod login;
 pub mod logout;
+pub mod mastery;
 pub mod progress;
 pub mod publish;
 pub mod quickstart;
+pub mod quiz;
+pub mod readiness;
 pub mod register;
+pub mod review;
 pub mod serve;
 pub mod token;
 pub mod unenroll;
@@ -46,6 +55,15 @@ pub async fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Command::Unenroll(args) => args.run(&context(&cli.global)?).await,
         Command::Progress(args) => args.run(&context(&cli.global)?).await,
         Command::Lesson(args) => args.run(&context(&cli.global)?).await,
+        Command::Learn(args) => args.run(&context(&cli.global)?).await,
+        Command::Quiz(args) => args.run(&context(&cli.global)?).await,
+        Command::Exam(args) => args.run(&context(&cli.global)?).await,
+        Command::Attempts(args) => args.run(&context(&cli.global)?).await,
+        Command::Review(args) => args.run(&context(&cli.global)?).await,
+        Command::Mastery(args) => args.run(&context(&cli.global)?).await,
+        Command::Readiness(args) => args.run(&context(&cli.global)?).await,
+        Command::Cert(args) => args.run(&context(&cli.global)?).await,
+        Command::Lab(args) => args.run(&context(&cli.global)?).await,
         Command::Course(args) => args.run(&context(&cli.global)?).await,
         Command::Publish(args) => args.run(&context(&cli.global)?).await,
         Command::Config(args) => args.run(&context(&cli.global)?),

@@ -24,17 +24,24 @@ impl Args {
                             "Not enrolled in any course. Try `cloudmaster courses list` and `cloudmaster enroll COURSE`."
                         );
                     }
-                    let mut table = ctx.table(&["COURSE", "TITLE", "DONE", "PERCENT", "NEXT"]);
+                    let mut table =
+                        ctx.table(&["COURSE", "TITLE", "DONE", "PERCENT", "REVIEW", "NEXT"]);
                     for p in &all {
                         table.add_row(vec![
                             p.course_id.clone(),
                             p.course_title.clone(),
                             format!("{}/{}", p.completed_lessons, p.total_lessons),
                             format!("{}%", p.percent),
+                            p.review_due.to_string(),
                             next(p),
                         ]);
                     }
-                    write_table(out, &table)
+                    write_table(out, &table)?;
+                    let due: u32 = all.iter().map(|p| p.review_due).sum();
+                    if due > 0 {
+                        writeln!(out, "\n{due} review items due: `cloudmaster review`.")?;
+                    }
+                    Ok(())
                 })
             }
             Some(course) => {
@@ -49,6 +56,39 @@ impl Args {
                         p.percent
                     )?;
                     writeln!(out, "next: {}", next(&p))?;
+                    if p.review_due > 0 {
+                        writeln!(
+                            out,
+                            "review: {} due (`cloudmaster review --course {}`)",
+                            p.review_due, p.course_id
+                        )?;
+                    } else {
+                        writeln!(out, "review: nothing due")?;
+                    }
+                    if !p.labs.is_empty() {
+                        let passed = p.labs.iter().filter(|l| l.passed).count();
+                        writeln!(out, "labs: {passed}/{} passed", p.labs.len())?;
+                        for lab in &p.labs {
+                            let status = if lab.passed {
+                                ctx.green("passed")
+                            } else {
+                                "not passed".to_owned()
+                            };
+                            writeln!(
+                                out,
+                                "  {}/{}  {}  {status}",
+                                p.course_id, lab.lab_id, lab.title
+                            )?;
+                        }
+                    }
+                    match p.certificate {
+                        Some(id) => writeln!(
+                            out,
+                            "certificate: {} (`cloudmaster cert show {id}`)",
+                            ctx.green(&id.to_string())
+                        )?,
+                        None => writeln!(out, "certificate: not yet")?,
+                    }
                     if p.lessons.is_empty() {
                         return Ok(());
                     }

@@ -3,6 +3,11 @@
 //!
 //! PATH is a course folder or a catalog of courses; a catalog is published in prerequisite
 //! order, because the server accepts a prerequisite only once it is published.
+//!
+//! Before anything is sent, every lab is tested like `cloudmaster lab test` does (each step
+//! fails on the starter files and passes after its solution): a lab whose checks do not
+//! check, or whose solution does not pass, is not published. `--skip-lab-tests` bypasses
+//! that, for machines that lack the tools the labs' checks run.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -22,11 +27,19 @@ pub struct Args {
     /// Show the plan and let the server validate it, without publishing
     #[arg(long)]
     dry_run: bool,
+    /// Publish without testing the labs first (when this machine lacks the tools their checks run)
+    #[arg(long)]
+    skip_lab_tests: bool,
 }
 
 impl Args {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let courses = publish_order(check_local(ctx, &self.path, Report::Stderr)?);
+        if self.skip_lab_tests {
+            ctx.warn("--skip-lab-tests: the labs were not tested before publishing");
+        } else {
+            super::lab::test::gate(ctx, &courses).await?;
+        }
         let client = ctx.client()?;
         let mut outcomes = Vec::with_capacity(courses.len());
         for course in &courses {

@@ -104,11 +104,17 @@ pub struct PackedWorkspace {
     /// Total size of the files.
     pub uncompressed_bytes: u64,
     /// Workspace-relative paths left out because they are neither files nor folders
-    /// (symlinks, sockets) or have names that are not UTF-8. `.git` is left out silently.
+    /// (symlinks, sockets) or have names that are not UTF-8. `.git` and the local state folder
+    /// are left out silently.
     pub skipped: Vec<String>,
 }
 
-/// Packs the files and folders of `dir` (not following symlinks, skipping `.git`) into a
+/// The folder at the top of a lab workspace where the CLI keeps its session state; it is
+/// the learner's machine's business, so it is never packed.
+pub const LOCAL_STATE_DIR: &str = ".cloudmaster";
+
+/// Packs the files and folders of `dir` (not following symlinks, skipping `.git` and the
+/// top-level [`LOCAL_STATE_DIR`]) into a
 /// `.tar.gz`, in name order, without owners or times so the same workspace packs the same.
 /// `progress` is called with the number of file bytes packed so far.
 pub fn pack_workspace(
@@ -186,7 +192,7 @@ impl<W: Write> Packer<'_, W> {
                     .push(format!("{prefix}{}", child.file_name().to_string_lossy()));
                 continue;
             };
-            if name == ".git" {
+            if name == ".git" || (prefix.is_empty() && name == LOCAL_STATE_DIR) {
                 continue;
             }
             let rel = format!("{prefix}{name}");

@@ -43,7 +43,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/admin/users"),
     ("put", "/api/v1/admin/users/{user}/role"),
     ("get", "/api/v1/courses/{course}/assessments"),
-    ("post", "/api/v1/courses/{course}/assessments/{assessment}/attempts"),
+    (
+        "post",
+        "/api/v1/courses/{course}/assessments/{assessment}/attempts",
+    ),
     ("get", "/api/v1/courses/{course}/attempts"),
     ("get", "/api/v1/attempts/{attempt}"),
     ("put", "/api/v1/attempts/{attempt}/answers/{question}"),
@@ -66,7 +69,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/v1/lab-sessions/{session}"),
     ("post", "/api/v1/lab-sessions/{session}/checks"),
     ("post", "/api/v1/lab-sessions/{session}/steps/{step}/hint"),
-    ("post", "/api/v1/lab-sessions/{session}/steps/{step}/solution"),
+    (
+        "post",
+        "/api/v1/lab-sessions/{session}/steps/{step}/solution",
+    ),
     ("post", "/api/v1/lab-sessions/{session}/submit"),
 ];
 

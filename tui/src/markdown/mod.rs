@@ -7,7 +7,8 @@
 //!
 //! Headings, emphasis, lists (nested, ordered, task lists), block quotes, code blocks with
 //! a language label, tables as aligned text (laid out per width, see [`table`]) and links as
-//! text + URL are supported; raw HTML is shown as dim text.
+//! text + URL are supported; raw HTML is shown as dim text. [`to_ansi`] gives the same
+//! rendering as a string with ANSI escapes (or plain), for the command line.
 
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use ratatui::style::{Modifier, Style};
@@ -15,9 +16,11 @@ use ratatui::text::Span;
 
 use crate::theme::md as style;
 
+mod ansi;
 pub mod table;
 mod wrap;
 
+pub use ansi::to_ansi;
 pub use wrap::{Wrapped, wrap};
 
 /// How a logical line may be broken to fit the width.

@@ -1,0 +1,302 @@
+//! `cloudmaster lab check [--step STEP] [--watch [--poll]]`: runs a step's conditions in the
+//! workspace (programs included: this is the learner's machine), prints them, and reports
+//! the run to the server. The check itself never needs the server: when it cannot be
+//! reached the local result stands and a warning says the run was not recorded.
+//!
+//! After a failing run, hints whose `after_failures` or `after_minutes` threshold is reached
+//! are revealed (through the server, which counts them). After a passing run of the current
+//! step the workspace moves on; later steps whose work is already done pass straight away.
+
+use cloudmaster_core::Client;
+use cloudmaster_core::api::HintView;
+use cloudmaster_core::lab::{ConditionResult, RunOptions, StepResult, run_step};
+use serde::Serialize;
+
+use super::report::{Reporter, reveal_due_hints};
+use super::workspace_state::Workspace;
+use super::{WorkspaceDir, watch, write_conditions, write_instructions};
+use crate::context::Context;
+use crate::exit::{Exit, fail};
+
+#[derive(clap::Args)]
+pub struct Check {
+    #[command(flatten)]
+    workspace: WorkspaceDir,
+    /// Check this step instead of the current one
+    #[arg(long, value_name = "STEP")]
+    step: Option<String>,
+    /// Check again whenever a file of the workspace changes, until every step passes (Ctrl-C stops)
+    #[arg(long)]
+    watch: bool,
+    /// With --watch: notice changes by looking every 500 ms instead of by file-system notifications
+    #[arg(long, requires = "watch")]
+    poll: bool,
+}
+
+/// One check run, as printed with `-o json`.
+#[derive(Debug, Serialize)]
+pub struct CheckRun {
+    pub step: String,
+    pub passed: bool,
+    pub conditions: Vec<ConditionResult>,
+    /// The server recorded the run.
+    pub reported: bool,
+    /// Hints revealed because of this run.
+    pub hints: Vec<HintView>,
+    /// Later steps that passed straight after this one (their work was already done).
+    pub then_passed: Vec<String>,
+    /// The step to work on next; `None` when every step passes locally.
+    pub current_step: Option<String>,
+    pub all_steps_pass: bool,
+}
+
+impl Check {
+    pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        let mut workspace = Workspace::find(self.workspace.dir.as_deref())?;
+        let client = workspace.client(ctx)?;
+        if self.watch {
+            let mode = if self.poll {
+                watch::Mode::Poll
+            } else {
+                watch::Mode::Notify
+            };
+            return watch::run(ctx, client, workspace, self.step, mode).await;
+        }
+        let mut reporter = Reporter::default();
+        let run = check_once(
+            ctx,
+            client,
+            &mut workspace,
+            self.step.as_deref(),
+            &mut reporter,
+        )
+        .await?;
+        ctx.print(&run, |out| write_run(ctx, out, &workspace, &run))?;
+        outcome(&run)
+    }
+}
+
+/// Exit 0 only when the step checked passes.
+pub fn outcome(run: &CheckRun) -> anyhow::Result<()> {
+    if run.passed {
+        return Ok(());
+    }
+    let failing = run.conditions.iter().filter(|c| c.failed()).count();
+    Err(fail(
+        Exit::Failure,
+        format!(
+            "step `{}` does not pass yet: {failing} of {} conditions fail",
+            run.step,
+            run.conditions.len()
+        ),
+    ))
+}
+
+/// Runs one step (the requested one, else the current one), reports it, reveals due hints,
+/// moves the workspace on when it passes, and saves the state.
+pub async fn check_once(
+    ctx: &Context,
+    client: &Client,
+    workspace: &mut Workspace,
+    requested: Option<&str>,
+    reporter: &mut Reporter,
+) -> anyhow::Result<CheckRun> {
+    let step = match workspace.state.resolve_step(requested)? {
+        Some(step) => step,
+        None => match first_failing(workspace).await? {
+            // Every step passed before, but the files changed since: back to that step.
+            Some(step) => {
+                workspace.state.local_mut(&step).passed = false;
+                workspace.state.current_step = Some(step.clone());
+                step
+            }
+            None => return Ok(all_pass(workspace)),
+        },
+    };
+    let result = run_blocking(workspace, &step).await?;
+    let passed = result.passed();
+    if !passed {
+        workspace.state.local_mut(&step).failed_checks += 1;
+    }
+    let reported = reporter
+        .report(ctx, client, workspace, &step, &result)
+        .await;
+    let mut run = CheckRun {
+        step: step.clone(),
+        passed,
+        conditions: result.conditions,
+        reported,
+        hints: Vec::new(),
+        then_passed: Vec::new(),
+        current_step: None,
+        all_steps_pass: false,
+    };
+    if passed {
+        let was_current = workspace.state.current_step.as_deref() == Some(step.as_str());
+        workspace.state.pass_and_advance(&step);
+        if was_current {
+            run.then_passed = pass_done_steps(ctx, client, workspace, reporter).await?;
+        }
+    } else {
+        run.hints = reveal_due_hints(ctx, client, workspace, &step, reporter).await;
+    }
+    run.current_step = workspace.state.current_step.clone();
+    run.all_steps_pass = run.current_step.is_none();
+    workspace.save()?;
+    Ok(run)
+}
+
+/// Runs step `step` of the workspace's lab on a blocking thread (checks wait for programs).
+pub async fn run_blocking(workspace: &Workspace, step: &str) -> anyhow::Result<StepResult> {
+    let root = workspace.root.clone();
+    let lab = workspace.state.lab.clone();
+    let step = step.to_owned();
+    let result =
+        tokio::task::spawn_blocking(move || run_step(&root, &lab, &step, &RunOptions::LOCAL))
+            .await??;
+    Ok(result)
+}
+
+/// The first step whose checks fail now, when every step was done.
+async fn first_failing(workspace: &Workspace) -> anyhow::Result<Option<String>> {
+    for id in workspace.state.step_ids() {
+        if workspace.state.local(id).is_some_and(|l| l.skipped) {
+            continue;
+        }
+        if !run_blocking(workspace, id).await?.passed() {
+            return Ok(Some(id.to_owned()));
+        }
+    }
+    Ok(None)
+}
+
+fn all_pass(workspace: &Workspace) -> CheckRun {
+    CheckRun {
+        step: workspace
+            .state
+            .step_ids()
+            .last()
+            .map(|s| (*s).to_owned())
+            .unwrap_or_default(),
+        passed: true,
+        conditions: Vec::new(),
+        reported: false,
+        hints: Vec::new(),
+        then_passed: Vec::new(),
+        current_step: None,
+        all_steps_pass: true,
+    }
+}
+
+/// After the current step passed: the following steps whose checks already pass are passed
+/// (and reported) too, until one fails (its failures are not shown or counted: the learner
+/// has not started it) or none is left.
+async fn pass_done_steps(
+    ctx: &Context,
+    client: &Client,
+    workspace: &mut Workspace,
+    reporter: &mut Reporter,
+) -> anyhow::Result<Vec<String>> {
+    let mut passed = Vec::new();
+    while let Some(next) = workspace.state.current_step.clone() {
+        let result = run_blocking(workspace, &next).await?;
+        if !result.passed() {
+            break;
+        }
+        reporter
+            .report(ctx, client, workspace, &next, &result)
+            .await;
+        workspace.state.pass_and_advance(&next);
+        passed.push(next);
+    }
+    Ok(passed)
+}
+
+/// The human report of a run.
+pub fn write_run(
+    ctx: &Context,
+    out: &mut dyn std::io::Write,
+    workspace: &Workspace,
+    run: &CheckRun,
+) -> std::io::Result<()> {
+    let state = &workspace.state;
+    if run.conditions.is_empty() && run.all_steps_pass {
+        return writeln!(
+            out,
+            "{}",
+            ctx.green("All steps pass locally: run `cloudmaster lab submit`.")
+        );
+    }
+    let title = state.step(&run.step).map_or("", |s| s.title.as_str());
+    let number = state.index(&run.step).map_or(0, |i| i + 1);
+    writeln!(
+        out,
+        "{}",
+        ctx.bold(&format!(
+            "Step {number} of {}: {title} ({})",
+            state.lab.steps.len(),
+            run.step
+        ))
+    )?;
+    write_conditions(ctx, out, &run.conditions, "  ")?;
+    let passing = run.conditions.iter().filter(|c| c.passed()).count();
+    if run.passed {
+        writeln!(
+            out,
+            "{}",
+            ctx.green(&format!("Step `{}` passes.", run.step))
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{passing} of {} conditions pass.",
+            run.conditions.len()
+        )?;
+    }
+    for hint in &run.hints {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} {}",
+            ctx.yellow(&format!("Hint {} of {}:", hint.number, hint.of)),
+            hint.text
+        )?;
+    }
+    if !run.passed {
+        let step = state.step(&run.step);
+        let shown = state.local(&run.step).map_or(0, |l| l.hints_shown as usize);
+        if step.is_some_and(|s| s.hints.len() > shown) {
+            writeln!(
+                out,
+                "{}",
+                ctx.dim("(`cloudmaster lab hint` shows the next hint)")
+            )?;
+        }
+        return Ok(());
+    }
+    for id in &run.then_passed {
+        writeln!(
+            out,
+            "{}",
+            ctx.green(&format!(
+                "Step `{id}` passes too: its work was already done."
+            ))
+        )?;
+    }
+    writeln!(out)?;
+    match run.current_step.as_deref().and_then(|id| state.step(id)) {
+        Some(next) => {
+            write_instructions(ctx, out, &state.lab, next)?;
+            writeln!(out)?;
+            writeln!(
+                out,
+                "Next: edit the files, then run `cloudmaster lab check` again."
+            )
+        }
+        None => writeln!(
+            out,
+            "{}",
+            ctx.green("All steps pass locally: run `cloudmaster lab submit`.")
+        ),
+    }
+}

@@ -1,0 +1,168 @@
+//! Talking to the server about local check runs: reporting them and revealing the hints
+//! they make due. Neither may stop a check: when the server cannot be reached, or the
+//! session has ended, the local result stands and one warning says so.
+
+use cloudmaster_core::Client;
+use cloudmaster_core::api::{CheckReport, HintView};
+use cloudmaster_core::course::Step;
+use cloudmaster_core::lab::StepResult;
+use time::OffsetDateTime;
+
+use super::is_unreachable;
+use super::workspace_state::Workspace;
+use crate::context::Context;
+
+/// Reveals the hints of `step` whose threshold is reached, in order (a hint is only shown
+/// after the ones before it). Through the server when it answers, which counts them; from the
+/// lab's own text when it does not.
+pub async fn reveal_due_hints(
+    ctx: &Context,
+    client: &Client,
+    workspace: &mut Workspace,
+    step_id: &str,
+    reporter: &mut Reporter,
+) -> Vec<HintView> {
+    let Some(step) = workspace.state.step(step_id).cloned() else {
+        return Vec::new();
+    };
+    let local = workspace.state.local_mut(step_id);
+    let shown = local.hints_shown as usize;
+    let minutes = local.started_at.map_or(0, |at| {
+        (OffsetDateTime::now_utc() - at).whole_minutes().max(0)
+    });
+    let failures = local.failed_checks;
+    let due = step
+        .hints
+        .iter()
+        .enumerate()
+        .skip(shown)
+        .filter(|(_, h)| {
+            h.after_failures.is_some_and(|n| failures >= n)
+                || h.after_minutes.is_some_and(|m| minutes >= i64::from(m))
+        })
+        .map(|(i, _)| i)
+        .max();
+    let Some(last) = due else {
+        return Vec::new();
+    };
+    let mut revealed = Vec::new();
+    for index in shown..=last {
+        let hint = if reporter.online(workspace) {
+            match client.next_hint(workspace.state.session_id, step_id).await {
+                Ok(hint) => Some(hint),
+                // Every hint is shown already (revealed from another machine).
+                Err(cloudmaster_core::Error::Api { status: 404, .. }) => None,
+                Err(e) => {
+                    reporter.warn_unrecorded(ctx, &e, "hint");
+                    Some(local_hint(&step, index))
+                }
+            }
+        } else {
+            Some(local_hint(&step, index))
+        };
+        let Some(hint) = hint else { break };
+        workspace.state.local_mut(step_id).hints_shown = hint.number;
+        revealed.push(hint);
+    }
+    revealed
+}
+
+fn local_hint(step: &Step, index: usize) -> HintView {
+    HintView {
+        step: step.id.clone(),
+        number: u32::try_from(index + 1).unwrap_or(u32::MAX),
+        of: u32::try_from(step.hints.len()).unwrap_or(u32::MAX),
+        text: step.hints[index].text.clone(),
+    }
+}
+
+/// Sends check reports, warning once when the server cannot take them.
+#[derive(Default)]
+pub struct Reporter {
+    warned: bool,
+    /// The server was unreachable: later calls of this command skip it.
+    offline: bool,
+}
+
+impl Reporter {
+    /// A new run (of `--watch`): try the server again, but do not repeat the warning.
+    pub fn new_run(&mut self) {
+        self.offline = false;
+    }
+
+    fn online(&self, workspace: &Workspace) -> bool {
+        !self.offline && workspace.state.is_active()
+    }
+
+    /// Reports a run; returns whether the server recorded it. Never fails: the local result
+    /// stands on its own.
+    pub async fn report(
+        &mut self,
+        ctx: &Context,
+        client: &Client,
+        workspace: &mut Workspace,
+        step: &str,
+        result: &StepResult,
+    ) -> bool {
+        if !self.online(workspace) {
+            if !self.offline && !self.warned {
+                self.warned = true;
+                ctx.warn(&format!(
+                    "the lab session is {}: this run is not recorded; start a new session with \
+                     `cloudmaster lab start {} --dir {} --force`",
+                    workspace.state.status.as_str(),
+                    workspace.state.reference(),
+                    workspace.root.display()
+                ));
+            }
+            return false;
+        }
+        let report = CheckReport {
+            step: step.to_owned(),
+            passed: result.passed(),
+            conditions: result.conditions.clone(),
+        };
+        match client
+            .report_check(workspace.state.session_id, &report)
+            .await
+        {
+            Ok(session) => {
+                workspace.state.sync(&session);
+                true
+            }
+            Err(e) => {
+                if let cloudmaster_core::Error::Api { status: 409, .. } = e {
+                    // The session ended on the server (expired, or abandoned elsewhere).
+                    refresh_status(client, workspace).await;
+                }
+                self.warn_unrecorded(ctx, &e, "check");
+                false
+            }
+        }
+    }
+
+    fn warn_unrecorded(&mut self, ctx: &Context, err: &cloudmaster_core::Error, what: &str) {
+        if is_unreachable(err) {
+            self.offline = true;
+        }
+        if self.warned {
+            return;
+        }
+        self.warned = true;
+        let why = if is_unreachable(err) {
+            "the server could not be reached".to_owned()
+        } else {
+            format!("the server refused it: {err}")
+        };
+        ctx.warn(&format!(
+            "this {what} was not recorded ({why}); the local result stands, and the next check \
+             reports again"
+        ));
+    }
+}
+
+async fn refresh_status(client: &Client, workspace: &mut Workspace) {
+    if let Ok(session) = client.lab_session(workspace.state.session_id).await {
+        workspace.state.sync(&session);
+    }
+}

@@ -1,0 +1,273 @@
+//! `cloudmaster lab start COURSE/LAB [--dir DIR] [--force]`: opens (or resumes) a session
+//! on the server and sets up the workspace folder.
+//!
+//! A folder is only written into when it is empty, already this session's workspace (then
+//! nothing is overwritten: the learner's work stays), or `--force` is given. A folder that
+//! clearly is not a workspace of this lab is refused before the server is asked, so a typo
+//! in `--dir` never starts a session.
+
+use std::path::{Path, PathBuf};
+
+use cloudmaster_core::api::LabSession;
+use cloudmaster_core::course::Lab;
+use cloudmaster_core::lab::{IfNotEmpty, materialize_starter, missing_tools};
+use serde::Serialize;
+
+use super::workspace_state::{LabState, STATE_DIR, Workspace};
+use super::{time_left, write_instructions};
+use crate::commands::split_ref;
+use crate::context::Context;
+use crate::exit::{Exit, fail, fail_with_hint};
+use crate::output::date;
+
+#[derive(clap::Args)]
+pub struct Start {
+    /// The lab: COURSE/LAB, such as cloud-foundations/cidr-plan
+    lab: String,
+    /// Workspace folder [default: ./COURSE-LAB]
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Use DIR even though it holds other files (starter files are written over same-named ones)
+    #[arg(long)]
+    force: bool,
+}
+
+/// `lab start -o json`.
+#[derive(Serialize)]
+struct Started<'a> {
+    session: &'a LabSession,
+    workspace: String,
+    /// This folder already was the session's workspace: nothing was written.
+    resumed: bool,
+    files_written: Vec<String>,
+    missing_tools: Vec<String>,
+}
+
+impl Start {
+    pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        let (course, lab_id) = split_ref(&self.lab, "LAB")?;
+        let dir = self
+            .dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(format!("{course}-{lab_id}")));
+        let existing = Workspace::open(&dir)?;
+        if !self.force {
+            refuse_foreign(ctx, &dir, existing.as_ref(), &course, &lab_id)?;
+        }
+
+        let started = ctx.client()?.start_lab(&course, &lab_id).await?;
+        let session = started.session;
+        let same_session = existing
+            .as_ref()
+            .is_some_and(|w| w.state.session_id == session.id);
+        if let Some(previous) = existing.as_ref().filter(|_| !same_session && !self.force) {
+            return Err(fail_with_hint(
+                Exit::Conflict,
+                format!(
+                    "{} holds the workspace of an earlier session of {} ({}, {}), not of the \
+                     session just opened ({})",
+                    dir.display(),
+                    previous.state.reference(),
+                    previous.state.session_id,
+                    previous.state.status.as_str(),
+                    session.id
+                ),
+                "pass --force to start over in that folder (its starter files are written \
+                 again), or choose another folder with --dir; the new session stays open for \
+                 `lab start` to resume",
+            ));
+        }
+
+        let (workspace, files_written) = match existing.filter(|_| same_session) {
+            Some(mut workspace) => {
+                // Keep the stored lab: it holds the solutions revealed so far.
+                workspace.state.sync(&session);
+                (workspace, Vec::new())
+            }
+            None => {
+                guard_state_dir(&started.lab)?;
+                let if_not_empty = if self.force {
+                    IfNotEmpty::Overwrite
+                } else {
+                    IfNotEmpty::Refuse
+                };
+                let written = materialize_starter(&started.lab, &dir, if_not_empty)?;
+                let root = std::path::absolute(&dir)?;
+                let state = LabState::new(ctx, &course, &session, started.lab);
+                (Workspace { root, state }, written)
+            }
+        };
+        workspace.save()?;
+
+        let missing = missing_tools(&workspace.state.lab);
+        if !missing.is_empty() {
+            ctx.warn(&format!(
+                "this lab needs {} which {} not on PATH: install {} before checking your work \
+                 (checks that run {} will fail)",
+                missing.join(", "),
+                if missing.len() == 1 { "is" } else { "are" },
+                if missing.len() == 1 { "it" } else { "them" },
+                if missing.len() == 1 { "it" } else { "them" },
+            ));
+        }
+        let resumed = same_session;
+        let output = Started {
+            session: &session,
+            workspace: dir.display().to_string(),
+            resumed,
+            files_written,
+            missing_tools: missing,
+        };
+        ctx.print(&output, |out| {
+            write_started(ctx, out, &workspace.state, &session, &output)
+        })
+    }
+}
+
+/// Refuses a non-empty folder that is not a workspace of this lab on this server.
+fn refuse_foreign(
+    ctx: &Context,
+    dir: &Path,
+    existing: Option<&Workspace>,
+    course: &str,
+    lab: &str,
+) -> anyhow::Result<()> {
+    let force_hint = "choose an empty or new folder with --dir, or pass --force to write the \
+                      starter files into it (files with the same names are overwritten)";
+    match existing {
+        Some(w)
+            if w.state.course_id == course
+                && w.state.lab_id == lab
+                && w.state.server == ctx.config.server.value.as_str() =>
+        {
+            Ok(())
+        }
+        Some(w) => Err(fail_with_hint(
+            Exit::Conflict,
+            format!(
+                "{} is the workspace of another lab session ({} on {})",
+                dir.display(),
+                w.state.reference(),
+                w.state.server
+            ),
+            force_hint,
+        )),
+        None if is_non_empty(dir)? => Err(fail_with_hint(
+            Exit::Conflict,
+            format!(
+                "{} is not empty and is not a workspace of {course}/{lab}",
+                dir.display()
+            ),
+            force_hint,
+        )),
+        None => Ok(()),
+    }
+}
+
+fn is_non_empty(dir: &Path) -> anyhow::Result<bool> {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => Ok(entries.next().is_some()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Err(fail(
+            Exit::Conflict,
+            format!("{} is a file, not a folder", dir.display()),
+        )),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("cannot read {}", dir.display()))),
+    }
+}
+
+/// Refuses a lab whose starter files would land in `.cloudmaster`, where the workspace
+/// state lives.
+fn guard_state_dir(lab: &Lab) -> anyhow::Result<()> {
+    let prefix = format!("{}/{STATE_DIR}/", lab.starter.trim_matches('/'));
+    if let Some(file) = lab.starter_files().find(|f| f.path.starts_with(&prefix)) {
+        return Err(fail(
+            Exit::Failure,
+            format!(
+                "lab `{}` has a starter file in {STATE_DIR}/ ({}), the folder cloudmaster keeps \
+                 the workspace state in; the lab's author must move it",
+                lab.id, file.path
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn write_started(
+    ctx: &Context,
+    out: &mut dyn std::io::Write,
+    state: &LabState,
+    session: &LabSession,
+    started: &Started<'_>,
+) -> std::io::Result<()> {
+    let lab = &state.lab;
+    let verb = if started.resumed
+        || session.submissions > 0
+        || session.steps.iter().any(|s| s.passed || s.skipped)
+    {
+        "Resumed"
+    } else {
+        "Started"
+    };
+    writeln!(
+        out,
+        "{} lab session {} for {}: {}",
+        verb,
+        session.id,
+        ctx.bold(&state.reference()),
+        lab.title
+    )?;
+    let files = match started.files_written.len() {
+        0 if started.resumed => "your files are kept".to_owned(),
+        n => format!("{} written", crate::output::plural(n, "starter file")),
+    };
+    writeln!(out, "Workspace:  {} ({files})", started.workspace)?;
+    let now = time::OffsetDateTime::now_utc();
+    writeln!(
+        out,
+        "Time limit: {} min; the session ends at {} UTC ({} left)",
+        lab.time_limit_minutes,
+        date(&session.expires_at),
+        time_left(session.expires_at, now)
+    )?;
+    writeln!(
+        out,
+        "Idle until: {} UTC (a check, hint or submit keeps the session alive)",
+        date(&session.idle_expires_at)
+    )?;
+    let passed: Vec<&str> = session
+        .steps
+        .iter()
+        .filter(|s| s.passed)
+        .map(|s| s.id.as_str())
+        .collect();
+    if !passed.is_empty() && !started.resumed {
+        writeln!(
+            out,
+            "Already passed in this session: {} (`cloudmaster lab solution --step STEP` writes a \
+             passed step's solution here)",
+            passed.join(", ")
+        )?;
+    }
+    writeln!(out)?;
+    match state.current_step.as_deref().and_then(|id| state.step(id)) {
+        Some(step) => {
+            write_instructions(ctx, out, lab, step)?;
+            writeln!(out)?;
+            let cd = if Path::new(&started.workspace) == Path::new(".") {
+                String::new()
+            } else {
+                format!("cd {}, ", started.workspace)
+            };
+            writeln!(
+                out,
+                "Next: {cd}edit the files, then run `cloudmaster lab check` (or `cloudmaster lab \
+                 check --watch` to check on every save)."
+            )
+        }
+        None => writeln!(
+            out,
+            "Every step is done. Next: `cloudmaster lab submit` from the workspace."
+        ),
+    }
+}

@@ -1,0 +1,189 @@
+//! `cloudmaster lab submit`: runs every step locally once more (for the results of `command`
+//! and `script` conditions, which the server does not run), packs the workspace without
+//! `.cloudmaster` and uploads it; the server re-runs the declarative checks and gives the
+//! verdict. Exits 0 only when the lab passed.
+
+use std::io::IsTerminal as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+use cloudmaster_core::api::{LabSubmission, SelfReported, SubmittedStep};
+use cloudmaster_core::lab::{ArchiveLimits, PackedWorkspace, pack_workspace};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::check::run_blocking;
+use super::workspace_state::{LabState, Workspace};
+use super::{WorkspaceDir, write_conditions};
+use crate::context::Context;
+use crate::exit::{Exit, fail};
+
+#[derive(clap::Args)]
+pub struct Submit {
+    #[command(flatten)]
+    workspace: WorkspaceDir,
+}
+
+impl Submit {
+    pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        let mut workspace = Workspace::find(self.workspace.dir.as_deref())?;
+        let client = workspace.client(ctx)?;
+        let (self_reported, passing) = self_report(&workspace).await?;
+        ctx.notice(&format!(
+            "Checked locally: {passing} of {} steps pass.",
+            workspace.state.lab.steps.len()
+        ));
+
+        let root = workspace.root.clone();
+        let packed = tokio::task::spawn_blocking(move || pack_without_state(&root)).await??;
+        if !packed.skipped.is_empty() {
+            ctx.warn(&format!(
+                "left out of the submission (only files and folders are sent): {}",
+                packed.skipped.join(", ")
+            ));
+        }
+        let bar = progress_bar(ctx)?;
+        let progress = bar.clone();
+        let submitted = client
+            .submit_lab(
+                workspace.state.session_id,
+                packed.bytes,
+                &self_reported,
+                move |sent, total| {
+                    progress.set_length(total);
+                    progress.set_position(sent);
+                },
+            )
+            .await;
+        bar.finish_and_clear();
+        let submission = submitted?;
+        workspace.state.sync(&submission.session);
+        workspace.save()?;
+
+        ctx.print(&submission, |out| {
+            write_verdict(ctx, out, &workspace.state, &submission)
+        })?;
+        if submission.passed {
+            return Ok(());
+        }
+        let credited = submission.steps.iter().filter(|s| s.passed).count();
+        Err(fail(
+            Exit::Failure,
+            format!(
+                "the lab did not pass: {credited} of {} steps earned credit",
+                submission.steps.len()
+            ),
+        ))
+    }
+}
+
+/// Runs every step and collects the results of the conditions the server does not run.
+/// Returns them and how many steps pass locally.
+async fn self_report(workspace: &Workspace) -> anyhow::Result<(Vec<SelfReported>, usize)> {
+    let mut reported = Vec::new();
+    let mut passing = 0;
+    for step in &workspace.state.lab.steps {
+        let result = run_blocking(workspace, &step.id).await?;
+        passing += usize::from(result.passed());
+        for condition in &step.conditions {
+            if condition.check.is_declarative() {
+                continue;
+            }
+            if let Some(outcome) = result.conditions.iter().find(|c| c.id == condition.id) {
+                reported.push(SelfReported {
+                    step: step.id.clone(),
+                    condition: condition.id.clone(),
+                    passed: outcome.passed(),
+                });
+            }
+        }
+    }
+    Ok((reported, passing))
+}
+
+fn progress_bar(ctx: &Context) -> anyhow::Result<ProgressBar> {
+    if ctx.quiet || !ctx.human() || !std::io::stderr().is_terminal() {
+        return Ok(ProgressBar::hidden());
+    }
+    let style = ProgressStyle::with_template(
+        "  uploading workspace [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec})",
+    )?
+    .progress_chars("=> ");
+    Ok(ProgressBar::new(0).with_style(style))
+}
+
+/// Packs the workspace for submission (`pack_workspace` leaves out `.cloudmaster`).
+fn pack_without_state(root: &Path) -> anyhow::Result<PackedWorkspace> {
+    pack_workspace(root, &ArchiveLimits::default(), |_| {})
+        .context("cannot pack the workspace for submission")
+}
+
+fn write_verdict(
+    ctx: &Context,
+    out: &mut dyn std::io::Write,
+    state: &LabState,
+    submission: &LabSubmission,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Submission {} of {}:",
+        submission.session.submissions,
+        ctx.bold(&state.reference())
+    )?;
+    for step in &submission.steps {
+        write_step(ctx, out, state, step)?;
+    }
+    writeln!(out)?;
+    if submission.passed {
+        writeln!(
+            out,
+            "{}",
+            ctx.green(&format!(
+                "Lab passed: {} is recorded as complete.",
+                state.reference()
+            ))
+        )
+    } else {
+        writeln!(
+            out,
+            "{}",
+            ctx.red("The lab did not pass yet. Fix the steps marked ✗ and submit again.")
+        )
+    }
+}
+
+fn write_step(
+    ctx: &Context,
+    out: &mut dyn std::io::Write,
+    state: &LabState,
+    step: &SubmittedStep,
+) -> std::io::Result<()> {
+    let title = state.step(&step.id).map_or("", |s| s.title.as_str());
+    let mark = if step.skipped {
+        ctx.yellow("-")
+    } else if step.passed {
+        ctx.green("✓")
+    } else {
+        ctx.red("✗")
+    };
+    let note = if step.skipped {
+        " (skipped: no credit)"
+    } else {
+        ""
+    };
+    writeln!(out, "{mark} {}  {title}{note}", step.id)?;
+    write_conditions(ctx, out, &step.verified, "    ")?;
+    for reported in &step.self_reported {
+        let mark = if reported.passed {
+            ctx.green("✓")
+        } else {
+            ctx.red("✗")
+        };
+        writeln!(
+            out,
+            "    {mark} {} {}",
+            reported.condition,
+            ctx.dim("(self-reported: ran on this machine)")
+        )?;
+    }
+    Ok(())
+}

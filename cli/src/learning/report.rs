@@ -1,0 +1,278 @@
+//! How graded answers read for people: an attempt's result (score, pass or fail, per-domain
+//! table, then each question with the learner's answer, the right one and the explanation),
+//! a review outcome, and the learner's responses in words.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+use cloudmaster_core::api::{AttemptResult, AttemptStatus, ReviewOutcome};
+use cloudmaster_core::assess::{PublicQuestion, Response};
+use time::OffsetDateTime;
+
+use crate::context::paint;
+use crate::output::{date, write_table};
+
+/// Colours for one stream (stdout or stderr).
+#[derive(Debug, Clone, Copy)]
+pub struct Paint {
+    pub color: bool,
+}
+
+impl Paint {
+    pub fn bold(self, text: &str) -> String {
+        paint(self.color, anstyle::Style::new().bold(), text)
+    }
+
+    pub fn dim(self, text: &str) -> String {
+        paint(self.color, anstyle::Style::new().dimmed(), text)
+    }
+
+    pub fn green(self, text: &str) -> String {
+        paint(self.color, anstyle::AnsiColor::Green.on_default(), text)
+    }
+
+    pub fn red(self, text: &str) -> String {
+        paint(self.color, anstyle::AnsiColor::Red.on_default(), text)
+    }
+
+    pub fn yellow(self, text: &str) -> String {
+        paint(self.color, anstyle::AnsiColor::Yellow.on_default(), text)
+    }
+
+    /// `✓` in green or `✗` in red.
+    pub fn mark(self, correct: bool) -> String {
+        if correct {
+            self.green("✓")
+        } else {
+            self.red("✗")
+        }
+    }
+}
+
+/// `72%`, `72.5%`: one decimal only when it says something.
+pub fn percent(value: f64) -> String {
+    let rounded = (value * 10.0).round() / 10.0;
+    if rounded.fract() == 0.0 {
+        format!("{rounded:.0}%")
+    } else {
+        format!("{rounded:.1}%")
+    }
+}
+
+/// A fraction in `[0, 1]` as a whole percent.
+pub fn fraction_percent(value: f64) -> String {
+    format!("{:.0}%", (value * 100.0).round())
+}
+
+/// The learner's response in words: `b) Use an IAM role`, `a, c`, `c → a → b`, `true`.
+pub fn response_text(response: &Response, question: Option<&PublicQuestion>) -> String {
+    let option = |id: &str| {
+        question
+            .and_then(|q| q.options.iter().find(|o| o.id == id))
+            .map_or_else(|| id.to_owned(), |o| format!("{id}) {}", o.text))
+    };
+    match response {
+        Response::SingleChoice { choice } => option(choice),
+        Response::MultipleResponse { choices } => choices
+            .iter()
+            .map(|c| option(c))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Response::TrueFalse { value } => value.to_string(),
+        Response::Numeric { value } => value.to_string(),
+        Response::ShortText { text } => format!("\"{text}\""),
+        Response::Ordering { order } => order.join(" → "),
+    }
+}
+
+/// "in 3 days", "in 5 minutes", "now".
+pub fn from_now(at: OffsetDateTime) -> String {
+    let seconds = (at - OffsetDateTime::now_utc()).whole_seconds();
+    let (n, unit) = match seconds {
+        s if s < 60 => return "now".to_owned(),
+        s if s < 3600 => (s / 60, "minute"),
+        s if s < 86_400 => (s / 3600, "hour"),
+        s => (s / 86_400, "day"),
+    };
+    format!(
+        "in {}",
+        crate::output::plural(usize::try_from(n).unwrap_or(0), unit)
+    )
+}
+
+/// Writes an attempt's result. With `brief`, only the summary and the domain table.
+pub fn write_result(
+    out: &mut dyn Write,
+    paint: Paint,
+    title: &str,
+    result: &AttemptResult,
+    questions: &[PublicQuestion],
+    brief: bool,
+) -> io::Result<()> {
+    let verdict = if result.passed {
+        paint.green("passed")
+    } else {
+        paint.red("not passed")
+    };
+    writeln!(
+        out,
+        "{}: {verdict}, {} (pass mark {}%)",
+        paint.bold(title),
+        paint.bold(&percent(result.score_percent)),
+        result.pass_mark
+    )?;
+    let how = match result.closed_by {
+        AttemptStatus::Expired => "closed when the time ran out",
+        _ => "submitted",
+    };
+    writeln!(
+        out,
+        "{} of {} points; {how} {} UTC",
+        trim_number(result.points),
+        result.max_points,
+        date(&result.finished_at)
+    )?;
+    if !result.domains.is_empty() {
+        writeln!(out)?;
+        let mut table = plain_table(&["DOMAIN", "TITLE", "QUESTIONS", "POINTS", "SCORE"]);
+        for d in &result.domains {
+            table.add_row(vec![
+                d.domain.clone(),
+                d.title.clone(),
+                d.questions.to_string(),
+                trim_number(d.points),
+                percent(d.percent),
+            ]);
+        }
+        write_table(out, &table)?;
+    }
+    if brief {
+        return Ok(());
+    }
+    let by_id: HashMap<&str, &PublicQuestion> =
+        questions.iter().map(|q| (q.id.as_str(), q)).collect();
+    for (n, q) in result.questions.iter().enumerate() {
+        let shown = by_id.get(q.question_id.as_str()).copied();
+        writeln!(out)?;
+        let partial = if q.score > 0.0 && q.score < 1.0 {
+            format!(
+                " {}",
+                paint.yellow(&format!("(partial credit {})", fraction_percent(q.score)))
+            )
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "{} {}. {}{partial}",
+            paint.mark(q.correct),
+            n + 1,
+            paint.bold(&q.question_id)
+        )?;
+        write_indented(out, &q.prompt)?;
+        let yours = q
+            .response
+            .as_ref()
+            .map_or_else(|| paint.dim("(not answered)"), |r| response_text(r, shown));
+        writeln!(out, "   your answer: {yours}")?;
+        writeln!(out, "   correct:     {}", q.correct_answer)?;
+        write_indented(out, &q.explanation)?;
+    }
+    Ok(())
+}
+
+/// Writes the outcome of one review answer.
+pub fn write_review_outcome(
+    out: &mut dyn Write,
+    paint: Paint,
+    outcome: &ReviewOutcome,
+) -> io::Result<()> {
+    let verdict = if outcome.correct {
+        paint.green("Correct")
+    } else {
+        paint.red("Incorrect")
+    };
+    writeln!(out, "{} {verdict}", paint.mark(outcome.correct))?;
+    if !outcome.correct {
+        writeln!(out, "   correct: {}", outcome.correct_answer)?;
+    }
+    write_indented(out, &outcome.explanation)?;
+    writeln!(
+        out,
+        "   comes back {} UTC ({}; rated {})",
+        date(&outcome.next_due),
+        from_now(outcome.next_due),
+        outcome.rating
+    )
+}
+
+/// Writes `text` with each line indented by three spaces.
+pub fn write_indented(out: &mut dyn Write, text: &str) -> io::Result<()> {
+    for line in text.trim_end().lines() {
+        if line.trim().is_empty() {
+            writeln!(out)?;
+        } else {
+            writeln!(out, "   {line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// `4`, `2.5`.
+pub fn trim_number(value: f64) -> String {
+    let rounded = (value * 100.0).round() / 100.0;
+    if rounded.fract() == 0.0 {
+        format!("{rounded:.0}")
+    } else {
+        rounded.to_string()
+    }
+}
+
+/// A table without terminal styles (it may go to stderr).
+pub fn plain_table(header: &[&str]) -> comfy_table::Table {
+    let mut table = comfy_table::Table::new();
+    table
+        .load_style(comfy_table::presets::NOTHING)
+        .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
+        .force_no_tty()
+        .set_header(header);
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use cloudmaster_core::assess::{PublicOption, QuestionType};
+
+    use super::*;
+
+    #[test]
+    fn numbers_and_responses_read_well() {
+        assert_eq!(percent(72.0), "72%");
+        assert_eq!(percent(66.666), "66.7%");
+        assert_eq!(fraction_percent(0.625), "63%");
+        assert_eq!(trim_number(2.5), "2.5");
+        assert_eq!(trim_number(3.0), "3");
+        let q = PublicQuestion {
+            id: "q".into(),
+            question_type: QuestionType::SingleChoice,
+            domain: None,
+            skills: Vec::new(),
+            scenario: None,
+            prompt: "?".into(),
+            options: vec![PublicOption {
+                id: "b".into(),
+                text: "Use an IAM role".into(),
+            }],
+        };
+        let single = Response::SingleChoice { choice: "b".into() };
+        assert_eq!(response_text(&single, Some(&q)), "b) Use an IAM role");
+        assert_eq!(response_text(&single, None), "b");
+        let order = Response::Ordering {
+            order: vec!["c".into(), "a".into()],
+        };
+        assert_eq!(response_text(&order, None), "c → a");
+    }
+}

@@ -1,0 +1,639 @@
+//! End-to-end tests of `cloudmaster lab`: authoring (`lab test`, the publish gate) with no
+//! server, and a learner working through bundled labs against a real server on port 0.
+//!
+//! Every command runs in its own temporary home; see `util`.
+
+mod util;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use cloudmaster_core::api::Role;
+use cloudmaster_core::course::load_course;
+use util::{Home, TestServer, closed_port};
+
+const PASSWORD: &str = "correct horse battery";
+
+fn courses_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses")
+}
+
+fn lab_dir(course: &str, lab: &str) -> PathBuf {
+    courses_dir().join(course).join("labs").join(lab)
+}
+
+/// A home with no server (authoring commands only).
+fn offline() -> Home {
+    Home::new(&format!("http://127.0.0.1:{}/", closed_port()))
+}
+
+/// Runs `args` in `dir`: (exit code, stdout, stderr).
+fn run_in(home: &Home, dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = home.cmd().current_dir(dir).args(args).output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+/// Copies the files of a lab's solution folder for `step` into `workspace`.
+fn copy_solution(course: &str, lab: &str, step: &str, workspace: &Path) {
+    let from = lab_dir(course, lab).join("solution").join(step);
+    for entry in std::fs::read_dir(&from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), workspace.join(entry.file_name())).unwrap();
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Authoring
+
+#[test]
+fn lab_test_passes_for_every_bundled_lab() {
+    let home = offline();
+    let courses = courses_dir();
+    let output = home
+        .cmd()
+        .args(["lab", "test", courses.to_str().unwrap(), "-o", "json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["passed"], true);
+    let tested: Vec<String> = report["labs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            assert_eq!(l["passed"], true, "{l}");
+            format!(
+                "{}/{}",
+                l["course_id"].as_str().unwrap(),
+                l["lab_id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    // Every lab folder on disk was tested.
+    let mut on_disk = Vec::new();
+    for course in std::fs::read_dir(&courses).unwrap() {
+        let course = course.unwrap().path();
+        let Ok(labs) = std::fs::read_dir(course.join("labs")) else {
+            continue;
+        };
+        for lab in labs {
+            let name = lab.unwrap().file_name().into_string().unwrap();
+            on_disk.push(format!(
+                "{}/{name}",
+                course.file_name().unwrap().to_str().unwrap()
+            ));
+        }
+    }
+    on_disk.sort();
+    let mut sorted = tested.clone();
+    sorted.sort();
+    assert_eq!(sorted, on_disk);
+    assert!(tested.len() >= 8, "{tested:?}");
+
+    // One lab folder, for people.
+    let dir = lab_dir("cloud-foundations", "cidr-plan");
+    let out = home.ok(&["lab", "test", dir.to_str().unwrap()]);
+    assert!(
+        out.contains("✓ cloud-foundations/cidr-plan (3 steps)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("vpc-block        ✓                 ✓"),
+        "{out}"
+    );
+    assert!(out.trim_end().ends_with("Tested 1 lab: all pass."), "{out}");
+}
+
+#[test]
+fn lab_test_and_publish_refuse_a_lab_whose_solution_does_not_pass() {
+    let home = offline();
+    home.ok(&["course", "new", "broken"]);
+    let solution = home
+        .path()
+        .join("broken/labs/hello-file/solution/create-hello/hello.txt");
+    std::fs::write(&solution, "goodbye\n").unwrap();
+
+    let (code, out, err) = home.run(&["lab", "test", "broken"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("✗ broken/hello-file (1 step)"), "{out}");
+    assert!(
+        out.contains(
+            "error: step create-hello: condition `greets` does not pass after the solution is \
+             applied: hello.txt should say hello."
+        ),
+        "{out}"
+    );
+    assert!(
+        err.contains("the lab fails `lab test`: broken/hello-file"),
+        "{err}"
+    );
+
+    let output = home
+        .cmd()
+        .args(["lab", "test", "broken/labs/hello-file", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["passed"], false);
+    assert_eq!(report["labs"][0]["steps"][0]["after"][1]["id"], "greets");
+    assert_eq!(
+        report["labs"][0]["steps"][0]["after"][1]["status"],
+        "failed"
+    );
+
+    // A step whose checks pass on the starter files is refused too.
+    std::fs::write(&solution, "hello\n").unwrap();
+    std::fs::write(
+        home.path().join("broken/labs/hello-file/starter/hello.txt"),
+        "hello\n",
+    )
+    .unwrap();
+    let (code, out, _) = home.run(&["lab", "test", "broken"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("passes before its solution is applied"),
+        "{out}"
+    );
+
+    // publish tests the labs before contacting the server (nothing listens there).
+    let (code, out, err) = home.run(&["publish", "broken"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("lab broken/hello-file fails `lab test`:"),
+        "{err}"
+    );
+    assert!(err.contains("--skip-lab-tests"), "{err}");
+    assert!(out.is_empty(), "{out}");
+    // Skipping the tests goes on to the server: here, not logged in.
+    let (code, _, err) = home.run(&["publish", "broken", "--skip-lab-tests"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("warning: --skip-lab-tests: the labs were not tested"),
+        "{err}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Learning
+
+/// A server with the bundled `cloud-foundations` course published and a logged-in learner
+/// enrolled in it who finished the lessons of the modules before its labs.
+fn learner() -> (TestServer, Home) {
+    let server = TestServer::start();
+    let teacher = server.create_user("teacher@example.com", PASSWORD, Role::Instructor);
+    let course_dir = courses_dir().join("cloud-foundations");
+    server.publish(&teacher, &course_dir);
+    let home = Home::new(&server.url);
+    home.register("learner@example.com", PASSWORD);
+    home.ok(&["enroll", "cloud-foundations"]);
+    // Modules unlock in order: finish the lessons before the module with the labs.
+    let (course, _) = load_course(&course_dir).unwrap();
+    for module in course
+        .modules
+        .iter()
+        .take_while(|m| !m.labs.contains(&"cidr-plan".to_owned()))
+    {
+        for lesson in &module.lessons {
+            home.ok(&[
+                "lesson",
+                "done",
+                &format!("cloud-foundations/{}", lesson.id),
+            ]);
+        }
+    }
+    (server, home)
+}
+
+#[test]
+fn a_learner_checks_fixes_submits_and_passes_a_lab() {
+    let (_server, home) = learner();
+    let listed = home.json(&["lab", "list", "cloud-foundations"]);
+    let cidr = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "cidr-plan")
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert_eq!(cidr["passed"], false);
+    assert_eq!(cidr["steps"], 3);
+    assert_eq!(cidr["missing_tools"], serde_json::json!([]));
+
+    // A folder with other files in it is refused before any session starts.
+    std::fs::create_dir(home.path().join("busy")).unwrap();
+    std::fs::write(home.path().join("busy/notes.txt"), "mine").unwrap();
+    let (code, _, err) = home.run(&[
+        "lab",
+        "start",
+        "cloud-foundations/cidr-plan",
+        "--dir",
+        "busy",
+    ]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("busy is not empty"), "{err}");
+    assert!(err.contains("--force"), "{err}");
+
+    let out = home.ok(&["lab", "start", "cloud-foundations/cidr-plan"]);
+    assert!(
+        out.contains("lab session") && out.contains("cloud-foundations/cidr-plan"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Step 1 of 3: Choose the VPC block (vpc-block)"),
+        "{out}"
+    );
+    assert!(out.contains("cloudmaster lab check"), "{out}");
+    let workspace = home.path().join("cloud-foundations-cidr-plan");
+    assert!(workspace.join("subnets.yaml").is_file());
+    assert!(workspace.join(".cloudmaster/lab.json").is_file());
+
+    // Starting again from the same folder resumes and keeps the files.
+    std::fs::write(workspace.join("notes.md"), "my notes").unwrap();
+    let again = home.json(&["lab", "start", "cloud-foundations/cidr-plan"]);
+    assert_eq!(again["resumed"], true, "{again}");
+    assert_eq!(again["files_written"], serde_json::json!([]));
+
+    // The starter files fail the first step, with the author's messages.
+    let (code, out, err) = run_in(&home, &workspace, &["lab", "check"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("✗ vpc-cidr: Set vpc.cidr to the quoted string \"10.20.0.0/16\"."),
+        "{out}"
+    );
+    assert!(
+        out.contains("✗ vpc-total-addresses: vpc.total_addresses should be"),
+        "{out}"
+    );
+    assert!(
+        !err.contains("not recorded"),
+        "the server took the report: {err}"
+    );
+
+    // The second failure reaches the `after_failures: 2` hint: it and the one before it show.
+    let sub = workspace.join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let run = {
+        let output = home
+            .cmd()
+            .current_dir(&sub)
+            .args(["lab", "check", "-o", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    assert_eq!(run["step"], "vpc-block");
+    assert_eq!(run["passed"], false);
+    assert_eq!(run["reported"], true);
+    let hints: Vec<u64> = run["hints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(hints, [1, 2], "{run}");
+
+    let status = home.json(&["lab", "status", "--dir", workspace.to_str().unwrap()]);
+    assert_eq!(status["status"], "active");
+    assert_eq!(status["current_step"], "vpc-block");
+    assert_eq!(status["steps"][0]["failed_checks"], 2);
+    assert_eq!(status["steps"][0]["hints_shown"], 2);
+
+    // Not passed yet: no solution without --skip.
+    let (code, _, err) = run_in(&home, &workspace, &["lab", "solution"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("--skip"), "{err}");
+
+    copy_solution("cloud-foundations", "cidr-plan", "vpc-block", &workspace);
+    let (code, out, err) = run_in(&home, &workspace, &["lab", "check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("✓ vpc-cidr"), "{out}");
+    assert!(out.contains("Step `vpc-block` passes."), "{out}");
+    assert!(
+        out.contains("Step 2 of 3: Add two public subnets in different zones (public-subnets)"),
+        "{out}"
+    );
+
+    // The last step's solution holds every step's work: the rest passes in one go.
+    copy_solution(
+        "cloud-foundations",
+        "cidr-plan",
+        "private-subnets",
+        &workspace,
+    );
+    let (code, out, err) = run_in(&home, &workspace, &["lab", "check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Step `public-subnets` passes."), "{out}");
+    assert!(
+        out.contains("Step `private-subnets` passes too: its work was already done."),
+        "{out}"
+    );
+    assert!(
+        out.contains("All steps pass locally: run `cloudmaster lab submit`."),
+        "{out}"
+    );
+
+    let (code, out, err) = run_in(&home, &workspace, &["lab", "submit"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("✓ vpc-block"), "{out}");
+    assert!(out.contains("no-overlap"), "{out}");
+    assert!(out.contains("(self-reported"), "{out}");
+    assert!(
+        out.contains("Lab passed: cloud-foundations/cidr-plan is recorded as complete."),
+        "{out}"
+    );
+
+    let status = home.json(&["lab", "status", "--dir", workspace.to_str().unwrap()]);
+    assert_eq!(status["status"], "passed", "{status}");
+    let listed = home.json(&["lab", "list", "cloud-foundations"]);
+    let cidr = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "cidr-plan")
+        .unwrap();
+    assert_eq!(cidr["passed"], true, "{listed}");
+    let progress = home.json(&["progress", "cloud-foundations"]);
+    let labs = progress["labs"].as_array().cloned().unwrap_or_default();
+    if labs.is_empty() {
+        eprintln!("note: CourseProgress.labs is empty; lab standing checked through `lab list`");
+    } else {
+        let lab = labs.iter().find(|l| l["lab_id"] == "cidr-plan").unwrap();
+        assert_eq!(lab["passed"], true, "{progress}");
+    }
+}
+
+#[test]
+fn hints_solutions_reset_and_abandon() {
+    let (_server, home) = learner();
+    home.ok(&[
+        "lab",
+        "start",
+        "cloud-foundations/fix-dockerfile",
+        "--dir",
+        "docker",
+    ]);
+    let workspace = home.path().join("docker");
+    let starter = std::fs::read_to_string(workspace.join("Dockerfile")).unwrap();
+
+    let out = run_in(&home, &workspace, &["lab", "hint"]).1;
+    assert!(out.contains("Hint 1 of 3 (step pin-base-image):"), "{out}");
+    let hint = home.json(&["lab", "hint", "--dir", "docker"]);
+    assert_eq!(hint["number"], 2);
+    let out = run_in(&home, &workspace, &["lab", "hint"]).1;
+    assert!(out.contains("Hint 3 of 3"), "{out}");
+    assert!(out.contains("That was the last hint."), "{out}");
+    let (code, _, err) = run_in(&home, &workspace, &["lab", "hint"]);
+    assert_eq!(code, 5, "{err}");
+    assert!(
+        err.contains("no more hints for step `pin-base-image`"),
+        "{err}"
+    );
+
+    // Skipping needs a confirmation, then writes the solution and moves on.
+    let (code, _, err) = run_in(&home, &workspace, &["lab", "solution", "--skip"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no credit") && err.contains("--yes"), "{err}");
+    let (code, out, err) = run_in(&home, &workspace, &["lab", "solution", "--skip", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Wrote the solution of step `pin-base-image`"),
+        "{out}"
+    );
+    assert!(out.contains("no credit"), "{out}");
+    assert!(
+        out.contains("Step 2 of 3: Run as an unprivileged user"),
+        "{out}"
+    );
+    let solved = std::fs::read_to_string(workspace.join("Dockerfile")).unwrap();
+    assert_ne!(solved, starter);
+    let status = home.json(&["lab", "status", "--dir", "docker"]);
+    assert_eq!(status["steps"][0]["skipped"], true);
+    assert_eq!(status["current_step"], "non-root-user");
+
+    // Resetting the current step starts from the earlier step's solution.
+    std::fs::write(workspace.join("Dockerfile"), "FROM scratch\n").unwrap();
+    std::fs::write(workspace.join("notes.md"), "mine").unwrap();
+    let (code, out, err) = run_in(&home, &workspace, &["lab", "reset", "--yes"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Reset step `non-root-user`"), "{out}");
+    assert!(out.contains("Restored: "), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(workspace.join("Dockerfile")).unwrap(),
+        solved
+    );
+    // Everything back to the starter files; the learner's own files and the state stay.
+    let (code, _, err) = run_in(&home, &workspace, &["lab", "reset", "--all"]);
+    assert_eq!(code, 2, "needs --yes without a terminal: {err}");
+    run_in(&home, &workspace, &["lab", "reset", "--all", "--yes"]);
+    assert_eq!(
+        std::fs::read_to_string(workspace.join("Dockerfile")).unwrap(),
+        starter
+    );
+    assert!(workspace.join("notes.md").is_file());
+    assert!(workspace.join(".cloudmaster/lab.json").is_file());
+
+    let (code, out, err) = run_in(&home, &workspace, &["lab", "abandon", "--yes"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Abandoned lab session"), "{out}");
+    assert!(workspace.join("Dockerfile").is_file(), "files are kept");
+    let status = home.json(&["lab", "status", "--dir", "docker"]);
+    assert_eq!(status["status"], "abandoned");
+    // Checking still works locally; the run is just not recorded.
+    let (code, out, err) = run_in(&home, &workspace, &["lab", "check"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("✗ pinned-slim-tag"), "{out}");
+    assert!(
+        err.contains("abandoned") && err.contains("not recorded"),
+        "{err}"
+    );
+    // Starting again in that folder needs --force.
+    let (code, _, err) = home.run(&[
+        "lab",
+        "start",
+        "cloud-foundations/fix-dockerfile",
+        "--dir",
+        "docker",
+    ]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("earlier session"), "{err}");
+    home.ok(&[
+        "lab",
+        "start",
+        "cloud-foundations/fix-dockerfile",
+        "--dir",
+        "docker",
+        "--force",
+    ]);
+    let status = home.json(&["lab", "status", "--dir", "docker"]);
+    assert_eq!(status["status"], "active");
+}
+
+#[test]
+fn check_works_offline_and_says_the_run_was_not_recorded() {
+    let (server, home) = learner();
+    home.ok(&["lab", "start", "cloud-foundations/cidr-plan"]);
+    let workspace = home.path().join("cloud-foundations-cidr-plan");
+    drop(server);
+    copy_solution("cloud-foundations", "cidr-plan", "vpc-block", &workspace);
+    let (code, out, err) = run_in(&home, &workspace, &["lab", "check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Step `vpc-block` passes."), "{out}");
+    assert!(
+        err.contains("not recorded (the server could not be reached)"),
+        "{err}"
+    );
+    let (code, out, _) = run_in(&home, &workspace, &["lab", "check"]);
+    assert_eq!(code, 1, "the workspace moved on to step 2: {out}");
+    assert!(out.contains("Step 2 of 3"), "{out}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Watch mode
+
+/// A child process killed when dropped, with its stdout lines arriving on a channel.
+struct Watching {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: String,
+    stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Watching {
+    fn spawn(home: &Home, dir: &Path, extra: &[&str]) -> Watching {
+        let mut cmd = home.std_cmd();
+        cmd.current_dir(dir)
+            .args(["lab", "check", "--watch"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+            text
+        });
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Watching {
+            child,
+            lines,
+            seen: String::new(),
+            stderr: Some(stderr),
+        }
+    }
+
+    /// Waits until a line containing `needle` arrives, at most `limit`. Returns how long it took.
+    fn wait_for(&mut self, needle: &str, limit: Duration) -> Duration {
+        let start = Instant::now();
+        loop {
+            let left = limit.saturating_sub(start.elapsed());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push_str(&line);
+                    self.seen.push('\n');
+                    if line.contains(needle) {
+                        return start.elapsed();
+                    }
+                }
+                Err(_) => panic!(
+                    "no line with `{needle}` within {limit:?}; output so far:\n{}",
+                    self.seen
+                ),
+            }
+        }
+    }
+
+    /// Waits for the process to end by itself, at most `limit`.
+    fn wait_exit(&mut self, limit: Duration) -> i32 {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code().unwrap_or(-1);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("still watching after {limit:?}; output:\n{}", self.seen);
+    }
+
+    /// Everything the process wrote to stderr (once it has ended).
+    fn stderr(&mut self) -> String {
+        self.stderr.take().unwrap().join().unwrap()
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn watch_reacts_within_two_seconds(extra: &[&str]) {
+    let (_server, home) = learner();
+    home.ok(&["lab", "start", "cloud-foundations/cidr-plan"]);
+    let workspace = home.path().join("cloud-foundations-cidr-plan");
+    let mut watching = Watching::spawn(&home, &workspace, extra);
+    watching.wait_for("✗ vpc-cidr", Duration::from_secs(30));
+    watching.wait_for("Watching", Duration::from_secs(10));
+
+    // The last step's solution: every step passes and the watch ends by itself.
+    copy_solution(
+        "cloud-foundations",
+        "cidr-plan",
+        "private-subnets",
+        &workspace,
+    );
+    let reaction = watching.wait_for("✓ vpc-cidr", Duration::from_secs(10));
+    assert!(
+        reaction < Duration::from_secs(2),
+        "reacted after {reaction:?}:\n{}",
+        watching.seen
+    );
+    watching.wait_for("All steps pass locally", Duration::from_secs(30));
+    assert_eq!(
+        watching.wait_exit(Duration::from_secs(10)),
+        0,
+        "{}",
+        watching.seen
+    );
+    let stderr = watching.stderr();
+    if extra.is_empty() {
+        // Notifications work on a local file system: no fallback to polling.
+        assert!(!stderr.contains("notifications do not work"), "{stderr}");
+    }
+    let status = home.json(&["lab", "status", "--dir", workspace.to_str().unwrap()]);
+    assert_eq!(status["current_step"], serde_json::Value::Null, "{status}");
+}
+
+#[test]
+fn watch_reacts_to_a_change_with_notifications() {
+    watch_reacts_within_two_seconds(&[]);
+}
+
+#[test]
+fn watch_reacts_to_a_change_by_polling() {
+    watch_reacts_within_two_seconds(&["--poll"]);
+}
