@@ -97,7 +97,9 @@ impl SqliteStore {
             })?;
         }
 
-        // The writer switches the file to WAL (a persistent setting) before any reader opens.
+        // The writer switches the file to WAL (a persistent setting) and migrates before any
+        // reader opens, while holding the open lock (see `OpenLock`).
+        let open_lock = OpenLock::acquire(base.get_filename()).await?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -107,6 +109,7 @@ impl SqliteStore {
             .connect_with(base.clone().journal_mode(SqliteJournalMode::Wal))
             .await?;
         migrate(&writer).await?;
+        drop(open_lock);
 
         let reader = SqlitePoolOptions::new()
             .max_connections(pool_size.max(1))
@@ -120,6 +123,41 @@ impl SqliteStore {
     pub async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
+    }
+}
+
+/// An advisory lock on `<database>.lock`, held while a store switches the file to WAL and
+/// migrates it. Switching the journal mode needs the file to itself, and SQLite answers
+/// `SQLITE_BUSY` at once instead of waiting (`busy_timeout` does not apply), so stores and
+/// processes opening a new database at the same moment would otherwise fail at random.
+/// The lock is the operating system's (`flock`): a crashed holder releases it.
+struct OpenLock {
+    /// Closing the file releases the lock.
+    _held: std::fs::File,
+}
+
+impl OpenLock {
+    async fn acquire(database: &std::path::Path) -> StoreResult<OpenLock> {
+        let mut path = database.as_os_str().to_owned();
+        path.push(".lock");
+        let path = std::path::PathBuf::from(path);
+        let locked = tokio::task::spawn_blocking(move || {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)?;
+            file.lock()?;
+            Ok::<_, std::io::Error>(file)
+        })
+        .await
+        .map_err(|e| sqlx::Error::Configuration(format!("opening the database: {e}").into()))?;
+        let file = locked.map_err(|e| {
+            sqlx::Error::Configuration(
+                format!("cannot lock {}.lock: {e}", database.display()).into(),
+            )
+        })?;
+        Ok(OpenLock { _held: file })
     }
 }
 
