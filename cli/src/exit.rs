@@ -14,7 +14,8 @@ pub enum Exit {
     Failure = 1,
     /// Bad arguments (clap), or a missing `--password-stdin` / `--yes` without a terminal.
     Usage = 2,
-    /// Not logged in, the session expired or was revoked (401), or not allowed (403).
+    /// Not logged in, the session expired or was revoked (401), or not allowed (403: role or
+    /// token scopes, not enrolled, content still locked).
     Auth = 3,
     /// The server could not be reached or timed out.
     Network = 4,
@@ -95,7 +96,9 @@ pub fn classify(err: &anyhow::Error) -> Exit {
 fn classify_core(e: &cloudmaster_core::Error) -> Exit {
     use cloudmaster_core::Error;
     match e {
-        Error::Auth { .. } => Exit::Auth,
+        // 403 `not_enrolled` and `locked` arrive as API errors (see the client); they are
+        // refusals all the same.
+        Error::Auth { .. } | Error::Api { status: 403, .. } => Exit::Auth,
         Error::Network { .. } => Exit::Network,
         Error::Api { status: 404, .. } => Exit::NotFound,
         Error::Api { status: 409, .. } => Exit::Conflict,

@@ -378,7 +378,22 @@ fn a_learner_checks_fixes_submits_and_passes_a_lab() {
 
 #[test]
 fn hints_solutions_reset_and_abandon() {
-    let (_server, home) = learner();
+    let (server, home) = learner();
+    // A learner who has not finished the modules before the lab's own is told what to read.
+    let newcomer = Home::new(&server.url);
+    newcomer.register("newcomer@example.com", PASSWORD);
+    newcomer.ok(&["enroll", "cloud-foundations"]);
+    let (code, _, err) = newcomer.run(&["lab", "start", "cloud-foundations/fix-dockerfile"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("lab `fix-dockerfile` (module `core-services`) is locked"),
+        "{err}"
+    );
+    assert!(
+        err.contains("cloudmaster progress cloud-foundations"),
+        "{err}"
+    );
+
     home.ok(&[
         "lab",
         "start",

@@ -27,6 +27,9 @@ pub enum ApiError {
     Unauthenticated(String),
     #[error("{0}")]
     Forbidden(String),
+    /// 403: enrolling in the course fixes it.
+    #[error("{0}")]
+    NotEnrolled(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -90,7 +93,7 @@ impl ApiError {
             | ApiError::AttemptClosed(_)
             | ApiError::AttemptsExhausted(_)
             | ApiError::SessionClosed(_) => StatusCode::CONFLICT,
-            ApiError::Locked(_) => StatusCode::FORBIDDEN,
+            ApiError::Locked(_) | ApiError::NotEnrolled(_) => StatusCode::FORBIDDEN,
             ApiError::PaymentRequired(_) => StatusCode::PAYMENT_REQUIRED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -105,6 +108,7 @@ impl ApiError {
             ApiError::Validation(_) => ErrorCode::ValidationFailed,
             ApiError::Unauthenticated(_) => ErrorCode::Unauthenticated,
             ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::NotEnrolled(_) => ErrorCode::NotEnrolled,
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::PrerequisitesMissing(_) => ErrorCode::PrerequisitesMissing,
@@ -193,6 +197,8 @@ mod tests {
                 "unauthenticated",
             ),
             (ApiError::Forbidden(String::new()), 403, "forbidden"),
+            (ApiError::NotEnrolled(String::new()), 403, "not_enrolled"),
+            (ApiError::Locked(String::new()), 403, "locked"),
             (ApiError::NotFound(String::new()), 404, "not_found"),
             (ApiError::Conflict(String::new()), 409, "conflict"),
             (

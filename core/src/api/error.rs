@@ -23,6 +23,8 @@ pub enum ErrorCode {
     ValidationFailed,
     Unauthenticated,
     Forbidden,
+    /// The caller is not enrolled in the course (403); enrolling fixes it.
+    NotEnrolled,
     NotFound,
     Conflict,
     PrerequisitesMissing,
@@ -48,6 +50,7 @@ impl ErrorCode {
             ErrorCode::ValidationFailed => "validation_failed",
             ErrorCode::Unauthenticated => "unauthenticated",
             ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotEnrolled => "not_enrolled",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Conflict => "conflict",
             ErrorCode::PrerequisitesMissing => "prerequisites_missing",

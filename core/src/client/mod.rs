@@ -411,7 +411,11 @@ fn api_error(status: StatusCode, body: &[u8]) -> Error {
         }
     };
     let status = status.as_u16();
-    if status == 401 || status == 403 {
+    // A 403 for a reason the caller fixes by doing something in the course (enrolling,
+    // finishing a module) is not about credentials: only `forbidden` is.
+    let refused_credentials =
+        status == 401 || (status == 403 && code != "not_enrolled" && code != "locked");
+    if refused_credentials {
         Error::Auth {
             status,
             code,
@@ -452,6 +456,12 @@ mod tests {
         assert_eq!(e.to_string(), "no course `x` (not_found, HTTP 404)");
         let e = api_error(StatusCode::FORBIDDEN, b"{}");
         assert!(matches!(e, Error::Auth { status: 403, .. }));
+        let body = br#"{"error":{"code":"not_enrolled","message":"enroll first"}}"#;
+        let e = api_error(StatusCode::FORBIDDEN, body);
+        assert!(matches!(e, Error::Api { status: 403, .. }));
+        let body = br#"{"error":{"code":"locked","message":"finish module m1 first"}}"#;
+        let e = api_error(StatusCode::FORBIDDEN, body);
+        assert!(matches!(e, Error::Api { status: 403, .. }));
         let e = api_error(StatusCode::BAD_GATEWAY, b"<html>proxy</html>");
         assert_eq!(e.code(), Some("http_502"));
     }

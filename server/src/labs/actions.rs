@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::session::{self, Loaded, closed, edit_active, lab_of, unknown_step};
 use super::view::{self, session_view};
+use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{NewLabSession, StepRecord};
@@ -59,10 +60,11 @@ pub async fn list(
 /// active session of that lab (on the version it began on). Returns whether it is new.
 pub async fn start(
     state: &AppState,
-    user_id: Uuid,
+    auth: &Auth,
     course_id: &str,
     lab_id: &str,
 ) -> Result<(LabSessionStart, bool), ApiError> {
+    let user_id = auth.user.id;
     let published = state.published_course(course_id).await?;
     let lab = published
         .course
@@ -70,6 +72,7 @@ pub async fn start(
         .iter()
         .find(|l| l.id == lab_id)
         .ok_or_else(|| ApiError::NotFound(format!("course `{course_id}` has no lab `{lab_id}`")))?;
+    crate::learning::locks::require_lab_unlocked(state, auth, &published.course, lab_id).await?;
     let now = state.now();
     let idle = state.config().lab_idle_timeout();
     let new = NewLabSession {

@@ -1,6 +1,7 @@
 //! Module locking: a course is worked through in order.
 //!
-//! Module k (k > 0) unlocks once every lesson of modules 0..k is completed; a module quiz
+//! Module k (k > 0), its lessons and labs, unlocks once every lesson of modules 0..k is
+//! completed; a module quiz
 //! unlocks once every lesson of its own module (and so of every earlier one) is completed.
 //! Both are one rule, [`first_unfinished`]: the first module before a given position with a
 //! lesson not completed. The course's owner and admins are never locked out (they review
@@ -117,6 +118,25 @@ pub async fn require_lesson_unlocked(
     };
     let module = &course.modules[position];
     let what = format!("lesson `{lesson_id}` (module `{}`)", module.id);
+    require_finished(state, auth, course, position, &what).await
+}
+
+/// Fails with 403 `locked` when the lab's module is locked for the caller: a lab opens with
+/// the lessons of the first module that lists it. Labs no module lists are always open.
+pub async fn require_lab_unlocked(
+    state: &AppState,
+    auth: &Auth,
+    course: &Course,
+    lab_id: &str,
+) -> Result<(), ApiError> {
+    let Some(position) = course
+        .modules
+        .iter()
+        .position(|m| m.labs.iter().any(|l| l == lab_id))
+    else {
+        return Ok(());
+    };
+    let what = format!("lab `{lab_id}` (module `{}`)", course.modules[position].id);
     require_finished(state, auth, course, position, &what).await
 }
 

@@ -126,7 +126,7 @@ async fn may_read_lessons(state: &AppState, auth: &Auth, course: &str) -> Result
 /// 404 when the course does not exist, else 403 asking to enroll.
 pub async fn not_enrolled(state: &AppState, course: &str) -> ApiError {
     match state.store().current_version(course).await {
-        Ok(Some(_)) => ApiError::Forbidden(format!(
+        Ok(Some(_)) => ApiError::NotEnrolled(format!(
             "you are not enrolled in `{course}`; enroll first (`cloudmaster enroll {course}`)"
         )),
         Ok(None) => ApiError::NotFound(format!("no course `{course}`")),

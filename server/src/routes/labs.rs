@@ -109,7 +109,7 @@ pub async fn list(
     responses(
         (status = 201, body = LabSessionStart),
         (status = 200, description = "the active session, resumed", body = LabSessionStart),
-        (status = 403, description = "not enrolled", body = ErrorBody),
+        (status = 403, description = "not enrolled, or `locked`: finish the earlier modules first", body = ErrorBody),
         (status = 404, body = ErrorBody),
     ))]
 pub async fn start(
@@ -118,7 +118,7 @@ pub async fn start(
     Path((course, lab)): Path<(String, String)>,
 ) -> Result<(StatusCode, Json<LabSessionStart>), ApiError> {
     require_enrolled(&state, &auth, &course).await?;
-    let (started, created) = actions::start(&state, auth.user.id, &course, &lab).await?;
+    let (started, created) = actions::start(&state, &auth, &course, &lab).await?;
     let status = if created {
         StatusCode::CREATED
     } else {

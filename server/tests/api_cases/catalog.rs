@@ -226,17 +226,17 @@ async fn progress_round_trip(backend: Backend) {
     // Lessons and progress need enrollment; the owner reads without it.
     app.get(lesson, learner.t())
         .await
-        .expect_error(403, "forbidden");
+        .expect_error(403, "not_enrolled");
     app.put(
         &format!("{lesson}/progress"),
         learner.t(),
         &json!({"status": "started"}),
     )
     .await
-    .expect_error(403, "forbidden");
+    .expect_error(403, "not_enrolled");
     app.get("/api/v1/courses/basics/progress", learner.t())
         .await
-        .expect_error(403, "forbidden");
+        .expect_error(403, "not_enrolled");
     app.get(lesson, instructor.t()).await.expect(200);
     app.get("/api/v1/courses/nope/lessons/welcome", learner.t())
         .await

@@ -203,7 +203,7 @@ async fn issued_once_rules_are_met_and_verifies_with_the_published_key(backend: 
     // Completion needs enrollment, like progress.
     app.get("/api/v1/courses/cert-basics/completion", other.t())
         .await
-        .expect_error(403, "forbidden");
+        .expect_error(403, "not_enrolled");
 }
 
 async fn revocation_shows_in_status_and_blocks_the_open_badge(backend: Backend) {

@@ -28,6 +28,7 @@ on_both_backends!(
     script_checks_run_on_a_sandboxed_server,
     malicious_archives_are_refused,
     idle_and_overdue_sessions_expire,
+    a_lab_opens_with_its_module,
 );
 
 async fn sessions_hints_solutions_and_abandon(backend: Backend) {
@@ -604,4 +605,38 @@ async fn idle_and_overdue_sessions_expire(backend: Backend) {
     assert_eq!(third.ended_at, Some(third.expires_at));
     let restarted = server.start("cidr-plan").await.session.id;
     assert_ne!(restarted, kept_alive);
+}
+
+async fn a_lab_opens_with_its_module(backend: Backend) {
+    let server = LabServer::spawn(backend, |_| {}).await;
+    // A second learner, enrolled but with no lesson done: the labs of module 3 stay shut.
+    let newcomer = server.login("newcomer@example.com", Role::Learner).await;
+    let as_newcomer =
+        |request: reqwest::RequestBuilder| server.send(request.bearer_auth(&newcomer.access_token));
+    as_newcomer(
+        server
+            .http
+            .post(server.url(&format!("/api/v1/courses/{COURSE}/enrollment")))
+            .json(&json!({})),
+    )
+    .await
+    .expect(201);
+    let start = |lab: &str| {
+        server
+            .http
+            .post(server.url(&format!("/api/v1/courses/{COURSE}/labs/{lab}/sessions")))
+            .json(&json!({}))
+    };
+    let refused = as_newcomer(start("fix-dockerfile"))
+        .await
+        .expect_error(403, "locked");
+    let message = refused.body["error"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message.contains("lab `fix-dockerfile`") && message.contains("cloud-concepts"),
+        "{message}"
+    );
+    // The learner of the fixture finished the modules before it: the same lab opens.
+    server.start("fix-dockerfile").await;
 }

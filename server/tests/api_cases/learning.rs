@@ -777,7 +777,7 @@ async fn review_follows_the_card_schedule(backend: Backend) {
         &json!({"response": right(q)}),
     )
     .await
-    .expect_error(403, "forbidden");
+    .expect_error(403, "not_enrolled");
 }
 
 async fn due_now(app: &App, learner: &Session) -> Value {
@@ -893,7 +893,7 @@ async fn locks_and_attempt_limits(backend: Backend) {
     let outsider = app.user("otto@example.com", Role::Learner).await;
     app.start(&outsider, MOCK)
         .await
-        .expect_error(403, "forbidden");
+        .expect_error(403, "not_enrolled");
     let learner = app.learner("lou@example.com").await;
 
     let list = app

@@ -18,6 +18,7 @@ use super::{time_left, write_instructions};
 use crate::commands::split_ref;
 use crate::context::Context;
 use crate::exit::{Exit, fail, fail_with_hint};
+use crate::learning::unlock_hint;
 use crate::output::date;
 
 #[derive(clap::Args)]
@@ -55,7 +56,11 @@ impl Start {
             refuse_foreign(ctx, &dir, existing.as_ref(), &course, &lab_id)?;
         }
 
-        let started = ctx.client()?.start_lab(&course, &lab_id).await?;
+        let started = ctx
+            .client()?
+            .start_lab(&course, &lab_id)
+            .await
+            .map_err(|e| unlock_hint(e, &course))?;
         let session = started.session;
         let same_session = existing
             .as_ref()
