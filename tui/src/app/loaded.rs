@@ -4,9 +4,10 @@
 
 use cloudmaster_core::api::LessonStatus;
 
+use super::nav::reload_course;
 use super::{App, ScreenId};
-use crate::action::{Command, Loaded, Request};
-use crate::screens::lesson;
+use crate::action::{Command, Loaded};
+use crate::screens::{lesson, quiz};
 
 pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Command> {
     let mut commands = Vec::new();
@@ -99,22 +100,24 @@ pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Command> {
             }
             Err(err) => app.show_error("Your progress was not saved", err.message),
         },
+        Loaded::AttemptStarted {
+            course,
+            assessment,
+            result,
+        } => commands = quiz::started(app, &course, &assessment, result),
+        Loaded::Attempt { id, result } => commands = quiz::attempt_loaded(app, id, result),
+        Loaded::AnswerSaved {
+            attempt,
+            question,
+            response,
+            result,
+        } => commands = quiz::answer_saved(app, attempt, &question, &response, result),
+        Loaded::Submitted { attempt, result } => {
+            commands = quiz::submitted(app, attempt, result);
+        }
     }
     if app.dashboard.stale && app.screen == ScreenId::Dashboard {
         commands.extend(super::nav::enter(app, ScreenId::Dashboard));
     }
     commands
-}
-
-/// Fetches the open outline again if it is `course`'s.
-fn reload_course(app: &mut App, course: &str) -> Vec<Command> {
-    match app.course.as_mut().filter(|c| c.id == course) {
-        Some(state) => {
-            state.data.start();
-            vec![app.fetch(Request::Course {
-                id: course.to_owned(),
-            })]
-        }
-        None => Vec::new(),
-    }
 }

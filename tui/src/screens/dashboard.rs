@@ -10,6 +10,7 @@ use ratatui::widgets::{ListItem, Paragraph, Wrap};
 use crate::action::{Cmd, Command};
 use crate::app::{App, Remote, ScreenId, nav};
 use crate::components::{gauge, list, list::Selection};
+use crate::screens::course::Focus;
 use crate::theme;
 use crate::ui::{self, pad_between, truncate};
 
@@ -20,7 +21,8 @@ const ITEM_HEIGHT: u16 = 4;
 pub struct DashboardState {
     pub courses: Remote<Vec<CourseProgress>>,
     pub selection: Selection,
-    /// Progress changed elsewhere (a lesson done, an enrollment): reload when shown.
+    /// Progress changed elsewhere (a lesson done, an enrollment, an attempt): reload when
+    /// shown.
     pub stale: bool,
 }
 
@@ -44,7 +46,10 @@ pub fn on_cmd(app: &mut App, cmd: Cmd) -> Option<Vec<Command>> {
         }),
         Cmd::Outline => Some(match selected {
             Some(progress) => {
-                let focus = progress.resume.as_ref().map(|r| r.lesson_id.clone());
+                let focus = progress
+                    .resume
+                    .as_ref()
+                    .map(|r| Focus::Lesson(r.lesson_id.clone()));
                 nav::open_course(app, &progress.course_id, ScreenId::Dashboard, focus)
             }
             None => Vec::new(),
@@ -59,7 +64,7 @@ fn continue_course(app: &mut App, progress: &CourseProgress) -> Vec<Command> {
     let Some(resume) = &progress.resume else {
         return nav::open_course(app, &progress.course_id, ScreenId::Dashboard, None);
     };
-    let focus = Some(resume.lesson_id.clone());
+    let focus = Some(Focus::Lesson(resume.lesson_id.clone()));
     let mut commands = nav::load_course(app, &progress.course_id, ScreenId::Dashboard, focus);
     commands.extend(nav::open_lesson(
         app,

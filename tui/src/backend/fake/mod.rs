@@ -3,7 +3,7 @@
 //! the server would, so whole flows can be driven. The AWS course also has a module quiz, a
 //! timed mock exam and an exam to be ready for ([`quiz`]).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -99,6 +99,23 @@ impl FakeBackend {
     /// Drops an enrollment (and keeps its progress, as the server does).
     pub fn unenroll(&self, course: &str) {
         self.state.lock().unwrap().enrolled.retain(|c| c != course);
+    }
+
+    /// Closes every open attempt as if its time limit had passed.
+    pub fn expire_open_attempts(&self) {
+        let now = OffsetDateTime::now_utc();
+        self.state.lock().unwrap().attempts.expire_open(now);
+    }
+
+    /// The answers saved in an attempt.
+    pub fn saved_answers(&self, attempt: Uuid) -> BTreeMap<String, Response> {
+        let mut state = self.state.lock().unwrap();
+        let now = OffsetDateTime::now_utc();
+        state
+            .attempts
+            .get(attempt, now)
+            .map(|a| a.answers)
+            .unwrap_or_default()
     }
 
     /// The progress recorded for a lesson.

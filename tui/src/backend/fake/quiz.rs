@@ -346,6 +346,19 @@ impl Attempts {
         self.close(id, AttemptStatus::Submitted, now)
     }
 
+    /// Closes every open attempt as if its time had run out.
+    pub fn expire_open(&mut self, now: OffsetDateTime) {
+        let open: Vec<Uuid> = self
+            .attempts
+            .iter()
+            .filter(|a| a.status == AttemptStatus::Open)
+            .map(|a| a.id)
+            .collect();
+        for id in open {
+            let _ = self.close(id, AttemptStatus::Expired, now);
+        }
+    }
+
     fn expire_overdue(&mut self, now: OffsetDateTime) {
         let overdue: Vec<Uuid> = self
             .attempts
