@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use cloudmaster_core::api::{
     AssessmentInfo, AttemptResult, AttemptView, CourseDetail, CourseProgress, CourseSummary,
-    Enrollment, Lesson, LessonProgress, LessonStatus, SearchHit, WhoAmI,
+    Enrollment, Lesson, LessonProgress, LessonStatus, ReadinessReport, SearchHit, WhoAmI,
 };
 use cloudmaster_core::assess::Response;
 use ratatui::crossterm::event::KeyEvent;
@@ -148,6 +148,9 @@ pub enum Request {
         attempt: Uuid,
         answers: BTreeMap<String, Response>,
     },
+    Readiness {
+        course: String,
+    },
 }
 
 /// Everything the course outline shows.
@@ -209,6 +212,10 @@ pub enum Loaded {
     Submitted {
         attempt: Uuid,
         result: BackendResult<Box<AttemptResult>>,
+    },
+    Readiness {
+        course: String,
+        result: BackendResult<ReadinessReport>,
     },
 }
 

@@ -115,6 +115,10 @@ pub(crate) async fn perform(backend: &dyn Backend, request: Request) -> Loaded {
                 .map(Box::new),
             attempt,
         },
+        Request::Readiness { course } => Loaded::Readiness {
+            result: backend.readiness(&course).await,
+            course,
+        },
     };
     if let Some(err) = failure(&loaded) {
         tracing::warn!(request = %describe, error = %err, "request failed");
@@ -156,5 +160,6 @@ fn failure(loaded: &Loaded) -> Option<&crate::backend::BackendError> {
         }
         Loaded::AnswerSaved { result, .. } => result.as_ref().err(),
         Loaded::Submitted { result, .. } => result.as_ref().err(),
+        Loaded::Readiness { result, .. } => result.as_ref().err(),
     }
 }

@@ -107,6 +107,11 @@ impl FakeBackend {
         self.state.lock().unwrap().attempts.expire_open(now);
     }
 
+    /// Sets how many answers readiness rests on from before (14 unless changed).
+    pub fn set_earlier_answers(&self, answers: u32) {
+        self.state.lock().unwrap().earlier_answers = answers;
+    }
+
     /// The answers saved in an attempt.
     pub fn saved_answers(&self, attempt: Uuid) -> BTreeMap<String, Response> {
         let mut state = self.state.lock().unwrap();

@@ -391,3 +391,35 @@ async fn attempt_limits_are_the_server_s_to_enforce() {
     );
     assert_eq!(h.app.screen, ScreenId::Course);
 }
+
+#[tokio::test]
+async fn the_dashboard_shows_readiness_once_there_is_enough_evidence() {
+    let mut h = Harness::start().await;
+    let asked: Vec<&Request> = h
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::Fetch(r @ Request::Readiness { .. }) => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked.len(), 2);
+    assert!(
+        h.render()
+            .contains("Readiness 72% to pass (58%–84%) · 3 reviews due")
+    );
+
+    h.backend.set_earlier_answers(3);
+    h.type_keys("r").await;
+    assert!(
+        h.render()
+            .contains("Readiness not enough answers yet (3 of 10)")
+    );
+    // Wrong answers come up for review, graded ones count as evidence.
+    open_exam(&mut h).await;
+    choose(&mut h, "a").await;
+    h.type_keys("sy").await;
+    h.type_keys("1").await;
+    let screen = h.render();
+    assert!(screen.contains("(4 of 10) · 4 reviews due"), "{screen}");
+}
