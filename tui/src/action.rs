@@ -5,13 +5,17 @@
 //! runs it in a background task and feeds the answer back as an [`Action::Loaded`]. Tests drive
 //! the same loop synchronously against a fake backend.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use cloudmaster_core::api::{
-    CourseDetail, CourseProgress, CourseSummary, Enrollment, Lesson, LessonProgress, LessonStatus,
-    SearchHit, WhoAmI,
+    AssessmentInfo, AttemptResult, AttemptView, CourseDetail, CourseProgress, CourseSummary,
+    Enrollment, Lesson, LessonProgress, LessonStatus, ReadinessReport, SearchHit, WhoAmI,
 };
+use cloudmaster_core::assess::Response;
 use ratatui::crossterm::event::KeyEvent;
+use time::OffsetDateTime;
+use uuid::Uuid;
 
 use crate::app::ScreenId;
 use crate::backend::BackendResult;
@@ -31,6 +35,9 @@ pub enum Action {
     SearchDue(u64),
     /// A background request finished (boxed: answers are large, actions are many).
     Loaded(Box<Loaded>),
+    /// The wall clock, sent by [`Command::Tick`]. Time enters the app only this way, so
+    /// tests set it instead of sleeping.
+    Tick(OffsetDateTime),
 }
 
 /// What a key can ask for. The key map ([`crate::keymap`]) binds keys to these and
@@ -65,6 +72,18 @@ pub enum Cmd {
     NextLesson,
     PrevLesson,
     Dismiss,
+    /// Quiz: choose the option under the cursor (toggle it for multiple response), type
+    /// into the answer box, or accept the order shown.
+    Choose,
+    /// Quiz ordering: move the item under the cursor down / up.
+    MoveItemDown,
+    MoveItemUp,
+    /// Quiz: save the answer and go to the next / previous question.
+    NextQuestion,
+    PrevQuestion,
+    Submit,
+    /// Confirmation popup: yes.
+    Confirm,
 }
 
 /// Work for the runtime: a server call or a timer.
@@ -74,6 +93,12 @@ pub enum Command {
     /// Send [`Action::SearchDue`]`(seq)` after `delay`.
     Debounce {
         seq: u64,
+        delay: Duration,
+    },
+    /// Send [`Action::Tick`] with the current time after `delay`. One-shot: the app asks
+    /// for the next tick only while a timed attempt is on screen, so nothing ticks when
+    /// idle.
+    Tick {
         delay: Duration,
     },
 }
@@ -105,6 +130,27 @@ pub enum Request {
         status: LessonStatus,
         position: Option<u32>,
     },
+    /// Starts an attempt at a quiz or mock exam, or resumes the open one.
+    StartAttempt {
+        course: String,
+        assessment: String,
+    },
+    /// Reads an attempt again (for its result once the server closed it).
+    Attempt {
+        id: Uuid,
+    },
+    SaveAnswer {
+        attempt: Uuid,
+        question: String,
+        response: Response,
+    },
+    SubmitAttempt {
+        attempt: Uuid,
+        answers: BTreeMap<String, Response>,
+    },
+    Readiness {
+        course: String,
+    },
 }
 
 /// Everything the course outline shows.
@@ -113,6 +159,9 @@ pub struct CourseData {
     pub detail: CourseDetail,
     /// Present when the learner is enrolled.
     pub progress: Option<CourseProgress>,
+    /// The quizzes and the mock exam with the learner's standing; empty when not enrolled
+    /// (the server shows them to enrolled learners only).
+    pub assessments: Vec<AssessmentInfo>,
 }
 
 /// The answer to a [`Request`], tagged with what it was for so late answers to a
@@ -145,7 +194,33 @@ pub enum Loaded {
         lesson: String,
         result: BackendResult<LessonProgress>,
     },
+    AttemptStarted {
+        course: String,
+        assessment: String,
+        result: BackendResult<Box<AttemptView>>,
+    },
+    Attempt {
+        id: Uuid,
+        result: BackendResult<Box<AttemptView>>,
+    },
+    AnswerSaved {
+        attempt: Uuid,
+        question: String,
+        response: Response,
+        result: BackendResult<()>,
+    },
+    Submitted {
+        attempt: Uuid,
+        result: BackendResult<Box<AttemptResult>>,
+    },
+    Readiness {
+        course: String,
+        result: BackendResult<ReadinessReport>,
+    },
 }
 
 /// How long the search box waits after the last key before it asks the server.
 pub const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
+
+/// How often the countdown of a timed attempt is redrawn.
+pub const TICK: Duration = Duration::from_secs(1);

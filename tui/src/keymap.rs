@@ -94,13 +94,33 @@ pub struct Section {
     pub bindings: &'static [Binding],
 }
 
-/// Where keys go: popups and the search box take precedence over the screen.
+/// Where keys go: popups and text boxes take precedence over the screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Context {
     Screen(ScreenId),
     SearchInput,
+    /// The answer box of a numeric or short-text question.
+    AnswerInput,
+    /// The graded result of an attempt.
+    QuizResult,
     Help,
+    Confirm,
     Error,
+}
+
+impl Context {
+    /// How the help popup names the context.
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Screen(screen) => screen.title(),
+            Context::SearchInput => "Search",
+            Context::AnswerInput => "Quiz answer",
+            Context::QuizResult => "Quiz result",
+            Context::Help => "Help",
+            Context::Confirm => "Confirm",
+            Context::Error => "Error",
+        }
+    }
 }
 
 const fn b(keys: &'static [Key], cmd: Cmd, desc: &'static str) -> Binding {
@@ -121,7 +141,9 @@ const fn h(keys: &'static [Key], cmd: Cmd, desc: &'static str, hint: &'static st
     }
 }
 
-use KeyCode::{BackTab, Backspace, Down, End, Enter, Esc, Home, PageDown, PageUp, Tab, Up};
+use KeyCode::{
+    BackTab, Backspace, Down, End, Enter, Esc, Home, Left, PageDown, PageUp, Right, Tab, Up,
+};
 
 const K_UP: &[Key] = &[Key::ch('k'), Key::plain(Up)];
 const K_DOWN: &[Key] = &[Key::ch('j'), Key::plain(Down)];
@@ -136,13 +158,22 @@ static GLOBAL: &[Binding] = &[
     b(&[Key::plain(Tab)], Cmd::NextScreen, "next screen"),
     b(&[Key::plain(BackTab)], Cmd::PrevScreen, "previous screen"),
     b(
-        &[Key::ch('1'), Key::ch('2'), Key::ch('3'), Key::ch('4')],
+        &[
+            Key::ch('1'),
+            Key::ch('2'),
+            Key::ch('3'),
+            Key::ch('4'),
+            Key::ch('5'),
+        ],
         Cmd::ScreenByNumber,
-        "dashboard, catalog, course, lesson",
+        "go to the screen of that number",
     ),
     b(&[Key::plain(Esc), Key::plain(Backspace)], Cmd::Back, "back"),
-    b(&[Key::ch('r')], Cmd::Refresh, "reload from the server"),
 ];
+
+/// Every screen but the quiz reloads: an attempt's answers are saved as they are given, so
+/// there is nothing to reload there.
+const RELOAD: Binding = b(&[Key::ch('r')], Cmd::Refresh, "reload from the server");
 
 static LIST: &[Binding] = &[
     b(K_DOWN, Cmd::Down, "move down"),
@@ -166,6 +197,7 @@ static DASHBOARD: &[Binding] = &[
         "open the course outline",
         "outline",
     ),
+    RELOAD,
 ];
 
 static CATALOG: &[Binding] = &[
@@ -181,16 +213,23 @@ static CATALOG: &[Binding] = &[
         "search courses and lessons",
         "search",
     ),
+    RELOAD,
 ];
 
 static COURSE: &[Binding] = &[
-    h(&[Key::plain(Enter)], Cmd::Open, "read the lesson", "read"),
+    h(
+        &[Key::plain(Enter)],
+        Cmd::Open,
+        "read the lesson, or take the quiz",
+        "open",
+    ),
     h(
         &[Key::ch('e')],
         Cmd::Enroll,
         "enroll in the course",
         "enroll",
     ),
+    RELOAD,
 ];
 
 static LESSON: &[Binding] = &[
@@ -202,6 +241,75 @@ static LESSON: &[Binding] = &[
     ),
     h(&[Key::ch('n')], Cmd::NextLesson, "next lesson", "next"),
     b(&[Key::ch('p')], Cmd::PrevLesson, "previous lesson"),
+    RELOAD,
+];
+
+static QUIZ: &[Binding] = &[
+    b(K_DOWN, Cmd::Down, "next choice"),
+    b(K_UP, Cmd::Up, "previous choice"),
+    h(
+        &[Key::ch(' '), Key::plain(Enter)],
+        Cmd::Choose,
+        "choose, tick, type, or keep the order",
+        "choose",
+    ),
+    b(
+        &[Key::ch('J')],
+        Cmd::MoveItemDown,
+        "move the item down (ordering)",
+    ),
+    b(
+        &[Key::ch('K')],
+        Cmd::MoveItemUp,
+        "move the item up (ordering)",
+    ),
+    h(
+        &[Key::ch('n'), Key::plain(Right)],
+        Cmd::NextQuestion,
+        "save the answer, next question",
+        "next",
+    ),
+    b(
+        &[Key::ch('p'), Key::plain(Left)],
+        Cmd::PrevQuestion,
+        "save the answer, previous question",
+    ),
+    h(&[Key::ch('s')], Cmd::Submit, "submit the attempt", "submit"),
+];
+
+static ANSWER_INPUT: &[Binding] = &[
+    h(
+        &[Key::plain(Enter)],
+        Cmd::NextQuestion,
+        "save the answer, next question (empty: skip)",
+        "save",
+    ),
+    h(
+        &[Key::plain(Esc)],
+        Cmd::Back,
+        "leave the answer box",
+        "leave",
+    ),
+    b(
+        &[Key::plain(Backspace)],
+        Cmd::DeleteChar,
+        "delete a character",
+    ),
+    b(&[Key::ctrl('u')], Cmd::ClearInput, "clear the answer"),
+    b(&[Key::plain(Tab)], Cmd::NextScreen, "next screen"),
+    b(&[Key::plain(BackTab)], Cmd::PrevScreen, "previous screen"),
+    b(&[Key::ctrl('c')], Cmd::Quit, "quit"),
+];
+
+static CONFIRM: &[Binding] = &[
+    h(
+        &[Key::ch('y'), Key::plain(Enter)],
+        Cmd::Confirm,
+        "yes",
+        "yes",
+    ),
+    h(&[Key::ch('n'), Key::plain(Esc)], Cmd::Back, "no", "no"),
+    b(&[Key::ch('q'), Key::ctrl('c')], Cmd::Quit, "quit"),
 ];
 
 static SCROLL: &[Binding] = &[
@@ -292,8 +400,14 @@ pub fn sections(ctx: Context) -> Vec<Section> {
                 s("Everywhere", GLOBAL),
             ]
         }
+        Context::Screen(ScreenId::Quiz) => {
+            vec![s("Quiz", QUIZ), s("Everywhere", GLOBAL)]
+        }
+        Context::QuizResult => vec![s("Scroll", SCROLL), s("Everywhere", GLOBAL)],
         Context::SearchInput => vec![s("Search box (type to search)", SEARCH_INPUT)],
+        Context::AnswerInput => vec![s("Answer box (type the answer)", ANSWER_INPUT)],
         Context::Help => vec![s("Help", HELP)],
+        Context::Confirm => vec![s("Confirm", CONFIRM)],
         Context::Error => vec![s("Error", ERROR)],
     }
 }
@@ -374,6 +488,39 @@ mod tests {
     }
 
     #[test]
+    fn the_answer_box_lets_digits_and_letters_through() {
+        let ctx = Context::AnswerInput;
+        for c in ['2', 'n', 's', 'q', '.'] {
+            assert_eq!(
+                lookup(ctx, &key(KeyCode::Char(c), KeyModifiers::NONE)),
+                None
+            );
+        }
+        assert_eq!(
+            lookup(ctx, &key(KeyCode::Enter, KeyModifiers::NONE)),
+            Some(Cmd::NextQuestion)
+        );
+    }
+
+    #[test]
+    fn shifted_j_and_k_reorder_in_a_quiz() {
+        let ctx = Context::Screen(ScreenId::Quiz);
+        assert_eq!(
+            lookup(ctx, &key(KeyCode::Char('J'), KeyModifiers::SHIFT)),
+            Some(Cmd::MoveItemDown)
+        );
+        assert_eq!(
+            lookup(ctx, &key(KeyCode::Char('j'), KeyModifiers::NONE)),
+            Some(Cmd::Down)
+        );
+        // Nothing to reload in a quiz: `r` is not bound there.
+        assert_eq!(
+            lookup(ctx, &key(KeyCode::Char('r'), KeyModifiers::NONE)),
+            None
+        );
+    }
+
+    #[test]
     fn digits_pick_screens() {
         let ctx = Context::Screen(ScreenId::Dashboard);
         assert_eq!(
@@ -406,8 +553,12 @@ mod tests {
             Context::Screen(ScreenId::Catalog),
             Context::Screen(ScreenId::Course),
             Context::Screen(ScreenId::Lesson),
+            Context::Screen(ScreenId::Quiz),
             Context::SearchInput,
+            Context::AnswerInput,
+            Context::QuizResult,
             Context::Help,
+            Context::Confirm,
             Context::Error,
         ];
         for ctx in contexts {

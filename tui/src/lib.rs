@@ -3,13 +3,14 @@
 //! `cloudmaster tui` and `cloudmaster quickstart` call [`run`]. How the pieces fit:
 //!
 //! - [`app`]: the state ([`app::App`]) and [`app::update`], the only place it changes.
-//!   `update` takes an [`action::Action`] (a key, a resize, a finished request) and returns
-//!   [`action::Command`]s (server calls, timers) instead of doing I/O.
+//!   `update` takes an [`action::Action`] (a key, a resize, a finished request, a clock
+//!   tick) and returns [`action::Command`]s (server calls, timers) instead of doing I/O.
 //! - [`ui::render`] draws a frame from `&App`; pure, so screens are snapshot-tested.
 //! - [`keymap`]: one table of keys per context; it dispatches keys and generates the help
 //!   popup and the status-bar hints.
-//! - [`screens`] (dashboard, catalog, course outline, lesson reader), [`components`]
-//!   (lists, tabs, status bar, gauges, snippets) and [`popups`] (help, errors).
+//! - [`screens`] (dashboard, catalog, course outline, lesson reader, quiz and exam runner),
+//!   [`components`] (lists, tabs, status bar, gauges, scrollbars, snippets) and [`popups`]
+//!   (help, errors, confirmations).
 //! - [`markdown`]: lesson Markdown → styled, wrapped terminal lines.
 //! - [`backend`]: the server calls as a trait, implemented for the HTTP client (and by a
 //!   fake in the tests); `runtime` runs the event loop and the background tasks.

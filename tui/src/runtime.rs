@@ -1,7 +1,8 @@
 //! The event loop. It owns the terminal and the [`App`], and waits (`tokio::select!`) on
-//! two things only: terminal events and the results of background tasks. Nothing ticks:
-//! with no input and no work in flight the process sleeps, and the screen is redrawn only
-//! after something changed.
+//! two things only: terminal events and the results of background tasks (timers included).
+//! Nothing ticks unless a timed attempt is on screen, whose countdown asks for one tick a
+//! second: otherwise, with no input and no work in flight, the process sleeps, and the
+//! screen is redrawn only after something changed.
 
 use std::collections::VecDeque;
 use std::io::stdout;

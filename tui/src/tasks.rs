@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use cloudmaster_core::api::{CourseFilter, LessonProgressUpdate};
+use cloudmaster_core::api::{CourseFilter, LessonProgressUpdate, SubmitAttempt};
+use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
@@ -35,6 +36,12 @@ pub(crate) fn spawn(
             tasks.spawn(async move {
                 tokio::time::sleep(delay).await;
                 let _ = tx.send(Action::SearchDue(seq)).await;
+            });
+        }
+        Command::Tick { delay } => {
+            tasks.spawn(async move {
+                tokio::time::sleep(delay).await;
+                let _ = tx.send(Action::Tick(OffsetDateTime::now_utc())).await;
             });
         }
     }
@@ -79,6 +86,39 @@ pub(crate) async fn perform(backend: &dyn Backend, request: Request) -> Loaded {
                 lesson,
             }
         }
+        Request::StartAttempt { course, assessment } => Loaded::AttemptStarted {
+            result: backend
+                .start_attempt(&course, &assessment)
+                .await
+                .map(Box::new),
+            course,
+            assessment,
+        },
+        Request::Attempt { id } => Loaded::Attempt {
+            result: backend.attempt(id).await.map(Box::new),
+            id,
+        },
+        Request::SaveAnswer {
+            attempt,
+            question,
+            response,
+        } => Loaded::AnswerSaved {
+            result: backend.save_answer(attempt, &question, &response).await,
+            attempt,
+            question,
+            response,
+        },
+        Request::SubmitAttempt { attempt, answers } => Loaded::Submitted {
+            result: backend
+                .submit_attempt(attempt, &SubmitAttempt { answers })
+                .await
+                .map(Box::new),
+            attempt,
+        },
+        Request::Readiness { course } => Loaded::Readiness {
+            result: backend.readiness(&course).await,
+            course,
+        },
     };
     if let Some(err) = failure(&loaded) {
         tracing::warn!(request = %describe, error = %err, "request failed");
@@ -88,15 +128,21 @@ pub(crate) async fn perform(backend: &dyn Backend, request: Request) -> Loaded {
     loaded
 }
 
-/// The outline with enrollment and, for enrolled learners, progress.
+/// The outline with enrollment and, for enrolled learners, progress and assessments.
 async fn course(backend: &dyn Backend, id: &str) -> BackendResult<Box<CourseData>> {
     let (detail, enrollments) = tokio::try_join!(backend.course(id), backend.enrollments())?;
-    let progress = if enrollments.iter().any(|e| e.course_id == id) {
-        Some(backend.course_progress(id).await?)
+    let (progress, assessments) = if enrollments.iter().any(|e| e.course_id == id) {
+        let (progress, assessments) =
+            tokio::try_join!(backend.course_progress(id), backend.assessments(id))?;
+        (Some(progress), assessments)
     } else {
-        None
+        (None, Vec::new())
     };
-    Ok(Box::new(CourseData { detail, progress }))
+    Ok(Box::new(CourseData {
+        detail,
+        progress,
+        assessments,
+    }))
 }
 
 fn failure(loaded: &Loaded) -> Option<&crate::backend::BackendError> {
@@ -109,5 +155,11 @@ fn failure(loaded: &Loaded) -> Option<&crate::backend::BackendError> {
         Loaded::Lesson { result, .. } => result.as_ref().err(),
         Loaded::Enrolled { result, .. } => result.as_ref().err(),
         Loaded::Progress { result, .. } => result.as_ref().err(),
+        Loaded::AttemptStarted { result, .. } | Loaded::Attempt { result, .. } => {
+            result.as_ref().err()
+        }
+        Loaded::AnswerSaved { result, .. } => result.as_ref().err(),
+        Loaded::Submitted { result, .. } => result.as_ref().err(),
+        Loaded::Readiness { result, .. } => result.as_ref().err(),
     }
 }

@@ -1,6 +1,7 @@
 //! Drives the app like the runtime does, but synchronously: every command is performed at
-//! once against the fake backend (timers fire immediately), then frames are drawn on a
-//! `TestBackend`.
+//! once against the fake backend (search timers fire immediately), then frames are drawn
+//! on a `TestBackend`. Clock ticks are only recorded: a test sends `Action::Tick` with the
+//! time it wants, so nothing sleeps.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -51,6 +52,7 @@ impl Harness {
                         queue.push_back(Action::Loaded(Box::new(loaded)));
                     }
                     Command::Debounce { seq, .. } => queue.push_back(Action::SearchDue(seq)),
+                    Command::Tick { .. } => {}
                 }
             }
         }

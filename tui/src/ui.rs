@@ -4,13 +4,13 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::app::{App, ScreenId};
 use crate::components::{status_bar, tabs};
 use crate::popups;
-use crate::screens::{catalog, course, dashboard, lesson};
+use crate::screens::{catalog, course, dashboard, lesson, quiz};
 use crate::theme;
 
 /// Draws the app.
@@ -34,8 +34,15 @@ pub fn render(app: &App, frame: &mut Frame) {
             lesson::render(app, frame, body);
             lesson::status(app)
         }
+        ScreenId::Quiz => {
+            quiz::render(app, frame, body);
+            quiz::status(app)
+        }
     };
     status_bar::render(app, frame, status, screen_status);
+    if let Some(confirm) = &app.confirm {
+        popups::confirm::render(confirm, frame);
+    }
     if app.help.is_some() {
         popups::help::render(app, frame);
     }
@@ -70,6 +77,24 @@ pub fn block(title: &str, focused: bool) -> Block<'static> {
         .border_type(BorderType::Rounded)
         .border_style(border)
         .title(Span::styled(format!(" {title} "), theme::title()))
+}
+
+/// A screen's title row: a rule with `title` on the left (cut to fit) and `right` on the
+/// right.
+pub fn title_rule(
+    frame: &mut Frame,
+    area: Rect,
+    title: Vec<Span<'static>>,
+    right: Vec<Span<'static>>,
+) {
+    let right_width = right.iter().map(Span::width).sum::<usize>();
+    let room = usize::from(area.width).saturating_sub(right_width + 3);
+    let header = Block::new()
+        .borders(Borders::TOP)
+        .border_style(theme::border())
+        .title(Line::from(truncate_spans(title, room)))
+        .title(Line::from(right).right_aligned());
+    frame.render_widget(header, area);
 }
 
 /// What a panel shows before its data arrives: loading, or why it failed.

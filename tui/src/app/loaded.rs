@@ -1,12 +1,14 @@
 //! What happens when a background request finishes. Answers nobody waits for any more
 //! (a search superseded by newer typing, an outline for a course since closed) are
-//! dropped; failures become error popups (search failures stay in the results panel).
+//! dropped; failures become error popups (search failures stay in the results panel, and a
+//! dashboard readiness that cannot be had shows as "—").
 
 use cloudmaster_core::api::LessonStatus;
 
+use super::nav::reload_course;
 use super::{App, ScreenId};
-use crate::action::{Command, Loaded, Request};
-use crate::screens::lesson;
+use crate::action::{Command, Loaded};
+use crate::screens::{dashboard, lesson, quiz};
 
 pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Command> {
     let mut commands = Vec::new();
@@ -19,11 +21,9 @@ pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Command> {
             if let Err(err) = &result {
                 app.show_error("Could not load your courses", err.message.clone());
             }
-            let dashboard = &mut app.dashboard;
-            dashboard.courses.finish(result);
-            let len = dashboard.courses.data.as_ref().map_or(0, Vec::len);
-            dashboard.selection.clamp(len);
+            commands = dashboard::loaded(app, result);
         }
+        Loaded::Readiness { course, result } => dashboard::readiness_loaded(app, &course, result),
         Loaded::Catalog(result) => {
             if let Err(err) = &result {
                 app.show_error("Could not load the catalog", err.message.clone());
@@ -99,22 +99,24 @@ pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Command> {
             }
             Err(err) => app.show_error("Your progress was not saved", err.message),
         },
+        Loaded::AttemptStarted {
+            course,
+            assessment,
+            result,
+        } => commands = quiz::started(app, &course, &assessment, result),
+        Loaded::Attempt { id, result } => commands = quiz::attempt_loaded(app, id, result),
+        Loaded::AnswerSaved {
+            attempt,
+            question,
+            response,
+            result,
+        } => commands = quiz::answer_saved(app, attempt, &question, &response, result),
+        Loaded::Submitted { attempt, result } => {
+            commands = quiz::submitted(app, attempt, result);
+        }
     }
     if app.dashboard.stale && app.screen == ScreenId::Dashboard {
         commands.extend(super::nav::enter(app, ScreenId::Dashboard));
     }
     commands
-}
-
-/// Fetches the open outline again if it is `course`'s.
-fn reload_course(app: &mut App, course: &str) -> Vec<Command> {
-    match app.course.as_mut().filter(|c| c.id == course) {
-        Some(state) => {
-            state.data.start();
-            vec![app.fetch(Request::Course {
-                id: course.to_owned(),
-            })]
-        }
-        None => Vec::new(),
-    }
 }

@@ -3,12 +3,16 @@
 
 use std::collections::VecDeque;
 
+use time::OffsetDateTime;
+
 use crate::action::{Command, Request};
 use crate::keymap::Context;
+use crate::popups::confirm::ConfirmPopup;
 use crate::screens::catalog::CatalogState;
 use crate::screens::course::CourseState;
 use crate::screens::dashboard::DashboardState;
 use crate::screens::lesson::LessonState;
+use crate::screens::quiz::{self, QuizState};
 
 mod loaded;
 pub(crate) mod nav;
@@ -24,14 +28,16 @@ pub enum ScreenId {
     Catalog,
     Course,
     Lesson,
+    Quiz,
 }
 
 impl ScreenId {
-    pub const ALL: [ScreenId; 4] = [
+    pub const ALL: [ScreenId; 5] = [
         ScreenId::Dashboard,
         ScreenId::Catalog,
         ScreenId::Course,
         ScreenId::Lesson,
+        ScreenId::Quiz,
     ];
 
     pub fn title(self) -> &'static str {
@@ -40,6 +46,7 @@ impl ScreenId {
             ScreenId::Catalog => "Catalog",
             ScreenId::Course => "Course",
             ScreenId::Lesson => "Lesson",
+            ScreenId::Quiz => "Quiz",
         }
     }
 
@@ -125,10 +132,19 @@ pub struct App {
     pub course: Option<CourseState>,
     /// The open lesson, if any.
     pub lesson: Option<LessonState>,
+    /// The quiz or mock exam being taken (or its result), if any.
+    pub quiz: Option<QuizState>,
     /// The help popup's scroll offset while it is open.
     pub help: Option<u16>,
+    /// A yes/no question waiting for an answer.
+    pub confirm: Option<ConfirmPopup>,
     /// Errors in the order they happened; the first is shown.
     pub errors: VecDeque<ErrorPopup>,
+    /// The wall clock as of the last [`crate::action::Action::Tick`]; `None` before the
+    /// first (only timed attempts need it).
+    pub now: Option<OffsetDateTime>,
+    /// A tick has been asked for and not arrived yet.
+    pub tick_scheduled: bool,
     /// A one-off message for the status bar, cleared by the next key.
     pub status: Option<String>,
     /// Requests in flight (drives the loading indicator).
@@ -151,6 +167,8 @@ impl App {
             Context::Error
         } else if self.help.is_some() {
             Context::Help
+        } else if self.confirm.is_some() {
+            Context::Confirm
         } else {
             self.context_under_popups()
         }
@@ -158,19 +176,21 @@ impl App {
 
     /// Where keys would go without popups (what the help popup describes).
     pub fn context_under_popups(&self) -> Context {
-        if self.screen == ScreenId::Catalog && self.catalog.search.focused {
-            Context::SearchInput
-        } else {
-            Context::Screen(self.screen)
+        match self.screen {
+            ScreenId::Catalog if self.catalog.search.focused => Context::SearchInput,
+            ScreenId::Quiz => quiz::context(self),
+            screen => Context::Screen(screen),
         }
     }
 
-    /// Whether a screen has something to show (the course and lesson screens need one open).
+    /// Whether a screen has something to show (the course, lesson and quiz screens need one
+    /// open).
     pub fn available(&self, screen: ScreenId) -> bool {
         match screen {
             ScreenId::Dashboard | ScreenId::Catalog => true,
             ScreenId::Course => self.course.is_some(),
             ScreenId::Lesson => self.lesson.is_some(),
+            ScreenId::Quiz => self.quiz.is_some(),
         }
     }
 

@@ -1,16 +1,27 @@
 //! Moving between screens, and what each move loads or saves. Leaving the lesson reader
-//! (by any route, quitting included) saves the reading position as lesson progress.
+//! (by any route, quitting included) saves the reading position as lesson progress;
+//! leaving the quiz runner saves the answer of the question shown.
 
 use super::{App, Remote, ScreenId};
 use crate::action::{Command, Request};
-use crate::screens::course::CourseState;
+use crate::screens::course::{CourseState, Focus};
 use crate::screens::lesson::{self, LessonState};
+use crate::screens::quiz;
 
-/// Shows `to`, saving the lesson if the reader is left and loading what `to` lacks.
+/// What leaving the current screen saves.
+fn leave(app: &mut App) -> Vec<Command> {
+    match app.screen {
+        ScreenId::Lesson => lesson::save_position(app),
+        ScreenId::Quiz => quiz::leave(app),
+        _ => Vec::new(),
+    }
+}
+
+/// Shows `to`, saving what the screen left behind and loading what `to` lacks.
 pub(crate) fn switch(app: &mut App, to: ScreenId) -> Vec<Command> {
     let mut commands = Vec::new();
-    if app.screen == ScreenId::Lesson && to != ScreenId::Lesson {
-        commands.extend(lesson::save_position(app));
+    if app.screen != to {
+        commands.extend(leave(app));
     }
     app.screen = to;
     commands.extend(enter(app, to));
@@ -34,6 +45,7 @@ pub(crate) fn enter(app: &mut App, screen: ScreenId) -> Vec<Command> {
                 return vec![app.fetch(Request::Catalog)];
             }
         }
+        ScreenId::Quiz => return quiz::on_enter(app),
         ScreenId::Course | ScreenId::Lesson => {}
     }
     Vec::new()
@@ -46,6 +58,7 @@ pub(crate) fn go_to(app: &mut App, screen: ScreenId) -> Vec<Command> {
     if !app.available(screen) {
         app.status = Some(match screen {
             ScreenId::Lesson => "No lesson open yet: pick one in a course outline".to_owned(),
+            ScreenId::Quiz => "No quiz open yet: pick one in a course outline".to_owned(),
             _ => "No course open yet: pick one in the catalog or on the dashboard".to_owned(),
         });
         return Vec::new();
@@ -83,10 +96,19 @@ pub(crate) fn back(app: &mut App) -> Vec<Command> {
             let Some(course_id) = app.lesson.as_ref().map(|l| l.course.clone()) else {
                 return switch(app, ScreenId::Dashboard);
             };
-            let mut commands = lesson::save_position(app);
-            let lesson_id = app.lesson.as_ref().map(|l| l.lesson.clone());
-            commands.extend(open_course(app, &course_id, ScreenId::Lesson, lesson_id));
-            commands
+            let lesson_id = app.lesson.as_ref().map(|l| Focus::Lesson(l.lesson.clone()));
+            open_course(app, &course_id, ScreenId::Lesson, lesson_id)
+        }
+        ScreenId::Quiz => {
+            let Some((course_id, assessment)) = app
+                .quiz
+                .as_ref()
+                .map(|q| (q.course.clone(), q.assessment.clone()))
+            else {
+                return switch(app, ScreenId::Dashboard);
+            };
+            let focus = Some(Focus::Assessment(assessment));
+            open_course(app, &course_id, ScreenId::Quiz, focus)
         }
     }
 }
@@ -124,16 +146,18 @@ pub(crate) fn refresh(app: &mut App) -> Vec<Command> {
             }
             None => Vec::new(),
         },
+        // Not bound there: answers are saved as they are given.
+        ScreenId::Quiz => Vec::new(),
     }
 }
 
 /// Shows the outline of `id`, selecting `focus` when given. `origin` is where Esc returns
-/// to; coming back from a lesson keeps the outline's earlier origin.
+/// to; coming back from a lesson or a quiz keeps the outline's earlier origin.
 pub(crate) fn open_course(
     app: &mut App,
     id: &str,
     origin: ScreenId,
-    focus: Option<String>,
+    focus: Option<Focus>,
 ) -> Vec<Command> {
     let mut commands = load_course(app, id, origin, focus);
     commands.extend(switch(app, ScreenId::Course));
@@ -146,25 +170,27 @@ pub(crate) fn load_course(
     app: &mut App,
     id: &str,
     origin: ScreenId,
-    focus: Option<String>,
+    focus: Option<Focus>,
 ) -> Vec<Command> {
+    let inner = |screen| matches!(screen, ScreenId::Lesson | ScreenId::Course | ScreenId::Quiz);
     match app.course.as_mut() {
         Some(course) if course.id == id => {
-            if !matches!(origin, ScreenId::Lesson | ScreenId::Course) {
+            if !inner(origin) {
                 course.origin = origin;
             }
             if let Some(focus) = focus {
-                course.focus(&focus);
+                course.focus(focus);
             }
             course.data.start();
         }
         _ => {
-            let origin = match origin {
-                ScreenId::Lesson | ScreenId::Course => ScreenId::Dashboard,
-                other => other,
+            let origin = if inner(origin) {
+                ScreenId::Dashboard
+            } else {
+                origin
             };
             let mut course = CourseState::new(id, origin);
-            course.focus_lesson = focus;
+            course.pending_focus = focus;
             course.data = Remote::loading();
             app.course = Some(course);
         }
@@ -181,10 +207,7 @@ pub(crate) fn open_lesson(
     position: Option<u32>,
     completed: bool,
 ) -> Vec<Command> {
-    let mut commands = Vec::new();
-    if app.screen == ScreenId::Lesson {
-        commands.extend(lesson::save_position(app));
-    }
+    let mut commands = leave(app);
     let mut state = LessonState::new(course, lesson_id, title, position, completed);
     state.data = Remote::loading();
     app.lesson = Some(state);
@@ -197,11 +220,20 @@ pub(crate) fn open_lesson(
 }
 
 pub(crate) fn quit(app: &mut App) -> Vec<Command> {
-    let commands = if app.screen == ScreenId::Lesson {
-        lesson::save_position(app)
-    } else {
-        Vec::new()
-    };
+    let commands = leave(app);
     app.should_quit = true;
     commands
+}
+
+/// Fetches the open outline again if it is `course`'s (progress or attempts changed).
+pub(crate) fn reload_course(app: &mut App, course: &str) -> Vec<Command> {
+    match app.course.as_mut().filter(|c| c.id == course) {
+        Some(state) => {
+            state.data.start();
+            vec![app.fetch(Request::Course {
+                id: course.to_owned(),
+            })]
+        }
+        None => Vec::new(),
+    }
 }

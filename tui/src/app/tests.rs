@@ -17,7 +17,7 @@ fn fetches(commands: &[Command]) -> Vec<&Request> {
         .iter()
         .filter_map(|c| match c {
             Command::Fetch(r) => Some(r),
-            Command::Debounce { .. } => None,
+            Command::Debounce { .. } | Command::Tick { .. } => None,
         })
         .collect()
 }

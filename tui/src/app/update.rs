@@ -1,12 +1,14 @@
 //! [`update`]: the one place the state changes. Keys become commands through the key map;
-//! popups see commands first, then the current screen, then the global bindings.
+//! popups see commands first, then the current screen, then the global bindings. Clock
+//! ticks go to the quiz runner, the only screen that tells time.
 
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 
 use super::{App, ScreenId, loaded, nav};
 use crate::action::{Action, Cmd, Command, Request};
 use crate::keymap::{self, Context};
-use crate::screens::{catalog, course, dashboard, lesson};
+use crate::popups::confirm::ConfirmAction;
+use crate::screens::{catalog, course, dashboard, lesson, quiz};
 
 /// Applies `action` to `app` and returns the work it asks for.
 pub fn update(app: &mut App, action: Action) -> Vec<Command> {
@@ -20,6 +22,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
             app.width = width;
             app.height = height;
             lesson::relayout(app);
+            quiz::relayout(app);
             Vec::new()
         }
         Action::Key(key) => on_key(app, &key),
@@ -29,6 +32,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
             app.pending = app.pending.saturating_sub(1);
             loaded::on_loaded(app, *loaded)
         }
+        Action::Tick(now) => quiz::tick(app, now),
     }
 }
 
@@ -41,6 +45,7 @@ fn on_key(app: &mut App, key: &KeyEvent) -> Vec<Command> {
     match keymap::lookup(context, key) {
         Some(cmd) => on_cmd(app, cmd),
         None if context == Context::SearchInput => catalog::type_key(app, key),
+        None if context == Context::AnswerInput => quiz::type_key(app, key),
         None => Vec::new(),
     }
 }
@@ -70,13 +75,29 @@ fn on_cmd(app: &mut App, cmd: Cmd) -> Vec<Command> {
             }
             return Vec::new();
         }
-        Context::Screen(_) | Context::SearchInput => {}
+        Context::Confirm => {
+            match cmd {
+                Cmd::Confirm => {
+                    let action = app.confirm.take().map(|c| c.action);
+                    return match action {
+                        Some(ConfirmAction::SubmitAttempt) => quiz::submit(app),
+                        None => Vec::new(),
+                    };
+                }
+                Cmd::Back => app.confirm = None,
+                Cmd::Quit => return nav::quit(app),
+                _ => {}
+            }
+            return Vec::new();
+        }
+        Context::Screen(_) | Context::SearchInput | Context::AnswerInput | Context::QuizResult => {}
     }
     let handled = match app.screen {
         ScreenId::Dashboard => dashboard::on_cmd(app, cmd),
         ScreenId::Catalog => catalog::on_cmd(app, cmd),
         ScreenId::Course => course::on_cmd(app, cmd),
         ScreenId::Lesson => lesson::on_cmd(app, cmd),
+        ScreenId::Quiz => quiz::on_cmd(app, cmd),
     };
     if let Some(commands) = handled {
         return commands;

@@ -4,9 +4,12 @@
 use async_trait::async_trait;
 use cloudmaster_core::Client;
 use cloudmaster_core::api::{
-    CourseDetail, CourseFilter, CourseProgress, CourseSummary, Enrollment, Lesson, LessonProgress,
-    LessonProgressUpdate, SearchHit, WhoAmI,
+    AssessmentInfo, AttemptResult, AttemptView, CourseDetail, CourseFilter, CourseProgress,
+    CourseSummary, Enrollment, Lesson, LessonProgress, LessonProgressUpdate, ReadinessReport,
+    SearchHit, SubmitAttempt, WhoAmI,
 };
+use cloudmaster_core::assess::Response;
+use uuid::Uuid;
 
 use super::{Backend, BackendError, BackendResult};
 
@@ -68,5 +71,38 @@ impl Backend for Client {
 
     async fn course_progress(&self, course: &str) -> BackendResult<CourseProgress> {
         Ok(Client::course_progress(self, course).await?)
+    }
+
+    async fn assessments(&self, course: &str) -> BackendResult<Vec<AssessmentInfo>> {
+        Ok(Client::assessments(self, course).await?)
+    }
+
+    async fn start_attempt(&self, course: &str, assessment: &str) -> BackendResult<AttemptView> {
+        Ok(Client::start_attempt(self, course, assessment).await?)
+    }
+
+    async fn attempt(&self, attempt: Uuid) -> BackendResult<AttemptView> {
+        Ok(Client::attempt(self, attempt).await?)
+    }
+
+    async fn save_answer(
+        &self,
+        attempt: Uuid,
+        question: &str,
+        response: &Response,
+    ) -> BackendResult<()> {
+        Ok(Client::save_answer(self, attempt, question, response).await?)
+    }
+
+    async fn submit_attempt(
+        &self,
+        attempt: Uuid,
+        answers: &SubmitAttempt,
+    ) -> BackendResult<AttemptResult> {
+        Ok(Client::submit_attempt(self, attempt, answers).await?)
+    }
+
+    async fn readiness(&self, course: &str) -> BackendResult<ReadinessReport> {
+        Ok(Client::readiness(self, course).await?)
     }
 }

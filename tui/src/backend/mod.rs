@@ -10,9 +10,12 @@ use std::fmt;
 
 use async_trait::async_trait;
 use cloudmaster_core::api::{
-    CourseDetail, CourseFilter, CourseProgress, CourseSummary, Enrollment, Lesson, LessonProgress,
-    LessonProgressUpdate, SearchHit, WhoAmI,
+    AssessmentInfo, AttemptResult, AttemptView, CourseDetail, CourseFilter, CourseProgress,
+    CourseSummary, Enrollment, Lesson, LessonProgress, LessonProgressUpdate, ReadinessReport,
+    SearchHit, SubmitAttempt, WhoAmI,
 };
+use cloudmaster_core::assess::Response;
+use uuid::Uuid;
 
 mod client;
 #[cfg(test)]
@@ -72,4 +75,22 @@ pub trait Backend: Send + Sync + 'static {
     ) -> BackendResult<LessonProgress>;
     async fn progress(&self) -> BackendResult<Vec<CourseProgress>>;
     async fn course_progress(&self, course: &str) -> BackendResult<CourseProgress>;
+    /// The module quizzes and the mock exam of `course`, with the learner's standing.
+    async fn assessments(&self, course: &str) -> BackendResult<Vec<AssessmentInfo>>;
+    /// Starts an attempt, or resumes the learner's open one at the same assessment.
+    async fn start_attempt(&self, course: &str, assessment: &str) -> BackendResult<AttemptView>;
+    async fn attempt(&self, attempt: Uuid) -> BackendResult<AttemptView>;
+    async fn save_answer(
+        &self,
+        attempt: Uuid,
+        question: &str,
+        response: &Response,
+    ) -> BackendResult<()>;
+    /// Saves `answers` and grades the attempt.
+    async fn submit_attempt(
+        &self,
+        attempt: Uuid,
+        answers: &SubmitAttempt,
+    ) -> BackendResult<AttemptResult>;
+    async fn readiness(&self, course: &str) -> BackendResult<ReadinessReport>;
 }

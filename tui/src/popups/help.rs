@@ -50,10 +50,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     let (width, height, max_scroll) = geometry(app, area.width, area.height);
     let popup = super::centered(area, width, height);
     let scroll = app.help.unwrap_or(0).min(max_scroll);
-    let title = match app.context_under_popups() {
-        Context::Screen(screen) => format!("Help · {}", screen.title()),
-        _ => "Help · Search".to_owned(),
-    };
+    let title = format!("Help · {}", app.context_under_popups().title());
     let mut footer = vec![
         Span::styled(" ?", theme::key()),
         Span::raw("/"),

@@ -1,8 +1,9 @@
-//! Popups drawn over the screen: help (`?`) and errors. While one is open it takes the keys
-//! (see [`crate::keymap::Context`]).
+//! Popups drawn over the screen: help (`?`), errors and yes/no confirmations. While one is
+//! open it takes the keys (see [`crate::keymap::Context`]).
 
 use ratatui::layout::Rect;
 
+pub mod confirm;
 pub mod error;
 pub mod help;
 

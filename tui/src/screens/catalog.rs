@@ -13,6 +13,7 @@ use ratatui::widgets::{ListItem, Paragraph};
 use crate::action::{Cmd, Command, Request, SEARCH_DEBOUNCE};
 use crate::app::{App, Remote, ScreenId, nav};
 use crate::components::{list, list::Selection, snippet};
+use crate::screens::course::Focus;
 use crate::theme;
 use crate::ui::{self, pad_between, truncate, truncate_spans};
 
@@ -161,7 +162,10 @@ fn open_selected(app: &mut App) -> Vec<Command> {
             .map(|c| (c.id.clone(), None))
     };
     match target {
-        Some((course, lesson)) => nav::open_course(app, &course, ScreenId::Catalog, lesson),
+        Some((course, lesson)) => {
+            let focus = lesson.map(Focus::Lesson);
+            nav::open_course(app, &course, ScreenId::Catalog, focus)
+        }
         None => Vec::new(),
     }
 }

@@ -1,14 +1,21 @@
 //! The course outline: what the course is, whether you are enrolled (`e` enrolls) and how
-//! far you are, then modules → lessons with ✓ for the completed ones. Enter reads the
-//! selected lesson, at the position saved last time.
+//! far you are, then modules → lessons with ✓ for the completed ones, each module's quiz
+//! and, for courses with an exam, the mock exam. Enter reads the selected lesson (at the
+//! position saved last time) or starts the selected quiz.
 
-use cloudmaster_core::api::{LessonOutline, LessonProgress, LessonStatus};
+use cloudmaster_core::api::{
+    AssessmentInfo, AssessmentKind, LessonOutline, LessonProgress, LessonStatus, ModuleOutline,
+    QuizOutline,
+};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{ListItem, Paragraph};
+use unicode_width::UnicodeWidthStr;
 
 use super::catalog::format_price;
+use super::quiz;
 use crate::action::{Cmd, Command, CourseData, Request};
 use crate::app::{App, Remote, ScreenId, nav};
 use crate::backend::BackendResult;
@@ -16,16 +23,52 @@ use crate::components::{gauge, list, list::Selection};
 use crate::theme;
 use crate::ui::{self, pad_between, truncate};
 
+/// An item of the outline to select, by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Focus {
+    Lesson(String),
+    /// A quiz or the mock exam.
+    Assessment(String),
+}
+
+/// A selectable row of the outline.
+#[derive(Debug, Clone, Copy)]
+pub enum Entry<'a> {
+    Lesson(&'a LessonOutline),
+    /// A module quiz, with the learner's standing once enrolled.
+    Quiz(&'a QuizOutline, Option<&'a AssessmentInfo>),
+    MockExam(&'a AssessmentInfo),
+}
+
+impl Entry<'_> {
+    fn is(&self, focus: &Focus) -> bool {
+        match (self, focus) {
+            (Entry::Lesson(lesson), Focus::Lesson(id)) => &lesson.id == id,
+            (Entry::Quiz(quiz, _), Focus::Assessment(id)) => &quiz.id == id,
+            (Entry::MockExam(exam), Focus::Assessment(id)) => &exam.id == id,
+            _ => false,
+        }
+    }
+}
+
+/// A row of the outline as drawn: entries between module headers and labs.
+enum Row<'a> {
+    Module(usize, &'a ModuleOutline),
+    Entry(Entry<'a>),
+    Lab(&'a str),
+    ExamHeader,
+}
+
 #[derive(Debug)]
 pub struct CourseState {
     pub id: String,
     /// Where Esc goes back to.
     pub origin: ScreenId,
     pub data: Remote<CourseData>,
-    /// Over the course's lessons, in order (module headers are not selectable).
+    /// Over the outline's entries (module headers and labs are not selectable).
     pub selection: Selection,
-    /// Select this lesson once the outline arrives.
-    pub focus_lesson: Option<String>,
+    /// Select this entry once the outline arrives.
+    pub pending_focus: Option<Focus>,
 }
 
 impl CourseState {
@@ -35,8 +78,50 @@ impl CourseState {
             origin,
             data: Remote::default(),
             selection: Selection::default(),
-            focus_lesson: None,
+            pending_focus: None,
         }
+    }
+
+    fn rows(&self) -> Vec<Row<'_>> {
+        let Some(data) = &self.data.data else {
+            return Vec::new();
+        };
+        let info = |id: &str| data.assessments.iter().find(|a| a.id == id);
+        let mut rows = Vec::new();
+        for (n, module) in data.detail.modules.iter().enumerate() {
+            rows.push(Row::Module(n + 1, module));
+            rows.extend(module.lessons.iter().map(|l| Row::Entry(Entry::Lesson(l))));
+            if let Some(quiz) = &module.quiz {
+                rows.push(Row::Entry(Entry::Quiz(quiz, info(&quiz.id))));
+            }
+            rows.extend(module.labs.iter().map(|lab| Row::Lab(lab)));
+        }
+        let exams = data
+            .assessments
+            .iter()
+            .filter(|a| a.kind == AssessmentKind::MockExam);
+        for (i, exam) in exams.enumerate() {
+            if i == 0 {
+                rows.push(Row::ExamHeader);
+            }
+            rows.push(Row::Entry(Entry::MockExam(exam)));
+        }
+        rows
+    }
+
+    /// The selectable entries, in outline order.
+    pub fn entries(&self) -> Vec<Entry<'_>> {
+        self.rows()
+            .into_iter()
+            .filter_map(|row| match row {
+                Row::Entry(entry) => Some(entry),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn selected(&self) -> Option<Entry<'_>> {
+        self.entries().get(self.selection.index).copied()
     }
 
     /// Every lesson in order.
@@ -46,21 +131,21 @@ impl CourseState {
         })
     }
 
-    /// Selects `lesson` now if the outline is here, or when it arrives.
-    pub fn focus(&mut self, lesson: &str) {
-        match self.lessons().iter().position(|l| l.id == lesson) {
+    /// Selects `focus` now if the outline is here, or when it arrives.
+    pub fn focus(&mut self, focus: Focus) {
+        match self.entries().iter().position(|e| e.is(&focus)) {
             Some(index) => self.selection.index = index,
-            None => self.focus_lesson = Some(lesson.to_owned()),
+            None => self.pending_focus = Some(focus),
         }
     }
 
     /// Takes a freshly loaded outline.
     pub fn loaded(&mut self, result: BackendResult<Box<CourseData>>) {
         self.data.finish(result.map(|data| *data));
-        if let Some(focus) = self.focus_lesson.take() {
-            self.focus(&focus);
+        if let Some(focus) = self.pending_focus.take() {
+            self.focus(focus);
         }
-        let len = self.lessons().len();
+        let len = self.entries().len();
         self.selection.clamp(len);
     }
 
@@ -84,12 +169,12 @@ impl CourseState {
 pub fn on_cmd(app: &mut App, cmd: Cmd) -> Option<Vec<Command>> {
     let page = app.list_page(1);
     let course = app.course.as_mut()?;
-    let len = course.lessons().len();
+    let len = course.entries().len();
     if course.selection.apply(cmd, len, page) {
         return Some(Vec::new());
     }
     match cmd {
-        Cmd::Open => Some(open_lesson_at(app, None)),
+        Cmd::Open => Some(open_selected(app)),
         Cmd::Enroll => {
             let (enrolled, course) = (course.enrolled(), course.id.clone());
             if enrolled {
@@ -103,6 +188,24 @@ pub fn on_cmd(app: &mut App, cmd: Cmd) -> Option<Vec<Command>> {
     }
 }
 
+fn open_selected(app: &mut App) -> Vec<Command> {
+    let Some(course) = app.course.as_ref() else {
+        return Vec::new();
+    };
+    let assessment = match course.selected() {
+        None => return Vec::new(),
+        Some(Entry::Lesson(_)) => return open_lesson_at(app, None),
+        Some(Entry::Quiz(quiz, _)) => (quiz.id.clone(), quiz.title.clone()),
+        Some(Entry::MockExam(exam)) => (exam.id.clone(), exam.title.clone()),
+    };
+    if !course.enrolled() {
+        app.status = Some("Enroll in the course first (e) to take its quizzes".to_owned());
+        return Vec::new();
+    }
+    let course_id = course.id.clone();
+    quiz::start(app, &course_id, &assessment.0, &assessment.1)
+}
+
 /// Opens the selected lesson, or the one `offset` lessons away from `from` (for next and
 /// previous in the reader). Returns nothing when there is no such lesson.
 pub fn open_lesson_at(app: &mut App, from: Option<(&str, isize)>) -> Vec<Command> {
@@ -110,14 +213,18 @@ pub fn open_lesson_at(app: &mut App, from: Option<(&str, isize)>) -> Vec<Command
         return Vec::new();
     };
     let lessons = course.lessons();
-    let index = match from {
-        None => Some(course.selection.index),
-        Some((lesson, offset)) => lessons
+    let lesson = match from {
+        None => match course.selected() {
+            Some(Entry::Lesson(lesson)) => Some(lesson),
+            _ => None,
+        },
+        Some((current, offset)) => lessons
             .iter()
-            .position(|l| l.id == lesson)
-            .and_then(|i| i.checked_add_signed(offset)),
+            .position(|l| l.id == current)
+            .and_then(|i| i.checked_add_signed(offset))
+            .and_then(|i| lessons.get(i).copied()),
     };
-    let Some(lesson) = index.and_then(|i| lessons.get(i)) else {
+    let Some(lesson) = lesson else {
         return Vec::new();
     };
     let progress = course.lesson_progress(&lesson.id);
@@ -126,7 +233,7 @@ pub fn open_lesson_at(app: &mut App, from: Option<(&str, isize)>) -> Vec<Command
     let (course_id, lesson_id, title) =
         (course.id.clone(), lesson.id.clone(), lesson.title.clone());
     if let Some(course) = app.course.as_mut() {
-        course.focus(&lesson_id);
+        course.focus(Focus::Lesson(lesson_id.clone()));
     }
     nav::open_lesson(app, &course_id, &lesson_id, &title, position, completed)
 }
@@ -147,7 +254,44 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         return;
     };
     let [head, outline] = Layout::vertical([Constraint::Length(4), Constraint::Min(0)]).areas(area);
-    let width = usize::from(area.width.saturating_sub(2));
+    frame.render_widget(
+        Paragraph::new(head_lines(data, usize::from(area.width.saturating_sub(2)))),
+        head.inner(ratatui::layout::Margin::new(1, 0)),
+    );
+
+    let width = usize::from(outline.width.saturating_sub(3));
+    let mut items = Vec::new();
+    let mut selected_row = None;
+    let mut entry_index = 0;
+    for row in course.rows() {
+        let line = match row {
+            Row::Module(n, module) => Line::styled(
+                truncate(&format!("{n} {}", module.title), width),
+                theme::md::h2(),
+            ),
+            Row::ExamHeader => Line::styled(truncate("Exam practice", width), theme::md::h2()),
+            Row::Lab(lab) => Line::styled(truncate(&format!("  Lab · {lab}"), width), theme::dim()),
+            Row::Entry(entry) => {
+                let selected = entry_index == course.selection.index;
+                if selected {
+                    selected_row = Some(items.len());
+                }
+                entry_index += 1;
+                entry_row(course, entry, width, selected)
+            }
+        };
+        items.push(ListItem::new(line));
+    }
+    list::render(
+        frame,
+        outline,
+        ui::block("Outline", true),
+        items,
+        selected_row,
+    );
+}
+
+fn head_lines(data: &CourseData, width: usize) -> Vec<Line<'static>> {
     let summary = &data.detail.summary;
     let price = summary
         .price
@@ -174,91 +318,81 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Span::raw(" to enroll"),
         ]),
     };
-    let head_lines = vec![
+    vec![
         Line::styled(truncate(&summary.title, width), theme::title()),
         Line::styled(truncate(&meta, width), theme::dim()),
         Line::raw(truncate(&summary.summary, width)),
         enrolment,
-    ];
-    frame.render_widget(
-        Paragraph::new(head_lines),
-        head.inner(ratatui::layout::Margin::new(1, 0)),
-    );
-
-    let inner_width = usize::from(outline.width.saturating_sub(3));
-    let selected = course.selection.index;
-    let mut items = Vec::new();
-    let mut selected_row = None;
-    let mut lesson_index = 0;
-    for (m, module) in data.detail.modules.iter().enumerate() {
-        let header = format!("{} {}", m + 1, module.title);
-        items.push(ListItem::new(Line::styled(
-            truncate(&header, inner_width),
-            theme::md::h2(),
-        )));
-        for lesson in &module.lessons {
-            if lesson_index == selected {
-                selected_row = Some(items.len());
-            }
-            let is_selected = lesson_index == selected;
-            items.push(ListItem::new(lesson_row(
-                course,
-                lesson,
-                inner_width,
-                is_selected,
-            )));
-            lesson_index += 1;
-        }
-        if let Some(quiz) = &module.quiz {
-            let text = format!("  Quiz · {} · {} questions", quiz.title, quiz.questions);
-            items.push(ListItem::new(Line::styled(
-                truncate(&text, inner_width),
-                theme::dim(),
-            )));
-        }
-        for lab in &module.labs {
-            let text = format!("  Lab · {lab}");
-            items.push(ListItem::new(Line::styled(
-                truncate(&text, inner_width),
-                theme::dim(),
-            )));
-        }
-    }
-    list::render(
-        frame,
-        outline,
-        ui::block("Outline", true),
-        items,
-        selected_row,
-    );
+    ]
 }
 
-fn lesson_row(
+fn entry_row(
     course: &CourseState,
-    lesson: &LessonOutline,
+    entry: Entry<'_>,
     width: usize,
     selected: bool,
 ) -> Line<'static> {
-    let (mark, mark_style) = match course.lesson_progress(&lesson.id).map(|p| p.status) {
-        Some(LessonStatus::Completed) => ("✓", theme::done()),
-        Some(LessonStatus::Started) => ("•", theme::warning()),
-        None => ("○", theme::dim()),
+    let (mark, title, right) = match entry {
+        Entry::Lesson(lesson) => {
+            let mark = match course.lesson_progress(&lesson.id).map(|p| p.status) {
+                Some(LessonStatus::Completed) => ("✓", theme::done()),
+                Some(LessonStatus::Started) => ("•", theme::warning()),
+                None => ("○", theme::dim()),
+            };
+            (
+                mark,
+                lesson.title.clone(),
+                format!("{} min", lesson.minutes),
+            )
+        }
+        Entry::Quiz(quiz, info) => (
+            assessment_mark(info),
+            format!("Quiz · {}", quiz.title),
+            standing(info, info.map_or(quiz.questions, |i| i.questions), None),
+        ),
+        Entry::MockExam(exam) => {
+            let limit = (exam.time_limit_minutes > 0).then_some(exam.time_limit_minutes);
+            (
+                assessment_mark(Some(exam)),
+                format!("Mock exam · {}", exam.title),
+                standing(Some(exam), exam.questions, limit),
+            )
+        }
     };
-    let minutes = format!("{} min", lesson.minutes);
     let title_style = if selected {
         theme::selected()
     } else {
         theme::base()
     };
-    let title = truncate(&lesson.title, width.saturating_sub(minutes.len() + 6));
+    let title = truncate(&title, width.saturating_sub(right.width() + 6));
     pad_between(
         vec![
             Span::raw("  "),
-            Span::styled(mark, mark_style),
+            Span::styled(mark.0, mark.1),
             Span::raw(" "),
             Span::styled(title, title_style),
         ],
-        vec![Span::styled(minutes, theme::dim())],
+        vec![Span::styled(right, theme::dim())],
         width,
     )
+}
+
+/// ✓ passed, • attempted, ○ not yet.
+fn assessment_mark(info: Option<&AssessmentInfo>) -> (&'static str, Style) {
+    match info {
+        Some(info) if info.passed => ("✓", theme::done()),
+        Some(info) if info.attempts_used > 0 => ("•", theme::warning()),
+        _ => ("○", theme::dim()),
+    }
+}
+
+/// `best 83%` once attempted, else the size (and time limit) of the assessment.
+fn standing(info: Option<&AssessmentInfo>, questions: u32, minutes: Option<u32>) -> String {
+    if let Some(best) = info.and_then(|i| i.best_score) {
+        return format!("best {}", quiz::percent(best));
+    }
+    match minutes {
+        Some(minutes) => format!("{questions} questions · {minutes} min"),
+        None => format!("{questions} questions"),
+    }
 }

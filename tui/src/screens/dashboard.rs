@@ -1,32 +1,75 @@
-//! The dashboard: one entry per enrolled course with its completion gauge and the lesson
-//! "continue" resumes at (with the saved reading position).
+//! The dashboard: one entry per enrolled course with its completion gauge, the lesson
+//! "continue" resumes at (with the saved reading position), the review items due, and for
+//! courses that prepare for an exam the readiness estimate: the chance to pass with its
+//! band. Readiness is fetched per course in the background once the list has arrived.
 
-use cloudmaster_core::api::CourseProgress;
+use std::collections::HashMap;
+
+use cloudmaster_core::api::{CourseProgress, ReadinessReport};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{ListItem, Paragraph, Wrap};
 
-use crate::action::{Cmd, Command};
+use crate::action::{Cmd, Command, Request};
 use crate::app::{App, Remote, ScreenId, nav};
+use crate::backend::BackendResult;
 use crate::components::{gauge, list, list::Selection};
+use crate::screens::course::Focus;
 use crate::theme;
 use crate::ui::{self, pad_between, truncate};
 
 /// Rows per course in the list.
-const ITEM_HEIGHT: u16 = 4;
+const ITEM_HEIGHT: u16 = 5;
 
 #[derive(Debug, Default)]
 pub struct DashboardState {
     pub courses: Remote<Vec<CourseProgress>>,
+    /// Per course id.
+    pub readiness: HashMap<String, Remote<ReadinessReport>>,
     pub selection: Selection,
-    /// Progress changed elsewhere (a lesson done, an enrollment): reload when shown.
+    /// Progress changed elsewhere (a lesson done, an enrollment, an attempt): reload when
+    /// shown.
     pub stale: bool,
 }
 
 impl DashboardState {
     pub fn selected(&self) -> Option<&CourseProgress> {
         self.courses.data.as_ref()?.get(self.selection.index)
+    }
+}
+
+/// The course list arrived: ask for each course's readiness (it changes with every graded
+/// answer, so it is asked again whenever the list is).
+pub fn loaded(app: &mut App, result: BackendResult<Vec<CourseProgress>>) -> Vec<Command> {
+    let dashboard = &mut app.dashboard;
+    dashboard.courses.finish(result);
+    let ids: Vec<String> = dashboard
+        .courses
+        .data
+        .iter()
+        .flatten()
+        .map(|c| c.course_id.clone())
+        .collect();
+    dashboard.selection.clamp(ids.len());
+    dashboard.readiness.retain(|id, _| ids.contains(id));
+    let mut commands = Vec::new();
+    for course in ids {
+        app.dashboard
+            .readiness
+            .entry(course.clone())
+            .or_default()
+            .start();
+        commands.push(app.fetch(Request::Readiness { course }));
+    }
+    commands
+}
+
+/// A readiness estimate arrived. A failure is not worth a popup here: the dashboard shows
+/// "—" for it, and `cloudmaster readiness` gives the details.
+pub fn readiness_loaded(app: &mut App, course: &str, result: BackendResult<ReadinessReport>) {
+    if let Some(entry) = app.dashboard.readiness.get_mut(course) {
+        entry.finish(result);
     }
 }
 
@@ -44,7 +87,10 @@ pub fn on_cmd(app: &mut App, cmd: Cmd) -> Option<Vec<Command>> {
         }),
         Cmd::Outline => Some(match selected {
             Some(progress) => {
-                let focus = progress.resume.as_ref().map(|r| r.lesson_id.clone());
+                let focus = progress
+                    .resume
+                    .as_ref()
+                    .map(|r| Focus::Lesson(r.lesson_id.clone()));
                 nav::open_course(app, &progress.course_id, ScreenId::Dashboard, focus)
             }
             None => Vec::new(),
@@ -59,7 +105,7 @@ fn continue_course(app: &mut App, progress: &CourseProgress) -> Vec<Command> {
     let Some(resume) = &progress.resume else {
         return nav::open_course(app, &progress.course_id, ScreenId::Dashboard, None);
     };
-    let focus = Some(resume.lesson_id.clone());
+    let focus = Some(Focus::Lesson(resume.lesson_id.clone()));
     let mut commands = nav::load_course(app, &progress.course_id, ScreenId::Dashboard, focus);
     commands.extend(nav::open_lesson(
         app,
@@ -116,12 +162,20 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let items = courses
         .iter()
         .enumerate()
-        .map(|(i, course)| ListItem::new(item(course, width, i == selected)))
+        .map(|(i, course)| {
+            let readiness = app.dashboard.readiness.get(&course.course_id);
+            ListItem::new(item(course, readiness, width, i == selected))
+        })
         .collect();
     list::render(frame, body, block, items, Some(selected));
 }
 
-fn item(course: &CourseProgress, width: usize, selected: bool) -> Text<'static> {
+fn item(
+    course: &CourseProgress,
+    readiness: Option<&Remote<ReadinessReport>>,
+    width: usize,
+    selected: bool,
+) -> Text<'static> {
     let title_style = if selected {
         theme::selected()
     } else {
@@ -154,5 +208,63 @@ fn item(course: &CourseProgress, width: usize, selected: bool) -> Text<'static> 
         ]),
         None => Line::from(Span::styled(" ✓ Course complete", theme::done())),
     };
-    Text::from(vec![first, Line::from(second), third, Line::raw("")])
+    let mut fourth = vec![Span::raw(" ")];
+    fourth.extend(readiness_spans(readiness));
+    fourth.push(Span::styled(
+        if fourth.len() > 1 { " · " } else { "" },
+        theme::dim(),
+    ));
+    fourth.push(match course.review_due {
+        0 => Span::styled("no reviews due", theme::dim()),
+        1 => Span::styled("1 review due", theme::warning()),
+        n => Span::styled(format!("{n} reviews due"), theme::warning()),
+    });
+    let fourth = Line::from(ui::truncate_spans(fourth, width));
+    Text::from(vec![
+        first,
+        Line::from(second),
+        third,
+        fourth,
+        Line::raw(""),
+    ])
+}
+
+/// "Readiness 72% to pass (58–84%)" with enough evidence, else why there is no number;
+/// nothing for a course without an exam.
+fn readiness_spans(readiness: Option<&Remote<ReadinessReport>>) -> Vec<Span<'static>> {
+    let label = Span::styled("Readiness ", theme::dim());
+    let report = readiness.and_then(|r| r.data.as_ref());
+    let Some(report) = report else {
+        return vec![label, Span::styled("—", theme::dim())];
+    };
+    let Some(r) = &report.readiness else {
+        return Vec::new();
+    };
+    if !r.sufficient_evidence {
+        return vec![
+            label,
+            Span::styled(
+                format!(
+                    "not enough answers yet ({} of {})",
+                    r.answers, r.min_answers
+                ),
+                theme::dim(),
+            ),
+        ];
+    }
+    let percent = |p: f64| format!("{:.0}%", (p * 100.0).round());
+    let style = if r.probability >= 0.5 {
+        theme::done()
+    } else {
+        theme::warning()
+    };
+    vec![
+        label,
+        Span::styled(percent(r.probability), style.patch(theme::title())),
+        Span::raw(" to pass "),
+        Span::styled(
+            format!("({}–{})", percent(r.low), percent(r.high)),
+            theme::dim(),
+        ),
+    ]
 }

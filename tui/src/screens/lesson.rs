@@ -6,15 +6,14 @@
 use cloudmaster_core::api::{Lesson, LessonStatus};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Block, Borders, Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState,
-};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Paragraph};
 
 use super::course;
 use crate::action::{Cmd, Command, Request};
 use crate::app::{App, Remote};
 use crate::backend::BackendResult;
+use crate::components::scrollbar;
 use crate::markdown::{self, DocLine, Wrapped};
 use crate::theme;
 use crate::ui;
@@ -284,14 +283,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if lesson.completed {
         right.push(Span::styled("✓ done ", theme::done()));
     }
-    let right_width = right.iter().map(Span::width).sum::<usize>();
-    let room = usize::from(title_area.width).saturating_sub(right_width + 3);
-    let header = Block::new()
-        .borders(Borders::TOP)
-        .border_style(theme::border())
-        .title(Line::from(ui::truncate_spans(title, room)))
-        .title(Line::from(right).right_aligned());
-    frame.render_widget(header, title_area);
+    ui::title_rule(frame, title_area, title, right);
 
     if lesson.data.data.is_none() {
         let block = Block::new();
@@ -309,19 +301,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let visible = lesson.wrapped.lines[lesson.scroll.min(end)..end].to_vec();
     frame.render_widget(Paragraph::new(visible), text_area);
 
-    let max = lesson.wrapped.lines.len().saturating_sub(height);
-    if max > 0 {
-        // Positions run 0..=max; the viewport is the reader's height.
-        let mut state = ScrollbarState::new(max + 1)
-            .viewport_content_length(height)
-            .position(lesson.scroll);
-        let bar = Scrollbar::new(ScrollbarOrientation::VerticalRight)
-            .begin_symbol(None)
-            .end_symbol(None)
-            .track_symbol(Some("│"))
-            .thumb_symbol("┃")
-            .track_style(theme::dim())
-            .thumb_style(theme::accent());
-        frame.render_stateful_widget(bar, bar_area, &mut state);
-    }
+    scrollbar::render(
+        frame,
+        bar_area,
+        lesson.wrapped.lines.len(),
+        height,
+        lesson.scroll,
+    );
 }

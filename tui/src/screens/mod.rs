@@ -6,3 +6,4 @@ pub mod catalog;
 pub mod course;
 pub mod dashboard;
 pub mod lesson;
+pub mod quiz;

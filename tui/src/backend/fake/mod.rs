@@ -1,194 +1,31 @@
-//! An in-memory [`Backend`] with a small, fixed catalog, for tests: three courses, one
-//! enrolled and part done, one finished, and a lesson with a code block and a table. It keeps
-//! enrollments and progress like the server would, so whole flows can be driven.
+//! An in-memory [`Backend`] with a small, fixed catalog (`catalog.rs`), for tests: three
+//! courses, one enrolled and part done, one finished. It keeps enrollments and progress like
+//! the server would, so whole flows can be driven. The AWS course also has a module quiz, a
+//! timed mock exam and an exam to be ready for ([`quiz`]).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 use cloudmaster_core::api::{
-    CourseDetail, CourseFilter, CourseProgress, CourseSummary, Enrollment, Lesson, LessonOutline,
-    LessonProgress, LessonProgressUpdate, LessonStatus, ModuleOutline, Price, QuizOutline,
-    ResumePoint, Role, SearchHit, Tier, User, WhoAmI,
+    AssessmentInfo, AttemptResult, AttemptView, CourseDetail, CourseFilter, CourseProgress,
+    CourseSummary, Enrollment, ExamBlueprint, ExamDomain, Lesson, LessonOutline, LessonProgress,
+    LessonProgressUpdate, LessonStatus, ModuleOutline, QuizOutline, ReadinessReport, ResumePoint,
+    Role, SearchHit, SubmitAttempt, Tier, User, WhoAmI,
 };
+use cloudmaster_core::assess::Response;
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 use super::{Backend, BackendError, BackendResult};
 
-pub const REGIONS_BODY: &str = r#"# Regions and Availability Zones
+mod catalog;
+pub mod quiz;
 
-AWS runs its services in **Regions**, each made of several isolated *Availability Zones*
-(AZs). Spreading a workload over AZs keeps it running when one data centre fails.
+use catalog::{CourseData, LessonData, catalog};
 
-## Choosing a Region
-
-- Latency to your users
-- Data residency rules
-- Service availability and price
-
-List the Regions your account can use:
-
-```bash
-aws ec2 describe-regions \
-  --query 'Regions[].RegionName' --output text
-```
-
-| Scope | Example | Failure domain |
-|---|---|---|
-| Region | eu-west-1 | Geographic area |
-| AZ | eu-west-1a | One or more data centres |
-| Edge location | CloudFront PoP | Single site |
-
-> Design for failure: assume any one AZ can go away.
-
-See the [global infrastructure map](https://aws.amazon.com/about-aws/global-infrastructure/)
-for the current list.
-
-## Summary
-
-1. A Region is a geographic area.
-2. An AZ is one or more data centres within it.
-3. Use at least two AZs for anything that must stay up.
-"#;
-
-struct LessonData {
-    module: &'static str,
-    id: &'static str,
-    title: &'static str,
-    minutes: u32,
-    body: &'static str,
-}
-
-struct CourseData {
-    summary: CourseSummary,
-    modules: Vec<(&'static str, &'static str)>,
-    lessons: Vec<LessonData>,
-}
-
-fn catalog() -> Vec<CourseData> {
-    let summary =
-        |id: &str, title: &str, text: &str, level: &str, provider: &str, hours, price, lessons| {
-            CourseSummary {
-                id: id.to_owned(),
-                title: title.to_owned(),
-                summary: text.to_owned(),
-                level: level.to_owned(),
-                provider: provider.to_owned(),
-                tags: vec![provider.to_owned()],
-                price,
-                estimated_hours: hours,
-                lesson_count: lessons,
-                version: 1,
-            }
-        };
-    let lesson = |module, id, title, minutes, body| LessonData {
-        module,
-        id,
-        title,
-        minutes,
-        body,
-    };
-    vec![
-        CourseData {
-            summary: summary(
-                "aws-cloud-practitioner",
-                "AWS Cloud Practitioner Essentials",
-                "The cloud concepts, core services, security and pricing behind the AWS Certified Cloud Practitioner exam.",
-                "beginner",
-                "aws",
-                12.0,
-                None,
-                4,
-            ),
-            modules: vec![
-                ("cloud-concepts", "Cloud concepts"),
-                ("core-services", "Core services"),
-            ],
-            lessons: vec![
-                lesson(
-                    "cloud-concepts",
-                    "what-is-cloud",
-                    "What is cloud computing?",
-                    8,
-                    "# What is cloud computing?\n\nOn-demand delivery of IT resources over the internet with pay-as-you-go pricing.\n",
-                ),
-                lesson(
-                    "cloud-concepts",
-                    "regions-azs",
-                    "Regions and Availability Zones",
-                    12,
-                    REGIONS_BODY,
-                ),
-                lesson(
-                    "core-services",
-                    "ec2-basics",
-                    "EC2 instances",
-                    15,
-                    "# EC2 instances\n\nVirtual servers in the cloud.\n",
-                ),
-                lesson(
-                    "core-services",
-                    "s3-storage",
-                    "S3 storage classes",
-                    10,
-                    "# S3 storage classes\n\nObject storage with classes for every access pattern.\n",
-                ),
-            ],
-        },
-        CourseData {
-            summary: summary(
-                "kubernetes-fundamentals",
-                "Kubernetes Fundamentals",
-                "Pods, deployments and services: run containers on Kubernetes with confidence.",
-                "intermediate",
-                "kubernetes",
-                20.0,
-                Some(Price {
-                    amount: 4900,
-                    currency: "USD".to_owned(),
-                }),
-                2,
-            ),
-            modules: vec![("workloads", "Workloads")],
-            lessons: vec![
-                lesson(
-                    "workloads",
-                    "pods",
-                    "Pods and containers",
-                    14,
-                    "# Pods\n\nA pod runs one or more containers that share a network namespace.\n",
-                ),
-                lesson(
-                    "workloads",
-                    "deployments",
-                    "Deployments",
-                    16,
-                    "# Deployments\n\nA deployment keeps a set of pods running and rolls out new versions.\n",
-                ),
-            ],
-        },
-        CourseData {
-            summary: summary(
-                "terraform-basics",
-                "Terraform Basics",
-                "Infrastructure as code with Terraform: providers, resources, state and modules.",
-                "beginner",
-                "terraform",
-                8.0,
-                None,
-                1,
-            ),
-            modules: vec![("first-steps", "First steps")],
-            lessons: vec![lesson(
-                "first-steps",
-                "hello-terraform",
-                "Hello, Terraform",
-                9,
-                "# Hello, Terraform\n\nWrite a configuration, `terraform init`, `terraform apply`.\n",
-            )],
-        },
-    ]
-}
+/// Review items due in the AWS course before any attempt (missed answers add to them).
+const SEEDED_REVIEWS: u32 = 3;
 
 fn epoch() -> OffsetDateTime {
     OffsetDateTime::UNIX_EPOCH
@@ -199,6 +36,9 @@ struct State {
     enrolled: Vec<String>,
     progress: HashMap<(String, String), LessonProgress>,
     fail: Option<BackendError>,
+    attempts: quiz::Attempts,
+    /// Answers readiness rests on from before the tests started (graded ones add to them).
+    earlier_answers: u32,
 }
 
 /// See the module docs.
@@ -221,6 +61,7 @@ impl FakeBackend {
                 "aws-cloud-practitioner".to_owned(),
                 "terraform-basics".to_owned(),
             ];
+            state.earlier_answers = 14;
             for (course, lesson, status, position) in [
                 (
                     "aws-cloud-practitioner",
@@ -260,6 +101,28 @@ impl FakeBackend {
         self.state.lock().unwrap().enrolled.retain(|c| c != course);
     }
 
+    /// Closes every open attempt as if its time limit had passed.
+    pub fn expire_open_attempts(&self) {
+        let now = OffsetDateTime::now_utc();
+        self.state.lock().unwrap().attempts.expire_open(now);
+    }
+
+    /// Sets how many answers readiness rests on from before (14 unless changed).
+    pub fn set_earlier_answers(&self, answers: u32) {
+        self.state.lock().unwrap().earlier_answers = answers;
+    }
+
+    /// The answers saved in an attempt.
+    pub fn saved_answers(&self, attempt: Uuid) -> BTreeMap<String, Response> {
+        let mut state = self.state.lock().unwrap();
+        let now = OffsetDateTime::now_utc();
+        state
+            .attempts
+            .get(attempt, now)
+            .map(|a| a.answers)
+            .unwrap_or_default()
+    }
+
     /// The progress recorded for a lesson.
     pub fn lesson_progress(&self, course: &str, lesson: &str) -> Option<LessonProgress> {
         let state = self.state.lock().unwrap();
@@ -274,6 +137,61 @@ impl FakeBackend {
             Some(err) => Err(err.clone()),
             None => Ok(()),
         }
+    }
+
+    fn require_enrolled(&self, course: &str, what: &str) -> BackendResult<()> {
+        let state = self.state.lock().unwrap();
+        if state.enrolled.iter().any(|c| c == course) {
+            Ok(())
+        } else {
+            Err(BackendError::with_code(
+                "forbidden",
+                format!("enroll in the course to {what}"),
+            ))
+        }
+    }
+
+    /// 403 `locked` while a lesson of `module` is not completed, with the server's message.
+    fn require_module_done(
+        &self,
+        course: &CourseData,
+        module: &str,
+        locked: &str,
+    ) -> BackendResult<()> {
+        let state = self.state.lock().unwrap();
+        let left: Vec<&LessonData> = course
+            .lessons
+            .iter()
+            .filter(|l| l.module == module)
+            .filter(|l| {
+                let key = (course.summary.id.clone(), l.id.to_owned());
+                state
+                    .progress
+                    .get(&key)
+                    .is_none_or(|p| p.status != LessonStatus::Completed)
+            })
+            .collect();
+        let Some(next) = left.first() else {
+            return Ok(());
+        };
+        let title = course
+            .modules
+            .iter()
+            .find(|(id, _)| *id == module)
+            .map_or(module, |(_, title)| title);
+        let lessons = if left.len() == 1 {
+            "1 lesson".to_owned()
+        } else {
+            format!("{} lessons", left.len())
+        };
+        Err(BackendError::with_code(
+            "locked",
+            format!(
+                "{locked} is locked: finish module `{module}` ({title}) first ({lessons} left \
+                 there; next: lesson `{}`); run `cloudmaster learn {}`",
+                next.id, course.summary.id
+            ),
+        ))
     }
 
     fn find(&self, course: &str) -> BackendResult<&CourseData> {
@@ -317,9 +235,13 @@ impl FakeBackend {
             completed_lessons: completed,
             total_lessons: total,
             percent: completed * 100 / total.max(1),
+            review_due: if *id == quiz::COURSE {
+                SEEDED_REVIEWS + state.attempts.missed
+            } else {
+                0
+            },
             resume,
             lessons,
-            review_due: 0,
             labs: Vec::new(),
             certificate: None,
         }
@@ -443,12 +365,15 @@ impl Backend for FakeBackend {
                         has_video: false,
                     })
                     .collect(),
-                quiz: (*id == "cloud-concepts").then(|| QuizOutline {
-                    id: "concepts-check".to_owned(),
-                    title: "Cloud concepts check".to_owned(),
-                    questions: 5,
-                    pass_mark: 80,
-                }),
+                quiz: quiz::DEFINITIONS
+                    .iter()
+                    .find(|d| d.module == Some(*id) && course.summary.id == quiz::COURSE)
+                    .map(|d| QuizOutline {
+                        id: d.id.to_owned(),
+                        title: d.title.to_owned(),
+                        questions: d.questions.len() as u32,
+                        pass_mark: d.pass_mark,
+                    }),
                 labs: if *id == "core-services" {
                     vec!["s3-bucket-policy".to_owned()]
                 } else {
@@ -456,11 +381,23 @@ impl Backend for FakeBackend {
                 },
             })
             .collect();
+        let exam = (course.summary.id == quiz::COURSE).then(|| ExamBlueprint {
+            name: quiz::EXAM_NAME.to_owned(),
+            pass_mark: 70,
+            domains: quiz::DOMAINS
+                .iter()
+                .map(|(id, title)| ExamDomain {
+                    id: (*id).to_owned(),
+                    title: (*title).to_owned(),
+                    weight: 50,
+                })
+                .collect(),
+        });
         Ok(CourseDetail {
             summary: course.summary.clone(),
             objectives: Vec::new(),
             prerequisites: Vec::new(),
-            exam: None,
+            exam,
             modules,
             published_at: epoch(),
         })
@@ -469,19 +406,7 @@ impl Backend for FakeBackend {
     async fn lesson(&self, course: &str, lesson: &str) -> BackendResult<Lesson> {
         self.check()?;
         let data = self.find(course)?;
-        if !self
-            .state
-            .lock()
-            .unwrap()
-            .enrolled
-            .iter()
-            .any(|c| c == course)
-        {
-            return Err(BackendError::with_code(
-                "forbidden",
-                "enroll in the course to read its lessons",
-            ));
-        }
+        self.require_enrolled(course, "read its lessons")?;
         let found = data.lessons.iter().find(|l| l.id == lesson);
         let found = found
             .ok_or_else(|| BackendError::with_code("not_found", format!("no lesson `{lesson}`")))?;
@@ -571,5 +496,77 @@ impl Backend for FakeBackend {
         self.check()?;
         let data = self.find(course)?;
         Ok(self.course_progress_of(data))
+    }
+
+    async fn assessments(&self, course: &str) -> BackendResult<Vec<AssessmentInfo>> {
+        self.check()?;
+        self.find(course)?;
+        self.require_enrolled(course, "take its quizzes")?;
+        if course != quiz::COURSE {
+            return Ok(Vec::new());
+        }
+        Ok(self.state.lock().unwrap().attempts.infos())
+    }
+
+    async fn start_attempt(&self, course: &str, assessment: &str) -> BackendResult<AttemptView> {
+        self.check()?;
+        let data = self.find(course)?;
+        self.require_enrolled(course, "take its quizzes")?;
+        let def = quiz::definition(assessment)
+            .filter(|_| course == quiz::COURSE)
+            .ok_or_else(|| {
+                BackendError::with_code("not_found", format!("no assessment `{assessment}`"))
+            })?;
+        if let Some(module) = def.module {
+            self.require_module_done(data, module, &format!("quiz `{assessment}`"))?;
+        }
+        let now = OffsetDateTime::now_utc();
+        self.state.lock().unwrap().attempts.start(def, now)
+    }
+
+    async fn attempt(&self, attempt: Uuid) -> BackendResult<AttemptView> {
+        self.check()?;
+        let now = OffsetDateTime::now_utc();
+        self.state.lock().unwrap().attempts.get(attempt, now)
+    }
+
+    async fn save_answer(
+        &self,
+        attempt: Uuid,
+        question: &str,
+        response: &Response,
+    ) -> BackendResult<()> {
+        self.check()?;
+        let now = OffsetDateTime::now_utc();
+        let mut state = self.state.lock().unwrap();
+        state.attempts.save(attempt, question, response, now)
+    }
+
+    async fn submit_attempt(
+        &self,
+        attempt: Uuid,
+        answers: &SubmitAttempt,
+    ) -> BackendResult<AttemptResult> {
+        self.check()?;
+        let now = OffsetDateTime::now_utc();
+        let mut state = self.state.lock().unwrap();
+        state.attempts.submit(attempt, &answers.answers, now)
+    }
+
+    async fn readiness(&self, course: &str) -> BackendResult<ReadinessReport> {
+        self.check()?;
+        self.find(course)?;
+        self.require_enrolled(course, "see your readiness")?;
+        let readiness = (course == quiz::COURSE).then(|| {
+            let state = self.state.lock().unwrap();
+            quiz::readiness(state.earlier_answers + state.attempts.graded)
+        });
+        Ok(ReadinessReport {
+            course_id: course.to_owned(),
+            exam_name: readiness.as_ref().map(|_| quiz::EXAM_NAME.to_owned()),
+            readiness,
+            study_lessons: Vec::new(),
+            study_questions: Vec::new(),
+        })
     }
 }
