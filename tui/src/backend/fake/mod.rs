@@ -145,7 +145,7 @@ impl FakeBackend {
             Ok(())
         } else {
             Err(BackendError::with_code(
-                "forbidden",
+                "not_enrolled",
                 format!("enroll in the course to {what}"),
             ))
         }
