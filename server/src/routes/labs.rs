@@ -305,18 +305,41 @@ async fn read_limited(headers: &HeaderMap, body: Body, limit: u64) -> Result<Vec
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    let mut stream = body.into_data_stream();
     if declared.is_some_and(|length| length > limit) {
+        linger(stream).await;
         return Err(too_large());
     }
-    let mut stream = body.into_data_stream();
     let mut bytes = Vec::new();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk
             .map_err(|e| ApiError::BadRequest(format!("cannot read the request body: {e}")))?;
         if (bytes.len() + chunk.len()) as u64 > limit {
+            linger(stream).await;
             return Err(too_large());
         }
         bytes.extend_from_slice(&chunk);
     }
     Ok(bytes)
+}
+
+/// How much of a refused body [`linger`] reads at most, and for how long.
+const LINGER_BYTES: usize = 64 * 1024 * 1024;
+const LINGER_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reads and drops the rest of a body that was refused. Answering before the client has
+/// sent it all makes the connection close under the client, which then reports a reset
+/// connection instead of the 413 and its advice; reading on (within bounds, as web servers
+/// do when they "linger" before closing) lets the answer arrive.
+async fn linger(mut stream: axum::body::BodyDataStream) {
+    let drain = async {
+        let mut read = 0;
+        while let Some(Ok(chunk)) = stream.next().await {
+            read += chunk.len();
+            if read > LINGER_BYTES {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER_TIME, drain).await;
 }
