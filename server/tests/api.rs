@@ -5,6 +5,11 @@
 //! The cases are grouped by area under `api_cases/`; helpers are in `api_support/`.
 
 mod api_support;
+#[path = "api_cases/learning_support.rs"]
+mod learning_support;
+
+#[path = "api_cases/attempt_rules.rs"]
+mod attempt_rules;
 
 #[path = "api_cases/auth.rs"]
 mod auth;

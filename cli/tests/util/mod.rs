@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod learning;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

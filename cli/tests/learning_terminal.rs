@@ -1,0 +1,273 @@
+//! The learning commands at a terminal: util-linux `script` gives the binary a
+//! pseudo-terminal on stdin and stdout, and the tests type their answers into it. The
+//! interactive quiz and exam runners, the pager, and review.
+
+mod util;
+
+use util::Home;
+use util::learning::*;
+
+/// Runs `cloudmaster ARGS` on a pseudo-terminal, typing `input`; returns the exit code and
+/// everything the terminal showed (stdout and stderr, and the typed input echoed).
+#[cfg(target_os = "linux")]
+fn at_terminal(home: &Home, args: &[&str], input: &str) -> (i32, String) {
+    let mut all = vec!["--no-color"];
+    all.extend(args);
+    paged_at_terminal(home, &all, input, "cat")
+}
+
+/// [`at_terminal`] with `PAGER` set to `pager` and colour allowed.
+#[cfg(target_os = "linux")]
+fn paged_at_terminal(home: &Home, args: &[&str], input: &str, pager: &str) -> (i32, String) {
+    let inner = home.std_cmd();
+    let mut line = format!("'{}'", env!("CARGO_BIN_EXE_cloudmaster"));
+    for arg in args {
+        line.push_str(&format!(" '{arg}'"));
+    }
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &line, "/dev/null"])
+        .current_dir(inner.get_current_dir().unwrap())
+        .env("PAGER", pager);
+    for (key, value) in inner.get_envs() {
+        match value {
+            Some(value) => cmd.env(key, value),
+            None => cmd.env_remove(key),
+        };
+    }
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs the CLI on a pseudo-terminal");
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n");
+    (output.status.code().unwrap_or(-1), text)
+}
+
+/// How to type the right answer to each question of the bank.
+fn typed(question_id: &str) -> &'static str {
+    match question_id {
+        "s1" => "b",
+        "s2" => "a,c",
+        "s3" => "t",
+        "r1" => "99.9",
+        "r2" => "multi-az",
+        "r3" => "x y z",
+        other => panic!("unknown question {other}"),
+    }
+}
+
+/// Opens an attempt without submitting anything (an answers file of the wrong form) and
+/// returns its id and question ids in the order the runner asks them.
+fn open_attempt(home: &Home, args: &[&str]) -> (String, Vec<String>) {
+    let form = write(
+        home,
+        "form.yaml",
+        "s1: [a, b]\ns2: 3\ns3: maybe\nr1: many\nr2: [a]\nr3: x\n",
+    );
+    let mut all = args.to_vec();
+    all.extend(["--answers", &form]);
+    let (code, _, err) = home.run(&all);
+    assert_eq!(code, 2, "{err}");
+    let id = home.json(&["attempts", COURSE])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let view = home.json(&["attempts", "show", &id]);
+    let order = view["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap().to_owned())
+        .collect();
+    (id, order)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_quiz_at_the_terminal_skips_comes_back_and_submits() {
+    let (_server, home) = ready_for_the_quiz();
+    let (id, order) = open_attempt(&home, &["quiz", "start", "cert-prep/basics-quiz"]);
+    // Skip the first, answer the others; go back; a typo is asked again; submit.
+    let mut input = String::from("s\n");
+    for question in &order[1..] {
+        input.push_str(&format!("{}\n", typed(question)));
+    }
+    input.push_str("y\n");
+    if order[0] != "r2" {
+        input.push_str("%%%\n");
+    }
+    input.push_str(&format!("{}\ny\n", typed(&order[0])));
+    let (code, screen) = at_terminal(&home, &["quiz", "start", "cert-prep/basics-quiz"], &input);
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("Resuming your attempt"), "{screen}");
+    assert!(screen.contains("Question 1 of 4 · "), "{screen}");
+    assert!(screen.contains("(s to skip): "), "{screen}");
+    assert!(
+        screen.contains("1 question skipped. Go back to them? [Y/n]"),
+        "{screen}"
+    );
+    if order[0] != "r2" {
+        assert!(
+            screen.contains("expected ") || screen.contains("`%%%` is not one of the options"),
+            "the typo is explained: {screen}"
+        );
+    }
+    assert!(
+        screen.contains("All questions answered. Submit now? [Y/n]"),
+        "{screen}"
+    );
+    assert!(screen.contains("Basics check: passed, 100%"), "{screen}");
+    let view = home.json(&["attempts", "show", &id]);
+    assert_eq!(view["status"], "submitted");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_exam_at_the_terminal_saves_each_answer_and_may_wait() {
+    let (_server, home) = enrolled();
+    let (code, screen) = at_terminal(&home, &["exam", "start", COURSE], "n\n");
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains("Practice exam: 4 questions, time limit 30 min, pass mark 70%"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Starting now, the deadline is "),
+        "{screen}"
+    );
+    assert!(screen.contains("Not started."), "{screen}");
+    assert!(
+        home.json(&["attempts", COURSE])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let (id, order) = open_attempt(&home, &["exam", "start", COURSE]);
+    // Continue, answer the first question, skip the rest, do not go back, do not submit.
+    let input = format!("y\n{}\ns\ns\ns\nn\nn\n", typed(&order[0]));
+    let (code, screen) = at_terminal(&home, &["exam", "start", COURSE], &input);
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("You have an open attempt"), "{screen}");
+    assert!(screen.contains(" left"), "time left is shown: {screen}");
+    assert!(
+        screen.contains("3 questions unanswered. Submit now?"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Not submitted. Your answers are saved"),
+        "{screen}"
+    );
+    let view = home.json(&["attempts", "show", &id]);
+    assert_eq!(view["status"], "open");
+    assert_eq!(view["answers"].as_object().unwrap().len(), 1, "{view}");
+    assert!(view["answers"].get(&order[0]).is_some(), "{view}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn lesson_show_at_the_terminal_goes_through_the_pager() {
+    let (_server, home) = enrolled();
+    let pager = "sed s/^/paged:/";
+    let (code, screen) =
+        paged_at_terminal(&home, &["lesson", "show", "cert-prep/reading"], "", pager);
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("paged:"), "{screen}");
+    // Styled: the h1 is bold yellow, code cyan.
+    assert!(
+        screen.contains("\u{1b}[1;33mReading lessons\u{1b}[0m"),
+        "{screen:?}"
+    );
+    assert!(
+        screen.contains("\u{1b}[36maws s3 ls\u{1b}[0m"),
+        "{screen:?}"
+    );
+    // --plain: no styles and no pager, even on a terminal.
+    let (code, screen) = paged_at_terminal(
+        &home,
+        &["lesson", "show", "cert-prep/reading", "--plain"],
+        "",
+        pager,
+    );
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        !screen.contains("paged:") && !screen.contains('\u{1b}'),
+        "{screen:?}"
+    );
+    assert!(screen.contains("┌─ sh\n│ aws s3 ls\n"), "{screen}");
+    // A pager that cannot start: the lesson is printed directly.
+    let (code, screen) = paged_at_terminal(
+        &home,
+        &["lesson", "show", "cert-prep/reading", "--no-color"],
+        "",
+        "no-such-pager-program",
+    );
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("┌─ sh\n│ aws s3 ls\n"), "{screen}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn review_at_the_terminal_shows_each_outcome() {
+    let (server, home) = ready_for_the_quiz();
+    let wrong = write(&home, "wrong.yaml", WRONG);
+    let (code, _, err) = home.run(&[
+        "quiz",
+        "start",
+        "cert-prep/basics-quiz",
+        "--answers",
+        &wrong,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    server.advance(time::Duration::days(20));
+    // The due items in the order the runner asks them, read with the learner's session.
+    home.ok(&["whoami"]);
+    let (access, _) = home.stored_pair();
+    let client = cloudmaster_core::Client::new(
+        server.url.parse().unwrap(),
+        Some(cloudmaster_core::credentials::Credential::token(access)),
+    )
+    .unwrap();
+    let queue = server
+        .runtime
+        .block_on(client.review_queue(Some(COURSE), None))
+        .unwrap();
+    assert_eq!(queue.items.len(), 4);
+    // The first one wrong, then skip one, the rest right.
+    let first = &queue.items[0].question;
+    let wrong_answer = match first.question_type {
+        cloudmaster_core::assess::QuestionType::TrueFalse => "f",
+        cloudmaster_core::assess::QuestionType::Numeric => "1",
+        _ => "wrong-text",
+    };
+    let mut input = match first.question_type {
+        cloudmaster_core::assess::QuestionType::SingleChoice => "a\n".to_owned(),
+        cloudmaster_core::assess::QuestionType::MultipleResponse => "b\n".to_owned(),
+        cloudmaster_core::assess::QuestionType::Ordering => "z y x\n".to_owned(),
+        _ => format!("{wrong_answer}\n"),
+    };
+    input.push_str("s\n");
+    for item in &queue.items[2..] {
+        input.push_str(&format!("{}\n", typed(&item.question.id)));
+    }
+    let (code, screen) = at_terminal(&home, &["review"], &input);
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("Review 1 of 4 · cert-prep"), "{screen}");
+    assert!(screen.contains("✗ Incorrect"), "{screen}");
+    assert!(screen.contains("   correct: "), "{screen}");
+    assert_eq!(screen.matches("✓ Correct").count(), 2, "{screen}");
+    assert_eq!(screen.matches("comes back ").count(), 3, "{screen}");
+    assert!(
+        screen.contains("Reviewed 3 items: 2 correct, 1 skipped. Still due: 1."),
+        "{screen}"
+    );
+}

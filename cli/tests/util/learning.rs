@@ -1,0 +1,253 @@
+//! The course of the learning tests (`cert-prep`: two lessons, a module quiz over every
+//! question type, a mock exam) and a server whose clock a test can move forward.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use cloudmaster_core::api::Role;
+use cloudmaster_core::course::{has_errors, load_course};
+use cloudmaster_server::{AppState, Clock, ServerConfig};
+use time::OffsetDateTime;
+
+use super::Home;
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const COURSE: &str = "cert-prep";
+
+pub const COURSE_YAML: &str = r"format: 1
+id: cert-prep
+title: Cert prep
+summary: A small course that prepares for an exam.
+level: beginner
+provider: general
+tags: [testing]
+estimated_hours: 1
+exam:
+  name: Example Certification
+  pass_mark: 70
+  domains:
+    - { id: secure, title: Secure design, weight: 50 }
+    - { id: resilient, title: Resilient design, weight: 50 }
+mock_exam:
+  id: practice-exam
+  title: Practice exam
+  questions: 4
+  time_limit_minutes: 30
+  pass_mark: 70
+modules:
+  - id: basics
+    title: Basics
+    lessons:
+      - id: reading
+        title: Reading lessons
+        file: lessons/reading.md
+        minutes: 5
+        video: https://videos.example.com/reading.mp4
+        transcript: lessons/reading.transcript.md
+        resources:
+          - title: CommonMark help
+            url: https://commonmark.org/help/
+      - id: second
+        title: Second lesson
+        file: lessons/second.md
+        minutes: 5
+    quiz:
+      id: basics-quiz
+      title: Basics check
+      questions: 4
+      pass_mark: 70
+";
+
+pub const READING_MD: &str = "# Reading lessons
+
+Lessons are *Markdown*, with [links](https://example.com/guide).
+
+- first point
+- second point
+
+```sh
+aws s3 ls
+```
+
+| class | durability |
+|---|---|
+| Standard | 11 nines |
+";
+
+pub const QUESTIONS_YAML: &str = r#"questions:
+  - id: s1
+    type: single_choice
+    domain: secure
+    prompt: Which grants an application access without keys?
+    options:
+      - { id: a, text: An access key in the code }
+      - { id: b, text: An IAM role }
+    answer: b
+    explanation: Roles give temporary credentials.
+  - id: s2
+    type: multiple_response
+    domain: secure
+    prompt: Which are encryption options?
+    options:
+      - { id: a, text: SSE-S3 }
+      - { id: b, text: Public buckets }
+      - { id: c, text: SSE-KMS }
+    answer: [a, c]
+    explanation: SSE-S3 and SSE-KMS encrypt at rest.
+  - id: s3
+    type: true_false
+    domain: secure
+    prompt: Least privilege means granting only what is needed.
+    answer: true
+    explanation: That is the definition.
+  - id: r1
+    type: numeric
+    domain: resilient
+    prompt: What availability in percent does a 99.9 SLA promise?
+    answer: 99.9
+    tolerance: 0.05
+    explanation: The SLA says 99.9%.
+  - id: r2
+    type: short_text
+    domain: resilient
+    prompt: Name the RDS option that keeps a standby in another zone.
+    accept: [multi-az]
+    explanation: Multi-AZ keeps a synchronous standby.
+  - id: r3
+    type: ordering
+    domain: resilient
+    prompt: Order the recovery steps.
+    options:
+      - { id: x, text: Detect }
+      - { id: y, text: Fail over }
+      - { id: z, text: Restore }
+    answer: [x, y, z]
+    explanation: Detect, fail over, then restore.
+"#;
+
+pub const CORRECT: &str = "s1: b\ns2: [a, c]\ns3: true\nr1: 99.9\nr2: Multi-AZ\nr3: [x, y, z]\n";
+pub const WRONG: &str = "s1: a\ns2: [b]\ns3: false\nr1: 1\nr2: nope\nr3: [z, y, x]\n";
+
+/// Writes the course to `dir/cert-prep` and returns its folder.
+pub fn write_course(dir: &Path) -> PathBuf {
+    let root = dir.join(COURSE);
+    let files = [
+        ("course.yaml", COURSE_YAML),
+        ("lessons/reading.md", READING_MD),
+        (
+            "lessons/reading.transcript.md",
+            "Hello, and welcome to the transcript.\n",
+        ),
+        ("lessons/second.md", "# Second lesson\n\nMore text.\n"),
+        ("questions/bank.yaml", QUESTIONS_YAML),
+    ];
+    for (rel, text) in files {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    root
+}
+
+/// A server like `util::TestServer` whose clock the test can move forward (review items
+/// come due, attempts run out of time).
+pub struct Server {
+    pub url: String,
+    pub state: AppState,
+    pub clock: Arc<ShiftedClock>,
+    pub runtime: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+/// The system clock plus a shift.
+#[derive(Default)]
+pub struct ShiftedClock(Mutex<time::Duration>);
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc() + *self.0.lock().unwrap()
+    }
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let clock = Arc::new(ShiftedClock::default());
+        let (state, url) = runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let config = ServerConfig {
+                listen: addr,
+                data_dir: dir.path().to_owned(),
+                database_url: None,
+                ..ServerConfig::default()
+            };
+            let store = cloudmaster_server::store::open(&config.database_url(), config.pool_size)
+                .await
+                .unwrap();
+            let state = AppState::with_store(&config, store, clock.clone())
+                .await
+                .unwrap();
+            tokio::spawn(cloudmaster_server::serve(
+                listener,
+                state.clone(),
+                std::future::pending(),
+            ));
+            (state, format!("http://{addr}/"))
+        });
+        Server {
+            url,
+            state,
+            clock,
+            runtime,
+            _dir: dir,
+        }
+    }
+
+    /// Moves the server's clock forward.
+    pub fn advance(&self, by: time::Duration) {
+        *self.clock.0.lock().unwrap() += by;
+    }
+}
+
+/// A server with the course published and a learner logged in and enrolled.
+pub fn enrolled() -> (Server, Home) {
+    let server = Server::start();
+    let teacher = server
+        .runtime
+        .block_on(server.state.create_user(
+            "teacher@example.com",
+            "Teacher",
+            PASSWORD,
+            Role::Instructor,
+        ))
+        .unwrap();
+    let home = Home::new(&server.url);
+    let (course, diagnostics) = load_course(&write_course(home.path())).unwrap();
+    assert!(!has_errors(&diagnostics), "{diagnostics:?}");
+    server
+        .runtime
+        .block_on(server.state.publish(&teacher, course, false))
+        .unwrap();
+    home.register("learner@example.com", PASSWORD);
+    home.ok(&["enroll", COURSE]);
+    (server, home)
+}
+
+/// [`enrolled`], with every lesson completed (the module quiz unlocks).
+pub fn ready_for_the_quiz() -> (Server, Home) {
+    let (server, home) = enrolled();
+    home.ok(&["lesson", "done", "cert-prep/reading"]);
+    home.ok(&["lesson", "done", "cert-prep/second"]);
+    (server, home)
+}
+
+pub fn write(home: &Home, name: &str, text: &str) -> String {
+    std::fs::write(home.path().join(name), text).unwrap();
+    name.to_owned()
+}

@@ -1,0 +1,375 @@
+//! Helpers of the learning API tests: a server whose clock only the test moves, and a
+//! course with every question type, two modules with quizzes and a timed mock exam.
+
+use std::sync::{Arc, Mutex};
+
+use cloudmaster_core::api::{Role, TokenPair};
+use cloudmaster_core::assess::Response;
+use cloudmaster_core::course::{
+    ChoiceOption, Course, Domain, Exam, Lesson, MockExam, Module, Question, QuestionKind, Quiz,
+};
+use cloudmaster_server::{AppState, Clock};
+use serde_json::{Value, json};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+use tokio::net::TcpListener;
+
+use crate::api_support::{Backend, PASSWORD, Reply, Session, TestDb, config, course};
+pub const COURSE: &str = "learnco";
+pub const MOCK: &str = "mock";
+pub const QUIZ_1: &str = "getting-started-quiz";
+pub const QUIZ_2: &str = "operations-quiz";
+
+// --- a server with a clock the test moves -----------------------------------------------
+
+pub struct TestClock(pub Mutex<OffsetDateTime>);
+
+impl Clock for TestClock {
+    fn now(&self) -> OffsetDateTime {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// One server whose clock only moves when the test says so.
+pub struct App {
+    pub base: String,
+    pub state: AppState,
+    pub http: reqwest::Client,
+    pub clock: Arc<TestClock>,
+    _db: TestDb,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl App {
+    pub async fn spawn(backend: Backend) -> App {
+        let db = TestDb::of(backend).await.expect("backend available");
+        let config = config(&db);
+        let store = cloudmaster_server::store::open(&db.url, config.pool_size)
+            .await
+            .expect("open store");
+        // Real time (whole seconds) at the start, so access tokens are valid.
+        let start = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+        let clock = Arc::new(TestClock(Mutex::new(start)));
+        let state = AppState::with_store(&config, store, clock.clone())
+            .await
+            .expect("state");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = state.clone();
+        tokio::spawn(async move {
+            let _ = cloudmaster_server::serve(listener, serving, async {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        App {
+            base,
+            state,
+            http: reqwest::Client::new(),
+            clock,
+            _db: db,
+            _stop: stop,
+        }
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    pub fn advance(&self, by: Duration) {
+        *self.clock.0.lock().unwrap() += by;
+    }
+
+    pub fn set(&self, at: OffsetDateTime) {
+        *self.clock.0.lock().unwrap() = at;
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder, token: Option<&str>) -> Reply {
+        let request = match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.send(self.http.get(format!("{}{path}", self.base)), token)
+            .await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        let url = format!("{}{path}", self.base);
+        self.send(self.http.post(url).json(body), token).await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        let url = format!("{}{path}", self.base);
+        self.send(self.http.put(url).json(body), token).await
+    }
+
+    pub async fn user(&self, email: &str, role: Role) -> Session {
+        self.state
+            .create_user(email, email, PASSWORD, role)
+            .await
+            .expect("create user");
+        let reply = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": email, "password": PASSWORD}),
+            )
+            .await
+            .expect(200);
+        let pair: TokenPair = serde_json::from_value(reply.body).unwrap();
+        Session {
+            token: pair.access_token,
+            refresh: pair.refresh_token,
+            user: pair.user,
+        }
+    }
+
+    /// Publishes the test course as a new instructor and returns them.
+    pub async fn publish_course(&self) -> Session {
+        let author = self.user("author@example.com", Role::Instructor).await;
+        let bundle = serde_json::to_value(learning_course()).unwrap();
+        self.post(
+            &format!("/api/v1/courses/{COURSE}/versions"),
+            author.t(),
+            &bundle,
+        )
+        .await
+        .expect(200);
+        author
+    }
+
+    /// A learner enrolled in the test course.
+    pub async fn learner(&self, email: &str) -> Session {
+        let learner = self.user(email, Role::Learner).await;
+        self.post(
+            &format!("/api/v1/courses/{COURSE}/enrollment"),
+            learner.t(),
+            &json!({}),
+        )
+        .await
+        .expect(201);
+        learner
+    }
+
+    pub async fn complete(&self, learner: &Session, lessons: &[&str]) {
+        for lesson in lessons {
+            self.put(
+                &format!("/api/v1/courses/{COURSE}/lessons/{lesson}/progress"),
+                learner.t(),
+                &json!({"status": "completed"}),
+            )
+            .await
+            .expect(200);
+        }
+    }
+
+    pub async fn start(&self, learner: &Session, assessment: &str) -> Reply {
+        self.post(
+            &format!("/api/v1/courses/{COURSE}/assessments/{assessment}/attempts"),
+            learner.t(),
+            &json!({}),
+        )
+        .await
+    }
+
+    pub async fn save(
+        &self,
+        learner: &Session,
+        attempt: &str,
+        question: &str,
+        r: &Response,
+    ) -> Reply {
+        self.put(
+            &format!("/api/v1/attempts/{attempt}/answers/{question}"),
+            learner.t(),
+            &json!({ "response": r }),
+        )
+        .await
+    }
+
+    pub async fn submit(&self, learner: &Session, attempt: &str, answers: Value) -> Reply {
+        self.post(
+            &format!("/api/v1/attempts/{attempt}/submit"),
+            learner.t(),
+            &json!({ "answers": answers }),
+        )
+        .await
+    }
+}
+
+// --- the test course: every question type, two modules, a timed mock exam ---------------
+
+pub fn options(items: &[(&str, &str)]) -> Vec<ChoiceOption> {
+    items
+        .iter()
+        .map(|(id, text)| ChoiceOption {
+            id: (*id).into(),
+            text: (*text).into(),
+        })
+        .collect()
+}
+
+/// The scaffolded course (module `getting-started` with lessons `welcome` and
+/// `first-steps` and a quiz; single choice, multiple response, true/false and ordering
+/// questions) plus an exam blueprint, numeric and short-text questions, a second module
+/// `operations` with its own quiz, and a timed mock exam over the whole bank.
+pub fn learning_course() -> Course {
+    let mut c = course(COURSE);
+    c.exam = Some(Exam {
+        name: "Cloud Basics Certification".into(),
+        pass_mark: 70,
+        domains: vec![
+            Domain {
+                id: "basics".into(),
+                title: "Course basics".into(),
+                weight: 60,
+            },
+            Domain {
+                id: "ops".into(),
+                title: "Operations".into(),
+                weight: 40,
+            },
+        ],
+    });
+    for q in &mut c.questions {
+        q.domain = Some("basics".into());
+    }
+    let ops = |id: &str, prompt: &str, explanation: &str, kind| Question {
+        id: id.into(),
+        domain: Some("ops".into()),
+        skills: vec!["ops".into()],
+        difficulty: 3,
+        scenario: Some("A web service runs all year in one region.".into()),
+        prompt: prompt.into(),
+        explanation: explanation.into(),
+        kind,
+    };
+    c.questions.push(ops(
+        "uptime-hours",
+        "How many hours of downtime a year does 97% availability allow?",
+        "Three percent of the 8760 hours of a year is the allowed downtime.",
+        QuestionKind::Numeric {
+            answer: 262.8,
+            tolerance: 0.5,
+        },
+    ));
+    c.questions.push(ops(
+        "loss-term",
+        "Which term names the most data loss a business accepts, measured in time?",
+        "The recovery point objective bounds data loss; the RTO bounds downtime.",
+        QuestionKind::ShortText {
+            accept: vec!["recovery point objective".into()],
+            patterns: vec![r"(?i)^r\.?p\.?o\.?$".into()],
+        },
+    ));
+    c.questions.push(ops(
+        "scale-direction",
+        "Adding more instances behind a load balancer is called?",
+        "Scaling out adds instances; scaling up makes one instance bigger.",
+        QuestionKind::SingleChoice {
+            options: options(&[("a", "Scaling out"), ("b", "Scaling up"), ("c", "Sharding")]),
+            answer: "a".into(),
+        },
+    ));
+    let first = c.modules[0].lessons[0].clone();
+    let lesson = |id: &str| Lesson {
+        id: id.into(),
+        title: format!("Operations: {id}"),
+        file: format!("lessons/{id}.md"),
+        body: format!("# {id}\n\nRunning services in production."),
+        skills: vec!["ops".into()],
+        ..first.clone()
+    };
+    c.modules.push(Module {
+        id: "operations".into(),
+        title: "Operations".into(),
+        summary: None,
+        lessons: vec![lesson("availability"), lesson("recovery")],
+        quiz: Some(Quiz {
+            id: QUIZ_2.into(),
+            title: "Operations check".into(),
+            questions: 2,
+            domains: vec![],
+            skills: vec!["ops".into()],
+            pass_mark: 50,
+            max_attempts: 1,
+            time_limit_minutes: 0,
+        }),
+        labs: vec![],
+    });
+    c.mock_exam = Some(MockExam {
+        id: MOCK.into(),
+        title: "Practice exam".into(),
+        questions: 7,
+        time_limit_minutes: 30,
+        pass_mark: 0, // falls back to the exam's 70
+        max_attempts: 0,
+    });
+    c
+}
+
+/// A fully right answer to each question of the test course.
+pub fn right(question: &str) -> Response {
+    match question {
+        "lesson-format" => Response::SingleChoice { choice: "a".into() },
+        "course-parts" => Response::MultipleResponse {
+            choices: vec!["b".into(), "a".into()],
+        },
+        "ids-are-stable" => Response::TrueFalse { value: true },
+        "lab-order" => Response::Ordering {
+            order: vec!["start".into(), "check".into(), "submit".into()],
+        },
+        "uptime-hours" => Response::Numeric { value: 263.1 },
+        "loss-term" => Response::ShortText {
+            text: " R.P.O ".into(),
+        },
+        "scale-direction" => Response::SingleChoice { choice: "a".into() },
+        other => panic!("no answer for {other}"),
+    }
+}
+
+/// A wrong answer (no credit) to each question.
+pub fn wrong(question: &str) -> Response {
+    match question {
+        "lesson-format" => Response::SingleChoice { choice: "c".into() },
+        "course-parts" => Response::MultipleResponse {
+            choices: vec!["c".into()],
+        },
+        "ids-are-stable" => Response::TrueFalse { value: false },
+        "lab-order" => Response::Ordering {
+            order: vec!["submit".into(), "check".into(), "start".into()],
+        },
+        "uptime-hours" => Response::Numeric { value: 300.0 },
+        "loss-term" => Response::ShortText { text: "RTO".into() },
+        "scale-direction" => Response::SingleChoice { choice: "b".into() },
+        other => panic!("no answer for {other}"),
+    }
+}
+
+pub fn question_ids(view: &Value) -> Vec<String> {
+    view["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+pub fn parse_time(v: &Value) -> OffsetDateTime {
+    OffsetDateTime::parse(v.as_str().unwrap(), &Rfc3339).unwrap()
+}
