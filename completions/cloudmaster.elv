@@ -86,7 +86,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --rate-limit-anonymous 'Requests per window for unauthenticated clients, per IP address (0 = unlimited)'
             cand --rate-limit-window-secs 'Length of the fixed rate-limit window, in seconds'
             cand --catalog-cache-ms 'How long this replica serves the catalog from memory before re-reading it, in milliseconds. A publish through this replica shows at once; through another one within this time. 0 re-reads on every request'
-            cand --auth-cache-ms 'How long this replica remembers a session user''s role and suspension and their enrollments, in milliseconds. Changes through another replica apply here within this time. 0 reads the database on every request'
+            cand --auth-cache-ms 'How long this replica remembers a session user''s role and suspension, their enrollments and the modules they finished (for module locks), in milliseconds. Changes through another replica apply here within this time. 0 reads the database on every request'
             cand --shutdown-grace-secs 'Seconds to let in-flight requests finish after SIGINT/SIGTERM'
             cand --lab-idle-timeout-minutes 'Minutes without activity (a check report, a hint, a submission) after which a lab session expires, whatever its time limit'
             cand --lab-max-archive-bytes 'Largest accepted lab submission: the compressed workspace archive (`lab submit`)'

@@ -88,8 +88,8 @@ pub struct ServerConfig {
     #[arg(long, global = true, env = "CLOUDMASTER_CATALOG_CACHE_MS", default_value_t = DEFAULTS.catalog_cache_ms)]
     pub catalog_cache_ms: u64,
 
-    /// How long this replica remembers a session user's role and suspension and their
-    /// enrollments, in milliseconds. Changes through another replica apply here within
+    /// How long this replica remembers a session user's role and suspension, their
+    /// enrollments and the modules they finished (for module locks), in milliseconds. Changes through another replica apply here within
     /// this time. 0 reads the database on every request.
     #[arg(long, global = true, env = "CLOUDMASTER_AUTH_CACHE_MS", default_value_t = DEFAULTS.auth_cache_ms)]
     pub auth_cache_ms: u64,

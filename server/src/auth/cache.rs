@@ -1,5 +1,6 @@
-//! A short-lived, per-replica memory of two facts every authenticated request needs: who a
-//! session's user is now (role, tier, suspended) and which courses they are enrolled in.
+//! A short-lived, per-replica memory of the facts every authenticated request needs: who a
+//! session's user is now (role, tier, suspended), which courses they are enrolled in, and
+//! how many modules of a course they have finished (for module locks).
 //!
 //! Without it each progress write costs three database round trips (user, enrollment,
 //! write); with it, mostly one. Entries live `--auth-cache-ms` (1 s by default; 0 turns the
@@ -7,7 +8,8 @@
 //! (role changes, unenrollment); changes made through another replica apply here within the
 //! TTL. Only positive enrollment answers are remembered, so a new enrollment is never missed,
 //! and personal API tokens are never cached, so a revoked token stops working at once
-//! everywhere.
+//! everywhere. Finished modules are remembered per course version: completion is sticky,
+//! so the count can only grow until a new version changes the modules.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -23,6 +25,14 @@ pub struct AuthCache {
     ttl: Duration,
     users: RwLock<HashMap<Uuid, (Instant, User, bool)>>,
     enrolled: RwLock<HashMap<Uuid, Vec<(String, Instant)>>>,
+    finished: RwLock<HashMap<(Uuid, String), FinishedModules>>,
+}
+
+/// How many leading modules of a course version a user has finished, and when that was read.
+struct FinishedModules {
+    version: i64,
+    modules: usize,
+    at: Instant,
 }
 
 impl AuthCache {
@@ -31,6 +41,7 @@ impl AuthCache {
             ttl,
             users: RwLock::default(),
             enrolled: RwLock::default(),
+            finished: RwLock::default(),
         }
     }
 
@@ -90,6 +101,32 @@ impl AuthCache {
         courses.push((course.to_owned(), Instant::now()));
     }
 
+    /// How many leading modules of `version` of `course` the user was recently seen to have
+    /// finished (0 when unknown).
+    pub fn finished_modules(&self, user: Uuid, course: &str, version: i64) -> usize {
+        let finished = self.finished.read().unwrap_or_else(|e| e.into_inner());
+        finished
+            .get(&(user, course.to_owned()))
+            .filter(|f| f.version == version && self.fresh(f.at))
+            .map_or(0, |f| f.modules)
+    }
+
+    pub fn put_finished_modules(&self, user: Uuid, course: &str, version: i64, modules: usize) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut finished = self.finished.write().unwrap_or_else(|e| e.into_inner());
+        if finished.len() > SWEEP_ABOVE {
+            finished.retain(|_, f| f.at.elapsed() < self.ttl);
+        }
+        let entry = FinishedModules {
+            version,
+            modules,
+            at: Instant::now(),
+        };
+        finished.insert((user, course.to_owned()), entry);
+    }
+
     pub fn forget_enrolled(&self, user: Uuid, course: &str) {
         let mut enrolled = self.enrolled.write().unwrap_or_else(|e| e.into_inner());
         if let Some(courses) = enrolled.get_mut(&user) {
@@ -130,12 +167,25 @@ mod tests {
     }
 
     #[test]
+    fn finished_modules_belong_to_one_course_version() {
+        let cache = AuthCache::new(Duration::from_secs(60));
+        let u = user();
+        assert_eq!(cache.finished_modules(u.id, "c", 1), 0);
+        cache.put_finished_modules(u.id, "c", 1, 3);
+        assert_eq!(cache.finished_modules(u.id, "c", 1), 3);
+        assert_eq!(cache.finished_modules(u.id, "c", 2), 0);
+        assert_eq!(cache.finished_modules(u.id, "other", 1), 0);
+    }
+
+    #[test]
     fn zero_ttl_disables() {
         let cache = AuthCache::new(Duration::ZERO);
         let u = user();
         cache.put_user(&u, false);
         cache.put_enrolled(u.id, "c");
+        cache.put_finished_modules(u.id, "c", 1, 2);
         assert!(cache.user(u.id).is_none());
+        assert_eq!(cache.finished_modules(u.id, "c", 1), 0);
         assert!(!cache.enrolled(u.id, "c"));
     }
 }

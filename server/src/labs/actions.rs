@@ -72,7 +72,7 @@ pub async fn start(
         .iter()
         .find(|l| l.id == lab_id)
         .ok_or_else(|| ApiError::NotFound(format!("course `{course_id}` has no lab `{lab_id}`")))?;
-    crate::learning::locks::require_lab_unlocked(state, auth, &published.course, lab_id).await?;
+    crate::learning::locks::require_lab_unlocked(state, auth, &published, lab_id).await?;
     let now = state.now();
     let idle = state.config().lab_idle_timeout();
     let new = NewLabSession {

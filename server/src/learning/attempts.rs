@@ -75,7 +75,7 @@ pub async fn start(
     let assessment = Assessment::find(course, assessment_id)?;
     if let (Some(index), Some(module)) = (assessment.module_index, &assessment.module_id) {
         let what = format!("quiz `{}` (module `{module}`)", assessment.id);
-        locks::require_finished(state, auth, course, index + 1, &what).await?;
+        locks::require_finished(state, auth, &published, index + 1, &what).await?;
     }
     let now = state.now();
     // Twice at most: an open attempt found overdue is closed, then a new one starts.
