@@ -65,9 +65,11 @@ pub async fn record_lesson(
             }
             other => other.into(),
         })?;
-    if progress.status == LessonStatus::Completed {
-        // The last lesson may be what completes the course. A failure to issue must not
-        // fail the progress write the learner made; the next completing event retries.
+    if update.status == LessonStatus::Completed {
+        // The last lesson may be what completes the course. Only a write that completes
+        // the lesson asks: a reading position saved in a completed lesson is not news. A
+        // failure to issue must not fail the progress write the learner made; the next
+        // completing event retries.
         if let Err(err) =
             crate::certificates::award_if_complete(&state, auth.user.id, &course).await
         {
