@@ -9,11 +9,12 @@
 
 use cloudmaster_core::Client;
 use cloudmaster_core::api::HintView;
+use cloudmaster_core::lab::watch::WatchMode;
 use cloudmaster_core::lab::{ConditionResult, RunOptions, StepResult, run_step};
 use serde::Serialize;
 
 use super::report::{Reporter, reveal_due_hints};
-use super::workspace_state::Workspace;
+use super::workspace_state::{self, Workspace};
 use super::{WorkspaceDir, watch, write_conditions, write_instructions};
 use crate::context::Context;
 use crate::exit::{Exit, fail};
@@ -52,13 +53,13 @@ pub struct CheckRun {
 
 impl Check {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
-        let mut workspace = Workspace::find(self.workspace.dir.as_deref())?;
-        let client = workspace.client(ctx)?;
+        let mut workspace = workspace_state::find(self.workspace.dir.as_deref())?;
+        let client = workspace_state::client(&workspace, ctx)?;
         if self.watch {
             let mode = if self.poll {
-                watch::Mode::Poll
+                WatchMode::Poll
             } else {
-                watch::Mode::Notify
+                WatchMode::Notify
             };
             return watch::run(ctx, client, workspace, self.step, mode).await;
         }
@@ -101,7 +102,7 @@ pub async fn check_once(
     requested: Option<&str>,
     reporter: &mut Reporter,
 ) -> anyhow::Result<CheckRun> {
-    let step = match workspace.state.resolve_step(requested)? {
+    let step = match workspace_state::resolve_step(&workspace.state, requested)? {
         Some(step) => step,
         None => match first_failing(workspace).await? {
             // Every step passed before, but the files changed since: back to that step.
