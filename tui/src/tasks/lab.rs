@@ -278,3 +278,40 @@ impl LabWatch {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_watch_reports_a_saved_file_as_an_action() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_owned();
+        let (tx, mut rx) = mpsc::channel(4);
+        let watching = tokio::spawn(watch(root.clone(), tx));
+        // The watch takes its baseline once it is set up; saving until it answers keeps
+        // the test independent of how long that takes.
+        let mut saves = 0u32;
+        let action = loop {
+            saves += 1;
+            std::fs::write(root.join("main.tf"), "x".repeat(saves as usize)).unwrap();
+            let wait = tokio::time::timeout(Duration::from_millis(300), rx.recv()).await;
+            if let Ok(action) = wait {
+                break action.expect("the watch is running");
+            }
+            assert!(saves < 30, "no change was reported");
+        };
+        watching.abort();
+        let Action::LabFilesChanged {
+            root: changed,
+            snapshot,
+        } = action
+        else {
+            panic!("{action:?}");
+        };
+        assert_eq!(changed, root);
+        assert!(snapshot.contains_key(&root.join("main.tf")));
+    }
+}

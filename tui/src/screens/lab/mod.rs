@@ -97,7 +97,12 @@ pub fn open(app: &mut App, course: &str, lab: &str, title: &str) -> Vec<Command>
     if same {
         return nav::switch(app, ScreenId::Lab);
     }
-    let mut commands = nav::switch(app, ScreenId::Lab);
+    // The lab shown so far stops being watched before it is replaced.
+    let mut commands = if app.screen == ScreenId::Lab {
+        leave(app)
+    } else {
+        Vec::new()
+    };
     app.lab = Some(LabScreen {
         course: course.to_owned(),
         lab: lab.to_owned(),
@@ -110,6 +115,7 @@ pub fn open(app: &mut App, course: &str, lab: &str, title: &str) -> Vec<Command>
         lab: lab.to_owned(),
         dir,
     }));
+    commands.extend(nav::switch(app, ScreenId::Lab));
     commands
 }
 
@@ -181,6 +187,8 @@ pub fn leave(app: &App) -> Vec<Command> {
 }
 
 pub fn on_cmd(app: &mut App, cmd: Cmd) -> Option<Vec<Command>> {
+    // About the instructions panel's height: the header, the title and path rows, the
+    // checks panel and the borders take the rest.
     let page = app.height.saturating_sub(12).max(1);
     let open = open_mut(app)?;
     match cmd {
@@ -262,6 +270,10 @@ pub fn submit(app: &mut App) -> Vec<Command> {
 /// A file of the workspace changed: check again, unless the change is what the last run
 /// left behind.
 pub fn files_changed(app: &mut App, root: &Path, snapshot: Snapshot) -> Vec<Command> {
+    // A notice sent just before the watch stopped: the checks run when the screen is back.
+    if app.screen != ScreenId::Lab {
+        return Vec::new();
+    }
     let Some(open) = open_mut(app).filter(|o| o.workspace.root == root) else {
         return Vec::new();
     };
@@ -305,12 +317,11 @@ pub fn done(
             open.verdict = None;
             open.checked_files = Some(after);
             open.unreported = unreported;
-            if open.workspace.state.current_step.is_none() {
-                app.status = Some("Every step passes here: S submits".to_owned());
-            }
-            let open = open_mut(app).expect("still open");
             for result in results {
                 open.results.insert(result.step_id.clone(), result);
+            }
+            if open.workspace.state.current_step.is_none() {
+                app.status = Some("Every step passes here: S submits".to_owned());
             }
         }
         LabOutcome::Hint(hint) => {
