@@ -123,40 +123,38 @@ async fn run(workspace: &LabWorkspace, step: &str) -> BackendResult<StepResult> 
 
 /// Checks the current step; when it passes, the workspace moves on and the next steps are
 /// checked too while their work is already done (the first failing one is shown, but not
-/// counted: the learner has not started it). With every step done, the first step that
-/// fails again becomes the current one.
-async fn check(backend: &dyn Backend, mut workspace: LabWorkspace) -> BackendResult<LabUpdate> {
+/// counted: the learner has not started it). A failing run reveals the hints it makes due.
+/// With every step done, the first step that fails again becomes the current one.
+async fn check(backend: &dyn Backend, workspace: LabWorkspace) -> BackendResult<LabUpdate> {
+    let mut workspace = if workspace.state.current_step.is_none() {
+        blocking(move || {
+            let mut workspace = workspace;
+            workspace.reopen_first_failing();
+            Ok(workspace)
+        })
+        .await?
+    } else {
+        workspace
+    };
     let mut results = Vec::new();
     let mut unreported = None;
     let mut counted = true;
-    if workspace.state.current_step.is_none() {
-        for id in workspace.state.step_ids().iter().map(|s| (*s).to_owned()) {
-            if workspace.state.local(&id).is_some_and(|l| l.skipped) {
-                continue;
-            }
-            if !run(&workspace, &id).await?.passed() {
-                workspace.state.local_mut(&id).passed = false;
-                workspace.state.current_step = Some(id);
-                break;
-            }
-        }
-    }
     while let Some(step) = workspace.state.current_step.clone() {
         let result = run(&workspace, &step).await?;
         let passed = result.passed();
         if counted || passed {
-            if !passed {
-                workspace.state.local_mut(&step).failed_checks += 1;
-            }
+            workspace.state.record_run(&result);
             if let Err(why) = report(backend, &mut workspace, &result).await {
                 unreported.get_or_insert(why);
             }
+        }
+        if counted && !passed {
+            reveal_due_hints(backend, &mut workspace, &step).await;
         }
         results.push(result);
         if !passed {
             break;
         }
-        workspace.state.pass_and_advance(&step);
         counted = false;
     }
     let root = workspace.root.clone();
@@ -167,6 +165,24 @@ async fn check(backend: &dyn Backend, mut workspace: LabWorkspace) -> BackendRes
         after,
     };
     save(workspace, outcome).await
+}
+
+/// Reveals the hints of `step` that failures or time made due, through the server, which
+/// counts them. When the server cannot be asked the lab's own text is shown, as `lab check`
+/// does; when it says every hint is shown (from elsewhere), that stands.
+async fn reveal_due_hints(backend: &dyn Backend, workspace: &mut LabWorkspace, step: &str) {
+    let due = workspace
+        .state
+        .due_hints(step, time::OffsetDateTime::now_utc());
+    for index in due {
+        let shown = match backend.next_hint(workspace.state.session_id, step).await {
+            Ok(hint) => hint.number,
+            Err(err) if err.code.as_deref() == Some("not_found") => break,
+            Err(_) => u32::try_from(index + 1).unwrap_or(u32::MAX),
+        };
+        let local = workspace.state.local_mut(step);
+        local.hints_shown = local.hints_shown.max(shown);
+    }
 }
 
 /// Reports a run; `Err` says why the server did not record it.

@@ -9,6 +9,7 @@
 //! leaves it out.
 
 use std::io::{self, Write as _};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,7 @@ use uuid::Uuid;
 use super::{IfNotEmpty, WorkspaceError, materialize_starter};
 use crate::api::{LabSession, LabSessionStatus};
 use crate::course::{Lab, LabFile, Step};
+use crate::lab::{RunOptions, StepResult, check_step};
 
 /// The folder inside a workspace that holds its state.
 pub const STATE_DIR: &str = crate::lab::archive::LOCAL_STATE_DIR;
@@ -227,6 +229,41 @@ impl LabState {
         self.current_step.clone()
     }
 
+    /// Takes a local run of one step: a failure is counted (failures make hints due), a pass
+    /// marks the step passed and moves the current step on.
+    pub fn record_run(&mut self, result: &StepResult) {
+        if result.passed() {
+            self.pass_and_advance(&result.step_id);
+        } else {
+            self.local_mut(&result.step_id).failed_checks += 1;
+        }
+    }
+
+    /// The hints of step `id` to reveal at `now`, as indexes: those not shown yet up to the
+    /// last one whose `after_failures` or `after_minutes` threshold is reached (a hint is
+    /// only shown after the ones before it).
+    pub fn due_hints(&self, id: &str, now: OffsetDateTime) -> Range<usize> {
+        let (Some(step), Some(local)) = (self.step(id), self.local(id)) else {
+            return 0..0;
+        };
+        let shown = local.hints_shown as usize;
+        let minutes = local
+            .started_at
+            .map_or(0, |at| (now - at).whole_minutes().max(0));
+        let due = step
+            .hints
+            .iter()
+            .enumerate()
+            .skip(shown)
+            .filter(|(_, h)| {
+                h.after_failures.is_some_and(|n| local.failed_checks >= n)
+                    || h.after_minutes.is_some_and(|m| minutes >= i64::from(m))
+            })
+            .map(|(i, _)| i + 1)
+            .max();
+        shown..due.unwrap_or(shown)
+    }
+
     /// Takes what the server knows about the session: status, deadlines, skipped steps and
     /// the counters that drive hints. Local passes stay local: a reset clears them here even
     /// though the server keeps the credit.
@@ -327,6 +364,22 @@ impl LabWorkspace {
         let workspace = LabWorkspace { root, state };
         workspace.save()?;
         Ok((workspace, written))
+    }
+
+    /// With every step passed here: makes the first step (not skipped) whose checks fail now
+    /// the current one again, as the files changed since. Blocking: it runs checks.
+    pub fn reopen_first_failing(&mut self) -> Option<String> {
+        let lab = &self.state.lab;
+        let failing = lab
+            .steps
+            .iter()
+            .filter(|s| self.state.local(&s.id).is_none_or(|l| !l.skipped))
+            .find(|s| !check_step(&self.root, lab, s, &RunOptions::LOCAL).passed())?
+            .id
+            .clone();
+        self.state.local_mut(&failing).passed = false;
+        self.state.current_step = Some(failing.clone());
+        Some(failing)
     }
 
     /// Writes the state back (atomically: a temporary file renamed over the old one).
@@ -435,6 +488,50 @@ mod tests {
             LabWorkspace::find(dir.path()),
             Err(StateError::NotAWorkspace { .. })
         ));
+    }
+
+    #[test]
+    fn failures_and_minutes_make_hints_due_in_order() {
+        let mut lab = one_step_lab();
+        lab.steps[0].hints = vec![
+            crate::course::Hint {
+                text: "first".into(),
+                after_minutes: Some(10),
+                ..Default::default()
+            },
+            crate::course::Hint {
+                text: "second".into(),
+                after_failures: Some(2),
+                ..Default::default()
+            },
+        ];
+        let mut session = session(&lab);
+        session.steps[0].hints_shown = 0;
+        let start = session.started_at;
+        let mut state = LabState::new("http://s", "default", "course", &session, lab);
+        assert_eq!(state.due_hints("one", start), 0..0);
+        assert_eq!(
+            state.due_hints("one", start + time::Duration::minutes(10)),
+            0..1
+        );
+        let failed = StepResult {
+            step_id: "one".into(),
+            conditions: vec![crate::lab::ConditionResult {
+                id: "x".into(),
+                outcome: crate::lab::Outcome::Failed {
+                    message: "x failed".into(),
+                    detail: None,
+                },
+                duration: std::time::Duration::ZERO,
+            }],
+            duration: std::time::Duration::ZERO,
+        };
+        state.record_run(&failed);
+        state.record_run(&failed);
+        // The second hint is due, so the first comes with it.
+        assert_eq!(state.due_hints("one", start), 0..2);
+        state.local_mut("one").hints_shown = 2;
+        assert_eq!(state.due_hints("one", start), 2..2);
     }
 
     #[test]

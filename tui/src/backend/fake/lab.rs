@@ -1,5 +1,6 @@
 //! The fake's lab: `s3-bucket-policy` in the AWS course's core-services module, two steps
-//! with declarative conditions and two hints on the first. Sessions follow the server's
+//! with declarative conditions and two hints on the first (the first is also shown by
+//! itself after three failed checks). Sessions follow the server's
 //! rules: starting again resumes the active session, reports count failures, hints come one
 //! at a time, and a submission is unpacked and re-checked with core's own runner (declarative
 //! conditions only, as on the server).
@@ -64,6 +65,7 @@ pub fn lab() -> Lab {
         hints: vec![
             Hint {
                 text: "A bucket policy is a JSON object with a `Statement` list.".to_owned(),
+                after_failures: Some(3),
                 ..Hint::default()
             },
             Hint {

@@ -307,7 +307,9 @@ pub fn done(
             return recheck_if_asked(app);
         }
     };
+    let hints_before = hints_shown(open);
     open.workspace = update.workspace;
+    let hints_now = hints_shown(open);
     match update.outcome {
         LabOutcome::Checked {
             results,
@@ -322,6 +324,8 @@ pub fn done(
             }
             if open.workspace.state.current_step.is_none() {
                 app.status = Some("Every step passes here: S submits".to_owned());
+            } else if hints_now > hints_before {
+                app.status = Some(format!("Hint {hints_now} is shown below"));
             }
         }
         LabOutcome::Hint(hint) => {
@@ -347,6 +351,16 @@ pub fn done(
         LabOutcome::Refreshed => {}
     }
     recheck_if_asked(app)
+}
+
+/// Hints shown of the current step.
+fn hints_shown(open: &OpenLab) -> u32 {
+    let state = &open.workspace.state;
+    state
+        .current_step
+        .as_deref()
+        .and_then(|id| state.local(id))
+        .map_or(0, |l| l.hints_shown)
 }
 
 fn recheck_if_asked(app: &mut App) -> Vec<Command> {

@@ -172,6 +172,34 @@ async fn h_reveals_the_hints_one_at_a_time() {
 }
 
 #[tokio::test]
+async fn the_third_failed_check_reveals_the_first_hint_by_itself() {
+    let mut h = Harness::start().await;
+    h.open_lab().await;
+    h.type_keys("c").await;
+    assert_eq!(
+        open(&h)
+            .workspace
+            .state
+            .local("policy")
+            .unwrap()
+            .hints_shown,
+        0
+    );
+    h.type_keys("c").await;
+    assert_eq!(
+        open(&h)
+            .workspace
+            .state
+            .local("policy")
+            .unwrap()
+            .hints_shown,
+        1
+    );
+    assert_eq!(h.app.status.as_deref(), Some("Hint 1 is shown below"));
+    assert!(h.render().contains("Hint 1 of 2: A bucket policy"));
+}
+
+#[tokio::test]
 async fn submitting_asks_first_and_shows_the_verdict_per_step() {
     let mut h = Harness::start().await;
     h.open_lab().await;
