@@ -197,11 +197,7 @@ async fn report(
             workspace.state.status.as_str()
         ));
     }
-    let report = CheckReport {
-        step: result.step_id.clone(),
-        passed: result.passed(),
-        conditions: result.conditions.clone(),
-    };
+    let report = CheckReport::from(result);
     match backend
         .report_check(workspace.state.session_id, &report)
         .await

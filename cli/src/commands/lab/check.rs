@@ -114,9 +114,7 @@ pub async fn check_once(
     let passed = result.passed();
     let was_current = workspace.state.current_step.as_deref() == Some(step.as_str());
     workspace.state.record_run(&result);
-    let reported = reporter
-        .report(ctx, client, workspace, &step, &result)
-        .await;
+    let reported = reporter.report(ctx, client, workspace, &result).await;
     let mut run = CheckRun {
         step: step.clone(),
         passed,
@@ -197,9 +195,7 @@ async fn pass_done_steps(
             break;
         }
         workspace.state.record_run(&result);
-        reporter
-            .report(ctx, client, workspace, &next, &result)
-            .await;
+        reporter.report(ctx, client, workspace, &result).await;
         passed.push(next);
     }
     Ok(passed)

@@ -84,7 +84,6 @@ impl Reporter {
         ctx: &Context,
         client: &Client,
         workspace: &mut Workspace,
-        step: &str,
         result: &StepResult,
     ) -> bool {
         if !self.online(workspace) {
@@ -100,11 +99,7 @@ impl Reporter {
             }
             return false;
         }
-        let report = CheckReport {
-            step: step.to_owned(),
-            passed: result.passed(),
-            conditions: result.conditions.clone(),
-        };
+        let report = CheckReport::from(result);
         match client
             .report_check(workspace.state.session_id, &report)
             .await
