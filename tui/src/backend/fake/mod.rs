@@ -24,7 +24,7 @@ mod catalog;
 pub mod lab;
 pub mod quiz;
 
-use catalog::{CourseData, LessonData, catalog};
+use catalog::{CourseData, LessonData, catalog, snippet};
 
 /// Review items due in the AWS course before any attempt (missed answers add to them).
 const SEEDED_REVIEWS: u32 = 3;
@@ -264,38 +264,6 @@ fn progress_entry(lesson: &str, status: LessonStatus, position: Option<u32>) -> 
         updated_at: epoch(),
         completed_at: (status == LessonStatus::Completed).then(epoch),
     }
-}
-
-/// `text` around the first match of `query`, with the match in brackets (as the server
-/// marks it).
-fn snippet(text: &str, query: &str) -> Option<String> {
-    let plain = text.replace(['#', '*', '`'], "");
-    let flat = plain.split_whitespace().collect::<Vec<_>>().join(" ");
-    let at = flat.to_lowercase().find(&query.to_lowercase())?;
-    let end = at + query.len();
-    if !flat.is_char_boundary(end) {
-        return None;
-    }
-    let start = flat[..at]
-        .char_indices()
-        .rev()
-        .nth(30)
-        .map_or(0, |(i, _)| i);
-    let start = flat[start..at]
-        .find(' ')
-        .filter(|_| start > 0)
-        .map_or(start, |i| start + i + 1);
-    let stop = flat[end..]
-        .char_indices()
-        .nth(60)
-        .map_or(flat.len(), |(i, _)| end + i);
-    let stop = flat[..stop].rfind(' ').filter(|&i| i > end).unwrap_or(stop);
-    Some(format!(
-        "{}[{}]{}",
-        &flat[start..at],
-        &flat[at..end],
-        &flat[end..stop]
-    ))
 }
 
 #[async_trait]
