@@ -5,7 +5,8 @@
 //! current step's instructions and its conditions ✓/✗ with the authored messages.
 //!
 //! Checks run in the background when the lab opens, on `c`, and whenever a file of the
-//! workspace changes (a watch reports changes as [`Action::LabFilesChanged`]; a change that
+//! workspace changes (a watch reports changes as
+//! [`Action::LabFilesChanged`](crate::action::Action::LabFilesChanged); a change that
 //! only repeats what the last run left behind is ignored, so checks that write files do not
 //! loop). One job runs at a time, since each reads and writes the workspace's state file; a
 //! change noticed meanwhile runs the checks once more afterwards. `h` reveals the next hint,
