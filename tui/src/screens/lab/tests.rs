@@ -286,3 +286,14 @@ fn minutes_left_reads_like_the_command_line() {
     assert_eq!(minutes_left(at(65 * 60), now), "1 h 05 min left");
     assert_eq!(minutes_left(at(0), now), "time is up");
 }
+
+#[tokio::test]
+async fn the_lab_draws_on_small_and_large_terminals() {
+    for (width, height) in [(40, 12), (60, 20), (160, 50)] {
+        let mut h = Harness::start_sized(width, height).await;
+        h.open_lab().await;
+        h.type_keys("hG").await;
+        let frame = h.render();
+        assert!(frame.contains("Lab"), "{width}x{height}:\n{frame}");
+    }
+}
