@@ -320,14 +320,20 @@ pub fn done(
             open.verdict = None;
             open.checked_files = Some(after);
             open.unreported = unreported;
+            let passed = results.iter().filter(|r| r.passed()).count();
             for result in results {
                 open.results.insert(result.step_id.clone(), result);
             }
-            if open.workspace.state.current_step.is_none() {
-                app.status = Some("Every step passes here: S submits".to_owned());
+            // Say what changed; an earlier message would be stale now.
+            app.status = if open.workspace.state.current_step.is_none() {
+                Some("Every step passes here: S submits".to_owned())
             } else if hints_now > hints_before {
-                app.status = Some(format!("Hint {hints_now} is shown below"));
-            }
+                Some(format!("Hint {hints_now} is shown below"))
+            } else if passed > 0 {
+                Some("Step passed ✓: on to the next one".to_owned())
+            } else {
+                None
+            };
         }
         LabOutcome::Hint(hint) => {
             app.status = Some(format!(

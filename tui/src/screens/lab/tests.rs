@@ -98,6 +98,10 @@ async fn saving_the_solution_re_checks_and_moves_on() {
 
     let state = &open(&h).workspace.state;
     assert_eq!(state.current_step.as_deref(), Some("tags"));
+    assert_eq!(
+        h.app.status.as_deref(),
+        Some("Step passed ✓: on to the next one")
+    );
     assert!(state.local("policy").unwrap().passed);
     assert!(open(&h).results["policy"].passed());
     // The next step is checked too, but its failure is not counted: it was not started.
