@@ -6,13 +6,17 @@
 //! the same loop synchronously against a fake backend.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use cloudmaster_core::api::{
     AssessmentInfo, AttemptResult, AttemptView, CourseDetail, CourseProgress, CourseSummary,
-    Enrollment, Lesson, LessonProgress, LessonStatus, ReadinessReport, SearchHit, WhoAmI,
+    Enrollment, HintView, LabSubmission, LabSummary, Lesson, LessonProgress, LessonStatus,
+    ReadinessReport, SearchHit, WhoAmI,
 };
 use cloudmaster_core::assess::Response;
+use cloudmaster_core::lab::watch::Snapshot;
+use cloudmaster_core::lab::{LabWorkspace, StepResult};
 use ratatui::crossterm::event::KeyEvent;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -38,6 +42,9 @@ pub enum Action {
     /// The wall clock, sent by [`Command::Tick`]. Time enters the app only this way, so
     /// tests set it instead of sleeping.
     Tick(OffsetDateTime),
+    /// A file of the watched lab workspace at `root` changed; `snapshot` is how the
+    /// workspace looks now (sent by the watch [`Command::WatchLab`] starts).
+    LabFilesChanged { root: PathBuf, snapshot: Snapshot },
 }
 
 /// What a key can ask for. The key map ([`crate::keymap`]) binds keys to these and
@@ -82,6 +89,10 @@ pub enum Cmd {
     NextQuestion,
     PrevQuestion,
     Submit,
+    /// Lab: run the current step's checks now.
+    Check,
+    /// Lab: reveal the next hint of the current step.
+    Hint,
     /// Confirmation popup: yes.
     Confirm,
 }
@@ -101,6 +112,12 @@ pub enum Command {
     Tick {
         delay: Duration,
     },
+    /// Watch the lab workspace at `root` and send [`Action::LabFilesChanged`] on every
+    /// change, until [`Command::UnwatchLab`] (or another `WatchLab`, which replaces it).
+    WatchLab {
+        root: PathBuf,
+    },
+    UnwatchLab,
 }
 
 /// A server call. Each finishes as exactly one [`Loaded`] of the same name.
@@ -151,6 +168,54 @@ pub enum Request {
     Readiness {
         course: String,
     },
+    /// Starts (or resumes) a lab session and sets its workspace up in `dir`.
+    StartLab {
+        course: String,
+        lab: String,
+        dir: PathBuf,
+    },
+    /// Work on an open lab's workspace; it comes back updated in [`Loaded::Lab`].
+    Lab {
+        workspace: Box<LabWorkspace>,
+        job: LabJob,
+    },
+}
+
+/// What is done to an open lab (one at a time: each reads and writes its state file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabJob {
+    /// Run the current step's checks (and the next steps' while they pass), report them.
+    Check,
+    /// Reveal the next hint of the current step.
+    Hint,
+    /// Check every step, pack the workspace and submit it.
+    Submit,
+    /// Read the session again (status, deadlines).
+    Refresh,
+}
+
+/// What a [`LabJob`] brought back, with the workspace as it is now.
+#[derive(Debug, Clone)]
+pub struct LabUpdate {
+    pub workspace: LabWorkspace,
+    pub outcome: LabOutcome,
+}
+
+#[derive(Debug, Clone)]
+pub enum LabOutcome {
+    Checked {
+        /// The steps checked, in order: passing ones, then the first failing one.
+        results: Vec<StepResult>,
+        /// Why the server did not record the run, when it did not (the local result
+        /// stands).
+        unreported: Option<String>,
+        /// The workspace's files after the run: a change notice that matches it was caused
+        /// by the checks themselves.
+        after: Snapshot,
+    },
+    Hint(HintView),
+    Submitted(LabSubmission),
+    Refreshed,
 }
 
 /// Everything the course outline shows.
@@ -162,6 +227,8 @@ pub struct CourseData {
     /// The quizzes and the mock exam with the learner's standing; empty when not enrolled
     /// (the server shows them to enrolled learners only).
     pub assessments: Vec<AssessmentInfo>,
+    /// The labs with the learner's standing; empty when not enrolled.
+    pub labs: Vec<LabSummary>,
 }
 
 /// The answer to a [`Request`], tagged with what it was for so late answers to a
@@ -217,6 +284,16 @@ pub enum Loaded {
         course: String,
         result: BackendResult<ReadinessReport>,
     },
+    LabStarted {
+        course: String,
+        lab: String,
+        result: BackendResult<Box<LabWorkspace>>,
+    },
+    Lab {
+        session: uuid::Uuid,
+        job: LabJob,
+        result: BackendResult<Box<LabUpdate>>,
+    },
 }
 
 /// How long the search box waits after the last key before it asks the server.
@@ -224,3 +301,6 @@ pub const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
 
 /// How often the countdown of a timed attempt is redrawn.
 pub const TICK: Duration = Duration::from_secs(1);
+
+/// How often a lab's "minutes left" is redrawn.
+pub const LAB_TICK: Duration = Duration::from_secs(30);

@@ -164,6 +164,7 @@ static GLOBAL: &[Binding] = &[
             Key::ch('3'),
             Key::ch('4'),
             Key::ch('5'),
+            Key::ch('6'),
         ],
         Cmd::ScreenByNumber,
         "go to the screen of that number",
@@ -171,8 +172,8 @@ static GLOBAL: &[Binding] = &[
     b(&[Key::plain(Esc), Key::plain(Backspace)], Cmd::Back, "back"),
 ];
 
-/// Every screen but the quiz reloads: an attempt's answers are saved as they are given, so
-/// there is nothing to reload there.
+/// Every screen but the quiz reloads (the lab screen reloads its session): an attempt's
+/// answers are saved as they are given, so there is nothing to reload there.
 const RELOAD: Binding = b(&[Key::ch('r')], Cmd::Refresh, "reload from the server");
 
 static LIST: &[Binding] = &[
@@ -220,7 +221,7 @@ static COURSE: &[Binding] = &[
     h(
         &[Key::plain(Enter)],
         Cmd::Open,
-        "read the lesson, or take the quiz",
+        "read the lesson, take the quiz, or open the lab",
         "open",
     ),
     h(
@@ -275,6 +276,32 @@ static QUIZ: &[Binding] = &[
         "save the answer, previous question",
     ),
     h(&[Key::ch('s')], Cmd::Submit, "submit the attempt", "submit"),
+];
+
+static LAB: &[Binding] = &[
+    h(
+        &[Key::ch('c')],
+        Cmd::Check,
+        "run the checks now (also run on save)",
+        "check",
+    ),
+    h(
+        &[Key::ch('h')],
+        Cmd::Hint,
+        "show the next hint of the step",
+        "hint",
+    ),
+    h(
+        &[Key::ch('S')],
+        Cmd::Submit,
+        "submit the workspace for grading",
+        "submit",
+    ),
+    b(
+        &[Key::ch('r')],
+        Cmd::Refresh,
+        "reload the session from the server",
+    ),
 ];
 
 static ANSWER_INPUT: &[Binding] = &[
@@ -402,6 +429,13 @@ pub fn sections(ctx: Context) -> Vec<Section> {
         }
         Context::Screen(ScreenId::Quiz) => {
             vec![s("Quiz", QUIZ), s("Everywhere", GLOBAL)]
+        }
+        Context::Screen(ScreenId::Lab) => {
+            vec![
+                s("Lab", LAB),
+                s("Scroll the instructions", SCROLL),
+                s("Everywhere", GLOBAL),
+            ]
         }
         Context::QuizResult => vec![s("Scroll", SCROLL), s("Everywhere", GLOBAL)],
         Context::SearchInput => vec![s("Search box (type to search)", SEARCH_INPUT)],
@@ -554,6 +588,7 @@ mod tests {
             Context::Screen(ScreenId::Course),
             Context::Screen(ScreenId::Lesson),
             Context::Screen(ScreenId::Quiz),
+            Context::Screen(ScreenId::Lab),
             Context::SearchInput,
             Context::AnswerInput,
             Context::QuizResult,

@@ -8,7 +8,8 @@
 //! - [`ui::render`] draws a frame from `&App`; pure, so screens are snapshot-tested.
 //! - [`keymap`]: one table of keys per context; it dispatches keys and generates the help
 //!   popup and the status-bar hints.
-//! - [`screens`] (dashboard, catalog, course outline, lesson reader, quiz and exam runner),
+//! - [`screens`] (dashboard, catalog, course outline, lesson reader, quiz and exam runner,
+//!   lab runner),
 //!   [`components`] (lists, tabs, status bar, gauges, scrollbars, snippets) and [`popups`]
 //!   (help, errors, confirmations).
 //! - [`markdown`]: lesson Markdown → styled, wrapped terminal lines.
@@ -16,6 +17,8 @@
 //!   fake in the tests); `runtime` runs the event loop and the background tasks.
 
 use std::sync::Arc;
+
+use anyhow::Context as _;
 
 pub mod action;
 pub mod app;
@@ -44,10 +47,14 @@ pub async fn run(client: cloudmaster_core::Client) -> anyhow::Result<()> {
     run_with_backend(Arc::new(client)).await
 }
 
-/// Runs the TUI against any [`Backend`] (a server, local course files, a fake).
+/// Runs the TUI against any [`Backend`] (a server, local course files, a fake). Lab
+/// workspaces go into the current folder, as with `cloudmaster lab start`.
 pub async fn run_with_backend(backend: Arc<dyn Backend>) -> anyhow::Result<()> {
     if let Ok(paths) = cloudmaster_core::config::Paths::from_env() {
         logging::init(&paths.state_dir);
     }
-    runtime::run(backend).await
+    let lab_dir = std::env::current_dir()
+        .and_then(std::path::absolute)
+        .context("cannot read the current folder")?;
+    runtime::run(backend, lab_dir).await
 }

@@ -6,6 +6,7 @@
 
 use std::collections::VecDeque;
 use std::io::stdout;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,7 +42,8 @@ impl Drop for TerminalGuard {
     }
 }
 
-pub(crate) async fn run(backend: Arc<dyn Backend>) -> anyhow::Result<()> {
+/// Runs the TUI; lab workspaces go into `lab_dir`.
+pub(crate) async fn run(backend: Arc<dyn Backend>, lab_dir: PathBuf) -> anyhow::Result<()> {
     // Created first so a half-done initialisation is undone too.
     let _guard = TerminalGuard;
     let mut terminal = ratatui::try_init().context("cannot start the terminal UI")?;
@@ -51,7 +53,7 @@ pub(crate) async fn run(backend: Arc<dyn Backend>) -> anyhow::Result<()> {
     // answer.)
     ratatui::backend::Backend::clear(terminal.backend_mut())?;
     tracing::info!("tui started");
-    let result = event_loop(terminal, backend).await;
+    let result = event_loop(terminal, backend, lab_dir).await;
     tracing::info!(ok = result.is_ok(), "tui stopped");
     result
 }
@@ -59,11 +61,14 @@ pub(crate) async fn run(backend: Arc<dyn Backend>) -> anyhow::Result<()> {
 async fn event_loop(
     mut terminal: DefaultTerminal,
     backend: Arc<dyn Backend>,
+    lab_dir: PathBuf,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::channel::<Action>(CHANNEL_CAPACITY);
     let mut tasks = JoinSet::new();
+    let mut lab_watch = tasks::LabWatch::default();
     let mut events = EventStream::new();
     let mut app = App::new();
+    app.lab_dir = lab_dir;
     let size = terminal.size()?;
     let mut queue = VecDeque::from([
         Action::Resize {
@@ -77,7 +82,7 @@ async fn event_loop(
         if !queue.is_empty() {
             while let Some(action) = queue.pop_front() {
                 for command in update(&mut app, action) {
-                    tasks::spawn(command, &backend, &tx, &mut tasks);
+                    tasks::spawn(command, &backend, &tx, &mut tasks, &mut lab_watch);
                 }
             }
             if app.should_quit {
@@ -101,7 +106,8 @@ async fn event_loop(
     }
 
     // Let in-flight work (the reading position saved on quit) finish, briefly. Closing the
-    // channel first means no task can block on a full one.
+    // channel first means no task can block on a full one; the lab watch never finishes.
+    lab_watch.stop();
     rx.close();
     let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
         while tasks.join_next().await.is_some() {}

@@ -4,6 +4,7 @@
 
 use cloudmaster_core::api::{LessonProgressUpdate, LessonStatus};
 use ratatui::crossterm::event::KeyCode;
+use unicode_width::UnicodeWidthStr;
 
 use crate::action::Action;
 use crate::backend::fake::quiz::COURSE;
@@ -156,4 +157,75 @@ async fn quiz_help() {
     let mut h = quiz_started().await;
     h.type_keys("?").await;
     insta::assert_snapshot!(h.render());
+}
+
+/// The frame with the lab workspace's temporary path replaced by a fixed one, so the
+/// snapshot is the same on every machine.
+fn render_lab(h: &Harness) -> String {
+    let root = h
+        .app
+        .lab
+        .as_ref()
+        .and_then(|l| l.open.as_ref())
+        .map_or_else(String::new, |o| o.workspace.root.display().to_string());
+    let width = usize::from(h.app.width);
+    h.render()
+        .lines()
+        .map(|line| {
+            let inner = line
+                .trim_matches('"')
+                .replace(&root, "~/labs/aws-cloud-practitioner-s3-bucket-policy");
+            let pad = width.saturating_sub(inner.width());
+            format!("\"{inner}{}\"\n", " ".repeat(pad))
+        })
+        .collect()
+}
+
+/// The lab open with its time partly used.
+async fn lab_open() -> Harness {
+    let mut h = Harness::start().await;
+    h.open_lab().await;
+    let expires = h
+        .app
+        .lab
+        .as_ref()
+        .unwrap()
+        .open
+        .as_ref()
+        .unwrap()
+        .workspace
+        .state
+        .expires_at;
+    h.dispatch(Action::Tick(
+        expires - time::Duration::seconds(42 * 60 + 10),
+    ))
+    .await;
+    h
+}
+
+#[tokio::test]
+async fn lab_with_failing_conditions() {
+    let h = lab_open().await;
+    insta::assert_snapshot!(render_lab(&h));
+}
+
+#[tokio::test]
+async fn lab_with_a_hint() {
+    let mut h = lab_open().await;
+    h.type_keys("h").await;
+    insta::assert_snapshot!(render_lab(&h));
+}
+
+#[tokio::test]
+async fn lab_submission_verdict() {
+    let mut h = lab_open().await;
+    h.type_keys("Sy").await;
+    insta::assert_snapshot!(render_lab(&h));
+}
+
+#[tokio::test]
+async fn lab_help() {
+    let mut h = lab_open().await;
+    h.type_keys("?").await;
+    insta::assert_snapshot!(render_lab(&h));
 }

@@ -1,7 +1,9 @@
 //! Drives the app like the runtime does, but synchronously: every command is performed at
 //! once against the fake backend (search timers fire immediately), then frames are drawn
 //! on a `TestBackend`. Clock ticks are only recorded: a test sends `Action::Tick` with the
-//! time it wants, so nothing sleeps.
+//! time it wants, so nothing sleeps. So are lab watches: a test sends
+//! `Action::LabFilesChanged` after it changed a file. Lab workspaces go into a temporary
+//! folder of the harness.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -13,6 +15,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::action::{Action, Command};
 use crate::app::{App, update};
 use crate::backend::fake::FakeBackend;
+use crate::screens::course::Focus;
 use crate::tasks::perform;
 use crate::ui::render;
 
@@ -21,6 +24,8 @@ pub struct Harness {
     pub backend: Arc<FakeBackend>,
     /// Every command `update` returned, in order.
     pub commands: Vec<Command>,
+    /// Where lab workspaces go; removed with the harness.
+    pub lab_dir: tempfile::TempDir,
 }
 
 impl Harness {
@@ -30,10 +35,14 @@ impl Harness {
     }
 
     pub async fn start_sized(width: u16, height: u16) -> Self {
+        let lab_dir = tempfile::tempdir().expect("a temporary folder");
+        let mut app = App::new();
+        app.lab_dir = lab_dir.path().to_owned();
         let mut harness = Self {
-            app: App::new(),
+            app,
             backend: Arc::new(FakeBackend::new()),
             commands: Vec::new(),
+            lab_dir,
         };
         harness.dispatch(Action::Resize { width, height }).await;
         harness.dispatch(Action::Start).await;
@@ -52,10 +61,21 @@ impl Harness {
                         queue.push_back(Action::Loaded(Box::new(loaded)));
                     }
                     Command::Debounce { seq, .. } => queue.push_back(Action::SearchDue(seq)),
-                    Command::Tick { .. } => {}
+                    Command::Tick { .. } | Command::WatchLab { .. } | Command::UnwatchLab => {}
                 }
             }
         }
+    }
+
+    /// From the dashboard: the AWS course's outline, then Enter on its lab.
+    pub async fn open_lab(&mut self) {
+        self.type_keys("o").await;
+        self.app
+            .course
+            .as_mut()
+            .expect("the outline is open")
+            .focus(Focus::Lab(crate::backend::fake::lab::LAB.to_owned()));
+        self.press(KeyCode::Enter).await;
     }
 
     pub async fn press(&mut self, code: KeyCode) {

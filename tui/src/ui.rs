@@ -10,7 +10,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use crate::app::{App, ScreenId};
 use crate::components::{status_bar, tabs};
 use crate::popups;
-use crate::screens::{catalog, course, dashboard, lesson, quiz};
+use crate::screens::{catalog, course, dashboard, lab, lesson, quiz};
 use crate::theme;
 
 /// Draws the app.
@@ -37,6 +37,10 @@ pub fn render(app: &App, frame: &mut Frame) {
         ScreenId::Quiz => {
             quiz::render(app, frame, body);
             quiz::status(app)
+        }
+        ScreenId::Lab => {
+            lab::render(app, frame, body);
+            lab::status(app)
         }
     };
     status_bar::render(app, frame, status, screen_status);

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::course::{Lab, LabFile};
-use crate::lab::ConditionResult;
+use crate::lab::{ConditionResult, StepResult};
 
 /// `GET /courses/{course}/labs`: one lab with the caller's standing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -137,6 +137,16 @@ pub struct CheckReport {
     #[serde(default)]
     #[schema(value_type = Vec<Object>)]
     pub conditions: Vec<ConditionResult>,
+}
+
+impl From<&StepResult> for CheckReport {
+    fn from(result: &StepResult) -> Self {
+        CheckReport {
+            step: result.step_id.clone(),
+            passed: result.passed(),
+            conditions: result.conditions.clone(),
+        }
+    }
 }
 
 /// `POST /lab-sessions/{session}/steps/{step}/hint` → the next hint of the step (404

@@ -15,8 +15,12 @@
 //! - [`archive`] packs a workspace for `lab submit` and unpacks it on the server, refusing
 //!   anything that could write outside the target folder or exhaust memory or disk.
 //! - [`missing_tools`] tells which programs a lab needs that are not on `PATH`.
+//! - [`workspace::state`] is a workspace's `.cloudmaster/lab.json`: its session and the
+//!   learner's progress, shared by the command line and the terminal UI.
+//! - [`watch`] (client only) notices changes in a workspace, for checks that re-run on save.
 //!
-//! This module builds without the `client` feature: the server uses it too.
+//! This module builds without the `client` feature (but for [`watch`]): the server uses it
+//! too.
 
 pub mod archive;
 mod check;
@@ -28,15 +32,20 @@ mod selftest;
 #[cfg(test)]
 mod testutil;
 mod tools;
+#[cfg(feature = "client")]
+pub mod watch;
 pub mod workspace;
 
 pub use archive::{
     ArchiveError, ArchiveLimits, PackedWorkspace, UnpackedSummary, pack_workspace, unpack_into,
 };
 pub use check::{ConditionResult, Outcome, run_condition};
-pub use runner::{RunOptions, StepResult, check_step, run_step};
+pub use runner::{RunOptions, StepResult, check_step, run_step, self_report};
 pub use selftest::{LabTestReport, Problem, StepTestReport, test_lab};
 pub use tools::{missing_tools, missing_tools_in};
+pub use workspace::state::{
+    LabState, LabWorkspace, LocalStep, STATE_DIR, StateError, is_state_path,
+};
 pub use workspace::{
     IfNotEmpty, ResetSummary, WorkspaceError, apply_solution, materialize_starter, reset_all,
     reset_step,

@@ -1,4 +1,5 @@
-//! Writing a lab's files into a workspace: the starter files, a step's solution, and resets.
+//! Writing a lab's files into a workspace: the starter files, a step's solution, and resets;
+//! [`state`] keeps which session the workspace belongs to and the learner's progress.
 //!
 //! Every write stays inside the workspace folder: lab paths are checked with
 //! [`path::segments`](super::path::segments), folders on the way must be real folders (never
@@ -10,6 +11,8 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use super::path::{self, PathError};
+
+pub mod state;
 use super::{UnknownStep, find_step};
 use crate::course::{Lab, LabFile};
 

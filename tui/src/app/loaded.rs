@@ -8,7 +8,7 @@ use cloudmaster_core::api::LessonStatus;
 use super::nav::reload_course;
 use super::{App, ScreenId};
 use crate::action::{Command, Loaded};
-use crate::screens::{dashboard, lesson, quiz};
+use crate::screens::{dashboard, lab, lesson, quiz};
 
 pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Command> {
     let mut commands = Vec::new();
@@ -114,6 +114,16 @@ pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Command> {
         Loaded::Submitted { attempt, result } => {
             commands = quiz::submitted(app, attempt, result);
         }
+        Loaded::LabStarted {
+            course,
+            lab: lab_id,
+            result,
+        } => commands = lab::started(app, &course, &lab_id, result),
+        Loaded::Lab {
+            session,
+            job,
+            result,
+        } => commands = lab::done(app, session, &job, result),
     }
     if app.dashboard.stale && app.screen == ScreenId::Dashboard {
         commands.extend(super::nav::enter(app, ScreenId::Dashboard));

@@ -2,6 +2,7 @@
 //! only reads it.
 
 use std::collections::VecDeque;
+use std::path::PathBuf;
 
 use time::OffsetDateTime;
 
@@ -11,6 +12,7 @@ use crate::popups::confirm::ConfirmPopup;
 use crate::screens::catalog::CatalogState;
 use crate::screens::course::CourseState;
 use crate::screens::dashboard::DashboardState;
+use crate::screens::lab::LabScreen;
 use crate::screens::lesson::LessonState;
 use crate::screens::quiz::{self, QuizState};
 
@@ -29,15 +31,17 @@ pub enum ScreenId {
     Course,
     Lesson,
     Quiz,
+    Lab,
 }
 
 impl ScreenId {
-    pub const ALL: [ScreenId; 5] = [
+    pub const ALL: [ScreenId; 6] = [
         ScreenId::Dashboard,
         ScreenId::Catalog,
         ScreenId::Course,
         ScreenId::Lesson,
         ScreenId::Quiz,
+        ScreenId::Lab,
     ];
 
     pub fn title(self) -> &'static str {
@@ -47,6 +51,7 @@ impl ScreenId {
             ScreenId::Course => "Course",
             ScreenId::Lesson => "Lesson",
             ScreenId::Quiz => "Quiz",
+            ScreenId::Lab => "Lab",
         }
     }
 
@@ -134,6 +139,10 @@ pub struct App {
     pub lesson: Option<LessonState>,
     /// The quiz or mock exam being taken (or its result), if any.
     pub quiz: Option<QuizState>,
+    /// The lab being worked on, if any.
+    pub lab: Option<LabScreen>,
+    /// The folder lab workspaces go into (`COURSE-LAB` under it): where the TUI started.
+    pub lab_dir: PathBuf,
     /// The help popup's scroll offset while it is open.
     pub help: Option<u16>,
     /// A yes/no question waiting for an answer.
@@ -157,6 +166,7 @@ impl App {
         Self {
             width: 80,
             height: 24,
+            lab_dir: PathBuf::from("."),
             ..Self::default()
         }
     }
@@ -183,14 +193,15 @@ impl App {
         }
     }
 
-    /// Whether a screen has something to show (the course, lesson and quiz screens need one
-    /// open).
+    /// Whether a screen has something to show (the course, lesson, quiz and lab screens need
+    /// one open).
     pub fn available(&self, screen: ScreenId) -> bool {
         match screen {
             ScreenId::Dashboard | ScreenId::Catalog => true,
             ScreenId::Course => self.course.is_some(),
             ScreenId::Lesson => self.lesson.is_some(),
             ScreenId::Quiz => self.quiz.is_some(),
+            ScreenId::Lab => self.lab.is_some(),
         }
     }
 

@@ -1,18 +1,20 @@
 //! Moving between screens, and what each move loads or saves. Leaving the lesson reader
 //! (by any route, quitting included) saves the reading position as lesson progress;
-//! leaving the quiz runner saves the answer of the question shown.
+//! leaving the quiz runner saves the answer of the question shown; leaving the lab runner
+//! stops watching its workspace.
 
 use super::{App, Remote, ScreenId};
 use crate::action::{Command, Request};
 use crate::screens::course::{CourseState, Focus};
 use crate::screens::lesson::{self, LessonState};
-use crate::screens::quiz;
+use crate::screens::{lab, quiz};
 
 /// What leaving the current screen saves.
 fn leave(app: &mut App) -> Vec<Command> {
     match app.screen {
         ScreenId::Lesson => lesson::save_position(app),
         ScreenId::Quiz => quiz::leave(app),
+        ScreenId::Lab => lab::leave(app),
         _ => Vec::new(),
     }
 }
@@ -46,6 +48,7 @@ pub(crate) fn enter(app: &mut App, screen: ScreenId) -> Vec<Command> {
             }
         }
         ScreenId::Quiz => return quiz::on_enter(app),
+        ScreenId::Lab => return lab::on_enter(app),
         ScreenId::Course | ScreenId::Lesson => {}
     }
     Vec::new()
@@ -59,6 +62,7 @@ pub(crate) fn go_to(app: &mut App, screen: ScreenId) -> Vec<Command> {
         app.status = Some(match screen {
             ScreenId::Lesson => "No lesson open yet: pick one in a course outline".to_owned(),
             ScreenId::Quiz => "No quiz open yet: pick one in a course outline".to_owned(),
+            ScreenId::Lab => "No lab open yet: pick one in a course outline".to_owned(),
             _ => "No course open yet: pick one in the catalog or on the dashboard".to_owned(),
         });
         return Vec::new();
@@ -110,6 +114,14 @@ pub(crate) fn back(app: &mut App) -> Vec<Command> {
             let focus = Some(Focus::Assessment(assessment));
             open_course(app, &course_id, ScreenId::Quiz, focus)
         }
+        ScreenId::Lab => {
+            let Some((course_id, lab_id)) =
+                app.lab.as_ref().map(|l| (l.course.clone(), l.lab.clone()))
+            else {
+                return switch(app, ScreenId::Dashboard);
+            };
+            open_course(app, &course_id, ScreenId::Lab, Some(Focus::Lab(lab_id)))
+        }
     }
 }
 
@@ -148,6 +160,8 @@ pub(crate) fn refresh(app: &mut App) -> Vec<Command> {
         },
         // Not bound there: answers are saved as they are given.
         ScreenId::Quiz => Vec::new(),
+        // The lab screen reloads its session itself (`lab::on_cmd`).
+        ScreenId::Lab => Vec::new(),
     }
 }
 
@@ -172,7 +186,12 @@ pub(crate) fn load_course(
     origin: ScreenId,
     focus: Option<Focus>,
 ) -> Vec<Command> {
-    let inner = |screen| matches!(screen, ScreenId::Lesson | ScreenId::Course | ScreenId::Quiz);
+    let inner = |screen| {
+        matches!(
+            screen,
+            ScreenId::Lesson | ScreenId::Course | ScreenId::Quiz | ScreenId::Lab
+        )
+    };
     match app.course.as_mut() {
         Some(course) if course.id == id => {
             if !inner(origin) {

@@ -17,7 +17,10 @@ fn fetches(commands: &[Command]) -> Vec<&Request> {
         .iter()
         .filter_map(|c| match c {
             Command::Fetch(r) => Some(r),
-            Command::Debounce { .. } | Command::Tick { .. } => None,
+            Command::Debounce { .. }
+            | Command::Tick { .. }
+            | Command::WatchLab { .. }
+            | Command::UnwatchLab => None,
         })
         .collect()
 }

@@ -1,6 +1,6 @@
 //! [`update`]: the one place the state changes. Keys become commands through the key map;
 //! popups see commands first, then the current screen, then the global bindings. Clock
-//! ticks go to the quiz runner, the only screen that tells time.
+//! ticks go to the screen that asked for them: the quiz runner or the lab runner.
 
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 
@@ -8,7 +8,7 @@ use super::{App, ScreenId, loaded, nav};
 use crate::action::{Action, Cmd, Command, Request};
 use crate::keymap::{self, Context};
 use crate::popups::confirm::ConfirmAction;
-use crate::screens::{catalog, course, dashboard, lesson, quiz};
+use crate::screens::{catalog, course, dashboard, lab, lesson, quiz};
 
 /// Applies `action` to `app` and returns the work it asks for.
 pub fn update(app: &mut App, action: Action) -> Vec<Command> {
@@ -32,7 +32,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
             app.pending = app.pending.saturating_sub(1);
             loaded::on_loaded(app, *loaded)
         }
+        Action::Tick(now) if app.screen == ScreenId::Lab => lab::tick(app, now),
         Action::Tick(now) => quiz::tick(app, now),
+        Action::LabFilesChanged { root, snapshot } => lab::files_changed(app, &root, snapshot),
     }
 }
 
@@ -81,6 +83,7 @@ fn on_cmd(app: &mut App, cmd: Cmd) -> Vec<Command> {
                     let action = app.confirm.take().map(|c| c.action);
                     return match action {
                         Some(ConfirmAction::SubmitAttempt) => quiz::submit(app),
+                        Some(ConfirmAction::SubmitLab) => lab::submit(app),
                         None => Vec::new(),
                     };
                 }
@@ -98,6 +101,7 @@ fn on_cmd(app: &mut App, cmd: Cmd) -> Vec<Command> {
         ScreenId::Course => course::on_cmd(app, cmd),
         ScreenId::Lesson => lesson::on_cmd(app, cmd),
         ScreenId::Quiz => quiz::on_cmd(app, cmd),
+        ScreenId::Lab => lab::on_cmd(app, cmd),
     };
     if let Some(commands) = handled {
         return commands;

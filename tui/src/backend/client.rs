@@ -4,9 +4,10 @@
 use async_trait::async_trait;
 use cloudmaster_core::Client;
 use cloudmaster_core::api::{
-    AssessmentInfo, AttemptResult, AttemptView, CourseDetail, CourseFilter, CourseProgress,
-    CourseSummary, Enrollment, Lesson, LessonProgress, LessonProgressUpdate, ReadinessReport,
-    SearchHit, SubmitAttempt, WhoAmI,
+    AssessmentInfo, AttemptResult, AttemptView, CheckReport, CourseDetail, CourseFilter,
+    CourseProgress, CourseSummary, Enrollment, HintView, LabSession, LabSessionStart,
+    LabSubmission, LabSummary, Lesson, LessonProgress, LessonProgressUpdate, ReadinessReport,
+    SearchHit, SelfReported, SubmitAttempt, WhoAmI,
 };
 use cloudmaster_core::assess::Response;
 use uuid::Uuid;
@@ -104,5 +105,39 @@ impl Backend for Client {
 
     async fn readiness(&self, course: &str) -> BackendResult<ReadinessReport> {
         Ok(Client::readiness(self, course).await?)
+    }
+
+    fn server_url(&self) -> String {
+        self.base_url().to_string()
+    }
+
+    async fn labs(&self, course: &str) -> BackendResult<Vec<LabSummary>> {
+        Ok(Client::labs(self, course).await?)
+    }
+
+    async fn start_lab(&self, course: &str, lab: &str) -> BackendResult<LabSessionStart> {
+        Ok(Client::start_lab(self, course, lab).await?)
+    }
+
+    async fn lab_session(&self, session: Uuid) -> BackendResult<LabSession> {
+        Ok(Client::lab_session(self, session).await?)
+    }
+
+    async fn report_check(&self, session: Uuid, report: &CheckReport) -> BackendResult<LabSession> {
+        Ok(Client::report_check(self, session, report).await?)
+    }
+
+    async fn next_hint(&self, session: Uuid, step: &str) -> BackendResult<HintView> {
+        Ok(Client::next_hint(self, session, step).await?)
+    }
+
+    async fn submit_lab(
+        &self,
+        session: Uuid,
+        archive: Vec<u8>,
+        self_reported: &[SelfReported],
+    ) -> BackendResult<LabSubmission> {
+        // The TUI shows "Submitting…" rather than a byte count.
+        Ok(Client::submit_lab(self, session, archive, self_reported, |_, _| {}).await?)
     }
 }

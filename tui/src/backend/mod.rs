@@ -10,9 +10,10 @@ use std::fmt;
 
 use async_trait::async_trait;
 use cloudmaster_core::api::{
-    AssessmentInfo, AttemptResult, AttemptView, CourseDetail, CourseFilter, CourseProgress,
-    CourseSummary, Enrollment, Lesson, LessonProgress, LessonProgressUpdate, ReadinessReport,
-    SearchHit, SubmitAttempt, WhoAmI,
+    AssessmentInfo, AttemptResult, AttemptView, CheckReport, CourseDetail, CourseFilter,
+    CourseProgress, CourseSummary, Enrollment, HintView, LabSession, LabSessionStart,
+    LabSubmission, LabSummary, Lesson, LessonProgress, LessonProgressUpdate, ReadinessReport,
+    SearchHit, SelfReported, SubmitAttempt, WhoAmI,
 };
 use cloudmaster_core::assess::Response;
 use uuid::Uuid;
@@ -93,4 +94,23 @@ pub trait Backend: Send + Sync + 'static {
         answers: &SubmitAttempt,
     ) -> BackendResult<AttemptResult>;
     async fn readiness(&self, course: &str) -> BackendResult<ReadinessReport>;
+    /// The server's address, recorded in lab workspaces so the command line continues a lab
+    /// started here on the same server.
+    fn server_url(&self) -> String;
+    /// The labs of `course` with the learner's standing.
+    async fn labs(&self, course: &str) -> BackendResult<Vec<LabSummary>>;
+    /// Starts a lab session, or resumes the learner's active one of the same lab.
+    async fn start_lab(&self, course: &str, lab: &str) -> BackendResult<LabSessionStart>;
+    async fn lab_session(&self, session: Uuid) -> BackendResult<LabSession>;
+    /// Records a local check run (it counts failures for hints and keeps the session alive).
+    async fn report_check(&self, session: Uuid, report: &CheckReport) -> BackendResult<LabSession>;
+    /// Reveals the next hint of `step` (`not_found` when every hint is shown).
+    async fn next_hint(&self, session: Uuid, step: &str) -> BackendResult<HintView>;
+    /// Uploads the packed workspace (a gzip tar) for the server's verdict.
+    async fn submit_lab(
+        &self,
+        session: Uuid,
+        archive: Vec<u8>,
+        self_reported: &[SelfReported],
+    ) -> BackendResult<LabSubmission>;
 }

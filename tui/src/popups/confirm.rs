@@ -1,5 +1,6 @@
 //! A yes/no question before a step that cannot be undone (submitting an attempt with
-//! questions unanswered). While it is open it takes the keys; `y` goes ahead.
+//! questions unanswered, submitting a lab). While it is open it takes the keys; `y` goes
+//! ahead.
 
 use ratatui::Frame;
 use ratatui::text::{Line, Span};
@@ -12,6 +13,7 @@ use crate::theme;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfirmAction {
     SubmitAttempt,
+    SubmitLab,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

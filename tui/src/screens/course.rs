@@ -1,11 +1,11 @@
 //! The course outline: what the course is, whether you are enrolled (`e` enrolls) and how
 //! far you are, then modules → lessons with ✓ for the completed ones, each module's quiz
-//! and, for courses with an exam, the mock exam. Enter reads the selected lesson (at the
-//! position saved last time) or starts the selected quiz.
+//! and labs, and, for courses with an exam, the mock exam. Enter reads the selected lesson
+//! (at the position saved last time), starts the selected quiz, or opens the selected lab.
 
 use cloudmaster_core::api::{
-    AssessmentInfo, AssessmentKind, LessonOutline, LessonProgress, LessonStatus, ModuleOutline,
-    QuizOutline,
+    AssessmentInfo, AssessmentKind, LabSummary, LessonOutline, LessonProgress, LessonStatus,
+    ModuleOutline, QuizOutline,
 };
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -15,7 +15,7 @@ use ratatui::widgets::{ListItem, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
 use super::catalog::format_price;
-use super::quiz;
+use super::{lab, quiz};
 use crate::action::{Cmd, Command, CourseData, Request};
 use crate::app::{App, Remote, ScreenId, nav};
 use crate::backend::BackendResult;
@@ -29,6 +29,7 @@ pub enum Focus {
     Lesson(String),
     /// A quiz or the mock exam.
     Assessment(String),
+    Lab(String),
 }
 
 /// A selectable row of the outline.
@@ -38,6 +39,8 @@ pub enum Entry<'a> {
     /// A module quiz, with the learner's standing once enrolled.
     Quiz(&'a QuizOutline, Option<&'a AssessmentInfo>),
     MockExam(&'a AssessmentInfo),
+    /// A lab by id, with its title and the learner's standing once enrolled.
+    Lab(&'a str, Option<&'a LabSummary>),
 }
 
 impl Entry<'_> {
@@ -46,16 +49,16 @@ impl Entry<'_> {
             (Entry::Lesson(lesson), Focus::Lesson(id)) => &lesson.id == id,
             (Entry::Quiz(quiz, _), Focus::Assessment(id)) => &quiz.id == id,
             (Entry::MockExam(exam), Focus::Assessment(id)) => &exam.id == id,
+            (Entry::Lab(lab, _), Focus::Lab(id)) => lab == id,
             _ => false,
         }
     }
 }
 
-/// A row of the outline as drawn: entries between module headers and labs.
+/// A row of the outline as drawn: entries between module headers.
 enum Row<'a> {
     Module(usize, &'a ModuleOutline),
     Entry(Entry<'a>),
-    Lab(&'a str),
     ExamHeader,
 }
 
@@ -65,7 +68,7 @@ pub struct CourseState {
     /// Where Esc goes back to.
     pub origin: ScreenId,
     pub data: Remote<CourseData>,
-    /// Over the outline's entries (module headers and labs are not selectable).
+    /// Over the outline's entries (module headers are not selectable).
     pub selection: Selection,
     /// Select this entry once the outline arrives.
     pub pending_focus: Option<Focus>,
@@ -87,6 +90,7 @@ impl CourseState {
             return Vec::new();
         };
         let info = |id: &str| data.assessments.iter().find(|a| a.id == id);
+        let lab = |id: &str| data.labs.iter().find(|l| l.id == id);
         let mut rows = Vec::new();
         for (n, module) in data.detail.modules.iter().enumerate() {
             rows.push(Row::Module(n + 1, module));
@@ -94,7 +98,12 @@ impl CourseState {
             if let Some(quiz) = &module.quiz {
                 rows.push(Row::Entry(Entry::Quiz(quiz, info(&quiz.id))));
             }
-            rows.extend(module.labs.iter().map(|lab| Row::Lab(lab)));
+            rows.extend(
+                module
+                    .labs
+                    .iter()
+                    .map(|id| Row::Entry(Entry::Lab(id, lab(id)))),
+            );
         }
         let exams = data
             .assessments
@@ -192,18 +201,31 @@ fn open_selected(app: &mut App) -> Vec<Command> {
     let Some(course) = app.course.as_ref() else {
         return Vec::new();
     };
-    let assessment = match course.selected() {
+    let (lab_entry, (id, title)) = match course.selected() {
         None => return Vec::new(),
         Some(Entry::Lesson(_)) => return open_lesson_at(app, None),
-        Some(Entry::Quiz(quiz, _)) => (quiz.id.clone(), quiz.title.clone()),
-        Some(Entry::MockExam(exam)) => (exam.id.clone(), exam.title.clone()),
+        Some(Entry::Quiz(quiz, _)) => (false, (quiz.id.clone(), quiz.title.clone())),
+        Some(Entry::MockExam(exam)) => (false, (exam.id.clone(), exam.title.clone())),
+        Some(Entry::Lab(id, summary)) => {
+            let title = summary.map_or(id, |s| s.title.as_str());
+            (true, (id.to_owned(), title.to_owned()))
+        }
     };
     if !course.enrolled() {
-        app.status = Some("Enroll in the course first (e) to take its quizzes".to_owned());
+        let what = if lab_entry {
+            "do its labs"
+        } else {
+            "take its quizzes"
+        };
+        app.status = Some(format!("Enroll in the course first (e) to {what}"));
         return Vec::new();
     }
     let course_id = course.id.clone();
-    quiz::start(app, &course_id, &assessment.0, &assessment.1)
+    if lab_entry {
+        lab::open(app, &course_id, &id, &title)
+    } else {
+        quiz::start(app, &course_id, &id, &title)
+    }
 }
 
 /// Opens the selected lesson, or the one `offset` lessons away from `from` (for next and
@@ -270,7 +292,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 theme::md::h2(),
             ),
             Row::ExamHeader => Line::styled(truncate("Exam practice", width), theme::md::h2()),
-            Row::Lab(lab) => Line::styled(truncate(&format!("  Lab · {lab}"), width), theme::dim()),
             Row::Entry(entry) => {
                 let selected = entry_index == course.selection.index;
                 if selected {
@@ -350,6 +371,18 @@ fn entry_row(
             format!("Quiz · {}", quiz.title),
             standing(info, info.map_or(quiz.questions, |i| i.questions), None),
         ),
+        Entry::Lab(id, summary) => {
+            let mark = match summary {
+                Some(lab) if lab.passed => ("✓", theme::done()),
+                Some(lab) if lab.active_session.is_some() => ("•", theme::warning()),
+                _ => ("○", theme::dim()),
+            };
+            let title = summary.map_or(id, |s| s.title.as_str());
+            let right = summary.map_or_else(String::new, |s| {
+                format!("{} steps · {} min", s.steps, s.estimated_minutes)
+            });
+            (mark, format!("Lab · {title}"), right)
+        }
         Entry::MockExam(exam) => {
             let limit = (exam.time_limit_minutes > 0).then_some(exam.time_limit_minutes);
             (

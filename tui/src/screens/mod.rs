@@ -5,5 +5,6 @@
 pub mod catalog;
 pub mod course;
 pub mod dashboard;
+pub mod lab;
 pub mod lesson;
 pub mod quiz;

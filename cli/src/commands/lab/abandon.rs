@@ -5,7 +5,7 @@ use cloudmaster_core::api::LabSessionStatus;
 use serde::Serialize;
 
 use super::WorkspaceDir;
-use super::workspace_state::Workspace;
+use super::workspace_state;
 use crate::context::Context;
 use crate::prompt;
 
@@ -25,8 +25,8 @@ struct Abandoned {
 
 impl Abandon {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
-        let mut workspace = Workspace::find(self.workspace.dir.as_deref())?;
-        let client = workspace.client(ctx)?;
+        let mut workspace = workspace_state::find(self.workspace.dir.as_deref())?;
+        let client = workspace_state::client(&workspace, ctx)?;
         prompt::confirm(
             ctx,
             &format!(

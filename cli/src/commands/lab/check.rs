@@ -9,11 +9,12 @@
 
 use cloudmaster_core::Client;
 use cloudmaster_core::api::HintView;
+use cloudmaster_core::lab::watch::WatchMode;
 use cloudmaster_core::lab::{ConditionResult, RunOptions, StepResult, run_step};
 use serde::Serialize;
 
 use super::report::{Reporter, reveal_due_hints};
-use super::workspace_state::Workspace;
+use super::workspace_state::{self, Workspace};
 use super::{WorkspaceDir, watch, write_conditions, write_instructions};
 use crate::context::Context;
 use crate::exit::{Exit, fail};
@@ -52,13 +53,13 @@ pub struct CheckRun {
 
 impl Check {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
-        let mut workspace = Workspace::find(self.workspace.dir.as_deref())?;
-        let client = workspace.client(ctx)?;
+        let mut workspace = workspace_state::find(self.workspace.dir.as_deref())?;
+        let client = workspace_state::client(&workspace, ctx)?;
         if self.watch {
             let mode = if self.poll {
-                watch::Mode::Poll
+                WatchMode::Poll
             } else {
-                watch::Mode::Notify
+                WatchMode::Notify
             };
             return watch::run(ctx, client, workspace, self.step, mode).await;
         }
@@ -101,26 +102,19 @@ pub async fn check_once(
     requested: Option<&str>,
     reporter: &mut Reporter,
 ) -> anyhow::Result<CheckRun> {
-    let step = match workspace.state.resolve_step(requested)? {
+    let step = match workspace_state::resolve_step(&workspace.state, requested)? {
         Some(step) => step,
-        None => match first_failing(workspace).await? {
-            // Every step passed before, but the files changed since: back to that step.
-            Some(step) => {
-                workspace.state.local_mut(&step).passed = false;
-                workspace.state.current_step = Some(step.clone());
-                step
-            }
+        // Every step passed before, but the files may have changed since.
+        None => match reopen_first_failing(workspace).await? {
+            Some(step) => step,
             None => return Ok(all_pass(workspace)),
         },
     };
     let result = run_blocking(workspace, &step).await?;
     let passed = result.passed();
-    if !passed {
-        workspace.state.local_mut(&step).failed_checks += 1;
-    }
-    let reported = reporter
-        .report(ctx, client, workspace, &step, &result)
-        .await;
+    let was_current = workspace.state.current_step.as_deref() == Some(step.as_str());
+    workspace.state.record_run(&result);
+    let reported = reporter.report(ctx, client, workspace, &result).await;
     let mut run = CheckRun {
         step: step.clone(),
         passed,
@@ -132,8 +126,6 @@ pub async fn check_once(
         all_steps_pass: false,
     };
     if passed {
-        let was_current = workspace.state.current_step.as_deref() == Some(step.as_str());
-        workspace.state.pass_and_advance(&step);
         if was_current {
             run.then_passed = pass_done_steps(ctx, client, workspace, reporter).await?;
         }
@@ -157,17 +149,16 @@ pub async fn run_blocking(workspace: &Workspace, step: &str) -> anyhow::Result<S
     Ok(result)
 }
 
-/// The first step whose checks fail now, when every step was done.
-async fn first_failing(workspace: &Workspace) -> anyhow::Result<Option<String>> {
-    for id in workspace.state.step_ids() {
-        if workspace.state.local(id).is_some_and(|l| l.skipped) {
-            continue;
-        }
-        if !run_blocking(workspace, id).await?.passed() {
-            return Ok(Some(id.to_owned()));
-        }
-    }
-    Ok(None)
+/// [`Workspace::reopen_first_failing`] on a blocking thread (it runs checks).
+async fn reopen_first_failing(workspace: &mut Workspace) -> anyhow::Result<Option<String>> {
+    let mut moved = workspace.clone();
+    let (step, moved) = tokio::task::spawn_blocking(move || {
+        let step = moved.reopen_first_failing();
+        (step, moved)
+    })
+    .await?;
+    *workspace = moved;
+    Ok(step)
 }
 
 fn all_pass(workspace: &Workspace) -> CheckRun {
@@ -203,10 +194,8 @@ async fn pass_done_steps(
         if !result.passed() {
             break;
         }
-        reporter
-            .report(ctx, client, workspace, &next, &result)
-            .await;
-        workspace.state.pass_and_advance(&next);
+        workspace.state.record_run(&result);
+        reporter.report(ctx, client, workspace, &result).await;
         passed.push(next);
     }
     Ok(passed)

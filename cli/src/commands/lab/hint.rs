@@ -2,7 +2,7 @@
 //! server, which counts them.
 
 use super::WorkspaceDir;
-use super::workspace_state::Workspace;
+use super::workspace_state;
 use crate::context::Context;
 use crate::exit::{Exit, fail, fail_with_hint};
 
@@ -17,14 +17,15 @@ pub struct HintArgs {
 
 impl HintArgs {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
-        let mut workspace = Workspace::find(self.workspace.dir.as_deref())?;
-        let Some(step) = workspace.state.resolve_step(self.step.as_deref())? else {
+        let mut workspace = workspace_state::find(self.workspace.dir.as_deref())?;
+        let Some(step) = workspace_state::resolve_step(&workspace.state, self.step.as_deref())?
+        else {
             return Err(fail(
                 Exit::Usage,
                 "every step passes: no hint is needed (name a step with --step STEP)",
             ));
         };
-        let client = workspace.client(ctx)?;
+        let client = workspace_state::client(&workspace, ctx)?;
         let hint = match client.next_hint(workspace.state.session_id, &step).await {
             Ok(hint) => hint,
             Err(cloudmaster_core::Error::Api { status: 404, .. }) => {

@@ -25,28 +25,11 @@ pub async fn reveal_due_hints(
     let Some(step) = workspace.state.step(step_id).cloned() else {
         return Vec::new();
     };
-    let local = workspace.state.local_mut(step_id);
-    let shown = local.hints_shown as usize;
-    let minutes = local.started_at.map_or(0, |at| {
-        (OffsetDateTime::now_utc() - at).whole_minutes().max(0)
-    });
-    let failures = local.failed_checks;
-    let due = step
-        .hints
-        .iter()
-        .enumerate()
-        .skip(shown)
-        .filter(|(_, h)| {
-            h.after_failures.is_some_and(|n| failures >= n)
-                || h.after_minutes.is_some_and(|m| minutes >= i64::from(m))
-        })
-        .map(|(i, _)| i)
-        .max();
-    let Some(last) = due else {
-        return Vec::new();
-    };
+    let due = workspace
+        .state
+        .due_hints(step_id, OffsetDateTime::now_utc());
     let mut revealed = Vec::new();
-    for index in shown..=last {
+    for index in due {
         let hint = if reporter.online(workspace) {
             match client.next_hint(workspace.state.session_id, step_id).await {
                 Ok(hint) => Some(hint),
@@ -101,7 +84,6 @@ impl Reporter {
         ctx: &Context,
         client: &Client,
         workspace: &mut Workspace,
-        step: &str,
         result: &StepResult,
     ) -> bool {
         if !self.online(workspace) {
@@ -117,11 +99,7 @@ impl Reporter {
             }
             return false;
         }
-        let report = CheckReport {
-            step: step.to_owned(),
-            passed: result.passed(),
-            conditions: result.conditions.clone(),
-        };
+        let report = CheckReport::from(result);
         match client
             .report_check(workspace.state.session_id, &report)
             .await

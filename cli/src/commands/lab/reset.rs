@@ -9,7 +9,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::WorkspaceDir;
-use super::workspace_state::Workspace;
+use super::workspace_state::{self, Workspace};
 use crate::context::Context;
 use crate::exit::{Exit, classify, fail, fail_with_hint};
 use crate::prompt;
@@ -37,21 +37,20 @@ struct Done {
 
 impl Reset {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
-        let mut workspace = Workspace::find(self.workspace.dir.as_deref())?;
+        let mut workspace = workspace_state::find(self.workspace.dir.as_deref())?;
         let first = workspace.state.step_ids().first().map(|s| (*s).to_owned());
         let target = if self.all {
             first.ok_or_else(|| fail(Exit::Failure, "the lab has no steps"))?
         } else {
-            workspace
-                .state
-                .resolve_step(self.step.as_deref())?
-                .ok_or_else(|| {
+            workspace_state::resolve_step(&workspace.state, self.step.as_deref())?.ok_or_else(
+                || {
                     fail(
                         Exit::Usage,
                         "every step passes: name the step to reset with --step STEP, or reset \
                          the whole lab with --all",
                     )
-                })?
+                },
+            )?
         };
         let index = workspace.state.index(&target).unwrap_or(0);
         if !self.all {
@@ -150,7 +149,7 @@ async fn fetch_earlier_solutions(
     if missing.is_empty() {
         return Ok(());
     }
-    let client = workspace.client(ctx)?;
+    let client = workspace_state::client(workspace, ctx)?;
     for step in missing {
         let solution = match client
             .step_solution(workspace.state.session_id, &step, false)

@@ -6,7 +6,7 @@
 use cloudmaster_core::lab::apply_solution;
 use serde::Serialize;
 
-use super::workspace_state::Workspace;
+use super::workspace_state;
 use super::{WorkspaceDir, write_instructions};
 use crate::context::Context;
 use crate::exit::{Exit, fail, fail_with_hint};
@@ -35,8 +35,9 @@ struct Written {
 
 impl Solution {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
-        let mut workspace = Workspace::find(self.workspace.dir.as_deref())?;
-        let Some(step_id) = workspace.state.resolve_step(self.step.as_deref())? else {
+        let mut workspace = workspace_state::find(self.workspace.dir.as_deref())?;
+        let Some(step_id) = workspace_state::resolve_step(&workspace.state, self.step.as_deref())?
+        else {
             return Err(fail(
                 Exit::Usage,
                 "every step passes: name the step whose solution to write with --step STEP",
@@ -64,7 +65,7 @@ impl Solution {
                 ),
             )?;
         }
-        let client = workspace.client(ctx)?;
+        let client = workspace_state::client(&workspace, ctx)?;
         let solution = match client
             .step_solution(workspace.state.session_id, &step_id, skip)
             .await

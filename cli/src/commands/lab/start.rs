@@ -9,11 +9,10 @@
 use std::path::{Path, PathBuf};
 
 use cloudmaster_core::api::LabSession;
-use cloudmaster_core::course::Lab;
-use cloudmaster_core::lab::{IfNotEmpty, materialize_starter, missing_tools};
+use cloudmaster_core::lab::{IfNotEmpty, missing_tools};
 use serde::Serialize;
 
-use super::workspace_state::{LabState, STATE_DIR, Workspace};
+use super::workspace_state::{self, LabState, Workspace};
 use super::{time_left, write_instructions};
 use crate::commands::split_ref;
 use crate::context::Context;
@@ -51,7 +50,7 @@ impl Start {
             .dir
             .clone()
             .unwrap_or_else(|| PathBuf::from(format!("{course}-{lab_id}")));
-        let existing = Workspace::open(&dir)?;
+        let existing = workspace_state::open(&dir)?;
         if !self.force {
             refuse_foreign(ctx, &dir, existing.as_ref(), &course, &lab_id)?;
         }
@@ -90,19 +89,24 @@ impl Start {
                 (workspace, Vec::new())
             }
             None => {
-                guard_state_dir(&started.lab)?;
                 let if_not_empty = if self.force {
                     IfNotEmpty::Overwrite
                 } else {
                     IfNotEmpty::Refuse
                 };
-                let written = materialize_starter(&started.lab, &dir, if_not_empty)?;
-                let root = std::path::absolute(&dir)?;
-                let state = LabState::new(ctx, &course, &session, started.lab);
-                (Workspace { root, state }, written)
+                let state = LabState::new(
+                    ctx.config.server.value.as_str(),
+                    &ctx.config.profile.value,
+                    &course,
+                    &session,
+                    started.lab,
+                );
+                Workspace::create(&dir, state, if_not_empty).map_err(workspace_state::with_exit)?
             }
         };
-        workspace.save()?;
+        if same_session {
+            workspace.save()?;
+        }
 
         let missing = missing_tools(&workspace.state.lab);
         if !missing.is_empty() {
@@ -179,23 +183,6 @@ fn is_non_empty(dir: &Path) -> anyhow::Result<bool> {
         )),
         Err(e) => Err(anyhow::Error::new(e).context(format!("cannot read {}", dir.display()))),
     }
-}
-
-/// Refuses a lab whose starter files would land in `.cloudmaster`, where the workspace
-/// state lives.
-fn guard_state_dir(lab: &Lab) -> anyhow::Result<()> {
-    let prefix = format!("{}/{STATE_DIR}/", lab.starter.trim_matches('/'));
-    if let Some(file) = lab.starter_files().find(|f| f.path.starts_with(&prefix)) {
-        return Err(fail(
-            Exit::Failure,
-            format!(
-                "lab `{}` has a starter file in {STATE_DIR}/ ({}), the folder cloudmaster keeps \
-                 the workspace state in; the lab's author must move it",
-                lab.id, file.path
-            ),
-        ));
-    }
-    Ok(())
 }
 
 fn write_started(

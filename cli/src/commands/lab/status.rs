@@ -5,7 +5,7 @@ use cloudmaster_core::api::{LabSession, LabStepState};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::workspace_state::{LabState, Workspace};
+use super::workspace_state::{self, LabState};
 use super::{WorkspaceDir, is_unreachable, time_left};
 use crate::context::Context;
 use crate::output::{date, write_fields, write_table};
@@ -26,8 +26,8 @@ struct Shown<'a> {
 
 impl Status {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
-        let mut workspace = Workspace::find(self.workspace.dir.as_deref())?;
-        let client = workspace.client(ctx)?;
+        let mut workspace = workspace_state::find(self.workspace.dir.as_deref())?;
+        let client = workspace_state::client(&workspace, ctx)?;
         let session = client
             .lab_session(workspace.state.session_id)
             .await

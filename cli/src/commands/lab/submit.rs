@@ -7,12 +7,11 @@ use std::io::IsTerminal as _;
 use std::path::Path;
 
 use anyhow::Context as _;
-use cloudmaster_core::api::{LabSubmission, SelfReported, SubmittedStep};
-use cloudmaster_core::lab::{ArchiveLimits, PackedWorkspace, pack_workspace};
+use cloudmaster_core::api::{LabSubmission, SubmittedStep};
+use cloudmaster_core::lab::{ArchiveLimits, PackedWorkspace, pack_workspace, self_report};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::check::run_blocking;
-use super::workspace_state::{LabState, Workspace};
+use super::workspace_state::{self, LabState};
 use super::{WorkspaceDir, write_conditions};
 use crate::context::Context;
 use crate::exit::{Exit, fail};
@@ -25,9 +24,11 @@ pub struct Submit {
 
 impl Submit {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
-        let mut workspace = Workspace::find(self.workspace.dir.as_deref())?;
-        let client = workspace.client(ctx)?;
-        let (self_reported, passing) = self_report(&workspace).await?;
+        let mut workspace = workspace_state::find(self.workspace.dir.as_deref())?;
+        let client = workspace_state::client(&workspace, ctx)?;
+        let (root, lab) = (workspace.root.clone(), workspace.state.lab.clone());
+        let (self_reported, passing) =
+            tokio::task::spawn_blocking(move || self_report(&root, &lab)).await?;
         ctx.notice(&format!(
             "Checked locally: {passing} of {} steps pass.",
             workspace.state.lab.steps.len()
@@ -74,30 +75,6 @@ impl Submit {
             ),
         ))
     }
-}
-
-/// Runs every step and collects the results of the conditions the server does not run.
-/// Returns them and how many steps pass locally.
-async fn self_report(workspace: &Workspace) -> anyhow::Result<(Vec<SelfReported>, usize)> {
-    let mut reported = Vec::new();
-    let mut passing = 0;
-    for step in &workspace.state.lab.steps {
-        let result = run_blocking(workspace, &step.id).await?;
-        passing += usize::from(result.passed());
-        for condition in &step.conditions {
-            if condition.check.is_declarative() {
-                continue;
-            }
-            if let Some(outcome) = result.conditions.iter().find(|c| c.id == condition.id) {
-                reported.push(SelfReported {
-                    step: step.id.clone(),
-                    condition: condition.id.clone(),
-                    passed: outcome.passed(),
-                });
-            }
-        }
-    }
-    Ok((reported, passing))
 }
 
 fn progress_bar(ctx: &Context) -> anyhow::Result<ProgressBar> {

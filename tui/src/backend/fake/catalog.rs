@@ -1,5 +1,5 @@
 //! The fake's catalog: three courses (one free with four lessons in two modules, one paid,
-//! one short) and a lesson with a code block and a table.
+//! one short) and a lesson with a code block and a table; and how search marks its hits.
 
 use cloudmaster_core::api::{CourseSummary, Price};
 
@@ -177,4 +177,36 @@ pub fn catalog() -> Vec<CourseData> {
             )],
         },
     ]
+}
+
+/// `text` around the first match of `query`, with the match in brackets (as the server
+/// marks it).
+pub(super) fn snippet(text: &str, query: &str) -> Option<String> {
+    let plain = text.replace(['#', '*', '`'], "");
+    let flat = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+    let at = flat.to_lowercase().find(&query.to_lowercase())?;
+    let end = at + query.len();
+    if !flat.is_char_boundary(end) {
+        return None;
+    }
+    let start = flat[..at]
+        .char_indices()
+        .rev()
+        .nth(30)
+        .map_or(0, |(i, _)| i);
+    let start = flat[start..at]
+        .find(' ')
+        .filter(|_| start > 0)
+        .map_or(start, |i| start + i + 1);
+    let stop = flat[end..]
+        .char_indices()
+        .nth(60)
+        .map_or(flat.len(), |(i, _)| end + i);
+    let stop = flat[..stop].rfind(' ').filter(|&i| i > end).unwrap_or(stop);
+    Some(format!(
+        "{}[{}]{}",
+        &flat[start..at],
+        &flat[at..end],
+        &flat[end..stop]
+    ))
 }

@@ -1,17 +1,18 @@
 //! An in-memory [`Backend`] with a small, fixed catalog (`catalog.rs`), for tests: three
 //! courses, one enrolled and part done, one finished. It keeps enrollments and progress like
 //! the server would, so whole flows can be driven. The AWS course also has a module quiz, a
-//! timed mock exam and an exam to be ready for ([`quiz`]).
+//! timed mock exam and an exam to be ready for ([`quiz`]), and a two-step lab ([`lab`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 use cloudmaster_core::api::{
-    AssessmentInfo, AttemptResult, AttemptView, CourseDetail, CourseFilter, CourseProgress,
-    CourseSummary, Enrollment, ExamBlueprint, ExamDomain, Lesson, LessonOutline, LessonProgress,
+    AssessmentInfo, AttemptResult, AttemptView, CheckReport, CourseDetail, CourseFilter,
+    CourseProgress, CourseSummary, Enrollment, ExamBlueprint, ExamDomain, HintView, LabSession,
+    LabSessionStart, LabSubmission, LabSummary, Lesson, LessonOutline, LessonProgress,
     LessonProgressUpdate, LessonStatus, ModuleOutline, QuizOutline, ReadinessReport, ResumePoint,
-    Role, SearchHit, SubmitAttempt, Tier, User, WhoAmI,
+    Role, SearchHit, SelfReported, SubmitAttempt, Tier, User, WhoAmI,
 };
 use cloudmaster_core::assess::Response;
 use time::OffsetDateTime;
@@ -20,9 +21,10 @@ use uuid::Uuid;
 use super::{Backend, BackendError, BackendResult};
 
 mod catalog;
+pub mod lab;
 pub mod quiz;
 
-use catalog::{CourseData, LessonData, catalog};
+use catalog::{CourseData, LessonData, catalog, snippet};
 
 /// Review items due in the AWS course before any attempt (missed answers add to them).
 const SEEDED_REVIEWS: u32 = 3;
@@ -39,6 +41,7 @@ struct State {
     attempts: quiz::Attempts,
     /// Answers readiness rests on from before the tests started (graded ones add to them).
     earlier_answers: u32,
+    labs: lab::LabSessions,
 }
 
 /// See the module docs.
@@ -130,6 +133,11 @@ impl FakeBackend {
             .progress
             .get(&(course.to_owned(), lesson.to_owned()))
             .cloned()
+    }
+
+    /// The check runs reported to the lab sessions, oldest first.
+    pub fn lab_reports(&self) -> Vec<CheckReport> {
+        self.state.lock().unwrap().labs.reports.clone()
     }
 
     fn check(&self) -> BackendResult<()> {
@@ -258,38 +266,6 @@ fn progress_entry(lesson: &str, status: LessonStatus, position: Option<u32>) -> 
     }
 }
 
-/// `text` around the first match of `query`, with the match in brackets (as the server
-/// marks it).
-fn snippet(text: &str, query: &str) -> Option<String> {
-    let plain = text.replace(['#', '*', '`'], "");
-    let flat = plain.split_whitespace().collect::<Vec<_>>().join(" ");
-    let at = flat.to_lowercase().find(&query.to_lowercase())?;
-    let end = at + query.len();
-    if !flat.is_char_boundary(end) {
-        return None;
-    }
-    let start = flat[..at]
-        .char_indices()
-        .rev()
-        .nth(30)
-        .map_or(0, |(i, _)| i);
-    let start = flat[start..at]
-        .find(' ')
-        .filter(|_| start > 0)
-        .map_or(start, |i| start + i + 1);
-    let stop = flat[end..]
-        .char_indices()
-        .nth(60)
-        .map_or(flat.len(), |(i, _)| end + i);
-    let stop = flat[..stop].rfind(' ').filter(|&i| i > end).unwrap_or(stop);
-    Some(format!(
-        "{}[{}]{}",
-        &flat[start..at],
-        &flat[at..end],
-        &flat[end..stop]
-    ))
-}
-
 #[async_trait]
 impl Backend for FakeBackend {
     async fn whoami(&self) -> BackendResult<WhoAmI> {
@@ -374,8 +350,8 @@ impl Backend for FakeBackend {
                         questions: d.questions.len() as u32,
                         pass_mark: d.pass_mark,
                     }),
-                labs: if *id == "core-services" {
-                    vec!["s3-bucket-policy".to_owned()]
+                labs: if *id == lab::MODULE && course.summary.id == quiz::COURSE {
+                    vec![lab::LAB.to_owned()]
                 } else {
                     Vec::new()
                 },
@@ -568,5 +544,59 @@ impl Backend for FakeBackend {
             study_lessons: Vec::new(),
             study_questions: Vec::new(),
         })
+    }
+
+    fn server_url(&self) -> String {
+        "http://fake.invalid/".to_owned()
+    }
+
+    async fn labs(&self, course: &str) -> BackendResult<Vec<LabSummary>> {
+        self.check()?;
+        self.find(course)?;
+        self.require_enrolled(course, "do its labs")?;
+        if course != quiz::COURSE {
+            return Ok(Vec::new());
+        }
+        Ok(vec![self.state.lock().unwrap().labs.summary()])
+    }
+
+    async fn start_lab(&self, course: &str, lab_id: &str) -> BackendResult<LabSessionStart> {
+        self.check()?;
+        self.find(course)?;
+        self.require_enrolled(course, "do its labs")?;
+        if course != quiz::COURSE || lab_id != lab::LAB {
+            return Err(BackendError::with_code(
+                "not_found",
+                format!("no lab `{lab_id}`"),
+            ));
+        }
+        let now = OffsetDateTime::now_utc();
+        Ok(self.state.lock().unwrap().labs.start(course, now))
+    }
+
+    async fn lab_session(&self, session: Uuid) -> BackendResult<LabSession> {
+        self.check()?;
+        self.state.lock().unwrap().labs.get(session)
+    }
+
+    async fn report_check(&self, session: Uuid, report: &CheckReport) -> BackendResult<LabSession> {
+        self.check()?;
+        self.state.lock().unwrap().labs.report(session, report)
+    }
+
+    async fn next_hint(&self, session: Uuid, step: &str) -> BackendResult<HintView> {
+        self.check()?;
+        self.state.lock().unwrap().labs.hint(session, step)
+    }
+
+    async fn submit_lab(
+        &self,
+        session: Uuid,
+        archive: Vec<u8>,
+        self_reported: &[SelfReported],
+    ) -> BackendResult<LabSubmission> {
+        self.check()?;
+        let mut state = self.state.lock().unwrap();
+        state.labs.submit(session, &archive, self_reported)
     }
 }

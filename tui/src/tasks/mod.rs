@@ -1,6 +1,7 @@
 //! Runs [`Command`]s: each server call in its own tokio task, reporting back as an
 //! [`Action`] over the bounded channel the event loop reads. [`perform`] is shared with the
-//! tests, which await it directly against the fake backend.
+//! tests, which await it directly against the fake backend. The lab runner's work (checks,
+//! workspace files, the watch that notices edits) is in [`lab`].
 
 use std::sync::Arc;
 
@@ -12,6 +13,10 @@ use tokio::task::JoinSet;
 use crate::action::{Action, Command, CourseData, Loaded, Request};
 use crate::backend::{Backend, BackendResult};
 
+pub(crate) mod lab;
+
+pub(crate) use lab::LabWatch;
+
 /// How many hits a search asks for.
 const SEARCH_LIMIT: u32 = 20;
 
@@ -21,7 +26,13 @@ pub(crate) fn spawn(
     backend: &Arc<dyn Backend>,
     tx: &mpsc::Sender<Action>,
     tasks: &mut JoinSet<()>,
+    lab_watch: &mut LabWatch,
 ) {
+    match command {
+        Command::WatchLab { root } => return lab_watch.start(root, tx, tasks),
+        Command::UnwatchLab => return lab_watch.stop(),
+        _ => {}
+    }
     let tx = tx.clone();
     match command {
         Command::Fetch(request) => {
@@ -44,6 +55,7 @@ pub(crate) fn spawn(
                 let _ = tx.send(Action::Tick(OffsetDateTime::now_utc())).await;
             });
         }
+        Command::WatchLab { .. } | Command::UnwatchLab => {}
     }
 }
 
@@ -119,6 +131,18 @@ pub(crate) async fn perform(backend: &dyn Backend, request: Request) -> Loaded {
             result: backend.readiness(&course).await,
             course,
         },
+        Request::StartLab { course, lab, dir } => Loaded::LabStarted {
+            result: lab::start(backend, course.clone(), lab.clone(), dir)
+                .await
+                .map(Box::new),
+            course,
+            lab,
+        },
+        Request::Lab { workspace, job } => Loaded::Lab {
+            session: workspace.state.session_id,
+            result: lab::perform(backend, *workspace, &job).await.map(Box::new),
+            job,
+        },
     };
     if let Some(err) = failure(&loaded) {
         tracing::warn!(request = %describe, error = %err, "request failed");
@@ -131,17 +155,21 @@ pub(crate) async fn perform(backend: &dyn Backend, request: Request) -> Loaded {
 /// The outline with enrollment and, for enrolled learners, progress and assessments.
 async fn course(backend: &dyn Backend, id: &str) -> BackendResult<Box<CourseData>> {
     let (detail, enrollments) = tokio::try_join!(backend.course(id), backend.enrollments())?;
-    let (progress, assessments) = if enrollments.iter().any(|e| e.course_id == id) {
-        let (progress, assessments) =
-            tokio::try_join!(backend.course_progress(id), backend.assessments(id))?;
-        (Some(progress), assessments)
+    let (progress, assessments, labs) = if enrollments.iter().any(|e| e.course_id == id) {
+        let (progress, assessments, labs) = tokio::try_join!(
+            backend.course_progress(id),
+            backend.assessments(id),
+            backend.labs(id)
+        )?;
+        (Some(progress), assessments, labs)
     } else {
-        (None, Vec::new())
+        (None, Vec::new(), Vec::new())
     };
     Ok(Box::new(CourseData {
         detail,
         progress,
         assessments,
+        labs,
     }))
 }
 
@@ -161,5 +189,7 @@ fn failure(loaded: &Loaded) -> Option<&crate::backend::BackendError> {
         Loaded::AnswerSaved { result, .. } => result.as_ref().err(),
         Loaded::Submitted { result, .. } => result.as_ref().err(),
         Loaded::Readiness { result, .. } => result.as_ref().err(),
+        Loaded::LabStarted { result, .. } => result.as_ref().err(),
+        Loaded::Lab { result, .. } => result.as_ref().err(),
     }
 }

@@ -1,0 +1,409 @@
+//! The lab runner. `Enter` on a lab in the course outline starts a session (or resumes the
+//! active one) and sets its workspace up in `COURSE-LAB` under the folder the TUI was started
+//! in, the same folder and state file `cloudmaster lab start` uses, so either can continue
+//! the other. The learner edits there in another terminal; the screen shows the steps, the
+//! current step's instructions and its conditions ✓/✗ with the authored messages.
+//!
+//! Checks run in the background when the lab opens, on `c`, and whenever a file of the
+//! workspace changes (a watch reports changes as
+//! [`Action::LabFilesChanged`](crate::action::Action::LabFilesChanged); a change that
+//! only repeats what the last run left behind is ignored, so checks that write files do not
+//! loop). One job runs at a time, since each reads and writes the workspace's state file; a
+//! change noticed meanwhile runs the checks once more afterwards. `h` reveals the next hint,
+//! `S` submits after a confirmation and shows the server's verdict per step. The background
+//! work is in `crate::tasks::lab`; drawing in `render.rs`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use cloudmaster_core::api::LabSubmission;
+use cloudmaster_core::lab::watch::Snapshot;
+use cloudmaster_core::lab::{LabWorkspace, StepResult};
+use time::OffsetDateTime;
+
+use crate::action::{Cmd, Command, LAB_TICK, LabJob, LabOutcome, LabUpdate, Request};
+use crate::app::{App, ScreenId, nav};
+use crate::backend::BackendResult;
+use crate::popups::confirm::{ConfirmAction, ConfirmPopup};
+
+mod render;
+
+pub use render::{render, status};
+
+#[derive(Debug)]
+pub struct LabScreen {
+    pub course: String,
+    pub lab: String,
+    /// The outline's title until the lab arrives.
+    pub title: String,
+    /// `None` while the session starts.
+    pub open: Option<Box<OpenLab>>,
+}
+
+/// A lab whose workspace is set up.
+#[derive(Debug)]
+pub struct OpenLab {
+    pub workspace: LabWorkspace,
+    /// The latest local result of each step checked, by step id.
+    pub results: BTreeMap<String, StepResult>,
+    /// The job running, if any.
+    pub busy: Option<LabJob>,
+    /// Files changed while a job ran: check again when it is done.
+    pub recheck: bool,
+    /// The workspace's files after the last check run.
+    pub checked_files: Option<Snapshot>,
+    /// Why the last run was not recorded by the server, if it was not.
+    pub unreported: Option<String>,
+    /// The verdict of the last submission, until the next check run.
+    pub verdict: Option<LabSubmission>,
+    /// The instructions' scroll offset.
+    pub scroll: u16,
+}
+
+impl OpenLab {
+    fn new(workspace: LabWorkspace) -> Self {
+        Self {
+            workspace,
+            results: BTreeMap::new(),
+            busy: None,
+            recheck: false,
+            checked_files: None,
+            unreported: None,
+            verdict: None,
+            scroll: 0,
+        }
+    }
+
+    /// The step on screen: the current one, else (every step passes) the last.
+    pub fn shown_step(&self) -> Option<&cloudmaster_core::course::Step> {
+        let state = &self.workspace.state;
+        match &state.current_step {
+            Some(id) => state.step(id),
+            None => state.lab.steps.last(),
+        }
+    }
+}
+
+fn open_mut(app: &mut App) -> Option<&mut OpenLab> {
+    app.lab.as_mut()?.open.as_deref_mut()
+}
+
+/// Opens `lab` of `course`: starts or resumes its session, unless it is open already.
+pub fn open(app: &mut App, course: &str, lab: &str, title: &str) -> Vec<Command> {
+    let same = app
+        .lab
+        .as_ref()
+        .is_some_and(|l| l.course == course && l.lab == lab);
+    if same {
+        return nav::switch(app, ScreenId::Lab);
+    }
+    // The lab shown so far stops being watched before it is replaced.
+    let mut commands = if app.screen == ScreenId::Lab {
+        leave(app)
+    } else {
+        Vec::new()
+    };
+    app.lab = Some(LabScreen {
+        course: course.to_owned(),
+        lab: lab.to_owned(),
+        title: title.to_owned(),
+        open: None,
+    });
+    let dir = app.lab_dir.join(format!("{course}-{lab}"));
+    commands.push(app.fetch(Request::StartLab {
+        course: course.to_owned(),
+        lab: lab.to_owned(),
+        dir,
+    }));
+    commands.extend(nav::switch(app, ScreenId::Lab));
+    commands
+}
+
+/// The session and workspace are ready (or could not be had).
+pub fn started(
+    app: &mut App,
+    course: &str,
+    lab: &str,
+    result: BackendResult<Box<LabWorkspace>>,
+) -> Vec<Command> {
+    let waiting = app
+        .lab
+        .as_ref()
+        .is_some_and(|l| l.course == course && l.lab == lab && l.open.is_none());
+    if !waiting {
+        return Vec::new();
+    }
+    match result {
+        Err(err) => {
+            app.show_error("Could not open the lab", err.message);
+            app.lab = None;
+            if app.screen == ScreenId::Lab {
+                let back = if app.course.is_some() {
+                    ScreenId::Course
+                } else {
+                    ScreenId::Dashboard
+                };
+                return nav::switch(app, back);
+            }
+            Vec::new()
+        }
+        Ok(workspace) => {
+            if let Some(screen) = app.lab.as_mut() {
+                screen.title = workspace.state.lab.title.clone();
+                screen.open = Some(Box::new(OpenLab::new(*workspace)));
+            }
+            if app.screen == ScreenId::Lab {
+                on_enter(app)
+            } else {
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// The screen is shown: watch the workspace, check it (files may have changed while
+/// away), and keep the time left current.
+pub fn on_enter(app: &mut App) -> Vec<Command> {
+    let Some(root) = app
+        .lab
+        .as_ref()
+        .and_then(|l| l.open.as_ref())
+        .map(|o| o.workspace.root.clone())
+    else {
+        return Vec::new();
+    };
+    let mut commands = vec![Command::WatchLab { root }];
+    commands.extend(run_job(app, LabJob::Check));
+    commands.extend(keep_ticking(app, Duration::ZERO));
+    commands
+}
+
+/// The screen is left: nobody looks at the checks, so stop watching.
+pub fn leave(app: &App) -> Vec<Command> {
+    match app.lab.as_ref().and_then(|l| l.open.as_ref()) {
+        Some(_) => vec![Command::UnwatchLab],
+        None => Vec::new(),
+    }
+}
+
+pub fn on_cmd(app: &mut App, cmd: Cmd) -> Option<Vec<Command>> {
+    // About the instructions panel's height: the header, the title and path rows, the
+    // checks panel and the borders take the rest.
+    let page = app.height.saturating_sub(12).max(1);
+    let open = open_mut(app)?;
+    match cmd {
+        Cmd::Down => open.scroll = open.scroll.saturating_add(1),
+        Cmd::Up => open.scroll = open.scroll.saturating_sub(1),
+        Cmd::PageDown => open.scroll = open.scroll.saturating_add(page),
+        Cmd::PageUp => open.scroll = open.scroll.saturating_sub(page),
+        Cmd::Top => open.scroll = 0,
+        // Clamped to the text when drawn.
+        Cmd::Bottom => open.scroll = u16::MAX,
+        Cmd::Check => return Some(run_job(app, LabJob::Check)),
+        Cmd::Hint => return Some(run_job(app, LabJob::Hint)),
+        Cmd::Submit => return Some(ask_to_submit(app)),
+        Cmd::Refresh => return Some(run_job(app, LabJob::Refresh)),
+        _ => return None,
+    }
+    Some(Vec::new())
+}
+
+/// Starts `job` unless another one runs (a check asked for meanwhile runs afterwards).
+fn run_job(app: &mut App, job: LabJob) -> Vec<Command> {
+    let Some(open) = open_mut(app) else {
+        return Vec::new();
+    };
+    if let Some(busy) = &open.busy {
+        if job == LabJob::Check {
+            open.recheck = true;
+        } else {
+            app.status = Some(format!("Wait: {}", busy_label(busy)));
+        }
+        return Vec::new();
+    }
+    if job == LabJob::Check {
+        open.recheck = false;
+    }
+    open.busy = Some(job.clone());
+    let workspace = Box::new(open.workspace.clone());
+    vec![app.fetch(Request::Lab { workspace, job })]
+}
+
+pub fn busy_label(job: &LabJob) -> &'static str {
+    match job {
+        LabJob::Check => "checking…",
+        LabJob::Hint => "asking for a hint…",
+        LabJob::Submit => "submitting…",
+        LabJob::Refresh => "reloading…",
+    }
+}
+
+/// `S`: asks before submitting.
+fn ask_to_submit(app: &mut App) -> Vec<Command> {
+    let Some(open) = open_mut(app) else {
+        return Vec::new();
+    };
+    let state = &open.workspace.state;
+    let passing = state.steps.iter().filter(|s| s.passed || s.skipped).count();
+    let total = state.lab.steps.len();
+    let message = if passing == total {
+        "Every step passes here. Upload the workspace for grading?".to_owned()
+    } else {
+        format!(
+            "{passing} of {total} steps pass here. Upload the workspace for grading anyway? \
+             Steps that fail earn no credit."
+        )
+    };
+    app.confirm = Some(ConfirmPopup {
+        title: "Submit the lab?".to_owned(),
+        message,
+        action: ConfirmAction::SubmitLab,
+    });
+    Vec::new()
+}
+
+/// Confirmed: submit.
+pub fn submit(app: &mut App) -> Vec<Command> {
+    run_job(app, LabJob::Submit)
+}
+
+/// A file of the workspace changed: check again, unless the change is what the last run
+/// left behind.
+pub fn files_changed(app: &mut App, root: &Path, snapshot: Snapshot) -> Vec<Command> {
+    // A notice sent just before the watch stopped: the checks run when the screen is back.
+    if app.screen != ScreenId::Lab {
+        return Vec::new();
+    }
+    let Some(open) = open_mut(app).filter(|o| o.workspace.root == root) else {
+        return Vec::new();
+    };
+    if open.checked_files.as_ref() == Some(&snapshot) {
+        return Vec::new();
+    }
+    run_job(app, LabJob::Check)
+}
+
+/// A job finished.
+pub fn done(
+    app: &mut App,
+    session: uuid::Uuid,
+    job: &LabJob,
+    result: BackendResult<Box<LabUpdate>>,
+) -> Vec<Command> {
+    let Some(open) = open_mut(app).filter(|o| o.workspace.state.session_id == session) else {
+        return Vec::new();
+    };
+    open.busy = None;
+    let update = match result {
+        Ok(update) => *update,
+        Err(err) => {
+            let title = match job {
+                LabJob::Check => "Could not run the checks",
+                LabJob::Hint => "No hint",
+                LabJob::Submit => "Could not submit",
+                LabJob::Refresh => "Could not reload the lab",
+            };
+            app.show_error(title, err.message);
+            return recheck_if_asked(app);
+        }
+    };
+    let hints_before = hints_shown(open);
+    open.workspace = update.workspace;
+    let hints_now = hints_shown(open);
+    match update.outcome {
+        LabOutcome::Checked {
+            results,
+            unreported,
+            after,
+        } => {
+            open.verdict = None;
+            open.checked_files = Some(after);
+            open.unreported = unreported;
+            let passed = results.iter().filter(|r| r.passed()).count();
+            for result in results {
+                open.results.insert(result.step_id.clone(), result);
+            }
+            // Say what changed; an earlier message would be stale now.
+            app.status = if open.workspace.state.current_step.is_none() {
+                Some("Every step passes here: S submits".to_owned())
+            } else if hints_now > hints_before {
+                Some(format!("Hint {hints_now} is shown below"))
+            } else if passed > 0 {
+                Some("Step passed ✓: on to the next one".to_owned())
+            } else {
+                None
+            };
+        }
+        LabOutcome::Hint(hint) => {
+            app.status = Some(format!(
+                "Hint {} of {} is shown below",
+                hint.number, hint.of
+            ));
+        }
+        LabOutcome::Submitted(submission) => {
+            let passed = submission.passed;
+            open.verdict = Some(submission);
+            app.status = Some(if passed {
+                "Lab passed: it is recorded as complete".to_owned()
+            } else {
+                "Not passed yet: fix the steps marked ✗ and submit again".to_owned()
+            });
+            app.dashboard.stale = true;
+            let course = app.lab.as_ref().map(|l| l.course.clone());
+            let mut commands = course.map_or_else(Vec::new, |c| nav::reload_course(app, &c));
+            commands.extend(recheck_if_asked(app));
+            return commands;
+        }
+        LabOutcome::Refreshed => {}
+    }
+    recheck_if_asked(app)
+}
+
+/// Hints shown of the current step.
+fn hints_shown(open: &OpenLab) -> u32 {
+    let state = &open.workspace.state;
+    state
+        .current_step
+        .as_deref()
+        .and_then(|id| state.local(id))
+        .map_or(0, |l| l.hints_shown)
+}
+
+fn recheck_if_asked(app: &mut App) -> Vec<Command> {
+    if open_mut(app).is_some_and(|o| o.recheck) {
+        return run_job(app, LabJob::Check);
+    }
+    Vec::new()
+}
+
+/// Asks for the next tick after `delay` while the lab is on screen.
+fn keep_ticking(app: &mut App, delay: Duration) -> Vec<Command> {
+    if app.screen != ScreenId::Lab || app.tick_scheduled {
+        return Vec::new();
+    }
+    app.tick_scheduled = true;
+    vec![Command::Tick { delay }]
+}
+
+/// The clock moved on: redraw the time left.
+pub fn tick(app: &mut App, now: OffsetDateTime) -> Vec<Command> {
+    app.tick_scheduled = false;
+    app.now = Some(now);
+    keep_ticking(app, LAB_TICK)
+}
+
+/// `42 min left`, `1 h 05 min left`, or `time is up`: the lab's clock is redrawn every
+/// half minute, so it does not show seconds.
+pub fn minutes_left(until: OffsetDateTime, now: OffsetDateTime) -> String {
+    if until <= now {
+        return "time is up".to_owned();
+    }
+    match (until - now).whole_minutes() {
+        m if m < 60 => format!("{m} min left"),
+        m => format!("{} h {:02} min left", m / 60, m % 60),
+    }
+}
+
+#[cfg(test)]
+mod tests;

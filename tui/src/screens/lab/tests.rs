@@ -1,0 +1,303 @@
+//! The lab runner driven through `update` against the fake backend, with a real workspace in
+//! the harness's temporary folder: checks run with core's runner on real files.
+
+use std::path::PathBuf;
+
+use cloudmaster_core::lab::watch::snapshot_blocking;
+use cloudmaster_core::lab::{IfNotEmpty, LabState, LabWorkspace};
+use ratatui::crossterm::event::KeyCode;
+
+use super::{OpenLab, minutes_left};
+use crate::action::{Action, Command, LabJob, Request};
+use crate::app::ScreenId;
+use crate::backend::Backend;
+use crate::backend::fake::lab::{LAB, lab};
+use crate::backend::fake::quiz::COURSE;
+use crate::test_support::Harness;
+
+const POLICY: &str = r#"{"Statement": [{"Effect": "Deny", "Principal": "*"}]}"#;
+
+fn workspace_dir(h: &Harness) -> PathBuf {
+    h.lab_dir.path().join(format!("{COURSE}-{LAB}"))
+}
+
+fn open(h: &Harness) -> &OpenLab {
+    h.app
+        .lab
+        .as_ref()
+        .and_then(|l| l.open.as_deref())
+        .expect("the lab is open")
+}
+
+fn messages(h: &Harness, step: &str) -> Vec<(String, Option<String>)> {
+    open(h).results[step]
+        .conditions
+        .iter()
+        .map(|c| (c.id.clone(), c.message().map(str::to_owned)))
+        .collect()
+}
+
+/// Tells the app that the workspace changed, as the watch does.
+async fn files_changed(h: &mut Harness) {
+    let root = open(h).workspace.root.clone();
+    let snapshot = snapshot_blocking(&root);
+    h.dispatch(Action::LabFilesChanged { root, snapshot }).await;
+}
+
+fn lab_jobs(h: &Harness) -> Vec<LabJob> {
+    h.commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::Fetch(Request::Lab { job, .. }) => Some(job.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn opening_a_lab_writes_the_workspace_and_shows_the_failing_conditions() {
+    let mut h = Harness::start().await;
+    h.open_lab().await;
+    assert_eq!(h.app.screen, ScreenId::Lab);
+    let dir = workspace_dir(&h);
+    assert!(dir.join("README.md").is_file(), "the starter files");
+    assert_eq!(open(&h).workspace.root, dir);
+    assert!(
+        h.commands
+            .contains(&Command::WatchLab { root: dir.clone() })
+    );
+    assert_eq!(
+        messages(&h, "policy"),
+        [
+            (
+                "policy-file".to_owned(),
+                Some("Create policy.json in the workspace".to_owned())
+            ),
+            (
+                "denies-public-read".to_owned(),
+                Some("The first statement must deny access (\"Effect\": \"Deny\")".to_owned())
+            ),
+        ]
+    );
+    // The run is reported like `cloudmaster lab check` does, and the state file is the one
+    // the command line reads.
+    let reports = h.backend.lab_reports();
+    assert_eq!(reports.len(), 1);
+    assert!(!reports[0].passed);
+    let saved = LabWorkspace::open(&dir).unwrap().expect("a state file");
+    assert_eq!(saved.state.local("policy").unwrap().failed_checks, 1);
+    assert_eq!(saved.state.current_step.as_deref(), Some("policy"));
+}
+
+#[tokio::test]
+async fn saving_the_solution_re_checks_and_moves_on() {
+    let mut h = Harness::start().await;
+    h.open_lab().await;
+    std::fs::write(workspace_dir(&h).join("policy.json"), POLICY).unwrap();
+    files_changed(&mut h).await;
+
+    let state = &open(&h).workspace.state;
+    assert_eq!(state.current_step.as_deref(), Some("tags"));
+    assert_eq!(
+        h.app.status.as_deref(),
+        Some("Step passed ✓: on to the next one")
+    );
+    assert!(state.local("policy").unwrap().passed);
+    assert!(open(&h).results["policy"].passed());
+    // The next step is checked too, but its failure is not counted: it was not started.
+    assert_eq!(
+        messages(&h, "tags"),
+        [(
+            "team-tag".to_owned(),
+            Some("tags.yaml needs a `team:` tag".to_owned())
+        )]
+    );
+    let reports = h.backend.lab_reports();
+    assert_eq!(reports.len(), 2);
+    assert!(reports[1].passed && reports[1].step == "policy");
+
+    // A change notice that only repeats what the last run saw does not run the checks.
+    let runs = lab_jobs(&h).len();
+    files_changed(&mut h).await;
+    assert_eq!(lab_jobs(&h).len(), runs);
+}
+
+#[tokio::test]
+async fn c_checks_now_and_a_change_during_a_run_checks_again_after_it() {
+    let mut h = Harness::start().await;
+    h.open_lab().await;
+    h.type_keys("c").await;
+    assert_eq!(h.backend.lab_reports().len(), 2);
+
+    // A run in flight: a change noticed meanwhile waits for it, then runs once.
+    let commands = crate::app::update(&mut h.app, Action::Cmd(crate::action::Cmd::Check));
+    assert_eq!(commands.len(), 1);
+    let root = open(&h).workspace.root.clone();
+    std::fs::write(root.join("policy.json"), POLICY).unwrap();
+    let snapshot = snapshot_blocking(&root);
+    let during = crate::app::update(&mut h.app, Action::LabFilesChanged { root, snapshot });
+    assert!(during.is_empty(), "{during:?}");
+    assert!(open(&h).recheck);
+    let Command::Fetch(request) = commands.into_iter().next().unwrap() else {
+        panic!("a lab job");
+    };
+    let loaded = crate::tasks::perform(h.backend.as_ref(), request).await;
+    h.dispatch(Action::Loaded(Box::new(loaded))).await;
+    assert_eq!(
+        open(&h).workspace.state.current_step.as_deref(),
+        Some("tags")
+    );
+    assert!(!open(&h).recheck);
+}
+
+#[tokio::test]
+async fn h_reveals_the_hints_one_at_a_time() {
+    let mut h = Harness::start().await;
+    h.open_lab().await;
+    h.type_keys("h").await;
+    assert_eq!(
+        open(&h)
+            .workspace
+            .state
+            .local("policy")
+            .unwrap()
+            .hints_shown,
+        1
+    );
+    assert!(
+        h.render()
+            .contains("Hint 1 of 2: A bucket policy is a JSON object")
+    );
+    h.type_keys("hh").await;
+    let error = h.app.errors.front().expect("no third hint");
+    assert!(error.message.contains("all 2 are shown"), "{error:?}");
+    let saved = LabWorkspace::open(&workspace_dir(&h)).unwrap().unwrap();
+    assert_eq!(saved.state.local("policy").unwrap().hints_shown, 2);
+}
+
+#[tokio::test]
+async fn the_third_failed_check_reveals_the_first_hint_by_itself() {
+    let mut h = Harness::start().await;
+    h.open_lab().await;
+    h.type_keys("c").await;
+    assert_eq!(
+        open(&h)
+            .workspace
+            .state
+            .local("policy")
+            .unwrap()
+            .hints_shown,
+        0
+    );
+    h.type_keys("c").await;
+    assert_eq!(
+        open(&h)
+            .workspace
+            .state
+            .local("policy")
+            .unwrap()
+            .hints_shown,
+        1
+    );
+    assert_eq!(h.app.status.as_deref(), Some("Hint 1 is shown below"));
+    assert!(h.render().contains("Hint 1 of 2: A bucket policy"));
+}
+
+#[tokio::test]
+async fn submitting_asks_first_and_shows_the_verdict_per_step() {
+    let mut h = Harness::start().await;
+    h.open_lab().await;
+    h.type_keys("S").await;
+    assert!(h.app.confirm.is_some());
+    h.type_keys("y").await;
+    assert!(h.app.errors.is_empty(), "{:?}", h.app.errors);
+    let verdict = open(&h).verdict.clone().expect("a verdict");
+    assert!(!verdict.passed);
+    assert!(h.render().contains("Create policy.json in the workspace"));
+
+    let dir = workspace_dir(&h);
+    std::fs::write(dir.join("policy.json"), POLICY).unwrap();
+    std::fs::write(dir.join("tags.yaml"), "team: storage\n").unwrap();
+    h.type_keys("Sy").await;
+    assert!(h.app.errors.is_empty(), "{:?}", h.app.errors);
+    let verdict = open(&h).verdict.clone().expect("a verdict");
+    assert!(verdict.passed, "{verdict:?}");
+    assert!(verdict.steps.iter().all(|s| s.passed));
+    assert_eq!(
+        h.app.status.as_deref(),
+        Some("Lab passed: it is recorded as complete")
+    );
+}
+
+#[tokio::test]
+async fn leaving_the_lab_stops_watching_and_coming_back_resumes_the_workspace() {
+    let mut h = Harness::start().await;
+    h.open_lab().await;
+    let dir = workspace_dir(&h);
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    h.press(KeyCode::Esc).await;
+    assert_eq!(h.app.screen, ScreenId::Course);
+    assert!(h.commands.contains(&Command::UnwatchLab));
+
+    // Opened afresh: the session is resumed and the folder reused, the learner's files kept.
+    h.app.lab = None;
+    h.open_lab().await;
+    assert!(h.app.errors.is_empty(), "{:?}", h.app.errors);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
+        "mine"
+    );
+}
+
+#[tokio::test]
+async fn a_folder_of_another_session_is_left_alone() {
+    let mut h = Harness::start().await;
+    let other = h.backend.start_lab(COURSE, LAB).await.unwrap();
+    let mut session = other.session.clone();
+    session.id = uuid::Uuid::new_v4();
+    let state = LabState::new("http://elsewhere/", "default", COURSE, &session, lab());
+    LabWorkspace::create(&workspace_dir(&h), state, IfNotEmpty::Refuse).unwrap();
+
+    h.open_lab().await;
+    let error = h.app.errors.front().expect("an error popup");
+    assert!(
+        error
+            .message
+            .contains("is the workspace of another lab session"),
+        "{error:?}"
+    );
+    assert!(h.app.lab.is_none());
+    assert_eq!(h.app.screen, ScreenId::Course);
+}
+
+#[tokio::test]
+async fn a_folder_with_other_files_is_not_written_into() {
+    let mut h = Harness::start().await;
+    let dir = workspace_dir(&h);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("main.tf"), "keep me").unwrap();
+    h.open_lab().await;
+    let error = h.app.errors.front().expect("an error popup");
+    assert!(error.message.contains("is not empty"), "{error:?}");
+    assert!(!dir.join("README.md").exists());
+}
+
+#[test]
+fn minutes_left_reads_like_the_command_line() {
+    let now = time::macros::datetime!(2026-03-01 10:00 UTC);
+    let at = |s: i64| now + time::Duration::seconds(s);
+    assert_eq!(minutes_left(at(42 * 60 + 30), now), "42 min left");
+    assert_eq!(minutes_left(at(65 * 60), now), "1 h 05 min left");
+    assert_eq!(minutes_left(at(0), now), "time is up");
+}
+
+#[tokio::test]
+async fn the_lab_draws_on_small_and_large_terminals() {
+    for (width, height) in [(40, 12), (60, 20), (160, 50)] {
+        let mut h = Harness::start_sized(width, height).await;
+        h.open_lab().await;
+        h.type_keys("hG").await;
+        let frame = h.render();
+        assert!(frame.contains("Lab"), "{width}x{height}:\n{frame}");
+    }
+}

@@ -1,0 +1,329 @@
+//! The lab runner's background work: setting a workspace up, running checks, hints and
+//! submissions. Checks, packing and file I/O run on blocking threads (`spawn_blocking`:
+//! checks may wait for programs); server calls go through the [`Backend`]. Like `cloudmaster
+//! lab check`, a run is reported to the server but never needs it: when the report fails the
+//! local result stands and the reason is shown.
+
+use std::path::{Path, PathBuf};
+
+use cloudmaster_core::api::{CheckReport, LabSessionStart};
+use cloudmaster_core::config::DEFAULT_PROFILE;
+use cloudmaster_core::lab::watch::{ChangeWatcher, WatchMode, snapshot, snapshot_blocking};
+use cloudmaster_core::lab::{
+    ArchiveLimits, IfNotEmpty, LabState, LabWorkspace, RunOptions, StateError, StepResult,
+    WorkspaceError, pack_workspace, run_step, self_report,
+};
+use tokio::sync::mpsc;
+
+use crate::action::{Action, LabJob, LabOutcome, LabUpdate};
+use crate::backend::{Backend, BackendError, BackendResult};
+
+/// Runs blocking `work` off the event loop's threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, BackendError> + Send + 'static,
+) -> BackendResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| BackendError::new(format!("the lab task stopped: {e}")))?
+}
+
+fn local_error(err: impl std::fmt::Display) -> BackendError {
+    BackendError::new(err.to_string())
+}
+
+/// Starts (or resumes) the session and finds or creates its workspace in `dir`.
+pub(crate) async fn start(
+    backend: &dyn Backend,
+    course: String,
+    lab: String,
+    dir: PathBuf,
+) -> BackendResult<LabWorkspace> {
+    let started = backend.start_lab(&course, &lab).await?;
+    let server = backend.server_url();
+    blocking(move || prepare(&dir, &server, &course, started)).await
+}
+
+/// Reuses `dir` when it is this session's workspace, creates it when it is missing or empty,
+/// and refuses anything else: the learner's files are never written over.
+fn prepare(
+    dir: &Path,
+    server: &str,
+    course: &str,
+    started: LabSessionStart,
+) -> Result<LabWorkspace, BackendError> {
+    let session = started.session;
+    match LabWorkspace::open(dir).map_err(local_error)? {
+        Some(mut workspace) if workspace.state.session_id == session.id => {
+            workspace.state.sync(&session);
+            workspace.save().map_err(local_error)?;
+            Ok(workspace)
+        }
+        Some(other) => Err(BackendError::new(format!(
+            "{} is the workspace of another lab session ({}, session {}, {}); move that folder \
+             away to start here, or go on with it using `cloudmaster lab` in that folder",
+            dir.display(),
+            other.state.reference(),
+            other.state.session_id,
+            other.state.status.as_str()
+        ))),
+        None => {
+            let state = LabState::new(server, DEFAULT_PROFILE, course, &session, started.lab);
+            let reference = state.reference();
+            match LabWorkspace::create(dir, state, IfNotEmpty::Refuse) {
+                Ok((workspace, _written)) => Ok(workspace),
+                Err(StateError::Files(WorkspaceError::NotEmpty { .. })) => {
+                    Err(BackendError::new(format!(
+                        "{} is not empty and is not a workspace of {reference}; move its files \
+                         away, or use `cloudmaster lab start {reference} --dir {} --force`",
+                        dir.display(),
+                        dir.display()
+                    )))
+                }
+                Err(err) => Err(local_error(err)),
+            }
+        }
+    }
+}
+
+/// Does `job` on `workspace` and returns it updated.
+pub(crate) async fn perform(
+    backend: &dyn Backend,
+    workspace: LabWorkspace,
+    job: &LabJob,
+) -> BackendResult<LabUpdate> {
+    match job {
+        LabJob::Check => check(backend, workspace).await,
+        LabJob::Hint => hint(backend, workspace).await,
+        LabJob::Submit => submit(backend, workspace).await,
+        LabJob::Refresh => {
+            let mut workspace = workspace;
+            let session = backend.lab_session(workspace.state.session_id).await?;
+            workspace.state.sync(&session);
+            save(workspace, LabOutcome::Refreshed).await
+        }
+    }
+}
+
+async fn save(workspace: LabWorkspace, outcome: LabOutcome) -> BackendResult<LabUpdate> {
+    blocking(move || {
+        workspace.save().map_err(local_error)?;
+        Ok(LabUpdate { workspace, outcome })
+    })
+    .await
+}
+
+async fn run(workspace: &LabWorkspace, step: &str) -> BackendResult<StepResult> {
+    let (root, lab, step) = (
+        workspace.root.clone(),
+        workspace.state.lab.clone(),
+        step.to_owned(),
+    );
+    blocking(move || run_step(&root, &lab, &step, &RunOptions::LOCAL).map_err(local_error)).await
+}
+
+/// Checks the current step; when it passes, the workspace moves on and the next steps are
+/// checked too while their work is already done (the first failing one is shown, but not
+/// counted: the learner has not started it). A failing run reveals the hints it makes due.
+/// With every step done, the first step that fails again becomes the current one.
+async fn check(backend: &dyn Backend, workspace: LabWorkspace) -> BackendResult<LabUpdate> {
+    let mut workspace = if workspace.state.current_step.is_none() {
+        blocking(move || {
+            let mut workspace = workspace;
+            workspace.reopen_first_failing();
+            Ok(workspace)
+        })
+        .await?
+    } else {
+        workspace
+    };
+    let mut results = Vec::new();
+    let mut unreported = None;
+    let mut counted = true;
+    while let Some(step) = workspace.state.current_step.clone() {
+        let result = run(&workspace, &step).await?;
+        let passed = result.passed();
+        if counted || passed {
+            workspace.state.record_run(&result);
+            if let Err(why) = report(backend, &mut workspace, &result).await {
+                unreported.get_or_insert(why);
+            }
+        }
+        if counted && !passed {
+            reveal_due_hints(backend, &mut workspace, &step).await;
+        }
+        results.push(result);
+        if !passed {
+            break;
+        }
+        counted = false;
+    }
+    let root = workspace.root.clone();
+    let after = blocking(move || Ok(snapshot_blocking(&root))).await?;
+    let outcome = LabOutcome::Checked {
+        results,
+        unreported,
+        after,
+    };
+    save(workspace, outcome).await
+}
+
+/// Reveals the hints of `step` that failures or time made due, through the server, which
+/// counts them. When the server cannot be asked the lab's own text is shown, as `lab check`
+/// does; when it says every hint is shown (from elsewhere), that stands.
+async fn reveal_due_hints(backend: &dyn Backend, workspace: &mut LabWorkspace, step: &str) {
+    let due = workspace
+        .state
+        .due_hints(step, time::OffsetDateTime::now_utc());
+    for index in due {
+        let shown = match backend.next_hint(workspace.state.session_id, step).await {
+            Ok(hint) => hint.number,
+            Err(err) if err.code.as_deref() == Some("not_found") => break,
+            Err(_) => u32::try_from(index + 1).unwrap_or(u32::MAX),
+        };
+        let local = workspace.state.local_mut(step);
+        local.hints_shown = local.hints_shown.max(shown);
+    }
+}
+
+/// Reports a run; `Err` says why the server did not record it.
+async fn report(
+    backend: &dyn Backend,
+    workspace: &mut LabWorkspace,
+    result: &StepResult,
+) -> Result<(), String> {
+    if !workspace.state.is_active() {
+        return Err(format!(
+            "the lab session is {}",
+            workspace.state.status.as_str()
+        ));
+    }
+    let report = CheckReport::from(result);
+    match backend
+        .report_check(workspace.state.session_id, &report)
+        .await
+    {
+        Ok(session) => {
+            workspace.state.sync(&session);
+            Ok(())
+        }
+        Err(err) => Err(err.message),
+    }
+}
+
+async fn hint(backend: &dyn Backend, mut workspace: LabWorkspace) -> BackendResult<LabUpdate> {
+    let Some(step) = workspace.state.current_step.clone() else {
+        return Err(BackendError::new(
+            "every step passes: no hint is needed (S submits)",
+        ));
+    };
+    let hint = match backend.next_hint(workspace.state.session_id, &step).await {
+        Ok(hint) => hint,
+        Err(err) if err.code.as_deref() == Some("not_found") => {
+            let message = match workspace.state.step(&step).map_or(0, |s| s.hints.len()) {
+                0 => format!("Step `{step}` has no hints."),
+                total => format!("No more hints for step `{step}`: all {total} are shown."),
+            };
+            return Err(BackendError::with_code("not_found", message));
+        }
+        Err(err) => return Err(err),
+    };
+    let local = workspace.state.local_mut(&step);
+    local.hints_shown = local.hints_shown.max(hint.number);
+    save(workspace, LabOutcome::Hint(hint)).await
+}
+
+/// Checks every step once more (for the results of the checks the server does not run),
+/// packs the workspace without `.cloudmaster` and submits it.
+async fn submit(backend: &dyn Backend, mut workspace: LabWorkspace) -> BackendResult<LabUpdate> {
+    let (root, lab) = (workspace.root.clone(), workspace.state.lab.clone());
+    let (self_reported, archive) = blocking(move || {
+        let (reported, _passing) = self_report(&root, &lab);
+        let packed =
+            pack_workspace(&root, &ArchiveLimits::default(), |_| {}).map_err(local_error)?;
+        Ok((reported, packed.bytes))
+    })
+    .await?;
+    let submission = backend
+        .submit_lab(workspace.state.session_id, archive, &self_reported)
+        .await?;
+    workspace.state.sync(&submission.session);
+    save(workspace, LabOutcome::Submitted(submission)).await
+}
+
+/// Watches `root` until aborted, sending [`Action::LabFilesChanged`] for every change.
+pub(crate) async fn watch(root: PathBuf, tx: mpsc::Sender<Action>) {
+    let (mut watcher, fell_back) = ChangeWatcher::start(&root, WatchMode::Notify).await;
+    if let Some(why) = fell_back {
+        tracing::info!(%why, "file notifications do not work here: polling the lab workspace");
+    }
+    let mut baseline = snapshot(&root).await;
+    while let Some(now) = watcher.changed_from(&baseline).await {
+        baseline = now.clone();
+        let changed = Action::LabFilesChanged {
+            root: root.clone(),
+            snapshot: now,
+        };
+        if tx.send(changed).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Keeps the one lab watch running at a time.
+#[derive(Default)]
+pub(crate) struct LabWatch(Option<tokio::task::AbortHandle>);
+
+impl LabWatch {
+    pub(crate) fn start(
+        &mut self,
+        root: PathBuf,
+        tx: &mpsc::Sender<Action>,
+        tasks: &mut tokio::task::JoinSet<()>,
+    ) {
+        self.stop();
+        self.0 = Some(tasks.spawn(watch(root, tx.clone())));
+    }
+
+    pub(crate) fn stop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            handle.abort();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_watch_reports_a_saved_file_as_an_action() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_owned();
+        let (tx, mut rx) = mpsc::channel(4);
+        let watching = tokio::spawn(watch(root.clone(), tx));
+        // The watch takes its baseline once it is set up; saving until it answers keeps
+        // the test independent of how long that takes.
+        let mut saves = 0u32;
+        let action = loop {
+            saves += 1;
+            std::fs::write(root.join("main.tf"), "x".repeat(saves as usize)).unwrap();
+            let wait = tokio::time::timeout(Duration::from_millis(300), rx.recv()).await;
+            if let Ok(action) = wait {
+                break action.expect("the watch is running");
+            }
+            assert!(saves < 30, "no change was reported");
+        };
+        watching.abort();
+        let Action::LabFilesChanged {
+            root: changed,
+            snapshot,
+        } = action
+        else {
+            panic!("{action:?}");
+        };
+        assert_eq!(changed, root);
+        assert!(snapshot.contains_key(&root.join("main.tf")));
+    }
+}
