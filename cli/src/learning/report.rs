@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 use cloudmaster_core::api::{AttemptResult, AttemptStatus, ReviewOutcome};
-use cloudmaster_core::assess::{PublicQuestion, Response};
+use cloudmaster_core::assess::PublicQuestion;
 use time::OffsetDateTime;
 
 use crate::context::paint;
@@ -62,27 +62,6 @@ pub fn percent(value: f64) -> String {
 /// A fraction in `[0, 1]` as a whole percent.
 pub fn fraction_percent(value: f64) -> String {
     format!("{:.0}%", (value * 100.0).round())
-}
-
-/// The learner's response in words: `b) Use an IAM role`, `a, c`, `c → a → b`, `true`.
-pub fn response_text(response: &Response, question: Option<&PublicQuestion>) -> String {
-    let option = |id: &str| {
-        question
-            .and_then(|q| q.options.iter().find(|o| o.id == id))
-            .map_or_else(|| id.to_owned(), |o| format!("{id}) {}", o.text))
-    };
-    match response {
-        Response::SingleChoice { choice } => option(choice),
-        Response::MultipleResponse { choices } => choices
-            .iter()
-            .map(|c| option(c))
-            .collect::<Vec<_>>()
-            .join("; "),
-        Response::TrueFalse { value } => value.to_string(),
-        Response::Numeric { value } => value.to_string(),
-        Response::ShortText { text } => format!("\"{text}\""),
-        Response::Ordering { order } => order.join(" → "),
-    }
 }
 
 /// "in 3 days", "in 5 minutes", "now".
@@ -173,7 +152,7 @@ pub fn write_result(
         let yours = q
             .response
             .as_ref()
-            .map_or_else(|| paint.dim("(not answered)"), |r| response_text(r, shown));
+            .map_or_else(|| paint.dim("(not answered)"), |r| r.describe(shown));
         writeln!(out, "   your answer: {yours}")?;
         writeln!(out, "   correct:     {}", q.correct_answer)?;
         write_indented(out, &q.explanation)?;
@@ -244,35 +223,14 @@ pub fn plain_table(header: &[&str]) -> comfy_table::Table {
 
 #[cfg(test)]
 mod tests {
-    use cloudmaster_core::assess::{PublicOption, QuestionType};
-
     use super::*;
 
     #[test]
-    fn numbers_and_responses_read_well() {
+    fn numbers_read_well() {
         assert_eq!(percent(72.0), "72%");
         assert_eq!(percent(66.666), "66.7%");
         assert_eq!(fraction_percent(0.625), "63%");
         assert_eq!(trim_number(2.5), "2.5");
         assert_eq!(trim_number(3.0), "3");
-        let q = PublicQuestion {
-            id: "q".into(),
-            question_type: QuestionType::SingleChoice,
-            domain: None,
-            skills: Vec::new(),
-            scenario: None,
-            prompt: "?".into(),
-            options: vec![PublicOption {
-                id: "b".into(),
-                text: "Use an IAM role".into(),
-            }],
-        };
-        let single = Response::SingleChoice { choice: "b".into() };
-        assert_eq!(response_text(&single, Some(&q)), "b) Use an IAM role");
-        assert_eq!(response_text(&single, None), "b");
-        let order = Response::Ordering {
-            order: vec!["c".into(), "a".into()],
-        };
-        assert_eq!(response_text(&order, None), "c → a");
     }
 }

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::answers::parse_text;
 use super::render::Presentation;
-use super::report::{Paint, response_text};
+use super::report::Paint;
 use crate::context::Context;
 use crate::exit::{Exit, fail};
 
@@ -67,7 +67,7 @@ impl Terminal {
         let skip_letter = !question.options.iter().any(|o| o.id == "s");
         loop {
             let keep = saved.map_or_else(String::new, |r| {
-                format!("; Enter keeps {}", response_text(r, Some(question)))
+                format!("; Enter keeps {}", r.describe(Some(question)))
             });
             let skip = if skip_letter {
                 "s to skip"

@@ -167,6 +167,29 @@ impl Response {
             Response::Ordering { .. } => QuestionType::Ordering,
         }
     }
+
+    /// The response in words, for result screens and prompts: `b) Use an IAM role`,
+    /// `a) …; c) …`, `c → a → b`, `true`. Options are named with their text when `question`
+    /// is given, by id otherwise.
+    pub fn describe(&self, question: Option<&PublicQuestion>) -> String {
+        let option = |id: &str| {
+            question
+                .and_then(|q| q.options.iter().find(|o| o.id == id))
+                .map_or_else(|| id.to_owned(), |o| format!("{id}) {}", o.text))
+        };
+        match self {
+            Response::SingleChoice { choice } => option(choice),
+            Response::MultipleResponse { choices } => choices
+                .iter()
+                .map(|c| option(c))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Response::TrueFalse { value } => value.to_string(),
+            Response::Numeric { value } => value.to_string(),
+            Response::ShortText { text } => format!("\"{text}\""),
+            Response::Ordering { order } => order.join(" → "),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -303,5 +326,29 @@ pub(crate) mod tests {
                 .collect();
             assert_eq!(shown, ["b", "a"]);
         }
+    }
+
+    #[test]
+    fn responses_are_described_in_words() {
+        let q = PublicQuestion {
+            id: "q".into(),
+            question_type: QuestionType::SingleChoice,
+            domain: None,
+            skills: Vec::new(),
+            scenario: None,
+            prompt: "?".into(),
+            options: vec![PublicOption {
+                id: "b".into(),
+                text: "Use an IAM role".into(),
+            }],
+        };
+        let single = Response::SingleChoice { choice: "b".into() };
+        assert_eq!(single.describe(Some(&q)), "b) Use an IAM role");
+        assert_eq!(single.describe(None), "b");
+        let order = Response::Ordering {
+            order: vec!["c".into(), "a".into()],
+        };
+        assert_eq!(order.describe(None), "c → a");
+        assert_eq!(Response::TrueFalse { value: true }.describe(None), "true");
     }
 }

@@ -70,6 +70,20 @@ pub(crate) fn go_to(app: &mut App, screen: ScreenId) -> Vec<Command> {
     switch(app, screen)
 }
 
+/// Leaves `screen` when what it was opening failed to load: back to the course outline
+/// it was opened from, or to the dashboard. Nothing happens when another screen is shown.
+pub(crate) fn leave_unopened(app: &mut App, screen: ScreenId) -> Vec<Command> {
+    if app.screen != screen {
+        return Vec::new();
+    }
+    let back = if app.course.is_some() {
+        ScreenId::Course
+    } else {
+        ScreenId::Dashboard
+    };
+    switch(app, back)
+}
+
 /// Tab and Shift-Tab: the next available screen in `step`'s direction.
 pub(crate) fn cycle(app: &mut App, step: isize) -> Vec<Command> {
     let all = ScreenId::ALL;

@@ -138,15 +138,7 @@ pub fn started(
         Err(err) => {
             app.show_error("Could not open the lab", err.message);
             app.lab = None;
-            if app.screen == ScreenId::Lab {
-                let back = if app.course.is_some() {
-                    ScreenId::Course
-                } else {
-                    ScreenId::Dashboard
-                };
-                return nav::switch(app, back);
-            }
-            Vec::new()
+            nav::leave_unopened(app, ScreenId::Lab)
         }
         Ok(workspace) => {
             if let Some(screen) = app.lab.as_mut() {

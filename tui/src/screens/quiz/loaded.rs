@@ -31,18 +31,11 @@ pub fn started(
     match result {
         Err(err) => {
             app.show_error("Could not start the attempt", err.message);
-            if waiting {
-                app.quiz = None;
-                if app.screen == ScreenId::Quiz {
-                    let back = if app.course.is_some() {
-                        ScreenId::Course
-                    } else {
-                        ScreenId::Dashboard
-                    };
-                    return nav::switch(app, back);
-                }
+            if !waiting {
+                return Vec::new();
             }
-            Vec::new()
+            app.quiz = None;
+            nav::leave_unopened(app, ScreenId::Quiz)
         }
         Ok(_) if !waiting => Vec::new(),
         Ok(attempt) => {

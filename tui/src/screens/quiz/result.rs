@@ -4,7 +4,7 @@
 //! through the Markdown renderer of the lesson reader.
 
 use cloudmaster_core::api::{AttemptResult, AttemptStatus, AttemptView};
-use cloudmaster_core::assess::{PublicQuestion, Response};
+use cloudmaster_core::assess::PublicQuestion;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -140,27 +140,6 @@ fn points(value: f64) -> String {
     }
 }
 
-/// The learner's response in words: `b) Use an IAM role`, `a) …; c) …`, `c → a → b`.
-fn response_text(response: &Response, question: Option<&PublicQuestion>) -> String {
-    let option = |id: &str| {
-        question
-            .and_then(|q| q.options.iter().find(|o| o.id == id))
-            .map_or_else(|| id.to_owned(), |o| format!("{id}) {}", o.text))
-    };
-    match response {
-        Response::SingleChoice { choice } => option(choice),
-        Response::MultipleResponse { choices } => choices
-            .iter()
-            .map(|c| option(c))
-            .collect::<Vec<_>>()
-            .join("; "),
-        Response::TrueFalse { value } => if *value { "True" } else { "False" }.to_owned(),
-        Response::Numeric { value } => value.to_string(),
-        Response::ShortText { text } => format!("\"{text}\""),
-        Response::Ordering { order } => order.join(" → "),
-    }
-}
-
 /// A line of styled text, wrapped as prose; `indent` is kept on the rows it wraps onto.
 fn text(spans: Vec<Span<'static>>, indent: usize) -> DocLine {
     DocLine {
@@ -267,7 +246,7 @@ fn document(result: &AttemptResult, questions: &[PublicQuestion]) -> Vec<DocLine
         doc.push(text(header, 3));
         doc.extend(indented_markdown(&q.prompt, 3));
         let yours = match &q.response {
-            Some(response) => Span::raw(response_text(response, shown)),
+            Some(response) => Span::raw(response.describe(shown)),
             None => Span::styled("(not answered)", theme::dim()),
         };
         doc.push(labelled("   Your answer: ", yours));
