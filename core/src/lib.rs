@@ -7,6 +7,7 @@
 //! - [`assess`]: grading, exam draws, mastery, spaced review and readiness.
 //! - [`cert`]: signed certificates (Ed25519 over canonical JSON), offline verification,
 //!   Open Badges 3.0 export and the course completion rules.
+//! - [`display`]: numbers and times written for people, the same in every client.
 //!
 //! With the `client` feature (on by default) it also carries what only clients need:
 //! the HTTP client, configuration and credential storage. The server builds without that
@@ -16,6 +17,7 @@ pub mod api;
 pub mod assess;
 pub mod cert;
 pub mod course;
+pub mod display;
 pub mod lab;
 
 #[cfg(feature = "client")]

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 
 use cloudmaster_core::api::{AttemptResult, AttemptStatus, ReviewOutcome};
 use cloudmaster_core::assess::PublicQuestion;
+pub use cloudmaster_core::display::percent;
 use time::OffsetDateTime;
 
 use crate::context::paint;
@@ -46,16 +47,6 @@ impl Paint {
         } else {
             self.red("✗")
         }
-    }
-}
-
-/// `72%`, `72.5%`: one decimal only when it says something.
-pub fn percent(value: f64) -> String {
-    let rounded = (value * 10.0).round() / 10.0;
-    if rounded.fract() == 0.0 {
-        format!("{rounded:.0}%")
-    } else {
-        format!("{rounded:.1}%")
     }
 }
 
@@ -227,8 +218,6 @@ mod tests {
 
     #[test]
     fn numbers_read_well() {
-        assert_eq!(percent(72.0), "72%");
-        assert_eq!(percent(66.666), "66.7%");
         assert_eq!(fraction_percent(0.625), "63%");
         assert_eq!(trim_number(2.5), "2.5");
         assert_eq!(trim_number(3.0), "3");

@@ -153,16 +153,7 @@ pub fn answer_hint(question: &PublicQuestion) -> String {
 
 /// `12:04 left`, `1:02:03 left`, or `time is up`.
 pub fn time_left(deadline: OffsetDateTime) -> String {
-    let seconds = (deadline - OffsetDateTime::now_utc()).whole_seconds();
-    if seconds <= 0 {
-        return "time is up".to_owned();
-    }
-    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{s:02} left")
-    } else {
-        format!("{m}:{s:02} left")
-    }
+    cloudmaster_core::display::countdown((deadline - OffsetDateTime::now_utc()).whole_seconds())
 }
 
 /// The header above question `index` of `attempt`.

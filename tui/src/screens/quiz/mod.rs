@@ -27,8 +27,9 @@ mod question;
 mod result;
 mod runner;
 
+pub use cloudmaster_core::display::percent;
 pub use loaded::{answer_saved, attempt_loaded, started, submitted};
-pub use result::{ResultView, percent};
+pub use result::ResultView;
 use runner::Commit;
 pub use runner::Runner;
 

@@ -12,7 +12,9 @@ use ratatui::widgets::Paragraph;
 use time::OffsetDateTime;
 
 use super::draft::{self, Draft};
-use super::runner::{Runner, time_left};
+use cloudmaster_core::display::countdown;
+
+use super::runner::Runner;
 use crate::components::scrollbar;
 use crate::markdown::{self, DocLine, LineKind};
 use crate::screens::lesson;
@@ -46,7 +48,7 @@ pub fn render(runner: &Runner, now: Option<OffsetDateTime>, frame: &mut Frame, a
         };
         right.push(Span::styled("· ", theme::dim()));
         right.push(Span::styled(
-            format!("{} ", time_left(seconds)),
+            format!("{} ", countdown(seconds)),
             style.patch(theme::title()),
         ));
     }

@@ -5,6 +5,7 @@
 
 use cloudmaster_core::api::{AttemptResult, AttemptStatus, AttemptView};
 use cloudmaster_core::assess::PublicQuestion;
+use cloudmaster_core::display::percent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -117,16 +118,6 @@ fn verdict(result: &AttemptResult) -> (&'static str, Style) {
         ("✓ passed", theme::done())
     } else {
         ("✗ not passed", theme::error())
-    }
-}
-
-/// `72%`, `72.5%`: one decimal only when it says something.
-pub fn percent(value: f64) -> String {
-    let rounded = (value * 10.0).round() / 10.0;
-    if rounded.fract() == 0.0 {
-        format!("{rounded:.0}%")
-    } else {
-        format!("{rounded:.1}%")
     }
 }
 

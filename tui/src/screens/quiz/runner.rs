@@ -166,30 +166,3 @@ impl Runner {
         Some((self.attempt.deadline? - now?).whole_seconds())
     }
 }
-
-/// `12:04 left`, `1:02:03 left`, or `time is up`, as the command line writes it.
-pub fn time_left(seconds: i64) -> String {
-    if seconds <= 0 {
-        return "time is up".to_owned();
-    }
-    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{s:02} left")
-    } else {
-        format!("{m}:{s:02} left")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn time_left_reads_like_a_clock() {
-        assert_eq!(time_left(12 * 60 + 4), "12:04 left");
-        assert_eq!(time_left(3600 + 65), "1:01:05 left");
-        assert_eq!(time_left(1), "0:01 left");
-        assert_eq!(time_left(0), "time is up");
-        assert_eq!(time_left(-30), "time is up");
-    }
-}
