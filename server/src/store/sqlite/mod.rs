@@ -43,19 +43,22 @@ mod certificates;
 mod labs;
 mod learning;
 mod progress;
+mod progress_batch;
 mod search;
 mod state;
 
 /// How long a statement waits for a lock held by another process before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// [`Store`] on SQLite. Cheap to clone (two pool handles).
+/// [`Store`] on SQLite. Cheap to clone (pool and queue handles).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     /// Exactly one connection: the only one that writes.
     writer: SqlitePool,
     /// Read-only (`query_only`) connections.
     reader: SqlitePool,
+    /// Lesson-progress writes, committed in groups on `writer`.
+    progress: progress_batch::ProgressBatcher,
 }
 
 impl SqliteStore {
@@ -82,6 +85,7 @@ impl SqliteStore {
                 .await?;
             migrate(&pool).await?;
             return Ok(Self {
+                progress: progress_batch::ProgressBatcher::start(pool.clone()),
                 writer: pool.clone(),
                 reader: pool,
             });
@@ -116,7 +120,11 @@ impl SqliteStore {
             .min_connections(1)
             .connect_with(base.pragma("query_only", "ON"))
             .await?;
-        Ok(Self { writer, reader })
+        Ok(Self {
+            progress: progress_batch::ProgressBatcher::start(writer.clone()),
+            writer,
+            reader,
+        })
     }
 
     /// Closes both pools, waiting for connections in use.

@@ -2,13 +2,15 @@
 //!
 //! The progress write is the hottest path of the server: one `INSERT ... SELECT ... WHERE
 //! EXISTS (lesson) ON CONFLICT DO UPDATE ... RETURNING` statement that checks the lesson,
-//! applies the sticky-completion rules and returns the stored row. Progress reads are one
+//! applies the sticky-completion rules and returns the stored row, committed together with
+//! the other progress writes waiting at that moment (`progress_batch`). Progress reads are one
 //! query each (a join of courses, lessons and progress), whatever the number of courses.
 
 use cloudmaster_core::api::{CourseProgress, Enrollment, LessonProgress, LessonStatus};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::progress_batch::ProgressWrite;
 use super::{SqliteStore, from_ts, from_ts_opt, ts};
 use crate::store::shared::{
     OutlineRow, ProgressRow, group_progress, is_foreign_key_violation, micros, now, parse_status,
@@ -123,31 +125,18 @@ pub(super) async fn record_lesson_progress(
     now: OffsetDateTime,
 ) -> StoreResult<LessonProgress> {
     let now = ts(micros(now));
-    let completed_at = (status == LessonStatus::Completed).then_some(now);
-    // Completion is sticky and keeps its first time; a missing position keeps the old one;
-    // `updated_at` never moves backwards (replays of an offline queue change nothing).
-    let row: Option<(String, Option<i64>, i64, Option<i64>)> = sqlx::query_as(
-        "INSERT INTO lesson_progress (user_id, course_id, lesson_id, status, position, \
-                                      updated_at, completed_at) \
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 \
-         WHERE EXISTS (SELECT 1 FROM lessons WHERE course_id = ?2 AND lesson_id = ?3) \
-         ON CONFLICT (user_id, course_id, lesson_id) DO UPDATE SET \
-             status = CASE WHEN lesson_progress.status = 'completed' THEN 'completed' \
-                           ELSE excluded.status END, \
-             position = COALESCE(excluded.position, lesson_progress.position), \
-             updated_at = max(lesson_progress.updated_at, excluded.updated_at), \
-             completed_at = COALESCE(lesson_progress.completed_at, excluded.completed_at) \
-         RETURNING status, position, updated_at, completed_at",
-    )
-    .bind(user_id)
-    .bind(course_id)
-    .bind(lesson_id)
-    .bind(status.as_str())
-    .bind(position.map(i64::from))
-    .bind(now)
-    .bind(completed_at)
-    .fetch_optional(&s.writer)
-    .await?;
+    let row = s
+        .progress
+        .write(ProgressWrite {
+            user_id,
+            course_id: course_id.to_owned(),
+            lesson_id: lesson_id.to_owned(),
+            status: status.as_str(),
+            position: position.map(i64::from),
+            now,
+            completed_at: (status == LessonStatus::Completed).then_some(now),
+        })
+        .await?;
     let Some((status, position, updated_at, completed_at)) = row else {
         return Err(StoreError::NotFound(format!(
             "lesson `{lesson_id}` in course `{course_id}`"

@@ -1,0 +1,138 @@
+//! Group commit of lesson-progress writes.
+//!
+//! Every SQLite write goes through one connection, so concurrent progress writes queue for
+//! it, and each pays for its own transaction (taking the write lock, appending its pages to
+//! the WAL, updating the WAL index). This module puts the queue in front of the connection
+//! instead: one task takes every progress write waiting at that moment (up to
+//! [`MAX_BATCH`]), runs them in one transaction, and answers each caller after the commit.
+//! A write is acknowledged only once it is committed, as before, and a lone write under no
+//! load is a batch of one, so nothing waits for company.
+
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::store::{StoreError, StoreResult};
+
+/// The most writes committed together; bounds how long the first of them waits.
+const MAX_BATCH: usize = 64;
+/// Writes waiting for the batch task before callers wait to enqueue.
+const QUEUE: usize = 1024;
+
+/// One upsert of `lesson_progress`, its values already encoded for SQLite.
+pub(super) struct ProgressWrite {
+    pub user_id: Uuid,
+    pub course_id: String,
+    pub lesson_id: String,
+    pub status: &'static str,
+    pub position: Option<i64>,
+    pub now: i64,
+    pub completed_at: Option<i64>,
+}
+
+/// The stored row: `status, position, updated_at, completed_at`; `None` when the lesson
+/// does not exist.
+pub(super) type StoredRow = Option<(String, Option<i64>, i64, Option<i64>)>;
+
+struct Pending {
+    write: ProgressWrite,
+    reply: oneshot::Sender<StoreResult<StoredRow>>,
+}
+
+/// The handle the store keeps; cheap to clone. The batch task ends when every handle is
+/// dropped.
+#[derive(Debug, Clone)]
+pub(super) struct ProgressBatcher {
+    queue: mpsc::Sender<Pending>,
+}
+
+impl ProgressBatcher {
+    /// Starts the batch task on `writer` (the store's one writing connection).
+    pub fn start(writer: sqlx::SqlitePool) -> ProgressBatcher {
+        let (queue, pending) = mpsc::channel(QUEUE);
+        tokio::spawn(run(writer, pending));
+        ProgressBatcher { queue }
+    }
+
+    /// Writes `write` with whatever else is waiting, and returns its row once committed.
+    pub async fn write(&self, write: ProgressWrite) -> StoreResult<StoredRow> {
+        let (reply, answer) = oneshot::channel();
+        let stopped = || StoreError::Database(sqlx::Error::PoolClosed);
+        self.queue
+            .send(Pending { write, reply })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+async fn run(writer: sqlx::SqlitePool, mut pending: mpsc::Receiver<Pending>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while pending.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        match commit(&writer, &batch).await {
+            Ok(rows) => {
+                for (waiting, row) in batch.drain(..).zip(rows) {
+                    let _ = waiting.reply.send(row);
+                }
+            }
+            Err(err) => {
+                // The transaction is gone, and every write in it with it.
+                let message = err.to_string();
+                for waiting in batch.drain(..) {
+                    let failed = sqlx::Error::Protocol(format!(
+                        "a batch of progress writes failed to commit: {message}"
+                    ));
+                    let _ = waiting.reply.send(Err(StoreError::Database(failed)));
+                }
+            }
+        }
+    }
+}
+
+/// Runs the batch in one transaction. A write that fails on its own (a constraint) fails
+/// alone: SQLite undoes only that statement and the others commit.
+async fn commit(
+    writer: &sqlx::SqlitePool,
+    batch: &[Pending],
+) -> Result<Vec<StoreResult<StoredRow>>, sqlx::Error> {
+    use sqlx::Connection as _;
+    let mut conn = writer.acquire().await?;
+    // IMMEDIATE: another process writing the file makes this wait (busy_timeout) here,
+    // not fail half-way through the batch.
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    let mut rows = Vec::with_capacity(batch.len());
+    for pending in batch {
+        rows.push(upsert(&mut tx, &pending.write).await.map_err(Into::into));
+    }
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// Completion is sticky and keeps its first time; a missing position keeps the old one;
+/// `updated_at` never moves backwards (replays of an offline queue change nothing).
+async fn upsert(
+    conn: &mut sqlx::SqliteConnection,
+    w: &ProgressWrite,
+) -> Result<StoredRow, sqlx::Error> {
+    sqlx::query_as(
+        "INSERT INTO lesson_progress (user_id, course_id, lesson_id, status, position, \
+                                      updated_at, completed_at) \
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 \
+         WHERE EXISTS (SELECT 1 FROM lessons WHERE course_id = ?2 AND lesson_id = ?3) \
+         ON CONFLICT (user_id, course_id, lesson_id) DO UPDATE SET \
+             status = CASE WHEN lesson_progress.status = 'completed' THEN 'completed' \
+                           ELSE excluded.status END, \
+             position = COALESCE(excluded.position, lesson_progress.position), \
+             updated_at = max(lesson_progress.updated_at, excluded.updated_at), \
+             completed_at = COALESCE(lesson_progress.completed_at, excluded.completed_at) \
+         RETURNING status, position, updated_at, completed_at",
+    )
+    .bind(w.user_id)
+    .bind(&w.course_id)
+    .bind(&w.lesson_id)
+    .bind(w.status)
+    .bind(w.position)
+    .bind(w.now)
+    .bind(w.completed_at)
+    .fetch_optional(conn)
+    .await
+}
