@@ -326,6 +326,9 @@ fn readiness_needs_evidence_first_and_mastery_moves_with_answers() {
 #[test]
 fn a_locked_quiz_says_what_to_finish() {
     let (_server, home) = enrolled();
+    let listed = home.ok(&["quiz", "list", "cert-prep"]);
+    let row = listed.lines().find(|l| l.contains("basics-quiz")).unwrap();
+    assert!(row.trim_end().ends_with("locked"), "{listed}");
     let correct = write(&home, "correct.yaml", CORRECT);
     let (code, _, err) = home.run(&[
         "quiz",

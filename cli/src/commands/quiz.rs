@@ -96,6 +96,8 @@ impl List {
                         q.best_score.map_or_else(|| "-".to_owned(), percent),
                         if q.passed {
                             ctx.green("yes")
+                        } else if q.locked {
+                            "locked".to_owned()
                         } else {
                             "no".to_owned()
                         },

@@ -33,6 +33,10 @@ pub struct LabSummary {
     pub passed: bool,
     /// The caller's active session of this lab, if any.
     pub active_session: Option<Uuid>,
+    /// A lab of a module the caller has not reached (earlier modules unfinished): starting
+    /// it answers 403 `locked`.
+    #[serde(default)]
+    pub locked: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -61,6 +61,10 @@ pub struct AssessmentInfo {
     pub passed: bool,
     /// The caller's attempt still open, if any (starting again resumes it).
     pub open_attempt: Option<Uuid>,
+    /// A module quiz whose module's lessons the caller has not all completed yet: starting
+    /// it answers 403 `locked`.
+    #[serde(default)]
+    pub locked: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -19,10 +19,12 @@ use crate::store::{NewLabSession, StepRecord};
 /// The labs of an enrolled course, in course order, with the caller's standing.
 pub async fn list(
     state: &AppState,
-    user_id: Uuid,
+    auth: &Auth,
     course_id: &str,
 ) -> Result<Vec<LabSummary>, ApiError> {
+    let user_id = auth.user.id;
     let published = state.published_course(course_id).await?;
+    let open = crate::learning::locks::open_modules(state, auth, &published).await?;
     let passed: HashSet<String> = state
         .store()
         .lab_passes(user_id, course_id)
@@ -46,12 +48,21 @@ pub async fn list(
     Ok(view::labs_in_order(&published.course)
         .into_iter()
         .map(|(lab, module)| {
-            view::summary(
+            let mut summary = view::summary(
                 lab,
                 module,
                 passed.contains(&lab.id),
                 active.get(&lab.id).copied(),
-            )
+            );
+            let position = module.and_then(|m| {
+                published
+                    .course
+                    .modules
+                    .iter()
+                    .position(|listed| listed.id == m)
+            });
+            summary.locked = position.is_some_and(|p| open < p);
+            summary
         })
         .collect())
 }

@@ -69,6 +69,7 @@ pub fn summary(
         steps: u32::try_from(lab.steps.len()).unwrap_or(u32::MAX),
         passed,
         active_session,
+        locked: false,
     }
 }
 

@@ -138,6 +138,7 @@ impl Assessment {
                 .iter()
                 .find(|a| a.status == AttemptStatus::Open)
                 .map(|a| a.id),
+            locked: false,
         }
     }
 }

@@ -50,9 +50,14 @@ pub async fn list(
     require_enrolled(state, auth, course_id).await?;
     let published = state.published_course(course_id).await?;
     let attempts = state.store().attempts(auth.user.id, course_id).await?;
+    let open = locks::open_modules(state, auth, &published).await?;
     Ok(Assessment::all(&published.course)
         .iter()
-        .map(|a| a.info(&published.course, &attempts))
+        .map(|a| {
+            let mut info = a.info(&published.course, &attempts);
+            info.locked = a.module_index.is_some_and(|index| open <= index);
+            info
+        })
         .collect())
 }
 

@@ -95,11 +95,7 @@ pub async fn require_finished(
         .await?;
     let completed: HashSet<&str> = completed.iter().map(String::as_str).collect();
     let Some(unfinished) = first_unfinished(course, before, &completed) else {
-        let finished = course
-            .modules
-            .iter()
-            .take_while(|m| m.lessons.iter().all(|l| completed.contains(l.id.as_str())))
-            .count();
+        let finished = leading_finished(course, &completed);
         cache.put_finished_modules(auth.user.id, &course.id, published.version, finished);
         return Ok(());
     };
@@ -107,6 +103,46 @@ pub async fn require_finished(
         return Ok(());
     }
     Err(ApiError::Locked(unfinished.message(&course.id, locked)))
+}
+
+/// How many leading modules of the course are open to the caller: those finished, plus
+/// every module for admins and the course's owner. For listings that mark what is locked:
+/// module k is open when this is at least k, its quiz when it is more than k.
+pub async fn open_modules(
+    state: &AppState,
+    auth: &Auth,
+    published: &PublishedCourse,
+) -> Result<usize, ApiError> {
+    let course = &published.course;
+    let all = course.modules.len();
+    if auth.user.role == Role::Admin {
+        return Ok(all);
+    }
+    let cache = state.auth_cache();
+    let known = cache.finished_modules(auth.user.id, &course.id, published.version);
+    if known >= all {
+        return Ok(known);
+    }
+    let completed = state
+        .store()
+        .completed_lessons(auth.user.id, &course.id)
+        .await?;
+    let completed: HashSet<&str> = completed.iter().map(String::as_str).collect();
+    let finished = leading_finished(course, &completed);
+    cache.put_finished_modules(auth.user.id, &course.id, published.version, finished);
+    if finished < all && is_owner(state, auth.user.id, &course.id).await? {
+        return Ok(all);
+    }
+    Ok(finished)
+}
+
+/// The number of modules, from the first, whose lessons are all in `completed`.
+fn leading_finished(course: &Course, completed: &HashSet<&str>) -> usize {
+    course
+        .modules
+        .iter()
+        .take_while(|m| m.lessons.iter().all(|l| completed.contains(l.id.as_str())))
+        .count()
 }
 
 /// Fails with 403 `locked` when the lesson's module is locked for the caller. Unknown

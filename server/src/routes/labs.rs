@@ -98,7 +98,7 @@ pub async fn list(
     Path(course): Path<String>,
 ) -> Result<Json<Vec<LabSummary>>, ApiError> {
     require_enrolled(&state, &auth, &course).await?;
-    Ok(Json(actions::list(&state, auth.user.id, &course).await?))
+    Ok(Json(actions::list(&state, &auth, &course).await?))
 }
 
 /// Start a lab session (201), or resume the caller's active session of the lab (200). The

@@ -6,7 +6,7 @@ use cloudmaster_core::assess::Response;
 use cloudmaster_core::course::QuestionKind;
 use serde_json::{Value, json};
 
-use crate::api_support::Backend;
+use crate::api_support::{Backend, Session};
 use crate::learning_support::*;
 use crate::on_both_backends;
 
@@ -57,6 +57,20 @@ async fn locks_and_attempt_limits(backend: Backend) {
     );
     assert_eq!(list[1]["module_id"], "operations");
     assert_eq!(list[2]["time_limit_minutes"], 30);
+    // The listing marks what is locked: a quiz until its module's lessons are done.
+    let locked_flags = async |session: &Session| -> Vec<bool> {
+        let list = app
+            .get(
+                &format!("/api/v1/courses/{COURSE}/assessments"),
+                session.t(),
+            )
+            .await
+            .expect(200)
+            .body;
+        let flags = list.as_array().unwrap().iter();
+        flags.map(|a| a["locked"].as_bool().unwrap()).collect()
+    };
+    assert_eq!(locked_flags(&learner).await, [true, true, false]);
 
     // Module 2's lessons and both quizzes wait for module 1; the mock exam does not.
     let lesson = format!("/api/v1/courses/{COURSE}/lessons/availability");
@@ -101,6 +115,16 @@ async fn locks_and_attempt_limits(backend: Backend) {
     app.complete(&learner, &["first-steps"]).await;
     app.get(&lesson, learner.t()).await.expect(200);
     app.start(&learner, QUIZ_1).await.expect(201);
+    assert_eq!(locked_flags(&learner).await, [false, true, false]);
+    // The course's owner, enrolled to see the listing, is never locked out.
+    app.post(
+        &format!("/api/v1/courses/{COURSE}/enrollment"),
+        author.t(),
+        &json!({}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(locked_flags(&author).await, [false, false, false]);
     let quiz_2 = app
         .start(&learner, QUIZ_2)
         .await

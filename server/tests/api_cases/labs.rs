@@ -627,6 +627,15 @@ async fn a_lab_opens_with_its_module(backend: Backend) {
             .post(server.url(&format!("/api/v1/courses/{COURSE}/labs/{lab}/sessions")))
             .json(&json!({}))
     };
+    let listed = as_newcomer(
+        server
+            .http
+            .get(server.url(&format!("/api/v1/courses/{COURSE}/labs"))),
+    )
+    .await
+    .expect(200);
+    let labs: Vec<LabSummary> = serde_json::from_value(listed.body).unwrap();
+    assert!(labs.iter().all(|l| l.locked), "{labs:?}");
     let refused = as_newcomer(start("fix-dockerfile"))
         .await
         .expect_error(403, "locked");
@@ -638,5 +647,14 @@ async fn a_lab_opens_with_its_module(backend: Backend) {
         "{message}"
     );
     // The learner of the fixture finished the modules before it: the same lab opens.
+    let labs: Vec<LabSummary> = serde_json::from_value(
+        server
+            .get(&format!("/api/v1/courses/{COURSE}/labs"))
+            .await
+            .expect(200)
+            .body,
+    )
+    .unwrap();
+    assert!(labs.iter().all(|l| !l.locked), "{labs:?}");
     server.start("fix-dockerfile").await;
 }

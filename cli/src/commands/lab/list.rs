@@ -78,6 +78,8 @@ impl List {
                     tools,
                     if lab.passed {
                         ctx.green("yes")
+                    } else if lab.locked {
+                        "locked".to_owned()
                     } else {
                         "no".to_owned()
                     },

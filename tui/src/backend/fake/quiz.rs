@@ -263,6 +263,7 @@ impl Attempts {
                         .iter()
                         .find(|a| a.status == AttemptStatus::Open)
                         .map(|a| a.id),
+                    locked: false,
                 }
             })
             .collect()
