@@ -379,7 +379,12 @@ fn entry_row(
             };
             let title = summary.map_or(id, |s| s.title.as_str());
             let right = summary.map_or_else(String::new, |s| {
-                format!("{} steps · {} min", s.steps, s.estimated_minutes)
+                let size = format!("{} steps · {} min", s.steps, s.estimated_minutes);
+                if s.locked {
+                    format!("locked · {size}")
+                } else {
+                    size
+                }
             });
             (mark, format!("Lab · {title}"), right)
         }
@@ -419,13 +424,19 @@ fn assessment_mark(info: Option<&AssessmentInfo>) -> (&'static str, Style) {
     }
 }
 
-/// `best 83%` once attempted, else the size (and time limit) of the assessment.
+/// `best 83%` once attempted, else the size (and time limit) of the assessment, after
+/// `locked` while its module is unfinished.
 fn standing(info: Option<&AssessmentInfo>, questions: u32, minutes: Option<u32>) -> String {
     if let Some(best) = info.and_then(|i| i.best_score) {
         return format!("best {}", quiz::percent(best));
     }
-    match minutes {
+    let size = match minutes {
         Some(minutes) => format!("{questions} questions · {minutes} min"),
         None => format!("{questions} questions"),
+    };
+    if info.is_some_and(|i| i.locked) {
+        format!("locked · {size}")
+    } else {
+        size
     }
 }
