@@ -171,6 +171,23 @@ impl App {
         }
     }
 
+    /// Asks for one [`crate::action::Action::Tick`] after `delay`, unless one is already
+    /// on its way: the screens that show a clock keep exactly one tick in flight, and
+    /// nothing ticks while none of them asks.
+    pub fn schedule_tick(&mut self, delay: std::time::Duration) -> Vec<Command> {
+        if self.tick_scheduled {
+            return Vec::new();
+        }
+        self.tick_scheduled = true;
+        vec![Command::Tick { delay }]
+    }
+
+    /// A tick arrived: the clock moves on and the next one may be asked for.
+    pub fn ticked(&mut self, now: OffsetDateTime) {
+        self.tick_scheduled = false;
+        self.now = Some(now);
+    }
+
     /// Where keys go now.
     pub fn key_context(&self) -> Context {
         if !self.errors.is_empty() {

@@ -371,17 +371,15 @@ fn recheck_if_asked(app: &mut App) -> Vec<Command> {
 
 /// Asks for the next tick after `delay` while the lab is on screen.
 fn keep_ticking(app: &mut App, delay: Duration) -> Vec<Command> {
-    if app.screen != ScreenId::Lab || app.tick_scheduled {
+    if app.screen != ScreenId::Lab {
         return Vec::new();
     }
-    app.tick_scheduled = true;
-    vec![Command::Tick { delay }]
+    app.schedule_tick(delay)
 }
 
 /// The clock moved on: redraw the time left.
 pub fn tick(app: &mut App, now: OffsetDateTime) -> Vec<Command> {
-    app.tick_scheduled = false;
-    app.now = Some(now);
+    app.ticked(now);
     keep_ticking(app, LAB_TICK)
 }
 

@@ -288,17 +288,15 @@ fn keep_ticking(app: &mut App, delay: Duration) -> Vec<Command> {
         .as_ref()
         .and_then(QuizState::runner)
         .is_some_and(|r| r.attempt.deadline.is_some() && !r.submitting);
-    if !timed || app.screen != ScreenId::Quiz || app.tick_scheduled {
+    if !timed || app.screen != ScreenId::Quiz {
         return Vec::new();
     }
-    app.tick_scheduled = true;
-    vec![Command::Tick { delay }]
+    app.schedule_tick(delay)
 }
 
 /// The clock moved on: redraw the countdown, and submit when the time is up.
 pub fn tick(app: &mut App, now: OffsetDateTime) -> Vec<Command> {
-    app.tick_scheduled = false;
-    app.now = Some(now);
+    app.ticked(now);
     let time_up = app
         .quiz
         .as_ref()
