@@ -181,6 +181,13 @@ impl Context {
             let key = self.key();
             client.on_refresh(move |credential| store.save(&key, credential));
         }
+        match cloudmaster_core::device::token(&self.config.paths.data_dir, client.base_url()) {
+            Ok(token) => client.set_device_token(Some(token)),
+            Err(e) => self.warn(&format!(
+                "cannot read this device's token ({e}); logins will not be recognised as \
+                 coming from a known device"
+            )),
+        }
         Ok(self.client.get_or_init(|| client))
     }
 

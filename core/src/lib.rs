@@ -27,6 +27,8 @@ pub mod config;
 #[cfg(feature = "client")]
 pub mod credentials;
 #[cfg(feature = "client")]
+pub mod device;
+#[cfg(feature = "client")]
 pub mod error;
 
 #[cfg(feature = "client")]

@@ -10,6 +10,9 @@ use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use cloudmaster_core::lab::{ArchiveLimits, RunOptions};
+use ipnet::IpNet;
+
+use crate::auth::password::HashingLimits;
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -77,10 +80,56 @@ pub struct ServerConfig {
     #[arg(long, global = true, env = "CLOUDMASTER_RATE_LIMIT_WINDOW_SECS", default_value_t = DEFAULTS.rate_limit_window_secs)]
     pub rate_limit_window_secs: u64,
 
-    /// Take the client address from the first `X-Forwarded-For` entry (only behind a
-    /// trusted load balancer that sets it).
-    #[arg(long, global = true, env = "CLOUDMASTER_TRUST_FORWARDED_FOR", default_value_t = DEFAULTS.trust_forwarded_for)]
-    pub trust_forwarded_for: bool,
+    /// Proxy networks (CIDRs or addresses, comma-separated) whose `X-Forwarded-For` is
+    /// believed. A request from one of them is attributed to the rightmost address in
+    /// `X-Forwarded-For` that is not itself a trusted proxy; from anywhere else, to the TCP
+    /// peer. Empty (the default): the header is ignored.
+    #[arg(long, global = true, env = "CLOUDMASTER_TRUST_FORWARDED_FOR", value_delimiter = ',',
+        value_name = "CIDR", value_parser = parse_network)]
+    pub trust_forwarded_for: Vec<IpNet>,
+
+    /// Login attempts per client address per minute.
+    #[arg(long, global = true, env = "CLOUDMASTER_RATE_LIMIT_LOGIN", default_value_t = DEFAULTS.rate_limit_login)]
+    pub rate_limit_login: u64,
+
+    /// Registrations per client address per hour.
+    #[arg(long, global = true, env = "CLOUDMASTER_RATE_LIMIT_REGISTER", default_value_t = DEFAULTS.rate_limit_register)]
+    pub rate_limit_register: u64,
+
+    /// Refresh-token exchanges (and logouts) per client address per minute.
+    #[arg(long, global = true, env = "CLOUDMASTER_RATE_LIMIT_REFRESH", default_value_t = DEFAULTS.rate_limit_refresh)]
+    pub rate_limit_refresh: u64,
+
+    /// Argon2id memory per password hash, in KiB. Changing a cost parameter re-hashes each
+    /// password at its owner's next login.
+    #[arg(long, global = true, env = "CLOUDMASTER_ARGON2_MEMORY_KIB", default_value_t = DEFAULTS.argon2_memory_kib,
+        value_parser = clap::value_parser!(u32).range(8..=4 * 1024 * 1024))]
+    pub argon2_memory_kib: u32,
+
+    /// Argon2id passes over memory per password hash.
+    #[arg(long, global = true, env = "CLOUDMASTER_ARGON2_ITERATIONS", default_value_t = DEFAULTS.argon2_iterations,
+        value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub argon2_iterations: u32,
+
+    /// Argon2id lanes per password hash.
+    #[arg(long, global = true, env = "CLOUDMASTER_ARGON2_PARALLELISM", default_value_t = DEFAULTS.argon2_parallelism,
+        value_parser = clap::value_parser!(u32).range(1..=16))]
+    pub argon2_parallelism: u32,
+
+    /// Password hashes computed at once (each holds its Argon2 memory) [default: CPUs]
+    #[arg(long, global = true, env = "CLOUDMASTER_PASSWORD_HASH_THREADS",
+        value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub password_hash_threads: Option<u32>,
+
+    /// Password hashes allowed to wait for a thread; beyond that, login, registration and
+    /// password change answer 503 with `Retry-After`.
+    #[arg(long, global = true, env = "CLOUDMASTER_PASSWORD_HASH_QUEUE", default_value_t = DEFAULTS.password_hash_queue)]
+    pub password_hash_queue: u32,
+
+    /// Longest a password hash waits for a thread, in milliseconds, before 503.
+    #[arg(long, global = true, env = "CLOUDMASTER_PASSWORD_HASH_WAIT_MS", default_value_t = DEFAULTS.password_hash_wait_ms,
+        value_parser = clap::value_parser!(u64).range(1..))]
+    pub password_hash_wait_ms: u64,
 
     /// How long this replica serves the catalog from memory before re-reading it, in
     /// milliseconds. A publish through this replica shows at once; through another one
@@ -141,7 +190,16 @@ impl Default for ServerConfig {
             rate_limit_staff: 100_000,
             rate_limit_anonymous: 1_000,
             rate_limit_window_secs: 3_600,
-            trust_forwarded_for: false,
+            trust_forwarded_for: Vec::new(),
+            rate_limit_login: 20,
+            rate_limit_register: 50,
+            rate_limit_refresh: 60,
+            argon2_memory_kib: argon2::Params::DEFAULT_M_COST,
+            argon2_iterations: argon2::Params::DEFAULT_T_COST,
+            argon2_parallelism: argon2::Params::DEFAULT_P_COST,
+            password_hash_threads: None,
+            password_hash_queue: 64,
+            password_hash_wait_ms: 3_000,
             catalog_cache_ms: 1_000,
             auth_cache_ms: 1_000,
             shutdown_grace_secs: 30,
@@ -195,6 +253,21 @@ impl ServerConfig {
         }
     }
 
+    /// Argon2 costs and the bounds on concurrent password hashing.
+    pub fn hashing_limits(&self) -> HashingLimits {
+        let defaults = HashingLimits::default();
+        HashingLimits {
+            memory_kib: self.argon2_memory_kib,
+            iterations: self.argon2_iterations,
+            parallelism: self.argon2_parallelism,
+            concurrency: self
+                .password_hash_threads
+                .map_or(defaults.concurrency, |n| n as usize),
+            queue: self.password_hash_queue as usize,
+            wait: std::time::Duration::from_millis(self.password_hash_wait_ms),
+        }
+    }
+
     /// Whether the database lives in the data directory (which must then exist).
     pub(crate) fn uses_default_database(&self) -> bool {
         self.database_url.is_none()
@@ -218,6 +291,15 @@ impl std::fmt::Debug for ServerConfig {
             .field("rate_limit_anonymous", &self.rate_limit_anonymous)
             .field("rate_limit_window_secs", &self.rate_limit_window_secs)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("rate_limit_login", &self.rate_limit_login)
+            .field("rate_limit_register", &self.rate_limit_register)
+            .field("rate_limit_refresh", &self.rate_limit_refresh)
+            .field("argon2_memory_kib", &self.argon2_memory_kib)
+            .field("argon2_iterations", &self.argon2_iterations)
+            .field("argon2_parallelism", &self.argon2_parallelism)
+            .field("password_hash_threads", &self.password_hash_threads)
+            .field("password_hash_queue", &self.password_hash_queue)
+            .field("password_hash_wait_ms", &self.password_hash_wait_ms)
             .field("catalog_cache_ms", &self.catalog_cache_ms)
             .field("auth_cache_ms", &self.auth_cache_ms)
             .field("shutdown_grace_secs", &self.shutdown_grace_secs)
@@ -228,6 +310,14 @@ impl std::fmt::Debug for ServerConfig {
             .field("lab_script_checks", &self.lab_script_checks)
             .finish()
     }
+}
+
+/// A network (`10.0.0.0/8`, `fd00::/8`) or a single address (`10.1.2.3`).
+fn parse_network(s: &str) -> Result<IpNet, String> {
+    let s = s.trim();
+    s.parse::<IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("`{s}` is not a network (10.0.0.0/8) or an address (10.1.2.3)"))
 }
 
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
@@ -299,6 +389,41 @@ mod tests {
         assert_eq!(sandboxed.lab_run_options(), RunOptions::LOCAL);
         assert_eq!(sandboxed.lab_archive_limits().max_files, 10);
         assert!(Cli::try_parse_from(["server", "--lab-idle-timeout-minutes", "0"]).is_err());
+    }
+
+    #[test]
+    fn trusted_proxies_are_networks_or_addresses() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            config: ServerConfig,
+        }
+        use clap::Parser as _;
+        let config = Cli::try_parse_from([
+            "server",
+            "--trust-forwarded-for",
+            "10.0.0.0/8,192.168.1.7, fd00::/8",
+        ])
+        .unwrap()
+        .config;
+        let shown: Vec<String> = config
+            .trust_forwarded_for
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(shown, ["10.0.0.0/8", "192.168.1.7/32", "fd00::/8"]);
+        let err = Cli::try_parse_from(["server", "--trust-forwarded-for", "yes"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("`yes` is not a network"), "{err}");
+        assert!(
+            Cli::try_parse_from(["server"])
+                .unwrap()
+                .config
+                .trust_forwarded_for
+                .is_empty()
+        );
     }
 
     #[test]

@@ -54,8 +54,17 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("rate limit of {limit} requests per window reached; retry in {retry_after} s")]
     RateLimited { limit: u64, retry_after: u64 },
+    /// 429 with a reason of its own (login back-off, the tight limits of the auth routes).
+    #[error("{message}")]
+    Throttled { message: String, retry_after: u64 },
     #[error("{0}")]
     Unavailable(String),
+    /// 503: a bounded resource (the password hashing threads) is saturated right now.
+    #[error("the server is busy {what}; retry in {retry_after} s")]
+    Busy {
+        what: &'static str,
+        retry_after: u64,
+    },
     /// A storage failure that is not the client's fault.
     #[error("storage failed")]
     Store(#[source] StoreError),
@@ -96,8 +105,10 @@ impl ApiError {
             ApiError::Locked(_) | ApiError::NotEnrolled(_) => StatusCode::FORBIDDEN,
             ApiError::PaymentRequired(_) => StatusCode::PAYMENT_REQUIRED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::RateLimited { .. } | ApiError::Throttled { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(_) | ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -118,8 +129,8 @@ impl ApiError {
             ApiError::SessionClosed(_) => ErrorCode::SessionClosed,
             ApiError::PaymentRequired(_) => ErrorCode::PaymentRequired,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
-            ApiError::RateLimited { .. } => ErrorCode::RateLimited,
-            ApiError::Unavailable(_) => ErrorCode::Unavailable,
+            ApiError::RateLimited { .. } | ApiError::Throttled { .. } => ErrorCode::RateLimited,
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => ErrorCode::Unavailable,
             ApiError::Store(_) | ApiError::Internal { .. } => ErrorCode::Internal,
         }
     }
@@ -138,14 +149,15 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let message = if status.is_server_error() && !matches!(self, ApiError::Unavailable(_)) {
+        let unavailable = matches!(self, ApiError::Unavailable(_) | ApiError::Busy { .. });
+        let message = if status.is_server_error() && !unavailable {
             // Runs inside the request span, so the log line carries the request id.
             tracing::error!(error = %error_chain(&self), "request failed");
             "internal server error; the server log has the details under this response's \
              x-request-id"
                 .to_owned()
         } else {
-            if let ApiError::Unavailable(_) = self {
+            if unavailable {
                 tracing::warn!(error = %self, "service unavailable");
             }
             self.to_string()
@@ -157,7 +169,10 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if let ApiError::RateLimited { retry_after, .. } = self {
+        if let ApiError::RateLimited { retry_after, .. }
+        | ApiError::Throttled { retry_after, .. }
+        | ApiError::Busy { retry_after, .. } = self
+        {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
@@ -225,11 +240,44 @@ mod tests {
                 "rate_limited",
             ),
             (ApiError::Unavailable(String::new()), 503, "unavailable"),
+            (
+                ApiError::Throttled {
+                    message: String::new(),
+                    retry_after: 1,
+                },
+                429,
+                "rate_limited",
+            ),
+            (
+                ApiError::Busy {
+                    what: "x",
+                    retry_after: 1,
+                },
+                503,
+                "unavailable",
+            ),
             (ApiError::internal("x", "boom"), 500, "internal"),
         ];
         for (err, status, code) in cases {
             assert_eq!(err.status().as_u16(), status, "{err:?}");
             assert_eq!(err.code().as_str(), code);
+        }
+    }
+
+    #[test]
+    fn busy_and_throttled_say_when_to_retry() {
+        for err in [
+            ApiError::Busy {
+                what: "checking passwords",
+                retry_after: 3,
+            },
+            ApiError::Throttled {
+                message: "slow down".into(),
+                retry_after: 3,
+            },
+        ] {
+            let response = err.into_response();
+            assert_eq!(response.headers()[header::RETRY_AFTER], "3");
         }
     }
 

@@ -32,6 +32,7 @@ pub mod auth;
 pub mod bundles;
 pub mod cache;
 pub mod certificates;
+pub mod client_ip;
 pub mod config;
 pub mod error;
 pub mod extract;

@@ -45,11 +45,21 @@ pub enum RateKey {
 }
 
 impl RateKey {
-    fn to_store_key(self) -> String {
-        match self {
+    /// The key of a client address: IPv6 addresses count by their /64.
+    pub fn ip(ip: IpAddr) -> RateKey {
+        RateKey::Ip(crate::client_ip::limit_key(ip))
+    }
+
+    fn to_store_key(self, bucket: &str) -> String {
+        let key = match self {
             RateKey::User(id) => format!("user:{id}"),
             RateKey::Ip(ip) => format!("ip:{ip}"),
             RateKey::UnknownIp => "ip:unknown".to_owned(),
+        };
+        if bucket.is_empty() {
+            key
+        } else {
+            format!("{bucket}/{key}")
         }
     }
 }
@@ -78,6 +88,9 @@ impl Counter {
 /// The per-replica side of the shared rate limiter.
 pub struct RateLimiter {
     store: Arc<dyn Store>,
+    /// Prefix of this limiter's database keys, so limiters with other windows never share
+    /// a counter ("" for the per-tier limits).
+    bucket: &'static str,
     window_secs: i64,
     shards: Vec<Mutex<HashMap<RateKey, Counter>>>,
     hasher: std::collections::hash_map::RandomState,
@@ -90,8 +103,14 @@ fn batch_size(limit: u64) -> i64 {
 
 impl RateLimiter {
     pub fn new(store: Arc<dyn Store>, window_secs: u64) -> RateLimiter {
+        RateLimiter::named(store, "", window_secs)
+    }
+
+    /// A limiter of its own counters, for example the tight limits of the login route.
+    pub fn named(store: Arc<dyn Store>, bucket: &'static str, window_secs: u64) -> RateLimiter {
         RateLimiter {
             store,
+            bucket,
             window_secs: window_secs.max(1) as i64,
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             hasher: Default::default(),
@@ -109,7 +128,17 @@ impl RateLimiter {
 
     fn refused(&self, limit: u64, window: i64, now: OffsetDateTime) -> ApiError {
         let retry_after = (window + self.window_secs - now.unix_timestamp()).max(1) as u64;
-        ApiError::RateLimited { limit, retry_after }
+        if self.bucket.is_empty() {
+            return ApiError::RateLimited { limit, retry_after };
+        }
+        ApiError::Throttled {
+            message: format!(
+                "too many {} requests from your address ({limit} per {} s); retry in \
+                 {retry_after} s",
+                self.bucket, self.window_secs
+            ),
+            retry_after,
+        }
     }
 
     /// Admits or refuses one request of `key` under `limit` (0 = unlimited).
@@ -163,7 +192,7 @@ impl RateLimiter {
             OffsetDateTime::from_unix_timestamp(window).unwrap_or(OffsetDateTime::UNIX_EPOCH);
         let result = self
             .store
-            .add_rate_usage(&key.to_store_key(), start, delta)
+            .add_rate_usage(&key.to_store_key(self.bucket), start, delta)
             .await;
         let mut shard = self.shard(&key).lock().unwrap_or_else(|e| e.into_inner());
         let counter = shard.get_mut(&key).filter(|c| c.window == window);
@@ -207,11 +236,63 @@ impl RateLimiter {
         }
     }
 
-    /// Deletes database counters of windows that ended more than one window ago.
+    /// Deletes database counters of windows that ended more than one window ago. The
+    /// counters of every limiter share one table, so this limiter's window must be the
+    /// longest of them all (see `AuthLimiters::LONGEST_WINDOW_SECS`).
     pub async fn prune(&self, now: OffsetDateTime) {
-        let before = now - time::Duration::seconds(2 * self.window_secs);
+        let window = self.window_secs.max(AuthLimiters::LONGEST_WINDOW_SECS);
+        let before = now - time::Duration::seconds(2 * window);
         if let Err(err) = self.store.prune_rate_usage(before).await {
             tracing::warn!(error = %crate::error::error_chain(&err), "pruning rate-limit windows failed");
+        }
+    }
+}
+
+/// Which tight per-address limit an unauthenticated auth route counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthBucket {
+    /// `POST /auth/login`, per minute.
+    Login,
+    /// `POST /auth/register`, per hour.
+    Register,
+    /// `POST /auth/refresh` and `/auth/logout`, per minute.
+    Refresh,
+}
+
+/// The per-address limits of the routes that anyone may call without an account.
+pub struct AuthLimiters {
+    login: RateLimiter,
+    register: RateLimiter,
+    refresh: RateLimiter,
+}
+
+impl AuthLimiters {
+    /// The longest window of these limiters: pruning must keep counters this recent.
+    pub const LONGEST_WINDOW_SECS: i64 = 3_600;
+
+    pub fn new(store: Arc<dyn Store>) -> AuthLimiters {
+        AuthLimiters {
+            login: RateLimiter::named(store.clone(), "login", 60),
+            register: RateLimiter::named(store.clone(), "register", 3_600),
+            refresh: RateLimiter::named(store, "refresh", 60),
+        }
+    }
+
+    pub fn get(&self, bucket: AuthBucket) -> &RateLimiter {
+        match bucket {
+            AuthBucket::Login => &self.login,
+            AuthBucket::Register => &self.register,
+            AuthBucket::Refresh => &self.refresh,
+        }
+    }
+
+    fn all(&self) -> [&RateLimiter; 3] {
+        [&self.login, &self.register, &self.refresh]
+    }
+
+    pub async fn flush_all(&self, now: OffsetDateTime) {
+        for limiter in self.all() {
+            limiter.flush_all(now).await;
         }
     }
 }
@@ -238,7 +319,7 @@ mod tests {
             let store = l.store.clone();
             async move {
                 store
-                    .add_rate_usage(&key.to_store_key(), window, 0)
+                    .add_rate_usage(&key.to_store_key(""), window, 0)
                     .await
                     .unwrap()
             }
@@ -269,6 +350,23 @@ mod tests {
             .check(key, 3, start + time::Duration::seconds(60))
             .await
             .unwrap();
+    }
+
+    #[tokio::test]
+    async fn named_limiters_keep_their_own_counters() {
+        let store = crate::store::open("sqlite::memory:", 1).await.unwrap();
+        let tier = RateLimiter::new(store.clone(), 60);
+        let login = RateLimiter::named(store, "login", 60);
+        let start = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let key = RateKey::ip("10.0.0.1".parse().unwrap());
+        for _ in 0..2 {
+            login.check(key, 2, start).await.unwrap();
+        }
+        let err = login.check(key, 2, start).await.unwrap_err();
+        assert!(err.to_string().contains("too many login requests"), "{err}");
+        // The same address under the same window length is not limited by the other bucket.
+        tier.check(key, 2, start).await.unwrap();
+        tier.check(key, 2, start).await.unwrap();
     }
 
     #[test]

@@ -16,14 +16,14 @@ use time::OffsetDateTime;
 
 use crate::auth::cache::AuthCache;
 use crate::auth::jwt::JwtKeys;
-use crate::auth::password;
+use crate::auth::password::{self, PasswordHasher};
 use crate::auth::tokens::TokenUses;
 use crate::bundles::{BundleCache, PublishedCourse};
 use crate::cache::CatalogCache;
 use crate::config::ServerConfig;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::{AuthLimiters, RateLimiter};
 use crate::store::{self, NewUser, Store, StoreError};
 
 /// Where the time comes from; tests may substitute their own.
@@ -52,6 +52,8 @@ struct Inner {
     jwt: JwtKeys,
     clock: Arc<dyn Clock>,
     limiter: RateLimiter,
+    auth_limiters: AuthLimiters,
+    hasher: PasswordHasher,
     token_uses: TokenUses,
     catalog: CatalogCache,
     bundles: BundleCache,
@@ -108,6 +110,9 @@ impl AppState {
             inner: Arc::new(Inner {
                 jwt: JwtKeys::from_secret(&secret),
                 limiter: RateLimiter::new(store.clone(), config.rate_limit_window_secs),
+                auth_limiters: AuthLimiters::new(store.clone()),
+                hasher: PasswordHasher::start(config.hashing_limits())
+                    .map_err(anyhow::Error::msg)?,
                 catalog: CatalogCache::new(Duration::from_millis(config.catalog_cache_ms)),
                 bundles: BundleCache::default(),
                 auth_cache: AuthCache::new(Duration::from_millis(config.auth_cache_ms)),
@@ -147,6 +152,15 @@ impl AppState {
 
     pub(crate) fn limiter(&self) -> &RateLimiter {
         &self.inner.limiter
+    }
+
+    pub(crate) fn auth_limiters(&self) -> &AuthLimiters {
+        &self.inner.auth_limiters
+    }
+
+    /// Argon2id hashing on its bounded pool of threads.
+    pub fn hasher(&self) -> &PasswordHasher {
+        &self.inner.hasher
     }
 
     pub(crate) fn token_uses(&self) -> &TokenUses {
@@ -207,6 +221,7 @@ impl AppState {
     /// shutdown; also useful in tests that look at the database directly.
     pub async fn flush(&self) {
         self.inner.limiter.flush_all(self.now()).await;
+        self.inner.auth_limiters.flush_all(self.now()).await;
         self.inner.token_uses.flush(self.store()).await;
     }
 
@@ -229,7 +244,7 @@ impl AppState {
             ));
         }
         password::check_policy(password)?;
-        let password_hash = password::hash(password.to_owned()).await?;
+        let password_hash = self.hasher().hash(password.to_owned()).await?;
         let new = NewUser {
             email: email.clone(),
             name: name.to_owned(),
@@ -284,12 +299,23 @@ fn spawn_background(state: Weak<Inner>) {
             let Some(inner) = state.upgrade() else { break };
             let now = inner.clock.now();
             inner.limiter.flush_all(now).await;
+            inner.auth_limiters.flush_all(now).await;
             ticks += 1;
             if ticks.is_multiple_of(TOKEN_FLUSH_TICKS) {
                 inner.token_uses.flush(&*inner.store).await;
             }
             if ticks % PRUNE_TICKS == 1 {
                 inner.limiter.prune(now).await;
+                let failures_before = now - crate::auth::backoff::FORGET_AFTER;
+                let sessions_before =
+                    now - time::Duration::days(crate::auth::session::REFRESH_TOKEN_DAYS + 1);
+                let pruned = inner
+                    .store
+                    .prune_login_state(failures_before, sessions_before)
+                    .await;
+                if let Err(err) = pruned {
+                    tracing::warn!(error = %crate::error::error_chain(&err), "pruning login state failed");
+                }
             }
         }
     });

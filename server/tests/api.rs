@@ -27,3 +27,5 @@ mod ops;
 mod publish;
 #[path = "api_cases/replicas.rs"]
 mod replicas;
+#[path = "api_cases/security.rs"]
+mod security;

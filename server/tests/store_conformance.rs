@@ -21,3 +21,5 @@ mod labs;
 mod learning;
 #[path = "store_conformance/progress.rs"]
 mod progress;
+#[path = "store_conformance/security.rs"]
+mod security;

@@ -127,6 +127,47 @@ pub struct RegisterRequest {
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// A random token this device keeps for this server. Logins from a device the account
+    /// used before are not slowed down by failed-login back-off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 16, max_length = 256)]
+    pub device_token: Option<String>,
+}
+
+/// `POST /auth/password`.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    #[schema(min_length = 10, max_length = 1024)]
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for ChangePasswordRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangePasswordRequest")
+            .field("current_password", &"***")
+            .field("new_password", &"***")
+            .finish()
+    }
+}
+
+/// One entry of the audit log (`GET /admin/audit`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
+    /// Who acted; none for someone without an account.
+    pub actor_id: Option<Uuid>,
+    /// What happened, as a dotted name (`auth.account_backoff`, `auth.password_changed`).
+    pub action: String,
+    /// The account acted on, if any.
+    pub subject_id: Option<Uuid>,
+    pub client_ip: Option<String>,
+    /// Details of the action.
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

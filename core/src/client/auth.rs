@@ -32,6 +32,7 @@ impl Client {
         let body = LoginRequest {
             email: email.to_owned(),
             password: password.to_owned(),
+            device_token: self.device_token(),
         };
         let pair: TokenPair = self
             .call(

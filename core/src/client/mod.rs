@@ -53,6 +53,8 @@ struct Inner {
     on_refresh: RwLock<Option<RefreshCallback>>,
     /// Held while refreshing, so only one refresh is ever in flight.
     refresh_lock: tokio::sync::Mutex<()>,
+    /// This device's token for the server, sent with logins.
+    device_token: RwLock<Option<String>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -165,6 +167,7 @@ impl Client {
                 timeout,
                 credential: RwLock::new(auth),
                 on_refresh: RwLock::new(None),
+                device_token: RwLock::new(None),
                 refresh_lock: tokio::sync::Mutex::new(()),
             }),
         })
@@ -182,6 +185,15 @@ impl Client {
     /// The per-request timeout.
     pub fn timeout(&self) -> Duration {
         self.inner.timeout
+    }
+
+    /// Sends `token` (see [`crate::device`]) with every login from now on.
+    pub fn set_device_token(&self, token: Option<String>) {
+        *self.inner.device_token.write().expect("lock") = token;
+    }
+
+    pub(crate) fn device_token(&self) -> Option<String> {
+        self.inner.device_token.read().expect("lock").clone()
     }
 
     /// The credential in use (after any refresh).

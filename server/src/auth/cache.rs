@@ -1,6 +1,7 @@
 //! A short-lived, per-replica memory of the facts every authenticated request needs: who a
 //! session's user is now (role, tier, suspended), which courses they are enrolled in, and
-//! how many modules of a course they have finished (for module locks).
+//! how many modules of a course they have finished (for module locks), and whether a login
+//! session has ended (logout, refresh-token reuse).
 //!
 //! Without it each progress write costs three database round trips (user, enrollment,
 //! write); with it, mostly one. Entries live `--auth-cache-ms` (1 s by default; 0 turns the
@@ -18,14 +19,21 @@ use std::time::{Duration, Instant};
 use cloudmaster_core::api::User;
 use uuid::Uuid;
 
+use crate::store::SessionEnd;
+
 /// Entries beyond this many trigger a sweep of expired ones.
 const SWEEP_ABOVE: usize = 10_000;
+
+/// How long an ended session is remembered: longer than any access token lives.
+const ENDED_SESSION_TTL: Duration = Duration::from_secs(20 * 60);
 
 pub struct AuthCache {
     ttl: Duration,
     users: RwLock<HashMap<Uuid, (Instant, User, bool)>>,
     enrolled: RwLock<HashMap<Uuid, Vec<(String, Instant)>>>,
     finished: RwLock<HashMap<(Uuid, String), FinishedModules>>,
+    /// Login sessions (refresh-token families) and whether they ended.
+    sessions: RwLock<HashMap<Uuid, (Instant, Option<SessionEnd>)>>,
 }
 
 /// How many leading modules of a course version a user has finished, and when that was read.
@@ -42,6 +50,7 @@ impl AuthCache {
             users: RwLock::default(),
             enrolled: RwLock::default(),
             finished: RwLock::default(),
+            sessions: RwLock::default(),
         }
     }
 
@@ -127,6 +136,38 @@ impl AuthCache {
         finished.insert((user, course.to_owned()), entry);
     }
 
+    /// Whether the session ended, if known and fresh. An ended session stays ended, so that
+    /// answer is kept for as long as access tokens live.
+    pub fn session(&self, family: Uuid) -> Option<Option<SessionEnd>> {
+        let sessions = self.sessions.read().unwrap_or_else(|e| e.into_inner());
+        sessions
+            .get(&family)
+            .filter(|(at, end)| {
+                if end.is_some() {
+                    at.elapsed() < ENDED_SESSION_TTL
+                } else {
+                    self.fresh(*at)
+                }
+            })
+            .map(|(_, end)| *end)
+    }
+
+    /// Remembers a session's state. An ended session is remembered even with the cache
+    /// off, so a logout through this replica applies here at once.
+    pub fn put_session(&self, family: Uuid, end: Option<SessionEnd>) {
+        if self.ttl.is_zero() && end.is_none() {
+            return;
+        }
+        let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
+        if sessions.len() > SWEEP_ABOVE {
+            sessions.retain(|_, (at, end)| match end {
+                Some(_) => at.elapsed() < ENDED_SESSION_TTL,
+                None => at.elapsed() < self.ttl,
+            });
+        }
+        sessions.insert(family, (Instant::now(), end));
+    }
+
     pub fn forget_enrolled(&self, user: Uuid, course: &str) {
         let mut enrolled = self.enrolled.write().unwrap_or_else(|e| e.into_inner());
         if let Some(courses) = enrolled.get_mut(&user) {
@@ -175,6 +216,17 @@ mod tests {
         assert_eq!(cache.finished_modules(u.id, "c", 1), 3);
         assert_eq!(cache.finished_modules(u.id, "c", 2), 0);
         assert_eq!(cache.finished_modules(u.id, "other", 1), 0);
+    }
+
+    #[test]
+    fn ended_sessions_are_remembered_even_with_the_cache_off() {
+        let cache = AuthCache::new(Duration::ZERO);
+        let live = Uuid::new_v4();
+        let ended = Uuid::new_v4();
+        cache.put_session(live, None);
+        cache.put_session(ended, Some(SessionEnd::Logout));
+        assert_eq!(cache.session(live), None);
+        assert_eq!(cache.session(ended), Some(Some(SessionEnd::Logout)));
     }
 
     #[test]

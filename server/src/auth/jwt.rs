@@ -2,7 +2,8 @@
 //!
 //! The signing key comes from the database (`Store::get_or_init_secret("jwt", ..)`), so
 //! every replica signs and verifies with the same key and a token issued by one is accepted
-//! by all. Claims: `sub` (user id), `role`, `tier`, `exp`, `iat`, `jti`.
+//! by all. Claims: `sub` (user id), `role`, `tier`, `exp`, `iat`, `jti`, `sid` (the login
+//! session).
 
 use cloudmaster_core::api::{Role, Tier, User};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -23,6 +24,10 @@ pub struct Claims {
     pub exp: i64,
     pub iat: i64,
     pub jti: Uuid,
+    /// The login session (refresh-token family) this token belongs to; a request with the
+    /// token of an ended session is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Uuid>,
 }
 
 /// The shared HMAC key, ready to sign and verify.
@@ -45,8 +50,14 @@ impl JwtKeys {
         }
     }
 
-    /// Signs an access token for `user`; returns it with its lifetime in seconds.
-    pub fn issue(&self, user: &User, now: OffsetDateTime) -> Result<(String, u64), ApiError> {
+    /// Signs an access token for `user` in the login session `session`; returns it with its
+    /// lifetime in seconds.
+    pub fn issue(
+        &self,
+        user: &User,
+        session: Uuid,
+        now: OffsetDateTime,
+    ) -> Result<(String, u64), ApiError> {
         let iat = now.unix_timestamp();
         let claims = Claims {
             sub: user.id,
@@ -55,6 +66,7 @@ impl JwtKeys {
             iat,
             exp: iat + ACCESS_TOKEN_SECS,
             jti: Uuid::new_v4(),
+            sid: Some(session),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| ApiError::internal("signing an access token", e))?;
@@ -99,7 +111,9 @@ mod tests {
     fn round_trip_and_rejections() {
         let keys = JwtKeys::from_secret(b"0123456789abcdef0123456789abcdef");
         let user = user();
-        let (token, secs) = keys.issue(&user, OffsetDateTime::now_utc()).unwrap();
+        let (token, secs) = keys
+            .issue(&user, Uuid::new_v4(), OffsetDateTime::now_utc())
+            .unwrap();
         assert_eq!(secs, 900);
         let claims = keys.verify(&token).unwrap();
         assert_eq!(claims.sub, user.id);
@@ -112,7 +126,7 @@ mod tests {
         ));
 
         let old = OffsetDateTime::now_utc() - time::Duration::hours(1);
-        let (expired, _) = keys.issue(&user, old).unwrap();
+        let (expired, _) = keys.issue(&user, Uuid::new_v4(), old).unwrap();
         let err = keys.verify(&expired).unwrap_err();
         assert!(err.to_string().contains("expired"), "{err}");
     }

@@ -20,7 +20,9 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::store::SessionEnd;
 
+pub mod backoff;
 pub mod cache;
 pub mod jwt;
 pub mod password;
@@ -123,7 +125,8 @@ impl Auth {
         match self.credential {
             Credential::Session => Ok(()),
             Credential::ApiToken(_) => Err(ApiError::Forbidden(
-                "managing API tokens needs a login session, not an API token".to_owned(),
+                "this needs a login session, not an API token (log in with `cloudmaster login`)"
+                    .to_owned(),
             )),
         }
     }
@@ -210,11 +213,38 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Optio
     if is_suspended {
         return Err(suspended());
     }
+    if let Some(session) = claims.sid {
+        check_session(state, session).await?;
+    }
     Ok(Some(Auth {
         scopes: ScopeSet::for_role(user.role),
         user,
         credential: Credential::Session,
     }))
+}
+
+/// Refuses the access token of a login session that was ended (logout, or a refresh
+/// token reused). Live answers are cached for the auth cache window, so an ending applies
+/// on every replica within it.
+async fn check_session(state: &AppState, session: Uuid) -> Result<(), ApiError> {
+    let end = match state.auth_cache().session(session) {
+        Some(end) => end,
+        None => {
+            let end = state.store().session_end(session).await?;
+            state.auth_cache().put_session(session, end);
+            end
+        }
+    };
+    match end {
+        None => Ok(()),
+        Some(SessionEnd::Logout) => Err(ApiError::Unauthenticated(
+            "this session was logged out; log in again".to_owned(),
+        )),
+        Some(SessionEnd::Reuse) => Err(ApiError::Unauthenticated(
+            "this session was revoked because its refresh token was used twice; log in again"
+                .to_owned(),
+        )),
+    }
 }
 
 fn suspended() -> ApiError {

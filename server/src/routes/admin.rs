@@ -1,20 +1,88 @@
-//! Administration: list users, change a user's role. Needs the `admin` scope.
+//! Administration: list users, change a user's role, read the audit log. Every route
+//! needs the `admin` scope, checked before a body is read.
 
 use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, put};
-use cloudmaster_core::api::{ErrorBody, Scope, SetRoleRequest, User};
+use cloudmaster_core::api::{AuditEntry, ErrorBody, Scope, SetRoleRequest, User};
 use uuid::Uuid;
 
 use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/users", get(users))
         .route("/admin/users/{user}/role", put(set_role))
+        .route("/admin/audit", get(audit))
+        .route_layer(axum::middleware::from_fn_with_state(
+            Scope::Admin,
+            super::require_scope,
+        ))
+}
+
+/// Query of the audit log.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// How many entries, newest first (1 to 500, default 100).
+    #[param(minimum = 1, maximum = 500)]
+    #[serde(default = "default_audit_limit")]
+    pub limit: u32,
+    /// Only entries older than this id (the last id of the previous page).
+    #[param(minimum = 1)]
+    pub before: Option<i64>,
+}
+
+fn default_audit_limit() -> u32 {
+    100
+}
+
+/// The audit log of security-relevant and privileged actions, newest first.
+#[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin",
+    security(("bearer" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, body = [AuditEntry]),
+        (status = 400, description = "bad query", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 422, description = "limit out of range", body = ErrorBody),
+    ))]
+pub async fn audit(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    auth.require(Scope::Admin)?;
+    if !(1..=500).contains(&query.limit) {
+        return Err(ApiError::Validation(format!(
+            "limit must be between 1 and 500 (got {})",
+            query.limit
+        )));
+    }
+    if query.before.is_some_and(|b| b < 1) {
+        return Err(ApiError::Validation(
+            "before must be a positive id".to_owned(),
+        ));
+    }
+    let entries = state.store().audit_log(query.limit, query.before).await?;
+    Ok(Json(
+        entries
+            .into_iter()
+            .map(|e| AuditEntry {
+                id: e.id,
+                at: e.entry.at,
+                actor_id: e.entry.actor_id,
+                action: e.entry.action,
+                subject_id: e.entry.subject_id,
+                client_ip: e.entry.client_ip,
+                detail: e.entry.detail,
+            })
+            .collect(),
+    ))
 }
 
 /// Every account.

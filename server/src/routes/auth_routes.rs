@@ -5,20 +5,45 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use cloudmaster_core::api::{
-    ErrorBody, LoginRequest, RefreshRequest, RegisterRequest, Role, TokenPair, User, WhoAmI,
+    ChangePasswordRequest, ErrorBody, LoginRequest, RefreshRequest, RegisterRequest, Role,
+    TokenPair, User, WhoAmI,
 };
 
-use crate::auth::{Auth, session};
+use axum::middleware;
+
+use crate::auth::Auth;
+use crate::auth::session::{self, LoginOrigin};
+use crate::client_ip::ClientIp;
 use crate::error::ApiError;
 use crate::extract::Json;
+use crate::ratelimit::AuthBucket;
 use crate::state::AppState;
 
+/// The routes that work without an account, each with its tight per-address limit.
+pub fn open_router(state: &AppState) -> Router<AppState> {
+    let limit = |bucket: AuthBucket| {
+        middleware::from_fn_with_state((state.clone(), bucket), super::limit_open_route)
+    };
+    Router::new()
+        .route(
+            "/auth/register",
+            post(register).layer(limit(AuthBucket::Register)),
+        )
+        .route("/auth/login", post(login).layer(limit(AuthBucket::Login)))
+        .route(
+            "/auth/refresh",
+            post(refresh).layer(limit(AuthBucket::Refresh)),
+        )
+        .route(
+            "/auth/logout",
+            post(logout).layer(limit(AuthBucket::Refresh)),
+        )
+}
+
+/// The routes of a signed-in caller.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/auth/register", post(register))
-        .route("/auth/login", post(login))
-        .route("/auth/refresh", post(refresh))
-        .route("/auth/logout", post(logout))
+        .route("/auth/password", post(change_password))
         .route("/me", get(me))
 }
 
@@ -47,11 +72,40 @@ pub async fn register(
     responses((status = 200, body = TokenPair), (status = 401, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<TokenPair>, ApiError> {
+    let origin = LoginOrigin {
+        ip,
+        device_token: req.device_token,
+    };
     Ok(Json(
-        session::login(&state, &req.email, req.password).await?,
+        session::login(&state, &req.email, req.password, &origin).await?,
     ))
+}
+
+/// Change the caller's password: the current one is checked (wrong guesses back off like
+/// failed logins), the new one must pass the policy.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth",
+    security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "changed"),
+        (status = 401, description = "not signed in, or the current password is wrong", body = ErrorBody),
+        (status = 403, description = "an API token cannot change the password", body = ErrorBody),
+        (status = 422, description = "the new password breaks the policy", body = ErrorBody),
+        (status = 429, description = "too many wrong current passwords", body = ErrorBody),
+        (status = 503, description = "password hashing saturated; see Retry-After", body = ErrorBody),
+    ))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    auth: Auth,
+    ClientIp(ip): ClientIp,
+    Json(req): Json<ChangePasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    auth.require_session()?;
+    session::change_password(&state, &auth.user, req, ip).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Trade a refresh token for a new pair. Each refresh token works once; presenting a used

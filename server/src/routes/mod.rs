@@ -1,6 +1,7 @@
 //! The HTTP routes, one module per resource, each with its own `router()`; see
 //! `docs/api.md` for the table. Everything under `/api/v1` passes the [`gate`], which
-//! authenticates the request once and applies the caller's rate limit.
+//! authenticates the request once and applies the caller's rate limit, except the routes
+//! that work without an account, which pass the [`open_gate`] and their own tight limits.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -9,11 +10,12 @@ use axum::Router;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use cloudmaster_core::api::{Role, Tier};
+use cloudmaster_core::api::{Role, Scope, Tier};
 
 use crate::auth::{self, Auth};
+use crate::client_ip::ClientIp;
 use crate::error::ApiError;
-use crate::ratelimit::RateKey;
+use crate::ratelimit::{AuthBucket, RateKey};
 use crate::state::AppState;
 
 pub mod admin;
@@ -29,9 +31,13 @@ pub mod publishing;
 pub mod review;
 pub mod tokens;
 
-/// Every `/api/v1` route (without the prefix), behind the gate.
+/// Every `/api/v1` route (without the prefix). The routes anyone may call without an
+/// account (login, registration, refresh, logout) pass the [`open_gate`], which never looks
+/// at credentials; every other route passes the [`gate`].
 pub fn api(state: &AppState) -> Router<AppState> {
-    Router::new()
+    let open = auth_routes::open_router(state)
+        .route_layer(middleware::from_fn_with_state(state.clone(), open_gate));
+    let gated = Router::new()
         .merge(auth_routes::router())
         .merge(tokens::router())
         .merge(courses::router())
@@ -43,7 +49,8 @@ pub fn api(state: &AppState) -> Router<AppState> {
         .merge(review::router())
         .merge(certificates::router())
         .merge(labs::router())
-        .route_layer(middleware::from_fn_with_state(state.clone(), gate))
+        .route_layer(middleware::from_fn_with_state(state.clone(), gate));
+    open.merge(gated)
 }
 
 /// Authenticates the request (leaving an [`Auth`] in its extensions for the handler) and
@@ -51,11 +58,13 @@ pub fn api(state: &AppState) -> Router<AppState> {
 /// anonymous requests and failed authentications.
 async fn gate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let now = state.now();
+    let ip = client_ip(&state, &request);
+    request.extensions_mut().insert(ClientIp(ip));
     let authenticated = auth::authenticate(&state, request.headers()).await;
     let (key, limit) = match &authenticated {
         Ok(Some(auth)) => (RateKey::User(auth.user.id), limit_for(&state, auth)),
         _ => (
-            client_ip(&state, &request).map_or(RateKey::UnknownIp, RateKey::Ip),
+            ip.map_or(RateKey::UnknownIp, RateKey::ip),
             state.config().rate_limit_anonymous,
         ),
     };
@@ -72,6 +81,67 @@ async fn gate(State(state): State<AppState>, mut request: Request, next: Next) -
     next.run(request).await
 }
 
+/// The gate of the routes that work without an account: every request counts against its
+/// client address, whatever `Authorization` header it carries (a token must not buy a
+/// blocked address more guesses).
+async fn open_gate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let ip = client_ip(&state, &request);
+    request.extensions_mut().insert(ClientIp(ip));
+    let key = ip.map_or(RateKey::UnknownIp, RateKey::ip);
+    let limit = state.config().rate_limit_anonymous;
+    if let Err(limited) = state.limiter().check(key, limit, state.now()).await {
+        return limited.into_response();
+    }
+    next.run(request).await
+}
+
+/// The tight per-address limit of one open route (see [`AuthBucket`]); a layer on that
+/// route, inside the [`open_gate`].
+pub(crate) async fn limit_open_route(
+    State((state, bucket)): State<(AppState, AuthBucket)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let config = state.config();
+    let limit = match bucket {
+        AuthBucket::Login => config.rate_limit_login,
+        AuthBucket::Register => config.rate_limit_register,
+        AuthBucket::Refresh => config.rate_limit_refresh,
+    };
+    let ip = request
+        .extensions()
+        .get::<ClientIp>()
+        .and_then(|ClientIp(ip)| *ip);
+    let key = ip.map_or(RateKey::UnknownIp, RateKey::ip);
+    let limiter = state.auth_limiters().get(bucket);
+    if let Err(limited) = limiter.check(key, limit, state.now()).await {
+        return limited.into_response();
+    }
+    next.run(request).await
+}
+
+/// Refuses, before the body is read, a request whose credential lacks `scope`: a layer on
+/// routers whose every route needs that scope (publishing, administration), so that no
+/// one without it can make the server read and parse a large body.
+pub(crate) async fn require_scope(
+    State(scope): State<Scope>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(auth) = request.extensions().get::<Arc<Auth>>() else {
+        return ApiError::Unauthenticated(
+            "authentication required: send `Authorization: Bearer <token>` \
+             (log in with `cloudmaster login`)"
+                .to_owned(),
+        )
+        .into_response();
+    };
+    if let Err(err) = auth.require(scope) {
+        return err.into_response();
+    }
+    next.run(request).await
+}
+
 fn limit_for(state: &AppState, auth: &Auth) -> u64 {
     let config = state.config();
     match (auth.user.role, auth.user.tier) {
@@ -81,23 +151,14 @@ fn limit_for(state: &AppState, auth: &Auth) -> u64 {
     }
 }
 
-/// The client's address: the TCP peer, or the first `X-Forwarded-For` entry when the
-/// operator said a trusted proxy sets it.
+/// The client's address: the TCP peer, or, from a trusted proxy, what `X-Forwarded-For`
+/// says (see [`crate::client_ip`]).
 fn client_ip(state: &AppState, request: &Request) -> Option<IpAddr> {
-    if state.config().trust_forwarded_for
-        && let Some(ip) = request
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok())
-    {
-        return Some(ip);
-    }
-    request
+    let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
+        .map(|ConnectInfo(addr)| addr.ip());
+    crate::client_ip::client_ip(&state.config().trust_forwarded_for, peer, request.headers())
 }
 
 /// JSON 404 for paths no route matches.

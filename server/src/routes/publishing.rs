@@ -1,6 +1,6 @@
 //! Publishing endpoints: the current manifest, publish (or plan) a version, list versions,
-//! roll back. The logic lives in [`crate::publish`]; these handlers check the `publish`
-//! scope and the path.
+//! roll back. The logic lives in [`crate::publish`]. Every route needs the `publish`
+//! scope, checked before a body is read.
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -25,6 +25,10 @@ pub fn router(max_publish_bytes: usize) -> Router<AppState> {
             get(versions).post(publish.layer(DefaultBodyLimit::max(max_publish_bytes))),
         )
         .route("/courses/{course}/rollback", post(rollback))
+        .route_layer(axum::middleware::from_fn_with_state(
+            Scope::Publish,
+            super::require_scope,
+        ))
 }
 
 /// The manifest of the current version (404 when never published).

@@ -17,12 +17,14 @@ mod certificates;
 mod labs;
 mod learning;
 pub mod postgres;
+mod security;
 mod shared;
 pub mod sqlite;
 
 pub use certificates::*;
 pub use labs::*;
 pub use learning::*;
+pub use security::*;
 
 /// Errors from storage. Constraint violations the API turns into 409/422 have their own
 /// variants so handlers never inspect database error codes.
@@ -84,6 +86,8 @@ pub enum RefreshOutcome {
         user_id: Uuid,
         family_id: Uuid,
     },
+    /// The token's login was ended by logging out.
+    LoggedOut,
     Expired,
     Unknown,
 }
@@ -140,7 +144,9 @@ pub struct CurrentVersion {
 /// (in `learning.rs`, `certificates.rs` and `labs.rs`), each implemented by both backends in
 /// files of the same name.
 #[async_trait]
-pub trait Store: LearningStore + CertificateStore + LabStore + Send + Sync + 'static {
+pub trait Store:
+    LearningStore + CertificateStore + LabStore + SecurityStore + Send + Sync + 'static
+{
     /// Which backend this is, for logs and `/readyz`: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Cheap round trip to the database, for `/readyz`.
@@ -163,9 +169,14 @@ pub trait Store: LearningStore + CertificateStore + LabStore + Send + Sync + 'st
         token_hash: &[u8],
         now: OffsetDateTime,
     ) -> StoreResult<RefreshOutcome>;
-    /// Revokes every token of the family that holds this token hash (logout). Returns
-    /// false when the token is unknown.
-    async fn revoke_refresh_family_of(&self, token_hash: &[u8]) -> StoreResult<bool>;
+    /// Logs out: revokes every token of the family that holds this token hash and records
+    /// the session as ended by logout at `now`. Returns the family, None when the token
+    /// is unknown.
+    async fn revoke_refresh_family_of(
+        &self,
+        token_hash: &[u8],
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<Uuid>>;
 
     // --- personal API tokens --------------------------------------------------------
     async fn create_api_token(&self, token: NewApiToken) -> StoreResult<ApiTokenInfo>;

@@ -22,6 +22,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/auth/refresh"),
     ("post", "/api/v1/auth/logout"),
     ("get", "/api/v1/me"),
+    ("post", "/api/v1/auth/password"),
     ("post", "/api/v1/tokens"),
     ("get", "/api/v1/tokens"),
     ("delete", "/api/v1/tokens/{id}"),
@@ -42,6 +43,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/courses/{course}/rollback"),
     ("get", "/api/v1/admin/users"),
     ("put", "/api/v1/admin/users/{user}/role"),
+    ("get", "/api/v1/admin/audit"),
     ("get", "/api/v1/courses/{course}/assessments"),
     (
         "post",

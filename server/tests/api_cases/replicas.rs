@@ -83,6 +83,10 @@ async fn replicas_share_sessions_enrollments_and_publishes(backend: Backend) {
     )
     .await
     .expect_error(401, "unauthenticated");
+    // The access tokens of that login end with it, on both replicas.
+    b.get("/api/v1/me", learner.t())
+        .await
+        .expect_error(401, "unauthenticated");
 
     // Concurrent refreshes of one token on both replicas: exactly one wins.
     let fresh = a.login("rep@example.com").await;
@@ -95,6 +99,7 @@ async fn replicas_share_sessions_enrollments_and_publishes(backend: Backend) {
     assert_eq!(wins.iter().filter(|s| **s == 200).count(), 1, "{wins:?}");
 
     // A token revoked through B is refused by A.
+    let learner = a.login("rep@example.com").await;
     let token = a
         .post(
             "/api/v1/tokens",

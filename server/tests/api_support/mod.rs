@@ -5,11 +5,12 @@
 #![allow(dead_code)]
 
 use std::path::Path;
+use std::sync::Arc;
 
 use cloudmaster_core::api::{Role, Tier, TokenPair, User};
 use cloudmaster_core::course::{Course, load_course, scaffold_course};
 use cloudmaster_server::store::NewUser;
-use cloudmaster_server::{AppState, ServerConfig};
+use cloudmaster_server::{AppState, Clock, ServerConfig, SystemClock};
 use reqwest::StatusCode;
 use serde_json::Value;
 use tokio::net::TcpListener;
@@ -99,6 +100,9 @@ pub fn config(db: &TestDb) -> ServerConfig {
         rate_limit_premium: 0,
         rate_limit_staff: 0,
         rate_limit_anonymous: 0,
+        rate_limit_login: 0,
+        rate_limit_register: 0,
+        rate_limit_refresh: 0,
         ..ServerConfig::default()
     }
 }
@@ -162,9 +166,23 @@ impl TestApp {
 
     /// A server on `db` with `tweak` applied to the test configuration.
     pub async fn on(db: &TestDb, tweak: impl FnOnce(&mut ServerConfig)) -> TestApp {
+        TestApp::on_clock(db, Arc::new(SystemClock), tweak).await
+    }
+
+    /// Like [`TestApp::on`], with the server's clock given (see [`ManualClock`]).
+    pub async fn on_clock(
+        db: &TestDb,
+        clock: Arc<dyn Clock>,
+        tweak: impl FnOnce(&mut ServerConfig),
+    ) -> TestApp {
         let mut config = config(db);
         tweak(&mut config);
-        let state = AppState::open(&config).await.expect("open state");
+        let store = cloudmaster_server::store::open(&config.database_url(), config.pool_size)
+            .await
+            .expect("open store");
+        let state = AppState::with_store(&config, store, clock)
+            .await
+            .expect("open state");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -308,6 +326,29 @@ impl TestApp {
         .await
         .expect(200)
         .body
+    }
+}
+
+/// A clock that moves only when the test says so; starts at the real time (whole
+/// seconds), so the tokens it stamps are valid.
+pub struct ManualClock(std::sync::Mutex<time::OffsetDateTime>);
+
+impl ManualClock {
+    pub fn new() -> Arc<ManualClock> {
+        let now = time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap();
+        Arc::new(ManualClock(std::sync::Mutex::new(now)))
+    }
+
+    pub fn advance(&self, by: time::Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> time::OffsetDateTime {
+        *self.0.lock().unwrap()
     }
 }
 

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use cloudmaster_core::api::{Role, Scope, Tier};
-use cloudmaster_server::store::{NewApiToken, NewUser, RefreshOutcome, StoreError};
+use cloudmaster_server::store::{NewApiToken, NewUser, RefreshOutcome, SessionEnd, StoreError};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -181,6 +181,10 @@ async fn refresh_reuse_revokes_the_family(db: &TestDatabase) {
     };
     assert_eq!(store.use_refresh_token(b"t1", now).await.unwrap(), reused);
     assert_eq!(store.use_refresh_token(b"t2", now).await.unwrap(), reused);
+    assert_eq!(
+        store.session_end(family).await.unwrap(),
+        Some(SessionEnd::Reuse)
+    );
 
     // A successor issued into the revoked family (a rotation racing the reuse) is dead.
     store
@@ -231,20 +235,31 @@ async fn refresh_expiry_and_logout(db: &TestDatabase) {
         RefreshOutcome::Expired
     );
 
-    // Logout revokes the family; the token then counts as reused.
+    // Logout revokes the family and ends the session; the token then says so.
     let family = Uuid::new_v4();
     store
         .insert_refresh_token(refresh(ada, family, "live", Duration::days(30)))
         .await
         .unwrap();
-    assert!(store.revoke_refresh_family_of(b"live").await.unwrap());
-    assert!(!store.revoke_refresh_family_of(b"unknown").await.unwrap());
+    assert_eq!(store.session_end(family).await.unwrap(), None);
+    assert_eq!(
+        store.revoke_refresh_family_of(b"live", now).await.unwrap(),
+        Some(family)
+    );
+    assert_eq!(
+        store
+            .revoke_refresh_family_of(b"unknown", now)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store.session_end(family).await.unwrap(),
+        Some(SessionEnd::Logout)
+    );
     assert_eq!(
         store.use_refresh_token(b"live", now).await.unwrap(),
-        RefreshOutcome::Reused {
-            user_id: ada,
-            family_id: family
-        }
+        RefreshOutcome::LoggedOut
     );
 }
 

@@ -13,8 +13,8 @@ use crate::store::shared::{
     parse_tier,
 };
 use crate::store::{
-    ApiTokenOwner, NewApiToken, NewRefreshToken, NewUser, RefreshOutcome, StoreError, StoreResult,
-    UserCredentials,
+    ApiTokenOwner, NewApiToken, NewRefreshToken, NewUser, RefreshOutcome, SessionEnd, StoreError,
+    StoreResult, UserCredentials,
 };
 
 /// `id, email, name, role, tier, created_at, password_hash, suspended`
@@ -168,11 +168,12 @@ pub(super) async fn use_refresh_token(
         return Ok(RefreshOutcome::Rotated { user_id, family_id });
     }
 
-    let found: Option<(Uuid, Uuid, bool)> = sqlx::query_as(
+    let found: Option<(Uuid, Uuid, bool, Option<String>)> = sqlx::query_as(
         "SELECT t.user_id, t.family_id, \
                 t.used_at IS NOT NULL OR t.revoked_at IS NOT NULL OR EXISTS \
                   (SELECT 1 FROM refresh_tokens f \
-                   WHERE f.family_id = t.family_id AND f.revoked_at IS NOT NULL) \
+                   WHERE f.family_id = t.family_id AND f.revoked_at IS NOT NULL), \
+                (SELECT e.reason FROM ended_sessions e WHERE e.family_id = t.family_id) \
          FROM refresh_tokens t WHERE t.token_hash = $1",
     )
     .bind(token_hash)
@@ -180,32 +181,74 @@ pub(super) async fn use_refresh_token(
     .await?;
     match found {
         None => Ok(RefreshOutcome::Unknown),
-        Some((user_id, family_id, true)) => {
+        Some((_, _, _, Some(reason))) if reason == SessionEnd::Logout.as_str() => {
+            Ok(RefreshOutcome::LoggedOut)
+        }
+        Some((user_id, family_id, true, _)) => {
             // Revocation is idempotent, so concurrent reuses may all run it.
+            let mut tx = s.pool.begin().await?;
             sqlx::query(
                 "UPDATE refresh_tokens SET revoked_at = $2 \
                  WHERE family_id = $1 AND revoked_at IS NULL",
             )
             .bind(family_id)
             .bind(now)
-            .execute(&s.pool)
+            .execute(&mut *tx)
             .await?;
+            end_session(&mut tx, family_id, user_id, SessionEnd::Reuse, now).await?;
+            tx.commit().await?;
             Ok(RefreshOutcome::Reused { user_id, family_id })
         }
-        Some((_, _, false)) => Ok(RefreshOutcome::Expired),
+        Some((_, _, false, _)) => Ok(RefreshOutcome::Expired),
     }
 }
 
-pub(super) async fn revoke_refresh_family_of(s: &PgStore, token_hash: &[u8]) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, $2) \
-         WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)",
+pub(super) async fn revoke_refresh_family_of(
+    s: &PgStore,
+    token_hash: &[u8],
+    now: OffsetDateTime,
+) -> StoreResult<Option<Uuid>> {
+    let now = micros(now);
+    let mut tx = s.pool.begin().await?;
+    let family: Option<(Uuid, Uuid)> =
+        sqlx::query_as("SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((family_id, user_id)) = family else {
+        return Ok(None);
+    };
+    sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE family_id = $1",
     )
-    .bind(token_hash)
-    .bind(now())
-    .execute(&s.pool)
+    .bind(family_id)
+    .bind(now)
+    .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected() > 0)
+    end_session(&mut tx, family_id, user_id, SessionEnd::Logout, now).await?;
+    tx.commit().await?;
+    Ok(Some(family_id))
+}
+
+/// Records why a session ended; the first reason stays.
+async fn end_session(
+    tx: &mut sqlx::PgConnection,
+    family_id: Uuid,
+    user_id: Uuid,
+    reason: SessionEnd,
+    now: OffsetDateTime,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO ended_sessions (family_id, user_id, reason, ended_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (family_id) DO NOTHING",
+    )
+    .bind(family_id)
+    .bind(user_id)
+    .bind(reason.as_str())
+    .bind(now)
+    .execute(tx)
+    .await?;
+    Ok(())
 }
 
 pub(super) async fn create_api_token(s: &PgStore, t: NewApiToken) -> StoreResult<ApiTokenInfo> {

@@ -35,6 +35,7 @@ mod labs;
 mod learning;
 mod progress;
 mod search;
+mod security;
 mod state;
 
 /// [`Store`] on PostgreSQL. Cheap to clone (a pool handle).
@@ -102,8 +103,12 @@ impl Store for PgStore {
     ) -> StoreResult<RefreshOutcome> {
         accounts::use_refresh_token(self, token_hash, now).await
     }
-    async fn revoke_refresh_family_of(&self, token_hash: &[u8]) -> StoreResult<bool> {
-        accounts::revoke_refresh_family_of(self, token_hash).await
+    async fn revoke_refresh_family_of(
+        &self,
+        token_hash: &[u8],
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<Uuid>> {
+        accounts::revoke_refresh_family_of(self, token_hash, now).await
     }
 
     async fn create_api_token(&self, token: NewApiToken) -> StoreResult<ApiTokenInfo> {

@@ -13,8 +13,8 @@ use crate::store::shared::{
     parse_tier,
 };
 use crate::store::{
-    ApiTokenOwner, NewApiToken, NewRefreshToken, NewUser, RefreshOutcome, StoreError, StoreResult,
-    UserCredentials,
+    ApiTokenOwner, NewApiToken, NewRefreshToken, NewUser, RefreshOutcome, SessionEnd, StoreError,
+    StoreResult, UserCredentials,
 };
 
 /// `id, email, name, role, tier, created_at, password_hash, suspended`
@@ -160,12 +160,12 @@ pub(super) async fn use_refresh_token(
 
     // Why not? Classify on the writer, in one transaction with the revocation.
     let mut tx = s.writer.begin_with("BEGIN IMMEDIATE").await?;
-    let found: Option<(Uuid, Uuid, bool, i64)> = sqlx::query_as(
+    let found: Option<(Uuid, Uuid, bool, Option<String>)> = sqlx::query_as(
         "SELECT t.user_id, t.family_id, \
                 t.used_at IS NOT NULL OR t.revoked_at IS NOT NULL OR EXISTS \
                   (SELECT 1 FROM refresh_tokens f \
                    WHERE f.family_id = t.family_id AND f.revoked_at IS NOT NULL), \
-                t.expires_at \
+                (SELECT e.reason FROM ended_sessions e WHERE e.family_id = t.family_id) \
          FROM refresh_tokens t WHERE t.token_hash = ?1",
     )
     .bind(token_hash)
@@ -173,6 +173,9 @@ pub(super) async fn use_refresh_token(
     .await?;
     let outcome = match found {
         None => RefreshOutcome::Unknown,
+        Some((_, _, _, Some(reason))) if reason == SessionEnd::Logout.as_str() => {
+            RefreshOutcome::LoggedOut
+        }
         Some((user_id, family_id, true, _)) => {
             sqlx::query(
                 "UPDATE refresh_tokens SET revoked_at = ?2 \
@@ -182,6 +185,7 @@ pub(super) async fn use_refresh_token(
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            end_session(&mut tx, family_id, user_id, SessionEnd::Reuse, now).await?;
             RefreshOutcome::Reused { user_id, family_id }
         }
         Some((_, _, false, _)) => RefreshOutcome::Expired,
@@ -193,16 +197,49 @@ pub(super) async fn use_refresh_token(
 pub(super) async fn revoke_refresh_family_of(
     s: &SqliteStore,
     token_hash: &[u8],
-) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?2) \
-         WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?1)",
+    now: OffsetDateTime,
+) -> StoreResult<Option<Uuid>> {
+    let now = ts(micros(now));
+    let mut tx = s.writer.begin_with("BEGIN IMMEDIATE").await?;
+    let family: Option<(Uuid, Uuid)> =
+        sqlx::query_as("SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = ?1")
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((family_id, user_id)) = family else {
+        return Ok(None);
+    };
+    sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?2) WHERE family_id = ?1",
     )
-    .bind(token_hash)
-    .bind(ts(now()))
-    .execute(&s.writer)
+    .bind(family_id)
+    .bind(now)
+    .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected() > 0)
+    end_session(&mut tx, family_id, user_id, SessionEnd::Logout, now).await?;
+    tx.commit().await?;
+    Ok(Some(family_id))
+}
+
+/// Records why a session ended; the first reason stays.
+async fn end_session(
+    tx: &mut sqlx::SqliteConnection,
+    family_id: Uuid,
+    user_id: Uuid,
+    reason: SessionEnd,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO ended_sessions (family_id, user_id, reason, ended_at) \
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (family_id) DO NOTHING",
+    )
+    .bind(family_id)
+    .bind(user_id)
+    .bind(reason.as_str())
+    .bind(now)
+    .execute(tx)
+    .await?;
+    Ok(())
 }
 
 pub(super) async fn create_api_token(s: &SqliteStore, t: NewApiToken) -> StoreResult<ApiTokenInfo> {

@@ -45,6 +45,7 @@ mod learning;
 mod progress;
 mod progress_batch;
 mod search;
+mod security;
 mod state;
 
 /// How long a statement waits for a lock held by another process before failing.
@@ -237,8 +238,12 @@ impl Store for SqliteStore {
     ) -> StoreResult<RefreshOutcome> {
         accounts::use_refresh_token(self, token_hash, now).await
     }
-    async fn revoke_refresh_family_of(&self, token_hash: &[u8]) -> StoreResult<bool> {
-        accounts::revoke_refresh_family_of(self, token_hash).await
+    async fn revoke_refresh_family_of(
+        &self,
+        token_hash: &[u8],
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<Uuid>> {
+        accounts::revoke_refresh_family_of(self, token_hash, now).await
     }
 
     async fn create_api_token(&self, token: NewApiToken) -> StoreResult<ApiTokenInfo> {
