@@ -307,12 +307,12 @@ impl LabSessions {
         archive: &[u8],
         self_reported: &[SelfReported],
     ) -> BackendResult<LabSubmission> {
+        let lab = self.lab();
         let session = self.active_mut(id)?;
         let dir = tempfile::tempdir().map_err(|e| BackendError::new(e.to_string()))?;
         let root = dir.path();
         unpack_into(archive, root, &ArchiveLimits::default())
             .map_err(|e| BackendError::with_code("invalid", e.to_string()))?;
-        let lab = self.lab();
         let steps: Vec<SubmittedStep> = lab
             .steps
             .iter()
