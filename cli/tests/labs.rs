@@ -259,6 +259,14 @@ fn a_learner_checks_fixes_submits_and_passes_a_lab() {
     let workspace = home.path().join("cloud-foundations-cidr-plan");
     assert!(workspace.join("subnets.yaml").is_file());
     assert!(workspace.join(".cloudmaster/lab.json").is_file());
+    // No hint text reaches the machine before it is revealed.
+    let (course, _) = load_course(&courses_dir().join("cloud-foundations")).unwrap();
+    let authored = course.labs.iter().find(|l| l.id == "cidr-plan").unwrap();
+    let second_hint = authored.steps[0].hints[1].text.clone();
+    let stored = std::fs::read_to_string(workspace.join(".cloudmaster/lab.json")).unwrap();
+    for hint in authored.steps.iter().flat_map(|s| &s.hints) {
+        assert!(!stored.contains(&hint.text), "{}", hint.text);
+    }
 
     // Starting again from the same folder resumes and keeps the files.
     std::fs::write(workspace.join("notes.md"), "my notes").unwrap();
@@ -266,7 +274,48 @@ fn a_learner_checks_fixes_submits_and_passes_a_lab() {
     assert_eq!(again["resumed"], true, "{again}");
     assert_eq!(again["files_written"], serde_json::json!([]));
 
-    // The starter files fail the first step, with the author's messages.
+    // The lab's checks run a script from the course on this machine: without a terminal to
+    // ask and without --yes nothing runs, and the listing says what would.
+    for args in [&["lab", "check"][..], &["lab", "submit"][..]] {
+        let (code, out, err) = run_in(&home, &workspace, args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(
+            err.contains("run 1 program from the course on this machine"),
+            "{err}"
+        );
+        assert!(
+            err.contains(
+                "step `private-subnets`, condition `no-overlap` runs `sh checks/no-overlap.sh`"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("| #!/bin/sh"), "{err}");
+        assert!(err.contains("nothing was run"), "{err}");
+        assert!(err.contains("rerun with --yes"), "{err}");
+    }
+    let session = home.json(&["lab", "status", "--dir", workspace.to_str().unwrap()]);
+    assert_eq!(session["submissions"], 0, "nothing was submitted");
+    assert_eq!(
+        session["steps"][0]["failed_checks"], 0,
+        "nothing was checked"
+    );
+
+    // --yes allows them, once for this version of the lab.
+    let (code, out, err) = run_in(
+        &home,
+        &workspace,
+        &["lab", "check", "--yes", "--step", "public-subnets"],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("--yes: the 1 program of"), "{err}");
+    assert!(
+        home.path()
+            .join("data/cloudmaster/lab-consent.json")
+            .is_file(),
+        "consent is remembered in the data folder"
+    );
+
+    // The starter files fail the first step, with the author's messages; consent holds.
     let (code, out, err) = run_in(&home, &workspace, &["lab", "check"]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(
@@ -311,6 +360,14 @@ fn a_learner_checks_fixes_submits_and_passes_a_lab() {
     assert_eq!(status["current_step"], "vpc-block");
     assert_eq!(status["steps"][0]["failed_checks"], 2);
     assert_eq!(status["steps"][0]["hints_shown"], 2);
+    assert_eq!(status["steps"][0]["hints"], authored.steps[0].hints.len());
+    assert_eq!(run["hints"][1]["text"], second_hint.as_str());
+    // The revealed hints are kept in the workspace: `lab status` shows them again.
+    let shown = home.ok(&["lab", "status", "--dir", workspace.to_str().unwrap()]);
+    assert!(
+        shown.contains(&format!("Hint 2 of 3: {second_hint}")),
+        "{shown}"
+    );
 
     // Not passed yet: no solution without --skip.
     let (code, _, err) = run_in(&home, &workspace, &["lab", "solution"]);
@@ -504,7 +561,7 @@ fn check_works_offline_and_says_the_run_was_not_recorded() {
     let workspace = home.path().join("cloud-foundations-cidr-plan");
     drop(server);
     copy_solution("cloud-foundations", "cidr-plan", "vpc-block", &workspace);
-    let (code, out, err) = run_in(&home, &workspace, &["lab", "check"]);
+    let (code, out, err) = run_in(&home, &workspace, &["lab", "check", "--yes"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("Step `vpc-block` passes."), "{out}");
     assert!(
@@ -514,6 +571,58 @@ fn check_works_offline_and_says_the_run_was_not_recorded() {
     let (code, out, _) = run_in(&home, &workspace, &["lab", "check"]);
     assert_eq!(code, 1, "the workspace moved on to step 2: {out}");
     assert!(out.contains("Step 2 of 3"), "{out}");
+}
+
+#[test]
+fn check_scripts_never_see_the_learners_credentials() {
+    let home = offline();
+    home.ok(&["course", "new", "envcheck"]);
+    let lab = home.path().join("envcheck/labs/hello-file");
+    let seen = home.path().join("seen-env.txt");
+    std::fs::create_dir_all(lab.join("checks")).unwrap();
+    std::fs::write(
+        lab.join("checks/env.sh"),
+        format!("env > '{}'\ntest -f hello.txt\n", seen.display()),
+    )
+    .unwrap();
+    let yaml = std::fs::read_to_string(lab.join("lab.yaml")).unwrap();
+    let yaml = yaml.replacen(
+        "    hints:\n",
+        "      - id: env\n        check: script\n        script: checks/env.sh\n        \
+         message: The script fails.\n    hints:\n",
+        1,
+    );
+    std::fs::write(lab.join("lab.yaml"), yaml).unwrap();
+
+    // The command line runs with a token and credentials in its environment (and the
+    // isolated home's XDG folders); the script runs the same code `lab check` uses.
+    let output = home
+        .cmd()
+        .args(["lab", "test", "envcheck"])
+        .env("CLOUDMASTER_TOKEN", "cm-token-do-not-leak")
+        .env("CLOUDMASTER_PROFILE", "leaky-profile")
+        .env("AWS_SECRET_ACCESS_KEY", "aws-secret-do-not-leak")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let env = std::fs::read_to_string(&seen).expect("the script ran");
+    for secret in [
+        "cm-token-do-not-leak",
+        "leaky-profile",
+        "aws-secret-do-not-leak",
+        "CLOUDMASTER_",
+        "XDG_",
+    ] {
+        assert!(!env.contains(secret), "{secret} reached the script:\n{env}");
+    }
+    let learner_home = format!("HOME={}\n", home.path().display());
+    assert!(!env.contains(&learner_home), "{env}");
+    assert!(env.lines().any(|l| l.starts_with("HOME=")), "{env}");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -610,7 +719,8 @@ fn watch_reacts_within_two_seconds(extra: &[&str]) {
     let (_server, home) = learner();
     home.ok(&["lab", "start", "cloud-foundations/cidr-plan"]);
     let workspace = home.path().join("cloud-foundations-cidr-plan");
-    let mut watching = Watching::spawn(&home, &workspace, extra);
+    let extra = [extra, &["--yes"]].concat();
+    let mut watching = Watching::spawn(&home, &workspace, &extra);
     watching.wait_for("✗ vpc-cidr", Duration::from_secs(30));
     watching.wait_for("Watching", Duration::from_secs(10));
 

@@ -50,6 +50,23 @@ pub struct CertificateClaims {
     pub issuer: String,
     /// The [`key_id`] of the signing key.
     pub key_id: String,
+    /// The labs of the course the learner passed, each saying whether its verdict rests on
+    /// checks that ran on the learner's machine only. Absent in certificates issued before
+    /// labs were listed (and in those of courses without labs): they verify as they always
+    /// did, since an empty list is not written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labs: Vec<CertifiedLab>,
+}
+
+/// A lab passed, as a certificate lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertifiedLab {
+    pub id: String,
+    pub title: String,
+    /// Some of the lab's checks ran on the learner's machine only: the server took the
+    /// learner's word for them.
+    pub self_reported: bool,
 }
 
 /// The signature of a certificate.

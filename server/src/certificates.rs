@@ -6,9 +6,10 @@
 //! themselves are decided by [`cloudmaster_core::cert::completion_status`] from the facts
 //! the store reads; this module adds the course content and the certificate lifecycle.
 
-use cloudmaster_core::api::{CompletionStatus, IssuerKeys, IssuerPublicKey};
-use cloudmaster_core::cert::{self, CertificateClaims, CertificateSigner, ob3};
+use cloudmaster_core::api::{CompletionStatus, IssuerKeys, IssuerPublicKey, LabSessionStatus};
+use cloudmaster_core::cert::{self, CertificateClaims, CertificateSigner, CertifiedLab, ob3};
 use cloudmaster_core::course::{Course, Requirement};
+use cloudmaster_core::lab::is_self_reported;
 use rand::RngCore;
 use serde_json::Value;
 use uuid::Uuid;
@@ -89,6 +90,7 @@ async fn issue(
         issued_at,
         issuer: ISSUER_NAME.to_owned(),
         key_id: signer.key_id(),
+        labs: certified_labs(state, user_id, course_id, &published.course).await?,
     };
     let document = signer
         .sign(claims.clone())
@@ -108,6 +110,62 @@ async fn issue(
         tracing::info!(user = %user_id, course = course_id, certificate = %stored.id, "certificate issued");
     }
     Ok(stored)
+}
+
+/// The labs of `course` the user passed, in course order, each marked self-reported when
+/// its passing submission took some results from the learner's machine (by the grading the
+/// session stored; for a pass without one, by whether this server runs the lab's `command`
+/// and `script` checks itself).
+async fn certified_labs(
+    state: &AppState,
+    user_id: Uuid,
+    course_id: &str,
+    course: &Course,
+) -> Result<Vec<CertifiedLab>, ApiError> {
+    if course.labs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let store = state.store();
+    let passed: Vec<String> = store
+        .lab_passes(user_id, course_id)
+        .await?
+        .into_iter()
+        .map(|(lab, _)| lab)
+        .collect();
+    // Newest first: the first passed session of a lab is the pass that counts.
+    let sessions = store.lab_sessions(user_id, Some(course_id), false).await?;
+    let run = state.config().lab_run_options();
+    Ok(crate::labs::view::labs_in_order(course)
+        .into_iter()
+        .filter(|(lab, _)| passed.contains(&lab.id))
+        .map(|(lab, _)| {
+            let graded = sessions
+                .iter()
+                .find(|s| s.lab_id == lab.id && s.status == LabSessionStatus::Passed)
+                .and_then(|s| s.result.as_ref());
+            let self_reported = match graded {
+                Some(result) => graded_self_reported(result),
+                None => lab.steps.iter().any(|step| is_self_reported(step, &run)),
+            };
+            CertifiedLab {
+                id: lab.id.clone(),
+                title: lab.title.clone(),
+                self_reported,
+            }
+        })
+        .collect())
+}
+
+/// Whether a stored grading (`{"passed", "steps": [SubmittedStep]}`) has a step with
+/// self-reported results.
+fn graded_self_reported(result: &Value) -> bool {
+    result["steps"].as_array().is_some_and(|steps| {
+        steps.iter().any(|step| {
+            step["self_reported"]
+                .as_array()
+                .is_some_and(|r| !r.is_empty())
+        })
+    })
 }
 
 /// The signing key, loaded from the database on first use (created there by the first
@@ -209,6 +267,19 @@ mod tests {
     use cloudmaster_core::course::{Completion, Module, Quiz};
 
     use super::*;
+
+    #[test]
+    fn a_grading_with_reported_results_is_self_reported() {
+        let graded = |reported: Value| {
+            serde_json::json!({"passed": true, "steps": [
+                {"id": "a", "self_reported": []},
+                {"id": "b", "self_reported": reported},
+            ]})
+        };
+        assert!(!graded_self_reported(&graded(serde_json::json!([]))));
+        let claim = serde_json::json!([{"step": "b", "condition": "c", "passed": true}]);
+        assert!(graded_self_reported(&graded(claim)));
+    }
 
     #[test]
     fn criteria_name_every_rule() {

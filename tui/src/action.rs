@@ -15,8 +15,9 @@ use cloudmaster_core::api::{
     ReadinessReport, SearchHit, WhoAmI,
 };
 use cloudmaster_core::assess::Response;
+use cloudmaster_core::lab::consent::{ConsentStore, Program};
 use cloudmaster_core::lab::watch::Snapshot;
-use cloudmaster_core::lab::{LabWorkspace, StepResult};
+use cloudmaster_core::lab::{LabWorkspace, RunOptions, StepResult};
 use ratatui::crossterm::event::KeyEvent;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -168,17 +169,30 @@ pub enum Request {
     Readiness {
         course: String,
     },
-    /// Starts (or resumes) a lab session and sets its workspace up in `dir`.
+    /// Starts (or resumes) a lab session and sets its workspace up in `dir`; `consent` is
+    /// where the learner's consent to run the course's programs is remembered.
     StartLab {
         course: String,
         lab: String,
         dir: PathBuf,
+        consent: Option<ConsentStore>,
     },
-    /// Work on an open lab's workspace; it comes back updated in [`Loaded::Lab`].
+    /// Work on an open lab's workspace; it comes back updated in [`Loaded::Lab`]. Checks run
+    /// with `opts`: the course's programs only when the learner allowed them.
     Lab {
         workspace: Box<LabWorkspace>,
         job: LabJob,
+        opts: RunOptions,
     },
+}
+
+/// A lab whose session started and whose workspace is set up.
+#[derive(Debug, Clone)]
+pub struct StartedLab {
+    pub workspace: LabWorkspace,
+    /// The course's programs the checks would run, when the learner has not allowed them
+    /// yet (empty: nothing to ask).
+    pub ask_consent: Vec<Program>,
 }
 
 /// What is done to an open lab (one at a time: each reads and writes its state file).
@@ -192,6 +206,9 @@ pub enum LabJob {
     Submit,
     /// Read the session again (status, deadlines).
     Refresh,
+    /// Remember that the learner allowed the course's programs to run (in `store`, when
+    /// there is one), then check.
+    Allow { store: Option<ConsentStore> },
 }
 
 /// What a [`LabJob`] brought back, with the workspace as it is now.
@@ -287,7 +304,7 @@ pub enum Loaded {
     LabStarted {
         course: String,
         lab: String,
-        result: BackendResult<Box<LabWorkspace>>,
+        result: BackendResult<Box<StartedLab>>,
     },
     Lab {
         session: uuid::Uuid,

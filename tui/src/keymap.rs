@@ -105,6 +105,8 @@ pub enum Context {
     QuizResult,
     Help,
     Confirm,
+    /// The lab runner asks whether the course's programs may run.
+    LabConsent,
     Error,
 }
 
@@ -118,6 +120,7 @@ impl Context {
             Context::QuizResult => "Quiz result",
             Context::Help => "Help",
             Context::Confirm => "Confirm",
+            Context::LabConsent => "Lab programs",
             Context::Error => "Error",
         }
     }
@@ -339,6 +342,22 @@ static CONFIRM: &[Binding] = &[
     b(&[Key::ch('q'), Key::ctrl('c')], Cmd::Quit, "quit"),
 ];
 
+static LAB_CONSENT: &[Binding] = &[
+    h(
+        &[Key::ch('y')],
+        Cmd::Confirm,
+        "allow the course's programs to run",
+        "allow",
+    ),
+    h(
+        &[Key::ch('n'), Key::plain(Esc)],
+        Cmd::Back,
+        "decline (any other key too): only the checks that read files run",
+        "any other key declines",
+    ),
+    b(&[Key::ctrl('c')], Cmd::Quit, "quit"),
+];
+
 static SCROLL: &[Binding] = &[
     b(K_DOWN, Cmd::Down, "scroll down"),
     b(K_UP, Cmd::Up, "scroll up"),
@@ -442,6 +461,7 @@ pub fn sections(ctx: Context) -> Vec<Section> {
         Context::AnswerInput => vec![s("Answer box (type the answer)", ANSWER_INPUT)],
         Context::Help => vec![s("Help", HELP)],
         Context::Confirm => vec![s("Confirm", CONFIRM)],
+        Context::LabConsent => vec![s("Lab programs", LAB_CONSENT)],
         Context::Error => vec![s("Error", ERROR)],
     }
 }
@@ -594,6 +614,7 @@ mod tests {
             Context::QuizResult,
             Context::Help,
             Context::Confirm,
+            Context::LabConsent,
             Context::Error,
         ];
         for ctx in contexts {

@@ -50,11 +50,14 @@ pub async fn run(client: cloudmaster_core::Client) -> anyhow::Result<()> {
 /// Runs the TUI against any [`Backend`] (a server, local course files, a fake). Lab
 /// workspaces go into the current folder, as with `cloudmaster lab start`.
 pub async fn run_with_backend(backend: Arc<dyn Backend>) -> anyhow::Result<()> {
-    if let Ok(paths) = cloudmaster_core::config::Paths::from_env() {
+    let paths = cloudmaster_core::config::Paths::from_env().ok();
+    if let Some(paths) = &paths {
         logging::init(&paths.state_dir);
     }
     let lab_dir = std::env::current_dir()
         .and_then(std::path::absolute)
         .context("cannot read the current folder")?;
-    runtime::run(backend, lab_dir).await
+    let consent =
+        paths.map(|p| cloudmaster_core::lab::consent::ConsentStore::in_data_dir(&p.data_dir));
+    runtime::run(backend, lab_dir, consent).await
 }

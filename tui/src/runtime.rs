@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use cloudmaster_core::lab::consent::ConsentStore;
 use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::cursor::Show;
@@ -42,8 +43,13 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Runs the TUI; lab workspaces go into `lab_dir`.
-pub(crate) async fn run(backend: Arc<dyn Backend>, lab_dir: PathBuf) -> anyhow::Result<()> {
+/// Runs the TUI; lab workspaces go into `lab_dir`, consent to run a course's programs is
+/// remembered in `lab_consent`.
+pub(crate) async fn run(
+    backend: Arc<dyn Backend>,
+    lab_dir: PathBuf,
+    lab_consent: Option<ConsentStore>,
+) -> anyhow::Result<()> {
     // Created first so a half-done initialisation is undone too.
     let _guard = TerminalGuard;
     let mut terminal = ratatui::try_init().context("cannot start the terminal UI")?;
@@ -53,7 +59,7 @@ pub(crate) async fn run(backend: Arc<dyn Backend>, lab_dir: PathBuf) -> anyhow::
     // answer.)
     ratatui::backend::Backend::clear(terminal.backend_mut())?;
     tracing::info!("tui started");
-    let result = event_loop(terminal, backend, lab_dir).await;
+    let result = event_loop(terminal, backend, lab_dir, lab_consent).await;
     tracing::info!(ok = result.is_ok(), "tui stopped");
     result
 }
@@ -62,6 +68,7 @@ async fn event_loop(
     mut terminal: DefaultTerminal,
     backend: Arc<dyn Backend>,
     lab_dir: PathBuf,
+    lab_consent: Option<ConsentStore>,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::channel::<Action>(CHANNEL_CAPACITY);
     let mut tasks = JoinSet::new();
@@ -69,6 +76,7 @@ async fn event_loop(
     let mut events = EventStream::new();
     let mut app = App::new();
     app.lab_dir = lab_dir;
+    app.lab_consent = lab_consent;
     let size = terminal.size()?;
     let mut queue = VecDeque::from([
         Action::Resize {

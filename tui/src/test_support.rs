@@ -35,12 +35,20 @@ impl Harness {
     }
 
     pub async fn start_sized(width: u16, height: u16) -> Self {
+        Self::start_with(FakeBackend::new(), width, height).await
+    }
+
+    /// A started app at `width`x`height` on `backend`.
+    pub async fn start_with(backend: FakeBackend, width: u16, height: u16) -> Self {
         let lab_dir = tempfile::tempdir().expect("a temporary folder");
         let mut app = App::new();
         app.lab_dir = lab_dir.path().to_owned();
+        app.lab_consent = Some(cloudmaster_core::lab::consent::ConsentStore::in_data_dir(
+            &lab_dir.path().join(".data"),
+        ));
         let mut harness = Self {
             app,
-            backend: Arc::new(FakeBackend::new()),
+            backend: Arc::new(backend),
             commands: Vec::new(),
             lab_dir,
         };

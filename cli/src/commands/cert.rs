@@ -132,28 +132,50 @@ impl Show {
                 )),
                 (None, _) => ctx.green("valid"),
             };
-            write_fields(
-                out,
-                &[
-                    ("Certificate", claims.id.to_string()),
-                    (
-                        "Course",
-                        format!(
-                            "{} ({}, version {})",
-                            claims.course_title, claims.course_id, claims.course_version
-                        ),
+            let mut fields = vec![
+                ("Certificate", claims.id.to_string()),
+                (
+                    "Course",
+                    format!(
+                        "{} ({}, version {})",
+                        claims.course_title, claims.course_id, claims.course_version
                     ),
-                    ("Learner", claims.learner_name.clone()),
-                    ("Issued", date(&claims.issued_at)),
-                    (
-                        "Issuer",
-                        format!("{} (key {})", claims.issuer, claims.key_id),
-                    ),
-                    ("Status", state),
-                ],
-            )
+                ),
+                ("Learner", claims.learner_name.clone()),
+                ("Issued", date(&claims.issued_at)),
+                (
+                    "Issuer",
+                    format!("{} (key {})", claims.issuer, claims.key_id),
+                ),
+                ("Status", state),
+            ];
+            fields.extend(labs_field(claims));
+            write_fields(out, &fields)
         })
     }
+}
+
+/// The `Labs` line of a certificate that lists labs: each lab passed, marked when its
+/// verdict rests on checks that ran on the learner's machine only.
+fn labs_field(claims: &cert::CertificateClaims) -> Option<(&'static str, String)> {
+    if claims.labs.is_empty() {
+        return None;
+    }
+    let labs: Vec<String> = claims
+        .labs
+        .iter()
+        .map(|lab| {
+            if lab.self_reported {
+                format!(
+                    "{} (self-reported: some checks ran on the learner's machine)",
+                    lab.id
+                )
+            } else {
+                lab.id.clone()
+            }
+        })
+        .collect();
+    Some(("Labs", labs.join(", ")))
 }
 
 impl Export {

@@ -2,9 +2,16 @@
 //! submitting the workspace for server-side grading, abandoning.
 //!
 //! The lab a client receives ([`LabSessionStart::lab`]) carries the starter files, the
-//! instructions, the hints and the conditions (checks run on the learner's machine), but no
-//! solution files: a step's solution is fetched with
+//! instructions and the conditions (checks run on the learner's machine), but no solution
+//! files: a step's solution is fetched with
 //! `POST /lab-sessions/{session}/steps/{step}/solution` once the step passed or is skipped.
+//! Its hints keep their unlock thresholds but not their text, except the hints already
+//! revealed: a hint's text comes from `POST /lab-sessions/{session}/steps/{step}/hint` when
+//! it unlocks.
+//!
+//! A step whose conditions include `command` or `script` checks the server does not run
+//! itself (it runs them only with `--lab-script-checks`) is **self-reported**: its verdict
+//! rests on what the learner's machine said. Sessions, submissions and certificates say so.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -119,6 +126,13 @@ pub struct LabStepState {
     pub failed_checks: u32,
     /// Hints revealed so far (the first `hints_shown` hints of the step).
     pub hints_shown: u32,
+    /// How many hints the step has.
+    #[serde(default)]
+    pub hints: u32,
+    /// The step's verdict rests on checks that run on the learner's machine only (`command`
+    /// and `script` conditions the server does not re-run).
+    #[serde(default)]
+    pub self_reported: bool,
 }
 
 /// `POST /courses/{course}/labs/{lab}/sessions` → 201 (200 when the caller already has an
@@ -126,7 +140,7 @@ pub struct LabStepState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct LabSessionStart {
     pub session: LabSession,
-    /// The lab without its solution files.
+    /// The lab without its solution files, and without the text of hints not revealed yet.
     #[schema(value_type = Object)]
     pub lab: Lab,
 }
@@ -191,6 +205,10 @@ pub struct LabSubmission {
     /// passed (as self-reported, or run by the server when its sandbox is enabled), and the
     /// step was not skipped.
     pub passed: bool,
+    /// Some step's verdict rests on results the learner's machine reported (its
+    /// `self_reported` list is not empty).
+    #[serde(default)]
+    pub self_reported: bool,
     pub steps: Vec<SubmittedStep>,
     pub session: LabSession,
 }
@@ -203,7 +221,8 @@ pub struct SubmittedStep {
     /// Conditions the server checked itself.
     #[schema(value_type = Vec<Object>)]
     pub verified: Vec<ConditionResult>,
-    /// Conditions whose result the client reported (command and script checks).
+    /// Conditions whose result the client reported (command and script checks the server
+    /// did not run). Not empty: the step's verdict is self-reported.
     pub self_reported: Vec<SelfReported>,
 }
 

@@ -22,7 +22,42 @@ fn claims() -> CertificateClaims {
         issued_at: datetime!(2025-03-04 05:06:07.123456 UTC),
         issuer: "cloudmaster".to_owned(),
         key_id: String::new(),
+        labs: Vec::new(),
     }
+}
+
+#[test]
+fn certificates_without_labs_keep_their_format_and_those_with_labs_verify() {
+    let signer = signer(9);
+    let without = signer.sign(claims()).unwrap();
+    assert!(!without.contains("labs"), "{without}");
+    verify(without.as_bytes(), &signer.public_key()).unwrap();
+
+    let with = CertificateClaims {
+        labs: vec![
+            CertifiedLab {
+                id: "bucket-policy".to_owned(),
+                title: "Lock down a bucket".to_owned(),
+                self_reported: true,
+            },
+            CertifiedLab {
+                id: "vpc".to_owned(),
+                title: "Plan a VPC".to_owned(),
+                self_reported: false,
+            },
+        ],
+        ..claims()
+    };
+    let file = signer.sign(with).unwrap();
+    assert!(file.contains(r#""self_reported":true"#), "{file}");
+    let verified = verify(file.as_bytes(), &signer.public_key()).unwrap();
+    assert!(verified.labs[0].self_reported && !verified.labs[1].self_reported);
+    // Claiming a lab was verified by the server breaks the signature.
+    let forged = file.replacen(r#""self_reported":true"#, r#""self_reported":false"#, 1);
+    assert_eq!(
+        verify(forged.as_bytes(), &signer.public_key()),
+        Err(VerifyError::BadSignature)
+    );
 }
 
 #[test]

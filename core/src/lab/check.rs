@@ -26,8 +26,12 @@ use crate::course::{Check, Condition, LabFile};
 /// Largest file a declarative check reads.
 pub const MAX_READ_BYTES: u64 = 16 * 1024 * 1024;
 
-/// Why `command` and `script` conditions are skipped when execution is not allowed.
+/// Why `command` and `script` conditions are skipped on the server.
 pub const SKIPPED_NO_EXEC: &str = "runs on the learner's machine only";
+
+/// Why they are skipped on a learner's machine that did not allow the course's programs.
+pub const SKIPPED_DECLINED: &str =
+    "not run: the course's programs were not allowed to run on this machine";
 
 /// What became of one condition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,7 +148,7 @@ fn evaluate(
 ) -> Result<Outcome, Miss> {
     if !condition.check.is_declarative() && !opts.allow_exec {
         return Ok(Outcome::Skipped {
-            reason: SKIPPED_NO_EXEC.to_owned(),
+            reason: opts.skip_reason.to_owned(),
         });
     }
     let timeout = Duration::from_secs(u64::from(match condition.timeout_seconds {

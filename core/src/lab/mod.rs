@@ -18,12 +18,16 @@
 //! - [`workspace::state`] is a workspace's `.cloudmaster/lab.json`: its session and the
 //!   learner's progress, shared by the command line and the terminal UI.
 //! - [`watch`] (client only) notices changes in a workspace, for checks that re-run on save.
+//! - [`consent`] (client only) lists the programs a lab runs on the learner's machine and
+//!   remembers the learner's consent to run them.
 //!
 //! This module builds without the `client` feature (but for [`watch`]): the server uses it
 //! too.
 
 pub mod archive;
 mod check;
+#[cfg(feature = "client")]
+pub mod consent;
 mod document;
 pub mod path;
 mod process;
@@ -39,8 +43,8 @@ pub mod workspace;
 pub use archive::{
     ArchiveError, ArchiveLimits, PackedWorkspace, UnpackedSummary, pack_workspace, unpack_into,
 };
-pub use check::{ConditionResult, Outcome, run_condition};
-pub use runner::{RunOptions, StepResult, check_step, run_step, self_report};
+pub use check::{ConditionResult, Outcome, SKIPPED_DECLINED, run_condition};
+pub use runner::{RunOptions, StepResult, check_step, is_self_reported, run_step, self_report};
 pub use selftest::{LabTestReport, Problem, StepTestReport, test_lab};
 pub use tools::{missing_tools, missing_tools_in};
 pub use workspace::state::{

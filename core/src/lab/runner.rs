@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::check::{ConditionResult, run_condition};
+use super::check::{ConditionResult, SKIPPED_DECLINED, SKIPPED_NO_EXEC, run_condition};
 use super::{UnknownStep, find_step};
 use crate::api::SelfReported;
 use crate::course::{Lab, Step};
@@ -13,18 +13,44 @@ use crate::course::{Lab, Step};
 /// What the runner may do.
 ///
 /// The default is the safe one: no programs run ([`RunOptions::SERVER`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunOptions {
     /// Run `command` and `script` conditions. When false they come back
-    /// [`Skipped`](super::Outcome::Skipped).
+    /// [`Skipped`](super::Outcome::Skipped) with `skip_reason`.
     pub allow_exec: bool,
+    /// Why `command` and `script` conditions were skipped, when they are.
+    pub skip_reason: &'static str,
 }
 
 impl RunOptions {
-    /// On the learner's machine: every condition runs.
-    pub const LOCAL: RunOptions = RunOptions { allow_exec: true };
+    /// On the learner's machine, with their consent: every condition runs.
+    pub const LOCAL: RunOptions = RunOptions {
+        allow_exec: true,
+        skip_reason: SKIPPED_NO_EXEC,
+    };
     /// On the server: declarative conditions only.
-    pub const SERVER: RunOptions = RunOptions { allow_exec: false };
+    pub const SERVER: RunOptions = RunOptions {
+        allow_exec: false,
+        skip_reason: SKIPPED_NO_EXEC,
+    };
+    /// On the learner's machine when they did not allow the course's programs to run:
+    /// declarative conditions only.
+    pub const DECLINED: RunOptions = RunOptions {
+        allow_exec: false,
+        skip_reason: SKIPPED_DECLINED,
+    };
+}
+
+impl Default for RunOptions {
+    fn default() -> RunOptions {
+        RunOptions::SERVER
+    }
+}
+
+/// Whether `step`'s verdict rests on the learner's machine when the server runs checks with
+/// `server`: it has `command` or `script` conditions, and the server does not run them.
+pub fn is_self_reported(step: &Step, server: &RunOptions) -> bool {
+    !server.allow_exec && step.conditions.iter().any(|c| !c.check.is_declarative())
 }
 
 /// The results of one step's conditions, in the lab's order.
@@ -88,15 +114,16 @@ pub fn check_step(workspace: &Path, lab: &Lab, step: &Step, opts: &RunOptions) -
 
 /// Runs every step of `lab` in `workspace` for a submission, and collects the results of the
 /// conditions the server does not run itself (`command` and `script`). Returns them and how
-/// many steps pass locally. Blocking, like [`run_step`].
-pub fn self_report(workspace: &Path, lab: &Lab) -> (Vec<SelfReported>, usize) {
+/// many steps pass locally. With `opts` that run no programs, none is reported (the server
+/// counts an unreported condition as failed). Blocking, like [`run_step`].
+pub fn self_report(workspace: &Path, lab: &Lab, opts: &RunOptions) -> (Vec<SelfReported>, usize) {
     let mut reported = Vec::new();
     let mut passing = 0;
     for step in &lab.steps {
-        let result = check_step(workspace, lab, step, &RunOptions::LOCAL);
+        let result = check_step(workspace, lab, step, opts);
         passing += usize::from(result.passed());
         for condition in &step.conditions {
-            if condition.check.is_declarative() {
+            if condition.check.is_declarative() || !opts.allow_exec {
                 continue;
             }
             if let Some(outcome) = result.conditions.iter().find(|c| c.id == condition.id) {

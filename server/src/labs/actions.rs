@@ -112,8 +112,8 @@ pub async fn start(
     };
     let lab = lab_of(&course, &record)?;
     let start = LabSessionStart {
-        session: session_view(&record, lab, idle),
-        lab: view::without_solutions(lab),
+        session: session_view(&record, lab, state.config()),
+        lab: view::learner_lab(lab, &record),
     };
     Ok((start, created))
 }
@@ -130,7 +130,6 @@ pub async fn list_sessions(
     user_id: Uuid,
     active_only: bool,
 ) -> Result<Vec<LabSession>, ApiError> {
-    let idle = state.config().lab_idle_timeout();
     let mut sessions = Vec::new();
     for record in state
         .store()
@@ -144,7 +143,11 @@ pub async fn list_sessions(
         let course = state
             .course_version(&record.course_id, record.course_version)
             .await?;
-        sessions.push(session_view(&record, lab_of(&course, &record)?, idle));
+        sessions.push(session_view(
+            &record,
+            lab_of(&course, &record)?,
+            state.config(),
+        ));
     }
     Ok(sessions)
 }
@@ -177,11 +180,7 @@ pub async fn report_check(
         Ok(())
     })
     .await?;
-    Ok(session_view(
-        &record,
-        lab,
-        state.config().lab_idle_timeout(),
-    ))
+    Ok(session_view(&record, lab, state.config()))
 }
 
 /// Reveals the next hint of a step (404 when every hint is shown).
@@ -281,9 +280,5 @@ pub async fn abandon(state: &AppState, user_id: Uuid, id: Uuid) -> Result<(), Ap
 
 /// The session of `loaded` as the API shows it.
 pub fn present(state: &AppState, loaded: &Loaded) -> Result<LabSession, ApiError> {
-    Ok(session_view(
-        &loaded.record,
-        loaded.lab()?,
-        state.config().lab_idle_timeout(),
-    ))
+    Ok(session_view(&loaded.record, loaded.lab()?, state.config()))
 }

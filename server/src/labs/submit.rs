@@ -89,8 +89,9 @@ pub async fn submit(
     }
     Ok(LabSubmission {
         passed,
+        self_reported: steps.iter().any(|s| !s.self_reported.is_empty()),
         steps,
-        session: session_view(&record, loaded.lab()?, config.lab_idle_timeout()),
+        session: session_view(&record, loaded.lab()?, config),
     })
 }
 

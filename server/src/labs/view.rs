@@ -1,18 +1,19 @@
 //! What a learner sees of a lab and a session: the wire types built from the stored session
-//! and the published lab, and the lab with its solutions taken out.
+//! and the published lab, and the lab with its solutions and unrevealed hint texts taken out.
 
 use cloudmaster_core::api::{LabSession, LabStepState, LabSummary};
 use cloudmaster_core::course::{Course, Lab, LabFile, Step};
+use cloudmaster_core::lab::is_self_reported;
 use uuid::Uuid;
 
+use crate::config::ServerConfig;
 use crate::store::LabSessionRecord;
 
-/// The session as the API shows it. `lab` is the lab of the session's course version.
-pub fn session_view(
-    record: &LabSessionRecord,
-    lab: &Lab,
-    idle_timeout: time::Duration,
-) -> LabSession {
+/// The session as the API shows it. `lab` is the lab of the session's course version; a
+/// step is self-reported when `config` has the server skip its `command` or `script`
+/// conditions.
+pub fn session_view(record: &LabSessionRecord, lab: &Lab, config: &ServerConfig) -> LabSession {
+    let run = config.lab_run_options();
     let steps: Vec<LabStepState> = lab
         .steps
         .iter()
@@ -25,6 +26,8 @@ pub fn session_view(
                 skipped: stored.skipped,
                 failed_checks: stored.failed_checks,
                 hints_shown: stored.hints_shown,
+                hints: u32::try_from(step.hints.len()).unwrap_or(u32::MAX),
+                self_reported: is_self_reported(step, &run),
             }
         })
         .collect();
@@ -41,7 +44,7 @@ pub fn session_view(
         status: record.status,
         started_at: record.started_at,
         expires_at: record.expires_at,
-        idle_expires_at: record.idle_expires_at(idle_timeout),
+        idle_expires_at: record.idle_expires_at(config.lab_idle_timeout()),
         ended_at: record.ended_at,
         submissions: record.submissions,
         steps,
@@ -109,9 +112,17 @@ fn relative_to<'a>(file: &'a LabFile, folder: &str) -> Option<&'a str> {
     file.path.strip_prefix(folder.as_str())?.strip_prefix('/')
 }
 
-/// The lab as a learner gets it: everything but the files of the steps' solution folders,
-/// which are revealed step by step ([`solution_files`]).
-pub fn without_solutions(lab: &Lab) -> Lab {
+/// The lab as the learner of `record` gets it: everything but the files of the steps'
+/// solution folders, which are revealed step by step ([`solution_files`]), and but the text
+/// of hints the session has not revealed, which come from the hint endpoint as they unlock.
+pub fn learner_lab(lab: &Lab, record: &LabSessionRecord) -> Lab {
+    let mut public = without_solutions(lab);
+    public.hide_unrevealed_hints(|step| record.steps.get(step).map_or(0, |s| s.hints_shown));
+    public
+}
+
+/// The lab without the files of the steps' solution folders.
+fn without_solutions(lab: &Lab) -> Lab {
     let mut public = lab.clone();
     public.files.retain(|file| {
         !lab.steps

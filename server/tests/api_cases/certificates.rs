@@ -5,7 +5,9 @@ use cloudmaster_core::api::{
     CertificateInfo, CertificateStatus, CompletionStatus, IssuerKeys, LessonStatus, Role,
 };
 use cloudmaster_core::cert::{self, PublicKey, ob3};
-use cloudmaster_core::course::{Completion, Course, Requirement};
+use cloudmaster_core::course::{
+    Check, Completion, Condition, Course, FileContent, LabFile, Requirement,
+};
 use cloudmaster_server::certificates::award_if_complete;
 use serde_json::json;
 use uuid::Uuid;
@@ -165,6 +167,10 @@ async fn issued_once_rules_are_met_and_verifies_with_the_published_key(backend: 
         ("cert-basics", 1)
     );
     assert_eq!(claims.issued_at, listed[0].issued_at);
+    assert!(
+        claims.labs.is_empty() && !file.text.contains("labs"),
+        "no lab passed"
+    );
     let stored = app.state.store().certificate_ids(id).await.unwrap();
     assert_eq!(stored.get("cert-basics"), Some(&certificate));
     assert_eq!(stored.len(), 1);
@@ -337,7 +343,22 @@ async fn quizzes_and_labs_count_towards_completion(backend: Backend) {
         labs: 1,
         mock_exam: false,
     };
-    let learner = setup(&app, &course_with("cert-full", rules)).await;
+    // The lab's step also has a script check, which this server does not run.
+    let mut course = course_with("cert-full", rules);
+    course.labs[0].steps[0].conditions.push(Condition {
+        id: "script".to_owned(),
+        message: "the script fails".to_owned(),
+        timeout_seconds: 10,
+        check: Check::Script {
+            script: "checks/ok.sh".to_owned(),
+        },
+    });
+    course.labs[0].files.push(LabFile {
+        path: "checks/ok.sh".to_owned(),
+        content: FileContent::Text("exit 0\n".to_owned()),
+        executable: false,
+    });
+    let learner = setup(&app, &course).await;
     let user = learner.user.id;
     complete_lesson(&app, &learner, "cert-full", "welcome").await;
     complete_lesson(&app, &learner, "cert-full", "first-steps").await;
@@ -395,11 +416,25 @@ async fn quizzes_and_labs_count_towards_completion(backend: Backend) {
     facts.completed_lessons.sort();
     assert_eq!(facts.completed_lessons, ["first-steps", "welcome"]);
     assert_eq!(facts.passed_labs, ["hello-file"]);
-    assert!(
-        award_if_complete(&app.state, user, "cert-full")
-            .await
-            .unwrap()
-            .is_some()
+    let certificate = award_if_complete(&app.state, user, "cert-full")
+        .await
+        .unwrap()
+        .expect("issued");
+
+    // The certificate lists the lab, marked self-reported: its script ran on the learner's
+    // machine only.
+    let file = app
+        .get(&format!("/api/v1/certificates/{certificate}"), learner.t())
+        .await
+        .expect(200);
+    let claims = cert::verify(file.text.as_bytes(), &issuer_key(&app).await).expect("verifies");
+    assert_eq!(
+        claims.labs,
+        [cert::CertifiedLab {
+            id: "hello-file".to_owned(),
+            title: course.labs[0].title.clone(),
+            self_reported: true,
+        }]
     );
 }
 

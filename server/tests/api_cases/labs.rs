@@ -29,6 +29,8 @@ on_both_backends!(
     malicious_archives_are_refused,
     idle_and_overdue_sessions_expire,
     a_lab_opens_with_its_module,
+    hint_texts_come_only_from_the_hint_endpoint,
+    steps_with_local_only_checks_are_self_reported,
 );
 
 async fn sessions_hints_solutions_and_abandon(backend: Backend) {
@@ -71,7 +73,9 @@ async fn sessions_hints_solutions_and_abandon(backend: Backend) {
             .collect::<Vec<_>>()
     );
     assert!(started.lab.file("starter/Dockerfile").is_some());
-    assert_eq!(started.lab.steps, docker.steps);
+    let mut without_hint_texts = docker.clone();
+    without_hint_texts.hide_unrevealed_hints(|_| 0);
+    assert_eq!(started.lab.steps, without_hint_texts.steps);
     let session = &started.session;
     assert_eq!(session.status, LabSessionStatus::Active);
     assert_eq!(
@@ -657,4 +661,167 @@ async fn a_lab_opens_with_its_module(backend: Backend) {
     .unwrap();
     assert!(labs.iter().all(|l| !l.locked), "{labs:?}");
     server.start("fix-dockerfile").await;
+}
+
+/// Whether `text` (a response body) contains any hint text of `lab` but those of
+/// `revealed` (step index, hint index), as written or JSON-escaped.
+fn leaked_hints(
+    text: &str,
+    lab: &cloudmaster_core::course::Lab,
+    revealed: &[(usize, usize)],
+) -> Vec<String> {
+    let mut leaked = Vec::new();
+    for (s, step) in lab.steps.iter().enumerate() {
+        for (h, hint) in step.hints.iter().enumerate() {
+            if revealed.contains(&(s, h)) {
+                continue;
+            }
+            let escaped = serde_json::to_string(&hint.text).unwrap();
+            let escaped = &escaped[1..escaped.len() - 1];
+            if text.contains(&hint.text) || text.contains(escaped) {
+                leaked.push(hint.text.clone());
+            }
+        }
+    }
+    leaked
+}
+
+async fn hint_texts_come_only_from_the_hint_endpoint(backend: Backend) {
+    let server = LabServer::spawn(backend, |_| {}).await;
+    let docker = lab("fix-dockerfile");
+    assert!(docker.steps.iter().all(|s| s.hints.len() == 3));
+
+    // Starting, reading the session, listing sessions and reporting checks carry no hint
+    // text, but say how many hints each step has and when they unlock.
+    let started = server
+        .post(
+            &format!("/api/v1/courses/{COURSE}/labs/fix-dockerfile/sessions"),
+            &json!({}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(
+        leaked_hints(&started.text, docker, &[]),
+        Vec::<String>::new()
+    );
+    let start: cloudmaster_core::api::LabSessionStart =
+        serde_json::from_value(started.body).unwrap();
+    let id = start.session.id;
+    for (sent, authored) in start.lab.steps.iter().zip(&docker.steps) {
+        assert_eq!(sent.hints.len(), authored.hints.len());
+        for (sent, authored) in sent.hints.iter().zip(&authored.hints) {
+            assert!(sent.text.is_empty());
+            assert_eq!(
+                (sent.after_failures, sent.after_minutes),
+                (authored.after_failures, authored.after_minutes)
+            );
+        }
+    }
+    assert!(
+        start
+            .session
+            .steps
+            .iter()
+            .all(|s| s.hints == 3 && s.hints_shown == 0)
+    );
+    let report = server
+        .post(
+            &format!("/api/v1/lab-sessions/{id}/checks"),
+            &json!({"step": "pin-base-image", "passed": false}),
+        )
+        .await
+        .expect(200);
+    for reply in [
+        report,
+        server
+            .get(&format!("/api/v1/lab-sessions/{id}"))
+            .await
+            .expect(200),
+        server.get("/api/v1/lab-sessions").await.expect(200),
+        server
+            .get(&format!("/api/v1/courses/{COURSE}/labs"))
+            .await
+            .expect(200),
+    ] {
+        assert_eq!(leaked_hints(&reply.text, docker, &[]), Vec::<String>::new());
+    }
+
+    // The endpoint gives them in order; a resumed session's lab carries the revealed ones
+    // only.
+    let hint_path = format!("/api/v1/lab-sessions/{id}/steps/pin-base-image/hint");
+    let first: HintView =
+        serde_json::from_value(server.post(&hint_path, &json!({})).await.expect(200).body).unwrap();
+    assert_eq!((first.number, first.of), (1, 3));
+    assert_eq!(first.text, docker.steps[0].hints[0].text);
+    let resumed = server
+        .post(
+            &format!("/api/v1/courses/{COURSE}/labs/fix-dockerfile/sessions"),
+            &json!({}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        leaked_hints(&resumed.text, docker, &[(0, 0)]),
+        Vec::<String>::new()
+    );
+    let resumed: cloudmaster_core::api::LabSessionStart =
+        serde_json::from_value(resumed.body).unwrap();
+    assert_eq!(
+        resumed.lab.steps[0].hints[0].text,
+        docker.steps[0].hints[0].text
+    );
+    assert!(resumed.lab.steps[0].hints[1].text.is_empty());
+    assert_eq!(resumed.session.steps[0].hints_shown, 1);
+    for number in 2..=3u32 {
+        let hint: HintView =
+            serde_json::from_value(server.post(&hint_path, &json!({})).await.expect(200).body)
+                .unwrap();
+        assert_eq!(hint.number, number);
+        assert_eq!(hint.text, docker.steps[0].hints[number as usize - 1].text);
+    }
+    server
+        .post(&hint_path, &json!({}))
+        .await
+        .expect_error(404, "not_found");
+}
+
+async fn steps_with_local_only_checks_are_self_reported(backend: Backend) {
+    let server = LabServer::spawn(backend, |_| {}).await;
+    let cidr = lab("cidr-plan");
+    // `private-subnets` has a script check the server does not run.
+    let start = server.start("cidr-plan").await;
+    let flags: Vec<(&str, bool)> = start
+        .session
+        .steps
+        .iter()
+        .map(|s| (s.id.as_str(), s.self_reported))
+        .collect();
+    assert_eq!(
+        flags,
+        [
+            ("vpc-block", false),
+            ("public-subnets", false),
+            ("private-subnets", true)
+        ]
+    );
+    let claims = [reported("private-subnets", "no-overlap", true)];
+    let passed = submission(
+        server
+            .submit(start.session.id, workspace(cidr, 3), Some(&claims[..]))
+            .await,
+    );
+    assert!(passed.passed && passed.self_reported, "{passed:#?}");
+    assert!(passed.steps[..2].iter().all(|s| s.self_reported.is_empty()));
+    assert_eq!(passed.steps[2].self_reported, claims);
+
+    // With the sandbox the server runs the script itself: nothing is self-reported.
+    let sandboxed = LabServer::spawn(backend, |c| c.lab_script_checks = true).await;
+    let start = sandboxed.start("cidr-plan").await;
+    assert!(start.session.steps.iter().all(|s| !s.self_reported));
+    let graded = submission(
+        sandboxed
+            .submit(start.session.id, workspace(cidr, 3), Some(&claims[..]))
+            .await,
+    );
+    assert!(graded.passed && !graded.self_reported, "{graded:#?}");
 }

@@ -12,7 +12,7 @@ use crate::popups::confirm::ConfirmPopup;
 use crate::screens::catalog::CatalogState;
 use crate::screens::course::CourseState;
 use crate::screens::dashboard::DashboardState;
-use crate::screens::lab::LabScreen;
+use crate::screens::lab::{self, LabScreen};
 use crate::screens::lesson::LessonState;
 use crate::screens::quiz::{self, QuizState};
 
@@ -143,6 +143,9 @@ pub struct App {
     pub lab: Option<LabScreen>,
     /// The folder lab workspaces go into (`COURSE-LAB` under it): where the TUI started.
     pub lab_dir: PathBuf,
+    /// Where the learner's consent to run a course's programs is remembered (the data
+    /// folder's `lab-consent.json`); `None` asks every time a lab opens.
+    pub lab_consent: Option<cloudmaster_core::lab::consent::ConsentStore>,
     /// The help popup's scroll offset while it is open.
     pub help: Option<u16>,
     /// A yes/no question waiting for an answer.
@@ -205,6 +208,7 @@ impl App {
     pub fn context_under_popups(&self) -> Context {
         match self.screen {
             ScreenId::Catalog if self.catalog.search.focused => Context::SearchInput,
+            ScreenId::Lab if lab::asking_consent(self) => Context::LabConsent,
             ScreenId::Quiz => quiz::context(self),
             screen => Context::Screen(screen),
         }

@@ -48,6 +48,8 @@ fn on_key(app: &mut App, key: &KeyEvent) -> Vec<Command> {
         Some(cmd) => on_cmd(app, cmd),
         None if context == Context::SearchInput => catalog::type_key(app, key),
         None if context == Context::AnswerInput => quiz::type_key(app, key),
+        // Anything but `y` declines the course's programs.
+        None if context == Context::LabConsent => lab::decline(app),
         None => Vec::new(),
     }
 }
@@ -92,6 +94,13 @@ fn on_cmd(app: &mut App, cmd: Cmd) -> Vec<Command> {
                 _ => {}
             }
             return Vec::new();
+        }
+        Context::LabConsent => {
+            return match cmd {
+                Cmd::Confirm => lab::allow(app),
+                Cmd::Quit => nav::quit(app),
+                _ => lab::decline(app),
+            };
         }
         Context::Screen(_) | Context::SearchInput | Context::AnswerInput | Context::QuizResult => {}
     }

@@ -1,4 +1,5 @@
-//! The lab runner's background work: setting a workspace up, running checks, hints and
+//! The lab runner's background work: setting a workspace up (and finding whether the
+//! learner still has to allow the course's programs), running checks, hints and
 //! submissions. Checks, packing and file I/O run on blocking threads (`spawn_blocking`:
 //! checks may wait for programs); server calls go through the [`Backend`]. Like `cloudmaster
 //! lab check`, a run is reported to the server but never needs it: when the report fails the
@@ -8,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use cloudmaster_core::api::{CheckReport, LabSessionStart};
 use cloudmaster_core::config::DEFAULT_PROFILE;
+use cloudmaster_core::lab::consent::{self, ConsentKey, ConsentStore, Program};
 use cloudmaster_core::lab::watch::{ChangeWatcher, WatchMode, snapshot, snapshot_blocking};
 use cloudmaster_core::lab::{
     ArchiveLimits, IfNotEmpty, LabState, LabWorkspace, RunOptions, StateError, StepResult,
@@ -15,7 +17,7 @@ use cloudmaster_core::lab::{
 };
 use tokio::sync::mpsc;
 
-use crate::action::{Action, LabJob, LabOutcome, LabUpdate};
+use crate::action::{Action, LabJob, LabOutcome, LabUpdate, StartedLab};
 use crate::backend::{Backend, BackendError, BackendResult};
 
 /// Runs blocking `work` off the event loop's threads.
@@ -31,16 +33,43 @@ fn local_error(err: impl std::fmt::Display) -> BackendError {
     BackendError::new(err.to_string())
 }
 
-/// Starts (or resumes) the session and finds or creates its workspace in `dir`.
+/// Starts (or resumes) the session, finds or creates its workspace in `dir`, and says which
+/// of the course's programs still need the learner's consent (remembered in `consent`).
 pub(crate) async fn start(
     backend: &dyn Backend,
     course: String,
     lab: String,
     dir: PathBuf,
-) -> BackendResult<LabWorkspace> {
+    consent: Option<ConsentStore>,
+) -> BackendResult<StartedLab> {
     let started = backend.start_lab(&course, &lab).await?;
     let server = backend.server_url();
-    blocking(move || prepare(&dir, &server, &course, started)).await
+    blocking(move || {
+        let workspace = prepare(&dir, &server, &course, started)?;
+        let ask_consent = programs_to_allow(&workspace.state, consent.as_ref());
+        Ok(StartedLab {
+            workspace,
+            ask_consent,
+        })
+    })
+    .await
+}
+
+/// The lab's programs, unless it has none or the learner allowed them already.
+fn programs_to_allow(state: &LabState, store: Option<&ConsentStore>) -> Vec<Program> {
+    let programs = consent::programs(&state.lab);
+    let digest = consent::digest(&programs);
+    let allowed = store.is_some_and(|store| store.granted(&consent_key(state), &digest));
+    if allowed { Vec::new() } else { programs }
+}
+
+fn consent_key(state: &LabState) -> ConsentKey {
+    ConsentKey {
+        server: state.server.clone(),
+        course_id: state.course_id.clone(),
+        lab_id: state.lab_id.clone(),
+        lab_version: state.lab.version,
+    }
 }
 
 /// Reuses `dir` when it is this session's workspace, creates it when it is missing or empty,
@@ -55,6 +84,7 @@ fn prepare(
     match LabWorkspace::open(dir).map_err(local_error)? {
         Some(mut workspace) if workspace.state.session_id == session.id => {
             workspace.state.sync(&session);
+            workspace.state.take_revealed_hints(&started.lab);
             workspace.save().map_err(local_error)?;
             Ok(workspace)
         }
@@ -85,16 +115,30 @@ fn prepare(
     }
 }
 
-/// Does `job` on `workspace` and returns it updated.
+/// Does `job` on `workspace`, running checks with `opts`, and returns it updated.
 pub(crate) async fn perform(
     backend: &dyn Backend,
     workspace: LabWorkspace,
     job: &LabJob,
+    opts: RunOptions,
 ) -> BackendResult<LabUpdate> {
     match job {
-        LabJob::Check => check(backend, workspace).await,
+        LabJob::Check => check(backend, workspace, opts).await,
+        LabJob::Allow { store } => {
+            if let Some(store) = store.clone() {
+                let state = workspace.state.clone();
+                blocking(move || {
+                    let programs = consent::programs(&state.lab);
+                    store
+                        .grant(&consent_key(&state), &consent::digest(&programs))
+                        .map_err(local_error)
+                })
+                .await?;
+            }
+            check(backend, workspace, RunOptions::LOCAL).await
+        }
         LabJob::Hint => hint(backend, workspace).await,
-        LabJob::Submit => submit(backend, workspace).await,
+        LabJob::Submit => submit(backend, workspace, opts).await,
         LabJob::Refresh => {
             let mut workspace = workspace;
             let session = backend.lab_session(workspace.state.session_id).await?;
@@ -112,24 +156,28 @@ async fn save(workspace: LabWorkspace, outcome: LabOutcome) -> BackendResult<Lab
     .await
 }
 
-async fn run(workspace: &LabWorkspace, step: &str) -> BackendResult<StepResult> {
+async fn run(workspace: &LabWorkspace, step: &str, opts: RunOptions) -> BackendResult<StepResult> {
     let (root, lab, step) = (
         workspace.root.clone(),
         workspace.state.lab.clone(),
         step.to_owned(),
     );
-    blocking(move || run_step(&root, &lab, &step, &RunOptions::LOCAL).map_err(local_error)).await
+    blocking(move || run_step(&root, &lab, &step, &opts).map_err(local_error)).await
 }
 
 /// Checks the current step; when it passes, the workspace moves on and the next steps are
 /// checked too while their work is already done (the first failing one is shown, but not
 /// counted: the learner has not started it). A failing run reveals the hints it makes due.
 /// With every step done, the first step that fails again becomes the current one.
-async fn check(backend: &dyn Backend, workspace: LabWorkspace) -> BackendResult<LabUpdate> {
+async fn check(
+    backend: &dyn Backend,
+    workspace: LabWorkspace,
+    opts: RunOptions,
+) -> BackendResult<LabUpdate> {
     let mut workspace = if workspace.state.current_step.is_none() {
         blocking(move || {
             let mut workspace = workspace;
-            workspace.reopen_first_failing();
+            workspace.reopen_first_failing(&opts);
             Ok(workspace)
         })
         .await?
@@ -140,7 +188,7 @@ async fn check(backend: &dyn Backend, workspace: LabWorkspace) -> BackendResult<
     let mut unreported = None;
     let mut counted = true;
     while let Some(step) = workspace.state.current_step.clone() {
-        let result = run(&workspace, &step).await?;
+        let result = run(&workspace, &step, opts).await?;
         let passed = result.passed();
         if counted || passed {
             workspace.state.record_run(&result);
@@ -168,20 +216,17 @@ async fn check(backend: &dyn Backend, workspace: LabWorkspace) -> BackendResult<
 }
 
 /// Reveals the hints of `step` that failures or time made due, through the server, which
-/// counts them. When the server cannot be asked the lab's own text is shown, as `lab check`
-/// does; when it says every hint is shown (from elsewhere), that stands.
+/// counts them and alone has their text. When it cannot be asked (or says every hint is
+/// shown, from elsewhere) the rest wait.
 async fn reveal_due_hints(backend: &dyn Backend, workspace: &mut LabWorkspace, step: &str) {
     let due = workspace
         .state
         .due_hints(step, time::OffsetDateTime::now_utc());
-    for index in due {
-        let shown = match backend.next_hint(workspace.state.session_id, step).await {
-            Ok(hint) => hint.number,
-            Err(err) if err.code.as_deref() == Some("not_found") => break,
-            Err(_) => u32::try_from(index + 1).unwrap_or(u32::MAX),
-        };
-        let local = workspace.state.local_mut(step);
-        local.hints_shown = local.hints_shown.max(shown);
+    for _ in due {
+        match backend.next_hint(workspace.state.session_id, step).await {
+            Ok(hint) => workspace.state.keep_hint(&hint),
+            Err(_) => break,
+        }
     }
 }
 
@@ -227,17 +272,20 @@ async fn hint(backend: &dyn Backend, mut workspace: LabWorkspace) -> BackendResu
         }
         Err(err) => return Err(err),
     };
-    let local = workspace.state.local_mut(&step);
-    local.hints_shown = local.hints_shown.max(hint.number);
+    workspace.state.keep_hint(&hint);
     save(workspace, LabOutcome::Hint(hint)).await
 }
 
-/// Checks every step once more (for the results of the checks the server does not run),
-/// packs the workspace without `.cloudmaster` and submits it.
-async fn submit(backend: &dyn Backend, mut workspace: LabWorkspace) -> BackendResult<LabUpdate> {
+/// Checks every step once more (for the results of the checks the server does not run, if
+/// the learner allowed them), packs the workspace without `.cloudmaster` and submits it.
+async fn submit(
+    backend: &dyn Backend,
+    mut workspace: LabWorkspace,
+    opts: RunOptions,
+) -> BackendResult<LabUpdate> {
     let (root, lab) = (workspace.root.clone(), workspace.state.lab.clone());
     let (self_reported, archive) = blocking(move || {
-        let (reported, _passing) = self_report(&root, &lab);
+        let (reported, _passing) = self_report(&root, &lab, &opts);
         let packed =
             pack_workspace(&root, &ArchiveLimits::default(), |_| {}).map_err(local_error)?;
         Ok((reported, packed.bytes))

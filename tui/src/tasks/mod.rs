@@ -131,16 +131,27 @@ pub(crate) async fn perform(backend: &dyn Backend, request: Request) -> Loaded {
             result: backend.readiness(&course).await,
             course,
         },
-        Request::StartLab { course, lab, dir } => Loaded::LabStarted {
-            result: lab::start(backend, course.clone(), lab.clone(), dir)
+        Request::StartLab {
+            course,
+            lab,
+            dir,
+            consent,
+        } => Loaded::LabStarted {
+            result: lab::start(backend, course.clone(), lab.clone(), dir, consent)
                 .await
                 .map(Box::new),
             course,
             lab,
         },
-        Request::Lab { workspace, job } => Loaded::Lab {
+        Request::Lab {
+            workspace,
+            job,
+            opts,
+        } => Loaded::Lab {
             session: workspace.state.session_id,
-            result: lab::perform(backend, *workspace, &job).await.map(Box::new),
+            result: lab::perform(backend, *workspace, &job, opts)
+                .await
+                .map(Box::new),
             job,
         },
     };

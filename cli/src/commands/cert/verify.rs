@@ -188,6 +188,7 @@ impl Verify {
                 fields.push(("Learner", c.learner_name.clone()));
                 fields.push(("Issued", format!("{} by {}", date(&c.issued_at), c.issuer)));
                 fields.push(("Signature", format!("valid, key {}", c.key_id)));
+                fields.extend(super::labs_field(c));
             }
             fields.push(("Issuer key", verdict.key_source.clone()));
             let revocation = match (&verdict.status, verdict.revocation_checked) {

@@ -1,6 +1,6 @@
 //! `cloudmaster lab check [--step STEP] [--watch [--poll]]`: runs a step's conditions in the
-//! workspace (programs included: this is the learner's machine), prints them, and reports
-//! the run to the server. The check itself never needs the server: when it cannot be
+//! workspace (programs included: this is the learner's machine, and the learner allowed them
+//! first, see [`consent`]), prints them, and reports the run to the server. The check itself never needs the server: when it cannot be
 //! reached the local result stands and a warning says the run was not recorded.
 //!
 //! After a failing run, hints whose `after_failures` or `after_minutes` threshold is reached
@@ -13,6 +13,7 @@ use cloudmaster_core::lab::watch::WatchMode;
 use cloudmaster_core::lab::{ConditionResult, RunOptions, StepResult, run_step};
 use serde::Serialize;
 
+use super::consent;
 use super::report::{Reporter, reveal_due_hints};
 use super::workspace_state::{self, Workspace};
 use super::{WorkspaceDir, watch, write_conditions, write_instructions};
@@ -55,6 +56,7 @@ impl Check {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let mut workspace = workspace_state::find(self.workspace.dir.as_deref())?;
         let client = workspace_state::client(&workspace, ctx)?;
+        consent::require(ctx, &workspace.state)?;
         if self.watch {
             let mode = if self.poll {
                 WatchMode::Poll
@@ -153,7 +155,7 @@ pub async fn run_blocking(workspace: &Workspace, step: &str) -> anyhow::Result<S
 async fn reopen_first_failing(workspace: &mut Workspace) -> anyhow::Result<Option<String>> {
     let mut moved = workspace.clone();
     let (step, moved) = tokio::task::spawn_blocking(move || {
-        let step = moved.reopen_first_failing();
+        let step = moved.reopen_first_failing(&RunOptions::LOCAL);
         (step, moved)
     })
     .await?;

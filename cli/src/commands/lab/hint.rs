@@ -1,5 +1,6 @@
 //! `cloudmaster lab hint [--step STEP]`: reveals the next hint of a step. Hints come from the
-//! server, which counts them.
+//! server, which counts them: the lab a session starts with carries no hint text. A revealed
+//! hint is kept in the workspace state (`lab status` lists it again).
 
 use super::WorkspaceDir;
 use super::workspace_state;
@@ -39,8 +40,7 @@ impl HintArgs {
             }
             Err(e) => return Err(e.into()),
         };
-        let local = workspace.state.local_mut(&step);
-        local.hints_shown = local.hints_shown.max(hint.number);
+        workspace.state.keep_hint(&hint);
         workspace.save()?;
         ctx.print(&hint, |out| {
             writeln!(

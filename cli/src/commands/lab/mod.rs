@@ -5,7 +5,9 @@
 //! other workspace command finds that file from the current folder. `check` runs the current
 //! step's conditions locally (it works offline) and reports the run to the server, which
 //! counts failures for hints; `check --watch` re-runs on every change ([`watch`]). `submit`
-//! uploads the workspace for the server's verdict. `test` is for authors and needs no server;
+//! uploads the workspace for the server's verdict. Before `check` and `submit` first run a
+//! lab's `command` and `script` conditions (the course's programs), the learner sees them
+//! and allows them ([`consent`]). `test` is for authors and needs no server;
 //! `publish` runs it as a gate ([`test::gate`]).
 
 use std::io::{self, Write};
@@ -20,6 +22,7 @@ use crate::context::Context;
 
 mod abandon;
 mod check;
+mod consent;
 mod hint;
 mod list;
 mod report;

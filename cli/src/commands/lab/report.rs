@@ -4,7 +4,6 @@
 
 use cloudmaster_core::Client;
 use cloudmaster_core::api::{CheckReport, HintView};
-use cloudmaster_core::course::Step;
 use cloudmaster_core::lab::StepResult;
 use time::OffsetDateTime;
 
@@ -13,8 +12,8 @@ use super::workspace_state::Workspace;
 use crate::context::Context;
 
 /// Reveals the hints of `step` whose threshold is reached, in order (a hint is only shown
-/// after the ones before it). Through the server when it answers, which counts them; from the
-/// lab's own text when it does not.
+/// after the ones before it), through the server, which counts them and alone has their
+/// text. When it cannot be asked, the hints wait for the next run that reaches it.
 pub async fn reveal_due_hints(
     ctx: &Context,
     client: &Client,
@@ -22,41 +21,28 @@ pub async fn reveal_due_hints(
     step_id: &str,
     reporter: &mut Reporter,
 ) -> Vec<HintView> {
-    let Some(step) = workspace.state.step(step_id).cloned() else {
-        return Vec::new();
-    };
     let due = workspace
         .state
         .due_hints(step_id, OffsetDateTime::now_utc());
     let mut revealed = Vec::new();
-    for index in due {
-        let hint = if reporter.online(workspace) {
-            match client.next_hint(workspace.state.session_id, step_id).await {
-                Ok(hint) => Some(hint),
-                // Every hint is shown already (revealed from another machine).
-                Err(cloudmaster_core::Error::Api { status: 404, .. }) => None,
-                Err(e) => {
-                    reporter.warn_unrecorded(ctx, &e, "hint");
-                    Some(local_hint(&step, index))
-                }
+    for _ in due {
+        if !reporter.online(workspace) {
+            break;
+        }
+        match client.next_hint(workspace.state.session_id, step_id).await {
+            Ok(hint) => {
+                workspace.state.keep_hint(&hint);
+                revealed.push(hint);
             }
-        } else {
-            Some(local_hint(&step, index))
-        };
-        let Some(hint) = hint else { break };
-        workspace.state.local_mut(step_id).hints_shown = hint.number;
-        revealed.push(hint);
+            // Every hint is shown already (revealed from another machine).
+            Err(cloudmaster_core::Error::Api { status: 404, .. }) => break,
+            Err(e) => {
+                reporter.warn_unrecorded(ctx, &e, "hint");
+                break;
+            }
+        }
     }
     revealed
-}
-
-fn local_hint(step: &Step, index: usize) -> HintView {
-    HintView {
-        step: step.id.clone(),
-        number: u32::try_from(index + 1).unwrap_or(u32::MAX),
-        of: u32::try_from(step.hints.len()).unwrap_or(u32::MAX),
-        text: step.hints[index].text.clone(),
-    }
 }
 
 /// Sends check reports, warning once when the server cannot take them.

@@ -84,8 +84,10 @@ impl Start {
 
         let (workspace, files_written) = match existing.filter(|_| same_session) {
             Some(mut workspace) => {
-                // Keep the stored lab: it holds the solutions revealed so far.
+                // Keep the stored lab: it holds the solutions revealed so far. Hints revealed
+                // elsewhere come with the server's lab.
                 workspace.state.sync(&session);
+                workspace.state.take_revealed_hints(&started.lab);
                 (workspace, Vec::new())
             }
             None => {

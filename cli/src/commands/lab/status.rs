@@ -1,5 +1,6 @@
 //! `cloudmaster lab status`: the workspace's session as the server sees it — time left, the
-//! idle deadline, each step's standing and the current step.
+//! idle deadline, each step's standing (hints shown of how many, self-reported steps) and
+//! the current step with the hints revealed for it so far.
 
 use cloudmaster_core::api::{LabSession, LabStepState};
 use serde::Serialize;
@@ -116,13 +117,39 @@ fn write_status(
     if active {
         writeln!(out)?;
         match session.current_step.as_deref() {
-            Some(step) => writeln!(
-                out,
-                "Current step: {step}. `cloudmaster lab check` checks it; `cloudmaster lab hint` \
-                 gives a hint."
-            )?,
+            Some(step) => {
+                write_revealed_hints(ctx, out, state, step)?;
+                writeln!(
+                    out,
+                    "Current step: {step}. `cloudmaster lab check` checks it; `cloudmaster lab \
+                     hint` gives a hint."
+                )?;
+            }
             None => writeln!(out, "Every step is done: `cloudmaster lab submit`.")?,
         }
+    }
+    Ok(())
+}
+
+/// The hints of `step` revealed so far, as the workspace keeps them.
+fn write_revealed_hints(
+    ctx: &Context,
+    out: &mut dyn std::io::Write,
+    state: &LabState,
+    step: &str,
+) -> std::io::Result<()> {
+    let Some(hints) = state.step(step).map(|s| &s.hints) else {
+        return Ok(());
+    };
+    let shown = state.local(step).map_or(0, |l| l.hints_shown as usize);
+    for (i, hint) in hints.iter().enumerate().take(shown) {
+        let text = if hint.text.is_empty() {
+            "(revealed elsewhere; `cloudmaster lab start` in this folder fetches it)"
+        } else {
+            hint.text.as_str()
+        };
+        let label = format!("Hint {} of {}:", i + 1, hints.len());
+        writeln!(out, "{} {text}", ctx.yellow(&label))?;
     }
     Ok(())
 }
@@ -142,11 +169,14 @@ fn step_status(ctx: &Context, step: &LabStepState, current: bool, local_pass: bo
     } else {
         "-".to_owned()
     };
-    if step.hints_shown > 0 {
+    if step.hints > 0 {
         text.push_str(&format!(
-            ", {}",
-            crate::output::plural(step.hints_shown as usize, "hint")
+            ", {} of {} hints shown",
+            step.hints_shown, step.hints
         ));
+    }
+    if step.self_reported {
+        text.push_str(", self-reported");
     }
     if current {
         text.push_str(" ← current");

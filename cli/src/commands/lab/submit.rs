@@ -1,5 +1,6 @@
 //! `cloudmaster lab submit`: runs every step locally once more (for the results of `command`
-//! and `script` conditions, which the server does not run), packs the workspace without
+//! and `script` conditions, which the server does not run; they run only with the learner's
+//! consent, see [`consent`]), packs the workspace without
 //! `.cloudmaster` and uploads it; the server re-runs the declarative checks and gives the
 //! verdict. Exits 0 only when the lab passed.
 
@@ -8,9 +9,12 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use cloudmaster_core::api::{LabSubmission, SubmittedStep};
-use cloudmaster_core::lab::{ArchiveLimits, PackedWorkspace, pack_workspace, self_report};
+use cloudmaster_core::lab::{
+    ArchiveLimits, PackedWorkspace, RunOptions, pack_workspace, self_report,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::consent;
 use super::workspace_state::{self, LabState};
 use super::{WorkspaceDir, write_conditions};
 use crate::context::Context;
@@ -26,9 +30,11 @@ impl Submit {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let mut workspace = workspace_state::find(self.workspace.dir.as_deref())?;
         let client = workspace_state::client(&workspace, ctx)?;
+        consent::require(ctx, &workspace.state)?;
         let (root, lab) = (workspace.root.clone(), workspace.state.lab.clone());
         let (self_reported, passing) =
-            tokio::task::spawn_blocking(move || self_report(&root, &lab)).await?;
+            tokio::task::spawn_blocking(move || self_report(&root, &lab, &RunOptions::LOCAL))
+                .await?;
         ctx.notice(&format!(
             "Checked locally: {passing} of {} steps pass.",
             workspace.state.lab.steps.len()
@@ -110,6 +116,15 @@ fn write_verdict(
         write_step(ctx, out, state, step)?;
     }
     writeln!(out)?;
+    if submission.self_reported {
+        writeln!(
+            out,
+            "{}",
+            ctx.dim(
+                "Steps marked self-reported count on this machine's results (the server does                  not run their programs); the lab's record and certificate say so."
+            )
+        )?;
+    }
     if submission.passed {
         writeln!(
             out,
@@ -143,9 +158,14 @@ fn write_step(
         ctx.red("✗")
     };
     let note = if step.skipped {
-        " (skipped: no credit)"
+        " (skipped: no credit)".to_owned()
+    } else if !step.self_reported.is_empty() {
+        format!(
+            " {}",
+            ctx.dim("(self-reported: some checks ran only on this machine)")
+        )
     } else {
-        ""
+        String::new()
     };
     writeln!(out, "{mark} {}  {title}{note}", step.id)?;
     write_conditions(ctx, out, &step.verified, "    ")?;

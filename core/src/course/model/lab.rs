@@ -59,6 +59,18 @@ impl Lab {
     pub fn starter_files(&self) -> impl Iterator<Item = &LabFile> {
         self.files_under(&self.starter)
     }
+
+    /// Empties the text of every hint past the first `shown(step id)` of its step, keeping
+    /// how many hints each step has and when they unlock. What a learner receives: a hint's
+    /// text may spell out the answer, so it is sent only once revealed.
+    pub fn hide_unrevealed_hints(&mut self, shown: impl Fn(&str) -> u32) {
+        for step in &mut self.steps {
+            let shown = shown(&step.id) as usize;
+            for hint in step.hints.iter_mut().skip(shown) {
+                hint.text.clear();
+            }
+        }
+    }
 }
 
 /// Drops `./` segments so `./steps/a.md` and `steps/a.md` name the same file.
@@ -221,8 +233,13 @@ impl Check {
 }
 
 /// A progressive hint: on request, or shown by itself after failures or time.
+///
+/// In the lab a learner receives, the text of a hint not revealed yet is empty (and left out
+/// of the JSON): hint texts come from the hint endpoint as they unlock
+/// ([`Lab::hide_unrevealed_hints`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hint {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub text: String,
     /// Shown automatically after this many failed checks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -323,6 +340,33 @@ mod tests {
         assert_eq!(json["check"], "json_equals");
         let back: Condition = serde_json::from_value(json).unwrap();
         assert_eq!(back, c);
+    }
+
+    #[test]
+    fn unrevealed_hints_keep_their_thresholds_but_not_their_text() {
+        let hint = |text: &str, after_failures| Hint {
+            text: text.into(),
+            after_failures,
+            after_minutes: None,
+        };
+        let step = |id: &str| Step {
+            id: id.into(),
+            hints: vec![hint("first", None), hint("the answer is 42", Some(2))],
+            ..Step::default()
+        };
+        let mut lab = Lab {
+            steps: vec![step("one"), step("two")],
+            ..Lab::default()
+        };
+        lab.hide_unrevealed_hints(|id| u32::from(id == "one"));
+        assert_eq!(lab.steps[0].hints[0].text, "first");
+        assert_eq!(lab.steps[0].hints[1], hint("", Some(2)));
+        assert!(lab.steps[1].hints.iter().all(|h| h.text.is_empty()));
+        let json = serde_json::to_string(&lab).unwrap();
+        assert!(!json.contains("answer"), "{json}");
+        assert!(json.contains(r#"{"after_failures":2}"#), "{json}");
+        let back: Lab = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.steps[1].hints.len(), 2);
     }
 
     #[test]

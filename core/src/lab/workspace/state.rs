@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{IfNotEmpty, WorkspaceError, materialize_starter};
-use crate::api::{LabSession, LabSessionStatus};
+use crate::api::{HintView, LabSession, LabSessionStatus};
 use crate::course::{Lab, LabFile, Step};
 use crate::lab::{RunOptions, StepResult, check_step};
 
@@ -282,6 +282,40 @@ impl LabState {
         }
     }
 
+    /// Keeps a hint the server revealed: its text goes into the stored lab (where hints not
+    /// revealed have none), and the step counts it as shown.
+    pub fn keep_hint(&mut self, hint: &HintView) {
+        let Some(index) = (hint.number as usize).checked_sub(1) else {
+            return;
+        };
+        if let Some(stored) = self
+            .lab
+            .steps
+            .iter_mut()
+            .find(|s| s.id == hint.step)
+            .and_then(|s| s.hints.get_mut(index))
+        {
+            stored.text.clone_from(&hint.text);
+        }
+        let local = self.local_mut(&hint.step);
+        local.hints_shown = local.hints_shown.max(hint.number);
+    }
+
+    /// Takes the texts of hints `lab` carries (those revealed, as the server sends a resumed
+    /// session's lab) where the stored lab has none: hints revealed from another machine.
+    pub fn take_revealed_hints(&mut self, lab: &Lab) {
+        for step in &mut self.lab.steps {
+            let Some(theirs) = lab.steps.iter().find(|s| s.id == step.id) else {
+                continue;
+            };
+            for (mine, their) in step.hints.iter_mut().zip(&theirs.hints) {
+                if mine.text.is_empty() {
+                    mine.text.clone_from(&their.text);
+                }
+            }
+        }
+    }
+
     /// Whether the session can still take reports and submissions.
     pub fn is_active(&self) -> bool {
         self.status == LabSessionStatus::Active
@@ -367,14 +401,15 @@ impl LabWorkspace {
     }
 
     /// With every step passed here: makes the first step (not skipped) whose checks fail now
-    /// the current one again, as the files changed since. Blocking: it runs checks.
-    pub fn reopen_first_failing(&mut self) -> Option<String> {
+    /// the current one again, as the files changed since. Blocking: it runs checks, with
+    /// `opts` (programs only with the learner's consent).
+    pub fn reopen_first_failing(&mut self, opts: &RunOptions) -> Option<String> {
         let lab = &self.state.lab;
         let failing = lab
             .steps
             .iter()
             .filter(|s| self.state.local(&s.id).is_none_or(|l| !l.skipped))
-            .find(|s| !check_step(&self.root, lab, s, &RunOptions::LOCAL).passed())?
+            .find(|s| !check_step(&self.root, lab, s, opts).passed())?
             .id
             .clone();
         self.state.local_mut(&failing).passed = false;
@@ -488,6 +523,37 @@ mod tests {
             LabWorkspace::find(dir.path()),
             Err(StateError::NotAWorkspace { .. })
         ));
+    }
+
+    #[test]
+    fn revealed_hints_are_kept_in_the_stored_lab() {
+        let mut lab = one_step_lab();
+        let hint = |text: &str| crate::course::Hint {
+            text: text.into(),
+            ..Default::default()
+        };
+        lab.steps[0].hints = vec![hint(""), hint("")];
+        let mut state = LabState::new("http://s", "default", "course", &session(&lab), lab);
+        state.keep_hint(&HintView {
+            step: "one".into(),
+            number: 2,
+            of: 2,
+            text: "second".into(),
+        });
+        assert_eq!(state.step("one").unwrap().hints[1].text, "second");
+        assert_eq!(state.local("one").unwrap().hints_shown, 2);
+        let mut from_server = state.lab.clone();
+        from_server.steps[0].hints[0].text = "first".into();
+        from_server.steps[0].hints[1].text = "changed".into();
+        state.take_revealed_hints(&from_server);
+        let texts: Vec<&str> = state
+            .step("one")
+            .unwrap()
+            .hints
+            .iter()
+            .map(|h| h.text.as_str())
+            .collect();
+        assert_eq!(texts, ["first", "second"]);
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The fake's lab: `s3-bucket-policy` in the AWS course's core-services module, two steps
 //! with declarative conditions and two hints on the first (the first is also shown by
 //! itself after three failed checks). Sessions follow the server's
-//! rules: starting again resumes the active session, reports count failures, hints come one
-//! at a time, and a submission is unpacked and re-checked with core's own runner (declarative
+//! rules: starting again resumes the active session, the lab sent carries the text of
+//! revealed hints only, reports count failures, hints come one at a time, and a submission is unpacked and re-checked with core's own runner (declarative
 //! conditions only, as on the server).
 
 use cloudmaster_core::api::{
@@ -119,10 +119,33 @@ pub fn lab() -> Lab {
     }
 }
 
-/// The lab as a learner receives it: without the solution files.
-fn public_lab() -> Lab {
+/// [`lab`] with a `script` condition on its first step (a program the learner must allow).
+pub fn scripted_lab() -> Lab {
     let mut lab = lab();
+    lab.steps[0].conditions.push(Condition {
+        id: "policy-script".to_owned(),
+        message: "policy.json must exist".to_owned(),
+        timeout_seconds: 10,
+        check: Check::Script {
+            script: "checks/policy.sh".to_owned(),
+        },
+    });
+    lab.files
+        .push(text("checks/policy.sh", "#!/bin/sh\ntest -f policy.json\n"));
+    lab.files.sort_by(|a, b| a.path.cmp(&b.path));
+    lab
+}
+
+/// The lab as a learner of `session` receives it, as the server sends it: without the
+/// solution files, and without the text of the hints the session has not revealed.
+fn public_lab(lab: Lab, session: Option<&LabSession>) -> Lab {
+    let mut lab = lab;
     lab.files.retain(|f| !f.path.starts_with("solution/"));
+    lab.hide_unrevealed_hints(|step| {
+        session
+            .and_then(|s| s.steps.iter().find(|st| st.id == step))
+            .map_or(0, |st| st.hints_shown)
+    });
     lab
 }
 
@@ -131,6 +154,8 @@ fn public_lab() -> Lab {
 pub struct LabSessions {
     sessions: Vec<LabSession>,
     pub reports: Vec<CheckReport>,
+    /// Serve [`scripted_lab`] instead of [`lab`].
+    pub scripted: bool,
 }
 
 fn not_found(what: String) -> BackendError {
@@ -138,8 +163,13 @@ fn not_found(what: String) -> BackendError {
 }
 
 impl LabSessions {
+    /// The lab as the server keeps it.
+    fn lab(&self) -> Lab {
+        if self.scripted { scripted_lab() } else { lab() }
+    }
+
     pub fn summary(&self) -> LabSummary {
-        let lab = lab();
+        let lab = self.lab();
         LabSummary {
             id: lab.id,
             title: lab.title,
@@ -171,10 +201,10 @@ impl LabSessions {
         if let Some(active) = self.active() {
             return LabSessionStart {
                 session: active.clone(),
-                lab: public_lab(),
+                lab: public_lab(self.lab(), Some(active)),
             };
         }
-        let lab = public_lab();
+        let lab = public_lab(self.lab(), None);
         let session = LabSession {
             id: Uuid::new_v4(),
             course_id: course.to_owned(),
@@ -193,6 +223,7 @@ impl LabSessions {
                 .map(|s| LabStepState {
                     id: s.id.clone(),
                     title: s.title.clone(),
+                    hints: s.hints.len() as u32,
                     ..LabStepState::default()
                 })
                 .collect(),
@@ -248,7 +279,7 @@ impl LabSessions {
     }
 
     pub fn hint(&mut self, id: Uuid, step_id: &str) -> BackendResult<HintView> {
-        let lab = lab();
+        let lab = self.lab();
         let session = self.active_mut(id)?;
         let step = lab.steps.iter().find(|s| s.id == step_id);
         let state = session.steps.iter_mut().find(|s| s.id == step_id);
@@ -276,12 +307,12 @@ impl LabSessions {
         archive: &[u8],
         self_reported: &[SelfReported],
     ) -> BackendResult<LabSubmission> {
+        let lab = self.lab();
         let session = self.active_mut(id)?;
         let dir = tempfile::tempdir().map_err(|e| BackendError::new(e.to_string()))?;
         let root = dir.path();
         unpack_into(archive, root, &ArchiveLimits::default())
             .map_err(|e| BackendError::with_code("invalid", e.to_string()))?;
-        let lab = lab();
         let steps: Vec<SubmittedStep> = lab
             .steps
             .iter()
@@ -308,6 +339,7 @@ impl LabSessions {
         }
         Ok(LabSubmission {
             passed,
+            self_reported: steps.iter().any(|s| !s.self_reported.is_empty()),
             steps,
             session: session.clone(),
         })

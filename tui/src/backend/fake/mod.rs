@@ -53,6 +53,13 @@ pub struct FakeBackend {
 impl FakeBackend {
     /// Enrolled in the AWS course (first lesson done, second started at line 14) and in the
     /// Terraform course (finished).
+    /// The fake whose lab also has a `script` condition (the learner must allow it).
+    pub fn with_scripted_lab() -> Self {
+        let fake = Self::new();
+        fake.state.lock().unwrap().labs.scripted = true;
+        fake
+    }
+
     pub fn new() -> Self {
         let fake = Self {
             courses: catalog(),

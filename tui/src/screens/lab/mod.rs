@@ -9,20 +9,29 @@
 //! [`Action::LabFilesChanged`](crate::action::Action::LabFilesChanged); a change that
 //! only repeats what the last run left behind is ignored, so checks that write files do not
 //! loop). One job runs at a time, since each reads and writes the workspace's state file; a
-//! change noticed meanwhile runs the checks once more afterwards. `h` reveals the next hint,
-//! `S` submits after a confirmation and shows the server's verdict per step. The background
-//! work is in `crate::tasks::lab`; drawing in `render.rs`.
+//! change noticed meanwhile runs the checks once more afterwards. `h` reveals the next hint
+//! (hint texts come from the server as they unlock), `S` submits after a confirmation and
+//! shows the server's verdict per step. The background work is in `crate::tasks::lab`;
+//! drawing in `render.rs`.
+//!
+//! A lab whose checks run programs (`command` and `script` conditions: the course author's
+//! code, run as the learner) opens on a consent screen listing them, unless the learner
+//! allowed them before for this server, course, lab and set of programs. `y` allows them
+//! (remembered in the data folder, as `cloudmaster lab check` does); any other key declines:
+//! the lab stays open and only the declarative checks run, the others shown as skipped, so
+//! steps that need them cannot pass here. Reopening the lab asks again.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
 use cloudmaster_core::api::LabSubmission;
+use cloudmaster_core::lab::consent::Program;
 use cloudmaster_core::lab::watch::Snapshot;
-use cloudmaster_core::lab::{LabWorkspace, StepResult};
+use cloudmaster_core::lab::{LabWorkspace, RunOptions, StepResult};
 use time::OffsetDateTime;
 
-use crate::action::{Cmd, Command, LAB_TICK, LabJob, LabOutcome, LabUpdate, Request};
+use crate::action::{Cmd, Command, LAB_TICK, LabJob, LabOutcome, LabUpdate, Request, StartedLab};
 use crate::app::{App, ScreenId, nav};
 use crate::backend::BackendResult;
 use crate::popups::confirm::{ConfirmAction, ConfirmPopup};
@@ -41,10 +50,32 @@ pub struct LabScreen {
     pub open: Option<Box<OpenLab>>,
 }
 
+/// Whether the course's programs may run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Consent {
+    /// Nothing to ask: the lab runs no programs, or the learner allowed them.
+    Allowed,
+    /// The screen lists these programs and waits for an answer; nothing runs meanwhile.
+    Asking(Vec<Program>),
+    /// The learner said no: declarative checks only.
+    Declined,
+}
+
+impl Consent {
+    /// How checks run.
+    pub fn run_options(&self) -> RunOptions {
+        match self {
+            Consent::Allowed => RunOptions::LOCAL,
+            Consent::Asking(_) | Consent::Declined => RunOptions::DECLINED,
+        }
+    }
+}
+
 /// A lab whose workspace is set up.
 #[derive(Debug)]
 pub struct OpenLab {
     pub workspace: LabWorkspace,
+    pub consent: Consent,
     /// The latest local result of each step checked, by step id.
     pub results: BTreeMap<String, StepResult>,
     /// The job running, if any.
@@ -62,9 +93,15 @@ pub struct OpenLab {
 }
 
 impl OpenLab {
-    fn new(workspace: LabWorkspace) -> Self {
+    fn new(workspace: LabWorkspace, ask_consent: Vec<Program>) -> Self {
+        let consent = if ask_consent.is_empty() {
+            Consent::Allowed
+        } else {
+            Consent::Asking(ask_consent)
+        };
         Self {
             workspace,
+            consent,
             results: BTreeMap::new(),
             busy: None,
             recheck: false,
@@ -111,10 +148,12 @@ pub fn open(app: &mut App, course: &str, lab: &str, title: &str) -> Vec<Command>
         open: None,
     });
     let dir = app.lab_dir.join(format!("{course}-{lab}"));
+    let consent = app.lab_consent.clone();
     commands.push(app.fetch(Request::StartLab {
         course: course.to_owned(),
         lab: lab.to_owned(),
         dir,
+        consent,
     }));
     commands.extend(nav::switch(app, ScreenId::Lab));
     commands
@@ -125,7 +164,7 @@ pub fn started(
     app: &mut App,
     course: &str,
     lab: &str,
-    result: BackendResult<Box<LabWorkspace>>,
+    result: BackendResult<Box<StartedLab>>,
 ) -> Vec<Command> {
     let waiting = app
         .lab
@@ -140,10 +179,14 @@ pub fn started(
             app.lab = None;
             nav::leave_unopened(app, ScreenId::Lab)
         }
-        Ok(workspace) => {
+        Ok(started) => {
+            let StartedLab {
+                workspace,
+                ask_consent,
+            } = *started;
             if let Some(screen) = app.lab.as_mut() {
                 screen.title = workspace.state.lab.title.clone();
-                screen.open = Some(Box::new(OpenLab::new(*workspace)));
+                screen.open = Some(Box::new(OpenLab::new(workspace, ask_consent)));
             }
             if app.screen == ScreenId::Lab {
                 on_enter(app)
@@ -201,11 +244,47 @@ pub fn on_cmd(app: &mut App, cmd: Cmd) -> Option<Vec<Command>> {
     Some(Vec::new())
 }
 
-/// Starts `job` unless another one runs (a check asked for meanwhile runs afterwards).
+/// `y` on the consent screen: the programs may run; remember that, then check.
+pub fn allow(app: &mut App) -> Vec<Command> {
+    let store = app.lab_consent.clone();
+    let Some(open) = open_mut(app).filter(|o| matches!(o.consent, Consent::Asking(_))) else {
+        return Vec::new();
+    };
+    open.consent = Consent::Allowed;
+    app.status = Some("Allowed: the checks run the course's programs".to_owned());
+    run_job(app, LabJob::Allow { store })
+}
+
+/// Any other key on the consent screen: declarative checks only.
+pub fn decline(app: &mut App) -> Vec<Command> {
+    let Some(open) = open_mut(app).filter(|o| matches!(o.consent, Consent::Asking(_))) else {
+        return Vec::new();
+    };
+    open.consent = Consent::Declined;
+    app.status = Some(
+        "Declined: only the checks that read files run; reopen the lab to be asked again"
+            .to_owned(),
+    );
+    run_job(app, LabJob::Check)
+}
+
+/// Whether the lab on screen waits for the learner's consent.
+pub fn asking_consent(app: &App) -> bool {
+    app.lab
+        .as_ref()
+        .and_then(|l| l.open.as_ref())
+        .is_some_and(|o| matches!(o.consent, Consent::Asking(_)))
+}
+
+/// Starts `job` unless another one runs (a check asked for meanwhile runs afterwards), or
+/// the learner has not answered the consent screen yet.
 fn run_job(app: &mut App, job: LabJob) -> Vec<Command> {
     let Some(open) = open_mut(app) else {
         return Vec::new();
     };
+    if matches!(open.consent, Consent::Asking(_)) {
+        return Vec::new();
+    }
     if let Some(busy) = &open.busy {
         if job == LabJob::Check {
             open.recheck = true;
@@ -219,12 +298,17 @@ fn run_job(app: &mut App, job: LabJob) -> Vec<Command> {
     }
     open.busy = Some(job.clone());
     let workspace = Box::new(open.workspace.clone());
-    vec![app.fetch(Request::Lab { workspace, job })]
+    let opts = open.consent.run_options();
+    vec![app.fetch(Request::Lab {
+        workspace,
+        job,
+        opts,
+    })]
 }
 
 pub fn busy_label(job: &LabJob) -> &'static str {
     match job {
-        LabJob::Check => "checking…",
+        LabJob::Check | LabJob::Allow { .. } => "checking…",
         LabJob::Hint => "asking for a hint…",
         LabJob::Submit => "submitting…",
         LabJob::Refresh => "reloading…",
@@ -291,7 +375,7 @@ pub fn done(
         Ok(update) => *update,
         Err(err) => {
             let title = match job {
-                LabJob::Check => "Could not run the checks",
+                LabJob::Check | LabJob::Allow { .. } => "Could not run the checks",
                 LabJob::Hint => "No hint",
                 LabJob::Submit => "Could not submit",
                 LabJob::Refresh => "Could not reload the lab",

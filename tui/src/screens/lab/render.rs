@@ -5,13 +5,14 @@
 
 use cloudmaster_core::api::LabSubmission;
 use cloudmaster_core::course::Step;
+use cloudmaster_core::lab::consent::{self, Program};
 use cloudmaster_core::lab::{ConditionResult, Outcome};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{OpenLab, busy_label, minutes_left};
+use super::{Consent, OpenLab, busy_label, minutes_left};
 use crate::app::App;
 use crate::markdown;
 use crate::theme;
@@ -29,6 +30,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         ui::placeholder(frame, area, block, true, None);
         return;
     };
+    if let Consent::Asking(programs) = &open.consent {
+        render_consent(open, programs, frame, area);
+        return;
+    }
     let state = &open.workspace.state;
     let (panel_title, panel_lines) = match &open.verdict {
         Some(verdict) => verdict_panel(open, verdict),
@@ -79,6 +84,50 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             .block(ui::block(&panel_title, open.verdict.is_some()))
             .wrap(Wrap { trim: false }),
         bottom,
+    );
+}
+
+/// Lines of each script the consent screen shows.
+const SCRIPT_LINES: usize = 8;
+
+/// The consent screen: what the lab's checks would run, and the question.
+fn render_consent(open: &OpenLab, programs: &[Program], frame: &mut Frame, area: Rect) {
+    let state = &open.workspace.state;
+    let [title, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
+    let heading = vec![Span::styled(
+        format!(" Lab · {} ", state.lab.title),
+        theme::title(),
+    )];
+    ui::title_rule(frame, title, heading, Vec::new());
+    let mut lines = vec![
+        Line::raw(format!(
+            "The checks of this lab (version {}) run {} from the course on this computer, as \
+             you, in {}:",
+            state.lab.version,
+            if programs.len() == 1 {
+                "1 program".to_owned()
+            } else {
+                format!("{} programs", programs.len())
+            },
+            open.workspace.root.display()
+        )),
+        Line::raw(""),
+    ];
+    for line in consent::describe(programs, SCRIPT_LINES).lines() {
+        lines.push(Line::styled(line.to_owned(), theme::accent()));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled("y", theme::key()),
+        Span::raw(" allows them (asked again when a new version changes them) · "),
+        Span::styled("any other key", theme::key()),
+        Span::raw(" declines: only the checks that read files run"),
+    ]));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(ui::block("Allow this course's programs to run?", true))
+            .wrap(Wrap { trim: false }),
+        body,
     );
 }
 
@@ -194,6 +243,13 @@ fn checks_panel(open: &OpenLab) -> (String, Vec<Line<'static>>) {
             ]));
         }
     }
+    if open.consent == Consent::Declined {
+        lines.push(Line::styled(
+            "The course's programs may not run here, so the conditions that need them are \
+             skipped and their steps cannot pass here; reopen the lab to be asked again",
+            theme::dim(),
+        ));
+    }
     if let Some(why) = &open.unreported {
         lines.push(Line::styled(
             format!("Not recorded on the server ({why}); the local result stands"),
@@ -225,10 +281,17 @@ fn verdict_panel(open: &OpenLab, verdict: &LabSubmission) -> (String, Vec<Line<'
         } else {
             ("✗", theme::error())
         };
-        lines.push(Line::from(vec![
+        let mut line = Line::from(vec![
             Span::styled(format!("{mark} "), style),
             Span::raw(title.to_owned()),
-        ]));
+        ]);
+        if !step.self_reported.is_empty() {
+            line.spans.push(Span::styled(
+                " (self-reported: some checks ran only on this computer)",
+                theme::dim(),
+            ));
+        }
+        lines.push(line);
         for failed in step.verified.iter().filter(|c| c.failed()) {
             let mut line = condition_line(failed);
             line.spans.insert(0, Span::raw("    "));
@@ -249,6 +312,9 @@ fn verdict_panel(open: &OpenLab, verdict: &LabSubmission) -> (String, Vec<Line<'
 /// The status bar: what runs, or how the checks stand.
 pub fn status(app: &App) -> Option<String> {
     let open = app.lab.as_ref()?.open.as_ref()?;
+    if let Consent::Asking(_) = open.consent {
+        return Some("y allows the course's programs, any other key declines".to_owned());
+    }
     if let Some(job) = &open.busy {
         return Some(busy_label(job).to_owned());
     }

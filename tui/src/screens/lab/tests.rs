@@ -301,3 +301,98 @@ async fn the_lab_draws_on_small_and_large_terminals() {
         assert!(frame.contains("Lab"), "{width}x{height}:\n{frame}");
     }
 }
+
+#[tokio::test]
+async fn a_lab_that_runs_programs_asks_first_and_y_allows_them() {
+    use crate::backend::fake::FakeBackend;
+    let mut h = Harness::start_with(FakeBackend::with_scripted_lab(), 100, 30).await;
+    h.open_lab().await;
+    assert!(matches!(open(&h).consent, super::Consent::Asking(_)));
+    assert!(lab_jobs(&h).is_empty(), "nothing runs before the answer");
+    let screen = h.render();
+    assert!(
+        screen.contains("Allow this course's programs to run?"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("condition `policy-script` runs `sh checks/policy.sh`"),
+        "{screen}"
+    );
+    assert!(screen.contains("| test -f policy.json"), "{screen}");
+    // Keys of the lab screen do nothing else while it asks; `y` allows.
+    h.type_keys("y").await;
+    assert_eq!(open(&h).consent, super::Consent::Allowed);
+    assert!(
+        matches!(lab_jobs(&h)[..], [LabJob::Allow { .. }]),
+        "{:?}",
+        lab_jobs(&h)
+    );
+    let ran = &open(&h).results["policy"];
+    let script = ran
+        .conditions
+        .iter()
+        .find(|c| c.id == "policy-script")
+        .unwrap();
+    assert!(script.failed(), "the script ran: {script:?}");
+    // Remembered, for exactly these programs.
+    use cloudmaster_core::lab::consent::{self, ConsentKey};
+    let store = h.app.lab_consent.clone().unwrap();
+    let state = &open(&h).workspace.state;
+    let key = ConsentKey {
+        server: state.server.clone(),
+        course_id: state.course_id.clone(),
+        lab_id: state.lab_id.clone(),
+        lab_version: state.lab.version,
+    };
+    assert!(store.granted(&key, &consent::digest(&consent::programs(&state.lab))));
+}
+
+#[tokio::test]
+async fn declining_the_programs_runs_the_declarative_checks_only() {
+    use crate::backend::fake::FakeBackend;
+    let mut h = Harness::start_with(FakeBackend::with_scripted_lab(), 100, 30).await;
+    h.open_lab().await;
+    h.type_keys("x").await;
+    assert_eq!(open(&h).consent, super::Consent::Declined);
+    let ran = &open(&h).results["policy"];
+    let script = ran
+        .conditions
+        .iter()
+        .find(|c| c.id == "policy-script")
+        .unwrap();
+    assert_eq!(
+        script.outcome,
+        cloudmaster_core::lab::Outcome::Skipped {
+            reason: cloudmaster_core::lab::SKIPPED_DECLINED.to_owned()
+        }
+    );
+    assert!(
+        ran.conditions
+            .iter()
+            .any(|c| c.id == "policy-file" && c.failed())
+    );
+    assert!(h.render().contains("may not run here"));
+    assert!(!h.app.lab_consent.clone().unwrap().path().exists());
+}
+
+#[tokio::test]
+async fn hint_texts_arrive_from_the_server_and_stay_in_the_workspace() {
+    let mut h = Harness::start().await;
+    h.open_lab().await;
+    let stored = std::fs::read_to_string(workspace_dir(&h).join(".cloudmaster/lab.json")).unwrap();
+    for hint in lab().steps.iter().flat_map(|s| &s.hints) {
+        assert!(
+            !stored.contains(&hint.text),
+            "{} reached the workspace",
+            hint.text
+        );
+    }
+    h.type_keys("h").await;
+    let saved = LabWorkspace::open(&workspace_dir(&h)).unwrap().unwrap();
+    let hints = &saved.state.step("policy").unwrap().hints;
+    assert_eq!(hints[0].text, lab().steps[0].hints[0].text);
+    assert!(
+        hints[1].text.is_empty(),
+        "the second hint is not revealed yet"
+    );
+}
