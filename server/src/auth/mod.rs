@@ -22,6 +22,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::SessionEnd;
 
+mod argon;
 pub mod backoff;
 pub mod cache;
 pub mod jwt;

@@ -5,7 +5,8 @@
 //! server spend: a hundred concurrent wrong logins on tokio's blocking pool once meant a
 //! hundred threads, each keeping its Argon2 memory in its own allocator arena.
 //!
-//! So the work runs on a fixed set of dedicated threads ([`PasswordHasher`]): at most
+//! So the work runs on a fixed set of dedicated threads ([`PasswordHasher`]), each with
+//! its Argon2 memory allocated once ([`super::argon`]): at most
 //! `concurrency` hashes at once, at most `queue` more waiting, and none waiting longer than
 //! `wait` for a thread. Logins from a device the account used before wait in a lane of
 //! their own that the threads serve first ([`Lane::Priority`]). Past either bound the caller gets [`ApiError::Busy`] (503 with `Retry-After`),
@@ -16,8 +17,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
+use argon2::{Params, PasswordHash};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 use crate::error::ApiError;
@@ -90,7 +90,9 @@ pub enum Verified {
     Mismatch,
 }
 
-type Job = Box<dyn FnOnce(&Argon2<'static>) + Send>;
+use super::argon::Worker;
+
+type Job = Box<dyn FnOnce(&mut Worker) + Send>;
 
 /// Which queue a hash waits in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,17 +178,16 @@ impl PasswordHasher {
             None,
         )
         .map_err(|e| format!("invalid Argon2 parameters: {e}"))?;
-        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
         let jobs = Arc::new(JobQueue::default());
         let threads = limits.concurrency.max(1);
         for n in 0..threads {
             let jobs = jobs.clone();
-            let argon2 = argon2.clone();
+            let mut worker = Worker::new(params.clone());
             std::thread::Builder::new()
                 .name(format!("argon2-{n}"))
                 .spawn(move || {
                     while let Some(job) = jobs.pop() {
-                        job(&argon2);
+                        job(&mut worker);
                     }
                 })
                 .map_err(|e| format!("cannot start a password hashing thread: {e}"))?;
@@ -208,7 +209,7 @@ impl PasswordHasher {
     async fn run<T: Send + 'static>(
         &self,
         lane: Lane,
-        work: impl FnOnce(&Argon2<'static>) -> T + Send + 'static,
+        work: impl FnOnce(&mut Worker) -> T + Send + 'static,
     ) -> Result<T, ApiError> {
         let retry_after = self.wait.as_secs().max(1);
         let busy = || ApiError::Busy {
@@ -227,12 +228,12 @@ impl PasswordHasher {
         let (done, mut result) = oneshot::channel();
         let job: Job = {
             let ticket = ticket.clone();
-            Box::new(move |argon2| {
+            Box::new(move |worker| {
                 let Some(_permit) = take(&ticket) else {
                     return;
                 };
                 if !done.is_closed() {
-                    let _ = done.send(work(argon2));
+                    let _ = done.send(work(worker));
                 }
             })
         };
@@ -249,11 +250,10 @@ impl PasswordHasher {
 
     /// Hashes `password` with a random salt, as a PHC string.
     pub async fn hash(&self, password: String) -> Result<String, ApiError> {
-        self.run(Lane::Normal, move |argon2| {
-            argon2
-                .hash_password(password.as_bytes())
-                .map(|h| h.to_string())
-                .map_err(|e| ApiError::internal("hashing a password", e.to_string()))
+        self.run(Lane::Normal, move |worker| {
+            worker
+                .hash(password.as_bytes())
+                .map_err(|e| ApiError::internal("hashing a password", e))
         })
         .await?
     }
@@ -271,25 +271,20 @@ impl PasswordHasher {
             Some(phc) => phc,
             None => self.dummy_hash().await?,
         };
-        let params = self.params.clone();
-        self.run(lane, move |argon2| {
+        self.run(lane, move |worker| {
             let Ok(parsed) = PasswordHash::new(&phc) else {
                 return Ok(Verified::Mismatch);
             };
-            if argon2
-                .verify_password(password.as_bytes(), &parsed)
-                .is_err()
-                || !known
-            {
+            if !worker.verify(password.as_bytes(), &parsed) || !known {
                 return Ok(Verified::Mismatch);
             }
-            let rehash = if is_current(&parsed, &params) {
+            let rehash = if is_current(&parsed, worker.params()) {
                 None
             } else {
-                let fresh = argon2
-                    .hash_password(password.as_bytes())
-                    .map_err(|e| ApiError::internal("re-hashing a password", e.to_string()))?;
-                Some(fresh.to_string())
+                let fresh = worker
+                    .hash(password.as_bytes())
+                    .map_err(|e| ApiError::internal("re-hashing a password", e))?;
+                Some(fresh)
             };
             Ok(Verified::Match { rehash })
         })
