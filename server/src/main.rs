@@ -172,6 +172,7 @@ fn manage_keys(config: &ServerConfig, command: &KeysCommand) -> anyhow::Result<E
 /// One line of `keys list`.
 fn describe(key: &KeyInfo) -> String {
     let when = |t: time::OffsetDateTime| {
+        let t = t.replace_nanosecond(0).unwrap_or(t);
         t.format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_else(|_| t.to_string())
     };

@@ -19,6 +19,7 @@ on_both_backends!(
     database_keys_move_to_the_key_directory,
     rotation_keeps_tokens_until_their_key_is_deleted,
     readable_key_files_are_refused,
+    a_database_key_found_next_to_existing_keys_is_kept_retired,
 );
 
 fn mode(path: &Path) -> u32 {
@@ -229,4 +230,85 @@ async fn rotation_keeps_tokens_until_their_key_is_deleted(backend: Backend) {
         .await
         .expect_error(401, "unauthenticated");
     c.get("/api/v1/me", after.t()).await.expect(200);
+}
+
+async fn a_database_key_found_next_to_existing_keys_is_kept_retired(backend: Backend) {
+    let db = TestDb::of(backend).await.unwrap();
+    let first = TestApp::on(&db, |_| {}).await;
+    let current = issuer_keys(&first).await;
+    assert_eq!(current.len(), 1);
+    // A key left in the database (say, by an old replica) next to a key directory that
+    // already has keys: it must not replace them, but what it signed stays verifiable.
+    let cert_secret = [3u8; 32];
+    db.put_legacy_secret("certificate_signing_key", &cert_secret)
+        .await;
+    db.put_legacy_secret("jwt", &[4u8; 64]).await;
+    let second = TestApp::on(&db, |_| {}).await;
+    let published = issuer_keys(&second).await;
+    let old = CertificateSigner::from_secret(&cert_secret)
+        .unwrap()
+        .key_id();
+    assert_eq!(
+        published.iter().map(PublicKey::key_id).collect::<Vec<_>>(),
+        [current[0].key_id(), old],
+        "the current key stays current"
+    );
+    let listed = keys::list(&KeyDir::new(config(&db).key_dir())).unwrap();
+    let jwt: Vec<_> = listed.iter().filter(|k| k.kind == KeyKind::Jwt).collect();
+    assert_eq!(jwt.len(), 2);
+    assert_eq!(jwt.iter().filter(|k| k.retired_at.is_none()).count(), 1);
+    let store = cloudmaster_server::store::open(&db.url, 2).await.unwrap();
+    assert_eq!(store.secret("jwt").await.unwrap(), None);
+}
+
+#[test]
+fn keys_rotate_and_list_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_dir = dir.path().join("keys");
+    let run = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cloudmaster-server"));
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("CLOUDMASTER_") {
+                cmd.env_remove(name);
+            }
+        }
+        let out = cmd
+            .args(args)
+            .arg("--key-dir")
+            .arg(&key_dir)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let made = run(&["keys", "rotate"]);
+    assert_eq!(made.lines().count(), 2, "{made}");
+    assert!(made.contains("new current jwt key") && made.contains("new current certificate key"));
+    let made = run(&["keys", "rotate", "--jwt"]);
+    assert_eq!(made.lines().count(), 1, "{made}");
+
+    let listed = run(&["keys", "list"]);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 3, "{listed}");
+    assert_eq!(
+        lines.iter().filter(|l| l.ends_with("current")).count(),
+        2,
+        "{listed}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("jwt") && l.contains("deleted after")),
+        "{listed}"
+    );
+    // No secret is ever printed.
+    for entry in std::fs::read_dir(&key_dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "key") {
+            let secret = std::fs::read_to_string(&path).unwrap();
+            assert!(!listed.contains(secret.trim()), "{listed}");
+        }
+    }
 }
