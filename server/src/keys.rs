@@ -95,10 +95,19 @@ impl Keys {
     pub async fn open(dir: KeyDir, store: &dyn Store, now: OffsetDateTime) -> anyhow::Result<Keys> {
         dir.create()?;
         let locking = dir.clone();
-        let lock = tokio::task::spawn_blocking(move || locking.lock())
+        // A read-only mount (a secret volume) is fine while nothing needs writing.
+        let lock = match tokio::task::spawn_blocking(move || locking.lock())
             .await
             .context("locking the key directory")?
-            .with_context(|| format!("cannot lock the key directory {}", dir.path().display()))?;
+        {
+            Ok(lock) => Some(lock),
+            Err(e) if read_only(&e) => None,
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("cannot lock the key directory {}", dir.path().display())
+                });
+            }
+        };
         let mut set = dir.read()?;
         let mut changed = false;
         let mut imported = Vec::new();
@@ -122,8 +131,23 @@ impl Keys {
         }
         let removed = set.remove_jwt_retired_before(now - JWT_RETENTION);
         if changed || !removed.is_empty() {
-            dir.write(&set)?;
-            dir.remove_files(&removed)?;
+            let written = dir.write(&set).and_then(|()| dir.remove_files(&removed));
+            match written {
+                Ok(()) => {}
+                Err(err) if !changed && root_read_only(&err) => tracing::info!(
+                    dir = %dir.path().display(),
+                    "the key directory is read-only; expired token keys stay in it"
+                ),
+                Err(err) if root_read_only(&err) => {
+                    return Err(err.context(format!(
+                        "the key directory {} is read-only, but it lacks keys that start-up \
+                         must add (new keys, or keys to move out of the database); start the \
+                         server once with a writable key directory",
+                        dir.path().display()
+                    )));
+                }
+                Err(err) => return Err(err),
+            }
         }
         drop(lock);
         // Only now that the keys are safely on disk.
@@ -281,6 +305,21 @@ fn import(
     let current = set.current(kind).is_none();
     set.add(kind, kid, secret, now, current);
     Ok(true)
+}
+
+/// Whether `err` says the directory cannot be written to at all.
+fn read_only(err: &std::io::Error) -> bool {
+    matches!(
+        err.kind(),
+        std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+    )
+}
+
+/// Whether the error chain ends in [`read_only`].
+fn root_read_only(err: &anyhow::Error) -> bool {
+    err.root_cause()
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(read_only)
 }
 
 /// A new random key of `kind` and its id.

@@ -20,6 +20,7 @@ on_both_backends!(
     rotation_keeps_tokens_until_their_key_is_deleted,
     readable_key_files_are_refused,
     a_database_key_found_next_to_existing_keys_is_kept_retired,
+    a_read_only_key_directory_with_every_key_is_used,
 );
 
 fn mode(path: &Path) -> u32 {
@@ -311,4 +312,27 @@ fn keys_rotate_and_list_commands() {
             assert!(!listed.contains(secret.trim()), "{listed}");
         }
     }
+}
+
+async fn a_read_only_key_directory_with_every_key_is_used(backend: Backend) {
+    let db = TestDb::of(backend).await.unwrap();
+    let first = TestApp::on(&db, |_| {}).await;
+    let session = first.user("ada@example.com", Role::Learner).await;
+    let key_dir = config(&db).key_dir();
+    set_mode(&key_dir, 0o500);
+    if std::fs::write(key_dir.join("probe"), b"").is_ok() {
+        // Running as root: permissions do not stop writes, so there is nothing to test.
+        println!("skipped: the key directory stays writable for this user");
+        set_mode(&key_dir, 0o700);
+        return;
+    }
+    let replica = TestApp::on(&db, |_| {}).await;
+    replica.get("/api/v1/me", session.t()).await.expect(200);
+
+    db.put_legacy_secret("jwt", &[1u8; 64]).await;
+    let Err(err) = AppState::open(&config(&db)).await else {
+        panic!("a key left in the database cannot be moved to a read-only directory");
+    };
+    assert!(format!("{err:#}").contains("read-only"), "{err:#}");
+    set_mode(&key_dir, 0o700);
 }
