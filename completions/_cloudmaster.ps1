@@ -81,6 +81,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: `sqlite://PATH` or `postgres://...` [default: sqlite://<data-dir>/cloudmaster.db]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Directory for the embedded database and other server data')
+            [CompletionResult]::new('--key-dir', '--key-dir', [CompletionResultType]::ParameterName, 'Directory of the token and certificate signing keys, readable only by the server''s user. Replicas on one PostgreSQL database must all be given the same one (a shared mounted secret directory) [default: <data-dir>/keys]')
             [CompletionResult]::new('--pool-size', '--pool-size', [CompletionResultType]::ParameterName, 'Maximum database connections of this replica')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format')
             [CompletionResult]::new('--max-body-bytes', '--max-body-bytes', [CompletionResultType]::ParameterName, 'Largest accepted request body, except publishing')

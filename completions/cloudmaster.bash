@@ -4041,7 +4041,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__serve)
-            opts="-o -h --listen --database-url --data-dir --pool-size --log-format --max-body-bytes --max-publish-bytes --rate-limit-free --rate-limit-premium --rate-limit-staff --rate-limit-anonymous --rate-limit-window-secs --trust-forwarded-for --catalog-cache-ms --auth-cache-ms --shutdown-grace-secs --lab-idle-timeout-minutes --lab-max-archive-bytes --lab-max-workspace-bytes --lab-max-archive-files --lab-script-checks --server --profile --output --quiet --no-color --yes --help"
+            opts="-o -h --listen --database-url --data-dir --key-dir --pool-size --log-format --max-body-bytes --max-publish-bytes --rate-limit-free --rate-limit-premium --rate-limit-staff --rate-limit-anonymous --rate-limit-window-secs --trust-forwarded-for --catalog-cache-ms --auth-cache-ms --shutdown-grace-secs --lab-idle-timeout-minutes --lab-max-archive-bytes --lab-max-workspace-bytes --lab-max-archive-files --lab-script-checks --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4056,6 +4056,10 @@ _cloudmaster() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

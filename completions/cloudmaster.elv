@@ -76,6 +76,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --listen 'Address to listen on'
             cand --database-url 'Database URL: `sqlite://PATH` or `postgres://...` [default: sqlite://<data-dir>/cloudmaster.db]'
             cand --data-dir 'Directory for the embedded database and other server data'
+            cand --key-dir 'Directory of the token and certificate signing keys, readable only by the server''s user. Replicas on one PostgreSQL database must all be given the same one (a shared mounted secret directory) [default: <data-dir>/keys]'
             cand --pool-size 'Maximum database connections of this replica'
             cand --log-format 'Log format'
             cand --max-body-bytes 'Largest accepted request body, except publishing'

@@ -77,6 +77,7 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quickstart" -s h
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l listen -d 'Address to listen on' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l database-url -d 'Database URL: `sqlite://PATH` or `postgres://...` [default: sqlite://<data-dir>/cloudmaster.db]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l data-dir -d 'Directory for the embedded database and other server data' -r -F
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l key-dir -d 'Directory of the token and certificate signing keys, readable only by the server\'s user. Replicas on one PostgreSQL database must all be given the same one (a shared mounted secret directory) [default: <data-dir>/keys]' -r -F
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l pool-size -d 'Maximum database connections of this replica' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l log-format -d 'Log format' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log shippers'"

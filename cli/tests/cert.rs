@@ -202,3 +202,82 @@ fn find(haystack: &[u8], needle: &[u8]) -> usize {
         .position(|w| w == needle)
         .expect("present")
 }
+
+#[test]
+fn saved_issuer_keys_follow_a_key_rotation_but_not_a_replacement() {
+    let server = TestServer::start();
+    publish_course(&server, "cert-before");
+    let home = Home::new(&server.url);
+    let old = earn_certificate(&server, &home, "cert-before");
+    home.ok(&["cert", "export", &old, "--out", "old.json"]);
+    home.ok(&["cert", "verify", "old.json"]); // saves the key (trust on first use)
+
+    // The server rotates its certificate key; a certificate signed with the new key.
+    let dir = cloudmaster_server::keys::KeyDir::new(server.state.config().key_dir());
+    cloudmaster_server::keys::rotate(
+        &dir,
+        &[cloudmaster_server::keys::KeyKind::Certificate],
+        time::OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    server.state.keys().reload().unwrap();
+    let teacher = server
+        .block_on(server.state.user_by_email("teacher@example.com"))
+        .unwrap()
+        .unwrap();
+    let scaffold = tempfile::tempdir().unwrap();
+    let path = scaffold.path().join("cert-after");
+    scaffold_course(&path, "cert-after").unwrap();
+    let (mut course, _) = load_course(&path).unwrap();
+    course.completion.quizzes = Requirement::None;
+    course.completion.labs = 0;
+    course.completion.mock_exam = false;
+    server
+        .block_on(server.state.publish(&teacher, course, false))
+        .unwrap();
+    home.ok(&["enroll", "cert-after"]);
+    home.ok(&["lesson", "done", "cert-after/welcome"]);
+    home.ok(&["lesson", "done", "cert-after/first-steps"]);
+    let learner = server
+        .block_on(server.state.user_by_email("learner@example.com"))
+        .unwrap()
+        .unwrap();
+    let new = server
+        .block_on(award_if_complete(&server.state, learner.id, "cert-after"))
+        .unwrap()
+        .unwrap()
+        .to_string();
+    home.ok(&["cert", "export", &new, "--out", "new.json"]);
+
+    // Offline, only the saved key: the new certificate cannot be checked yet.
+    let (code, out, _) = home.run(&["cert", "verify", "new.json", "--offline"]);
+    assert_eq!(code, 1, "{out}");
+    // Online, the server publishes the new key next to the saved one: trusted and saved.
+    let (code, out, err) = home.run(&["cert", "verify", "new.json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("a key rotation"), "{err}");
+    home.ok(&["cert", "verify", "new.json", "--offline"]);
+    home.ok(&["cert", "verify", "old.json", "--offline"]);
+
+    // A saved key the server does not publish (it replaced its keys): the saved keys
+    // decide, and nothing new is saved.
+    let known = home.path().join("config/cloudmaster/known_issuers.json");
+    let mut saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&known).unwrap()).unwrap();
+    let other = cloudmaster_core::cert::CertificateSigner::from_secret(&[5u8; 32])
+        .unwrap()
+        .public_key();
+    for entry in saved["servers"].as_object_mut().unwrap().values_mut() {
+        entry["keys"] = serde_json::json!([{
+            "key_id": other.key_id(),
+            "algorithm": "Ed25519",
+            "public_key": other.to_base64url(),
+        }]);
+    }
+    std::fs::write(&known, serde_json::to_vec(&saved).unwrap()).unwrap();
+    let before = std::fs::read(&known).unwrap();
+    let (code, out, err) = home.run(&["cert", "verify", "new.json"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(!err.contains("a key rotation"), "{err}");
+    assert_eq!(std::fs::read(&known).unwrap(), before);
+}

@@ -1,25 +1,22 @@
 //! Certificates: issued when a course's completion rules are met, signed with the server's
 //! Ed25519 key.
 //!
-//! The signing key is 32 random bytes kept in the database (`server_secrets`), so every
-//! replica signs with the same key; each replica loads it once, on first use. The rules
+//! The signing keys live in the key directory that every replica shares ([`crate::keys`]):
+//! the current one signs new certificates; older ones stay, are published in the issuer
+//! document and sign the Open Badges of the certificates they signed. The rules
 //! themselves are decided by [`cloudmaster_core::cert::completion_status`] from the facts
 //! the store reads; this module adds the course content and the certificate lifecycle.
 
 use cloudmaster_core::api::{CompletionStatus, IssuerKeys, IssuerPublicKey, LabSessionStatus};
-use cloudmaster_core::cert::{self, CertificateClaims, CertificateSigner, CertifiedLab, ob3};
+use cloudmaster_core::cert::{self, CertificateClaims, CertifiedLab, ob3};
 use cloudmaster_core::course::{Course, Requirement};
 use cloudmaster_core::lab::is_self_reported;
-use rand::RngCore;
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{NewCertificate, StoreError, StoredCertificate};
-
-/// The `server_secrets` name of the certificate signing key.
-const SIGNING_KEY_SECRET: &str = "certificate_signing_key";
+use crate::store::{NewCertificate, StoredCertificate};
 /// The issuer named in certificates and Open Badges.
 pub const ISSUER_NAME: &str = "cloudmaster";
 
@@ -67,7 +64,8 @@ async fn issue(
     course_id: &str,
     course_version: i64,
 ) -> Result<StoredCertificate, ApiError> {
-    let signer = signer(state).await?;
+    let keys = state.keys().certificates();
+    let signer = keys.current();
     let published = state.course_version(course_id, course_version).await?;
     let learner = state
         .store()
@@ -168,37 +166,24 @@ fn graded_self_reported(result: &Value) -> bool {
     })
 }
 
-/// The signing key, loaded from the database on first use (created there by the first
-/// replica that needs it).
-pub async fn signer(state: &AppState) -> Result<&CertificateSigner, ApiError> {
-    state
-        .certificate_signer_cell()
-        .get_or_try_init(|| async {
-            let mut candidate = [0u8; 32];
-            rand::rng().fill_bytes(&mut candidate);
-            let secret = state
-                .store()
-                .get_or_init_secret(SIGNING_KEY_SECRET, &candidate)
-                .await?;
-            CertificateSigner::from_secret(&secret).map_err(|e| {
-                ApiError::Store(StoreError::Corrupt(format!(
-                    "the certificate signing key is unusable: {e}"
-                )))
-            })
-        })
-        .await
-}
-
-/// The public keys certificates are verified with.
+/// The public keys certificates are verified with: the current one first, then every
+/// older one (certificates signed before a rotation keep verifying).
 pub async fn issuer_keys(state: &AppState) -> Result<IssuerKeys, ApiError> {
-    let key = signer(state).await?.public_key();
+    let keys = state.keys().certificates();
     Ok(IssuerKeys {
         issuer: ISSUER_NAME.to_owned(),
-        keys: vec![IssuerPublicKey {
-            key_id: key.key_id(),
-            algorithm: cert::ALGORITHM.to_owned(),
-            public_key: key.to_base64url(),
-        }],
+        keys: keys
+            .all()
+            .iter()
+            .map(|signer| {
+                let key = signer.public_key();
+                IssuerPublicKey {
+                    key_id: key.key_id(),
+                    algorithm: cert::ALGORITHM.to_owned(),
+                    public_key: key.to_base64url(),
+                }
+            })
+            .collect(),
     })
 }
 
@@ -213,13 +198,17 @@ pub async fn open_badge(state: &AppState, stored: &StoredCertificate) -> Result<
         )));
     }
     let claims = stored.signed()?.certificate;
-    let signer = signer(state).await?;
-    if claims.key_id != signer.key_id() {
-        return Err(ApiError::Conflict(format!(
-            "certificate {} was signed with key {}, which this server no longer holds",
-            stored.id, claims.key_id
-        )));
-    }
+    // Signed with the key that signed the certificate, which may be an older one.
+    let signer = state
+        .keys()
+        .certificate_key(&claims.key_id)
+        .ok_or_else(|| {
+            ApiError::Conflict(format!(
+                "certificate {} was signed with key {}, which is not in this server's key \
+             directory",
+                stored.id, claims.key_id
+            ))
+        })?;
     let published = state
         .course_version(&stored.course_id, stored.course_version)
         .await?;
@@ -229,7 +218,7 @@ pub async fn open_badge(state: &AppState, stored: &StoredCertificate) -> Result<
         description: &published.course.summary,
         criteria: &criteria,
     };
-    ob3::credential(&claims, text, signer)
+    ob3::credential(&claims, text, &signer)
         .map_err(|e| ApiError::internal("building an Open Badges credential", e))
 }
 

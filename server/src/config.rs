@@ -44,6 +44,12 @@ pub struct ServerConfig {
     #[arg(long, global = true, env = "CLOUDMASTER_DATA_DIR", default_value_os_t = DEFAULTS.data_dir.clone())]
     pub data_dir: PathBuf,
 
+    /// Directory of the token and certificate signing keys, readable only by the server's
+    /// user. Replicas on one PostgreSQL database must all be given the same one (a shared
+    /// mounted secret directory) [default: <data-dir>/keys]
+    #[arg(long, global = true, env = "CLOUDMASTER_KEY_DIR", value_name = "DIR")]
+    pub key_dir: Option<PathBuf>,
+
     /// Maximum database connections of this replica.
     #[arg(long, global = true, env = "CLOUDMASTER_POOL_SIZE", default_value_t = DEFAULTS.pool_size)]
     pub pool_size: u32,
@@ -181,6 +187,7 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: None,
             data_dir: default_data_dir(),
+            key_dir: None,
             pool_size: 16,
             log_format: LogFormat::Text,
             max_body_bytes: 1024 * 1024,
@@ -222,6 +229,13 @@ impl ServerConfig {
                 self.data_dir.join("cloudmaster.db").display()
             ),
         }
+    }
+
+    /// The signing-key directory in force: the flag, or `keys` in the data directory.
+    pub fn key_dir(&self) -> PathBuf {
+        self.key_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("keys"))
     }
 
     /// How long a lab session may go without activity.
@@ -281,6 +295,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("listen", &self.listen)
             .field("database_url", &redact_url(&self.database_url()))
             .field("data_dir", &self.data_dir)
+            .field("key_dir", &self.key_dir())
             .field("pool_size", &self.pool_size)
             .field("log_format", &self.log_format)
             .field("max_body_bytes", &self.max_body_bytes)
@@ -359,6 +374,12 @@ mod tests {
             ..ServerConfig::default()
         };
         assert_eq!(config.database_url(), "sqlite:///srv/cm/cloudmaster.db");
+        assert_eq!(config.key_dir(), PathBuf::from("/srv/cm/keys"));
+        let shared = ServerConfig {
+            key_dir: Some(PathBuf::from("/run/secrets/cm")),
+            ..config
+        };
+        assert_eq!(shared.key_dir(), PathBuf::from("/run/secrets/cm"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! How the pieces fit:
 //! - [`ServerConfig`] (flags and `CLOUDMASTER_*` variables) → [`AppState::open`] opens the
-//!   [`store`] and loads the shared JWT key → [`router`] builds the axum app →
+//!   [`store`] and the signing keys ([`keys`]) → [`router`] builds the axum app →
 //!   [`serve`] runs it on a listener until a shutdown future resolves; [`run`] does all of
 //!   that for the binaries, with SIGINT/SIGTERM handling.
 //! - [`routes`] has one module per resource; handlers return `Result<_, ApiError>` and use
@@ -37,10 +37,12 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod jobs;
+pub mod keys;
 pub mod labs;
 pub mod learning;
 pub mod metrics;
 pub mod openapi;
+pub mod owner_only;
 pub mod publish;
 pub mod ratelimit;
 pub mod routes;

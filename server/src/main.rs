@@ -1,10 +1,12 @@
-//! `cloudmaster-server`: serves the API, or bootstraps an account with `create-user`.
+//! `cloudmaster-server`: serves the API, bootstraps an account with `create-user`, or
+//! rotates and lists the signing keys with `keys`.
 
 use std::io::BufRead;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use cloudmaster_core::api::Role;
+use cloudmaster_server::keys::{self, KeyDir, KeyInfo, KeyKind};
 use cloudmaster_server::{ApiError, AppState, ServerConfig};
 
 /// cloudmaster's server. Every flag can also be set by its CLOUDMASTER_* variable.
@@ -24,6 +26,32 @@ enum Command {
     /// Exits with 3 when an account with the email already exists, so provisioning scripts
     /// can treat that as done.
     CreateUser(CreateUser),
+    /// Manage the signing keys in the key directory (--key-dir).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make new current signing keys; the old ones are kept to verify what they signed.
+    ///
+    /// Without --jwt or --certificates, rotates both. Retired token keys are deleted once
+    /// the tokens they signed have expired (20 minutes); certificate keys are kept forever
+    /// and stay in the issuer document. Running servers on the key directory pick the new
+    /// keys up within a minute, without a restart.
+    Rotate(Rotate),
+    /// List the signing keys: id, kind, creation time and status (no secrets).
+    List,
+}
+
+#[derive(Args)]
+struct Rotate {
+    /// Rotate the access-token key.
+    #[arg(long)]
+    jwt: bool,
+    /// Rotate the certificate key.
+    #[arg(long)]
+    certificates: bool,
 }
 
 #[derive(Args)]
@@ -64,6 +92,7 @@ fn main() -> ExitCode {
                 .await
                 .map(|()| ExitCode::SUCCESS),
             Some(Command::CreateUser(args)) => create_user(&cli.config, args).await,
+            Some(Command::Keys(command)) => manage_keys(&cli.config, &command),
         }
     });
     match result {
@@ -103,6 +132,65 @@ async fn create_user(config: &ServerConfig, args: CreateUser) -> anyhow::Result<
         }
         Err(err) => Err(anyhow::Error::new(err).context("cannot create the account")),
     }
+}
+
+fn manage_keys(config: &ServerConfig, command: &KeysCommand) -> anyhow::Result<ExitCode> {
+    let dir = KeyDir::new(config.key_dir());
+    let now = time::OffsetDateTime::now_utc();
+    match command {
+        KeysCommand::Rotate(args) => {
+            let kinds = match (args.jwt, args.certificates) {
+                (true, false) => vec![KeyKind::Jwt],
+                (false, true) => vec![KeyKind::Certificate],
+                _ => vec![KeyKind::Jwt, KeyKind::Certificate],
+            };
+            for key in keys::rotate(&dir, &kinds, now)? {
+                println!(
+                    "new current {} key {} in {}",
+                    key.kind.as_str(),
+                    key.kid,
+                    dir.path().display()
+                );
+            }
+        }
+        KeysCommand::List => {
+            let listed = keys::list(&dir)?;
+            if listed.is_empty() {
+                println!(
+                    "no keys in {} yet: the server makes them when it starts",
+                    dir.path().display()
+                );
+            }
+            for key in listed {
+                println!("{}", describe(&key));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line of `keys list`.
+fn describe(key: &KeyInfo) -> String {
+    let when = |t: time::OffsetDateTime| {
+        let t = t.replace_nanosecond(0).unwrap_or(t);
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_else(|_| t.to_string())
+    };
+    let status = match (key.kind, key.retired_at) {
+        (_, None) => "current".to_owned(),
+        (KeyKind::Jwt, Some(at)) => format!(
+            "retired {}, deleted after {}",
+            when(at),
+            when(at + keys::JWT_RETENTION)
+        ),
+        (KeyKind::Certificate, Some(at)) => format!("retired {}, kept", when(at)),
+    };
+    format!(
+        "{:<12} {:<16}  created {}  {status}",
+        key.kind.as_str(),
+        key.kid,
+        when(key.created_at)
+    )
 }
 
 fn fail(err: &anyhow::Error) -> ExitCode {

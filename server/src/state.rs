@@ -1,7 +1,8 @@
 //! [`AppState`]: what every handler shares. Cheap to clone (one `Arc`).
 //!
 //! It holds nothing that must be shared between replicas: the store is the source of
-//! truth, the JWT key is read from the store, and the in-memory parts (rate-limit counters,
+//! truth, the signing keys are read from the key directory the replicas share (and re-read
+//! as it changes, see [`crate::keys`]), and the in-memory parts (rate-limit counters,
 //! pending API-token uses, the catalog cache) are per-replica accelerators whose
 //! cross-replica behaviour is documented in their modules. Background tasks (rate-limit
 //! flushes, token-use batches, pruning) hold only a weak reference and stop with the state.
@@ -11,17 +12,16 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use cloudmaster_core::api::{Role, Tier, User};
-use rand::RngCore;
 use time::OffsetDateTime;
 
 use crate::auth::cache::AuthCache;
-use crate::auth::jwt::JwtKeys;
 use crate::auth::password::{self, PasswordHasher};
 use crate::auth::tokens::TokenUses;
 use crate::bundles::{BundleCache, PublishedCourse};
 use crate::cache::CatalogCache;
 use crate::config::ServerConfig;
 use crate::error::ApiError;
+use crate::keys::{KeyDir, Keys};
 use crate::metrics::Metrics;
 use crate::ratelimit::{AuthLimiters, RateLimiter};
 use crate::store::{self, NewUser, Store, StoreError};
@@ -49,7 +49,7 @@ pub struct AppState {
 struct Inner {
     config: ServerConfig,
     store: Arc<dyn Store>,
-    jwt: JwtKeys,
+    keys: Keys,
     clock: Arc<dyn Clock>,
     limiter: RateLimiter,
     auth_limiters: AuthLimiters,
@@ -59,8 +59,6 @@ struct Inner {
     bundles: BundleCache,
     auth_cache: AuthCache,
     metrics: Metrics,
-    /// Loaded from the store on first use (see `crate::certificates::signer`).
-    certificate_signer: tokio::sync::OnceCell<cloudmaster_core::cert::CertificateSigner>,
 }
 
 /// An [`AppState`] that background jobs hold without keeping the server alive.
@@ -78,14 +76,17 @@ const RATE_FLUSH_EVERY: Duration = Duration::from_millis(250);
 const TOKEN_FLUSH_TICKS: u64 = 20;
 /// Old rate-limit windows are pruned every this many rate flushes (10 min).
 const PRUNE_TICKS: u64 = 2_400;
+/// The key directory is read again every this many rate flushes (`keys::RELOAD_EVERY`).
+const KEY_RELOAD_TICKS: u64 =
+    crate::keys::RELOAD_EVERY.as_millis() as u64 / RATE_FLUSH_EVERY.as_millis() as u64;
 
 impl AppState {
     /// Opens the database named by `config` (running migrations) and prepares the state.
+    /// The data directory, when the database lives there or it exists, is made
+    /// owner-only (0700), and the SQLite file 0600.
     pub async fn open(config: &ServerConfig) -> anyhow::Result<AppState> {
-        if config.uses_default_database() {
-            std::fs::create_dir_all(&config.data_dir).with_context(|| {
-                format!("cannot create data directory {}", config.data_dir.display())
-            })?;
+        if config.uses_default_database() || config.data_dir.exists() {
+            crate::owner_only::ensure_dir(&config.data_dir, "data directory")?;
         }
         let url = config.database_url();
         let store = store::open(&url, config.pool_size)
@@ -94,21 +95,19 @@ impl AppState {
         AppState::with_store(config, store, Arc::new(SystemClock)).await
     }
 
-    /// A state over an already opened store.
+    /// A state over an already opened store, with the signing keys of the key directory
+    /// (prepared by [`Keys::open`]: created when missing, moved there from the database).
     pub async fn with_store(
         config: &ServerConfig,
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<AppState> {
-        let mut candidate = [0u8; 64];
-        rand::rng().fill_bytes(&mut candidate);
-        let secret = store
-            .get_or_init_secret("jwt", &candidate)
+        let keys = Keys::open(KeyDir::new(config.key_dir()), &*store, clock.now())
             .await
-            .context("cannot load the token signing key")?;
+            .context("cannot load the signing keys")?;
         let state = AppState {
             inner: Arc::new(Inner {
-                jwt: JwtKeys::from_secret(&secret),
+                keys,
                 limiter: RateLimiter::new(store.clone(), config.rate_limit_window_secs),
                 auth_limiters: AuthLimiters::new(store.clone()),
                 hasher: PasswordHasher::start(config.hashing_limits())
@@ -118,7 +117,6 @@ impl AppState {
                 auth_cache: AuthCache::new(Duration::from_millis(config.auth_cache_ms)),
                 token_uses: TokenUses::default(),
                 metrics: Metrics::default(),
-                certificate_signer: tokio::sync::OnceCell::new(),
                 config: config.clone(),
                 store,
                 clock,
@@ -146,8 +144,14 @@ impl AppState {
         self.inner.clock.now()
     }
 
-    pub(crate) fn jwt(&self) -> &JwtKeys {
-        &self.inner.jwt
+    /// Signs and verifies access tokens.
+    pub(crate) fn jwt(&self) -> &Keys {
+        &self.inner.keys
+    }
+
+    /// The signing keys (tokens and certificates).
+    pub fn keys(&self) -> &Keys {
+        &self.inner.keys
     }
 
     pub(crate) fn limiter(&self) -> &RateLimiter {
@@ -197,12 +201,6 @@ impl AppState {
 
     pub(crate) fn auth_cache(&self) -> &AuthCache {
         &self.inner.auth_cache
-    }
-
-    pub(crate) fn certificate_signer_cell(
-        &self,
-    ) -> &tokio::sync::OnceCell<cloudmaster_core::cert::CertificateSigner> {
-        &self.inner.certificate_signer
     }
 
     /// Whether `user` is enrolled in `course` (positive answers are cached briefly).
@@ -315,6 +313,13 @@ fn spawn_background(state: Weak<Inner>) {
                     .await;
                 if let Err(err) = pruned {
                     tracing::warn!(error = %crate::error::error_chain(&err), "pruning login state failed");
+                }
+            }
+            if ticks.is_multiple_of(KEY_RELOAD_TICKS) {
+                let reloading = inner.clone();
+                let reloaded = tokio::task::spawn_blocking(move || reloading.keys.reload()).await;
+                if let Ok(Err(err)) = reloaded {
+                    tracing::warn!(error = format!("{err:#}"), "cannot reload the signing keys");
                 }
             }
         }

@@ -17,6 +17,8 @@ mod auth;
 mod catalog;
 #[path = "api_cases/certificates.rs"]
 mod certificates;
+#[path = "api_cases/keys.rs"]
+mod keys;
 #[path = "api_cases/labs.rs"]
 mod labs;
 #[path = "api_cases/learning.rs"]

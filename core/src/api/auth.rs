@@ -116,14 +116,16 @@ pub struct User {
     pub created_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// `Debug` shows `***` for the password.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct RegisterRequest {
     pub email: String,
     pub name: String,
     pub password: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// `Debug` shows `***` for the password.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -170,14 +172,16 @@ pub struct AuditEntry {
     pub detail: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// `Debug` shows `***` for the token.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
 /// Issued on login and on every refresh. The refresh token is single-use: presenting a
-/// used one again revokes its whole family (reuse detection).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// used one again revokes its whole family (reuse detection). `Debug` shows `***` for the
+/// tokens.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct TokenPair {
     pub access_token: String,
     /// Seconds until `access_token` expires.
@@ -224,7 +228,8 @@ pub struct ApiTokenInfo {
 }
 
 /// Returned once, when the token is made: the secret is not stored and cannot be shown again.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// `Debug` shows `***` for it.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct CreatedToken {
     pub token: String,
     pub info: ApiTokenInfo,
@@ -233,4 +238,130 @@ pub struct CreatedToken {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SetRoleRequest {
     pub role: Role,
+}
+
+/// What `Debug` shows instead of a password or token.
+const HIDDEN: &str = "***";
+
+impl std::fmt::Debug for RegisterRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegisterRequest")
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .field("password", &HIDDEN)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("email", &self.email)
+            .field("password", &HIDDEN)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for RefreshRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshRequest")
+            .field("refresh_token", &HIDDEN)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for TokenPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenPair")
+            .field("access_token", &HIDDEN)
+            .field("expires_in", &self.expires_in)
+            .field("refresh_token", &HIDDEN)
+            .field("user", &self.user)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for CreatedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedToken")
+            .field("token", &HIDDEN)
+            .field("info", &self.info)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_passwords_or_tokens() {
+        let user = User {
+            id: Uuid::nil(),
+            email: "ada@example.com".into(),
+            name: "Ada".into(),
+            role: Role::Learner,
+            tier: Tier::Free,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+        };
+        let shown = [
+            format!(
+                "{:?}",
+                RegisterRequest {
+                    email: "ada@example.com".into(),
+                    name: "Ada".into(),
+                    password: "hunter2-register".into(),
+                }
+            ),
+            format!(
+                "{:?}",
+                LoginRequest {
+                    email: "ada@example.com".into(),
+                    password: "hunter2-login".into(),
+                }
+            ),
+            format!(
+                "{:?}",
+                RefreshRequest {
+                    refresh_token: "secret-refresh".into(),
+                }
+            ),
+            format!(
+                "{:?}",
+                TokenPair {
+                    access_token: "secret-access".into(),
+                    expires_in: 900,
+                    refresh_token: "secret-refresh".into(),
+                    user,
+                }
+            ),
+            format!(
+                "{:?}",
+                CreatedToken {
+                    token: "cm_pat_secret-api-token".into(),
+                    info: ApiTokenInfo {
+                        id: Uuid::nil(),
+                        name: "ci".into(),
+                        scopes: vec![],
+                        prefix: "cm_pat_se".into(),
+                        created_at: OffsetDateTime::UNIX_EPOCH,
+                        expires_at: None,
+                        last_used_at: None,
+                    },
+                }
+            ),
+        ];
+        for text in &shown {
+            assert!(
+                !text.contains("hunter2") && !text.contains("secret"),
+                "{text}"
+            );
+            assert!(text.contains("***"), "{text}");
+        }
+        assert!(
+            shown[0].contains("ada@example.com"),
+            "other fields still show"
+        );
+        assert!(shown[3].contains("expires_in: 900"), "{}", shown[3]);
+    }
 }

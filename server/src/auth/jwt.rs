@@ -1,9 +1,12 @@
 //! Access tokens: HS256 JWTs valid for 15 minutes.
 //!
-//! The signing key comes from the database (`Store::get_or_init_secret("jwt", ..)`), so
-//! every replica signs and verifies with the same key and a token issued by one is accepted
-//! by all. Claims: `sub` (user id), `role`, `tier`, `exp`, `iat`, `jti`, `sid` (the login
-//! session).
+//! The keys come from the key directory ([`crate::keys`]), which every replica shares, so
+//! a token issued by one is accepted by all. Each key has an id: the current key signs and
+//! names itself in the header (`kid`); every key still in the directory verifies the tokens
+//! naming it. A token without `kid`, or naming a key no longer held, is invalid. Claims:
+//! `sub` (user id), `role`, `tier`, `exp`, `iat`, `jti`, `sid` (the login session).
+
+use std::collections::HashMap;
 
 use cloudmaster_core::api::{Role, Tier, User};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -30,24 +33,49 @@ pub struct Claims {
     pub sid: Option<Uuid>,
 }
 
-/// The shared HMAC key, ready to sign and verify.
+/// The HMAC keys, ready to sign (the current one) and verify (all of them).
 pub struct JwtKeys {
+    current: String,
     encoding: EncodingKey,
-    decoding: DecodingKey,
+    decoding: HashMap<String, DecodingKey>,
     validation: Validation,
 }
 
 impl JwtKeys {
-    pub fn from_secret(secret: &[u8]) -> JwtKeys {
+    /// Keys that sign with `secret` under the id `kid` (and verify its tokens).
+    pub fn new(kid: &str, secret: &[u8]) -> JwtKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         // Replicas' clocks may differ a little; a few seconds of grace is plenty.
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "sub", "iat"]);
         JwtKeys {
+            current: kid.to_owned(),
             encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
+            decoding: HashMap::from([(kid.to_owned(), DecodingKey::from_secret(secret))]),
             validation,
         }
+    }
+
+    /// Also accepts tokens signed with `secret` under `kid` (an older key).
+    #[must_use]
+    pub fn also_verifying(mut self, kid: &str, secret: &[u8]) -> JwtKeys {
+        self.decoding
+            .insert(kid.to_owned(), DecodingKey::from_secret(secret));
+        self
+    }
+
+    /// The id of the key that signs.
+    pub fn current_kid(&self) -> &str {
+        &self.current
+    }
+
+    /// Whether `token` names a key these keys do not hold (a key made since they were
+    /// loaded, or one deleted). False for a token without a readable `kid`.
+    pub fn names_unknown_key(&self, token: &str) -> bool {
+        jsonwebtoken::decode_header(token)
+            .ok()
+            .and_then(|header| header.kid)
+            .is_some_and(|kid| !self.decoding.contains_key(&kid))
     }
 
     /// Signs an access token for `user` in the login session `session`; returns it with its
@@ -68,14 +96,24 @@ impl JwtKeys {
             jti: Uuid::new_v4(),
             sid: Some(session),
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        let header = Header {
+            kid: Some(self.current.clone()),
+            ..Header::new(Algorithm::HS256)
+        };
+        let token = jsonwebtoken::encode(&header, &claims, &self.encoding)
             .map_err(|e| ApiError::internal("signing an access token", e))?;
         Ok((token, ACCESS_TOKEN_SECS as u64))
     }
 
-    /// Checks signature and expiry.
+    /// Checks the key id, signature and expiry.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        let invalid = || ApiError::Unauthenticated("invalid access token".to_owned());
+        let kid = jsonwebtoken::decode_header(token)
+            .map_err(|_| invalid())?
+            .kid
+            .ok_or_else(invalid)?;
+        let key = self.decoding.get(&kid).ok_or_else(invalid)?;
+        jsonwebtoken::decode::<Claims>(token, key, &self.validation)
             .map(|data| data.claims)
             .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => ApiError::Unauthenticated(
@@ -109,7 +147,7 @@ mod tests {
 
     #[test]
     fn round_trip_and_rejections() {
-        let keys = JwtKeys::from_secret(b"0123456789abcdef0123456789abcdef");
+        let keys = JwtKeys::new("k1", b"0123456789abcdef0123456789abcdef");
         let user = user();
         let (token, secs) = keys
             .issue(&user, Uuid::new_v4(), OffsetDateTime::now_utc())
@@ -118,8 +156,12 @@ mod tests {
         let claims = keys.verify(&token).unwrap();
         assert_eq!(claims.sub, user.id);
         assert_eq!(claims.role, Role::Instructor);
+        assert_eq!(
+            jsonwebtoken::decode_header(&token).unwrap().kid.as_deref(),
+            Some("k1")
+        );
 
-        let other = JwtKeys::from_secret(b"another key entirely, 32 bytes!!");
+        let other = JwtKeys::new("k1", b"another key entirely, 32 bytes!!");
         assert!(matches!(
             other.verify(&token),
             Err(ApiError::Unauthenticated(_))
@@ -129,5 +171,39 @@ mod tests {
         let (expired, _) = keys.issue(&user, Uuid::new_v4(), old).unwrap();
         let err = keys.verify(&expired).unwrap_err();
         assert!(err.to_string().contains("expired"), "{err}");
+    }
+
+    #[test]
+    fn the_token_kid_selects_the_key() {
+        let user = user();
+        let old = JwtKeys::new("old", b"the old key, thirty-two bytes!!!");
+        let (old_token, _) = old
+            .issue(&user, Uuid::new_v4(), OffsetDateTime::now_utc())
+            .unwrap();
+        let rotated = JwtKeys::new("new", b"the new key, thirty-two bytes!!!")
+            .also_verifying("old", b"the old key, thirty-two bytes!!!");
+        let (new_token, _) = rotated
+            .issue(&user, Uuid::new_v4(), OffsetDateTime::now_utc())
+            .unwrap();
+        assert!(rotated.verify(&old_token).is_ok());
+        assert!(rotated.verify(&new_token).is_ok());
+        assert!(!rotated.names_unknown_key(&old_token));
+
+        // Only the key named by the token is tried.
+        let dropped = JwtKeys::new("new", b"the new key, thirty-two bytes!!!");
+        assert!(dropped.names_unknown_key(&old_token));
+        assert!(dropped.verify(&old_token).is_err());
+
+        // No kid: invalid, even when the signature would verify.
+        let claims = rotated.verify(&new_token).unwrap();
+        let bare = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(b"the new key, thirty-two bytes!!!"),
+        )
+        .unwrap();
+        assert!(!rotated.names_unknown_key(&bare));
+        let err = rotated.verify(&bare).unwrap_err();
+        assert!(err.to_string().contains("invalid access token"), "{err}");
     }
 }

@@ -44,15 +44,17 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// A user row with its password hash; never serialized to clients.
-#[derive(Debug, Clone)]
+/// A user row with its password hash; never serialized to clients, and `Debug` shows
+/// `***` for the hash.
+#[derive(Clone)]
 pub struct UserCredentials {
     pub user: User,
     pub password_hash: String,
     pub suspended: bool,
 }
 
-#[derive(Debug, Clone)]
+/// `Debug` shows `***` for the password hash.
+#[derive(Clone)]
 pub struct NewUser {
     pub email: String,
     pub name: String,
@@ -61,8 +63,8 @@ pub struct NewUser {
     pub tier: Tier,
 }
 
-/// A refresh token as stored: only its SHA-256 hash is kept.
-#[derive(Debug, Clone)]
+/// A refresh token as stored: only its SHA-256 hash is kept (`Debug` shows `***`).
+#[derive(Clone)]
 pub struct NewRefreshToken {
     pub id: Uuid,
     /// All tokens descending from one login share a family; reuse revokes the family.
@@ -92,7 +94,8 @@ pub enum RefreshOutcome {
     Unknown,
 }
 
-#[derive(Debug, Clone)]
+/// `Debug` shows `***` for the token hash.
+#[derive(Clone)]
 pub struct NewApiToken {
     pub id: Uuid,
     pub user_id: Uuid,
@@ -101,6 +104,57 @@ pub struct NewApiToken {
     pub prefix: String,
     pub token_hash: Vec<u8>,
     pub expires_at: Option<OffsetDateTime>,
+}
+
+/// What `Debug` shows instead of a password hash or token hash.
+const HIDDEN: &str = "***";
+
+impl std::fmt::Debug for UserCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserCredentials")
+            .field("user", &self.user)
+            .field("password_hash", &HIDDEN)
+            .field("suspended", &self.suspended)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .field("password_hash", &HIDDEN)
+            .field("role", &self.role)
+            .field("tier", &self.tier)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for NewRefreshToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewRefreshToken")
+            .field("id", &self.id)
+            .field("family_id", &self.family_id)
+            .field("user_id", &self.user_id)
+            .field("token_hash", &HIDDEN)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for NewApiToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewApiToken")
+            .field("id", &self.id)
+            .field("user_id", &self.user_id)
+            .field("name", &self.name)
+            .field("scopes", &self.scopes)
+            .field("prefix", &self.prefix)
+            .field("token_hash", &HIDDEN)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// A live API token and its owner, as found by the hash of the presented secret.
@@ -195,9 +249,11 @@ pub trait Store:
     async fn touch_api_tokens(&self, uses: &[(Uuid, OffsetDateTime)]) -> StoreResult<()>;
 
     // --- shared server state --------------------------------------------------------
-    /// Returns the secret stored under `name`, storing `candidate` first if there is none.
-    /// All replicas thus agree on one signing key.
-    async fn get_or_init_secret(&self, name: &str, candidate: &[u8]) -> StoreResult<Vec<u8>>;
+    /// The secret stored under `name` by servers that kept their signing keys in the
+    /// database (now moved to the key directory at start-up, see `crate::keys`).
+    async fn secret(&self, name: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Deletes the secret `name`; false when there was none.
+    async fn delete_secret(&self, name: &str) -> StoreResult<bool>;
     /// Adds `delta` requests to the counter `key` for the window starting at
     /// `window_start` and returns the window's new total across all replicas.
     async fn add_rate_usage(
@@ -285,5 +341,71 @@ pub async fn open(database_url: &str, pool_size: u32) -> StoreResult<std::sync::
         Ok(std::sync::Arc::new(
             sqlite::SqliteStore::connect(database_url, pool_size).await?,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_password_or_token_hashes() {
+        let user = User {
+            id: Uuid::nil(),
+            email: "ada@example.com".into(),
+            name: "Ada".into(),
+            role: Role::Learner,
+            tier: Tier::Free,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+        };
+        let shown = [
+            format!(
+                "{:?}",
+                UserCredentials {
+                    user,
+                    password_hash: "$argon2id$secret-hash".into(),
+                    suspended: false,
+                }
+            ),
+            format!(
+                "{:?}",
+                NewUser {
+                    email: "ada@example.com".into(),
+                    name: "Ada".into(),
+                    password_hash: "$argon2id$secret-hash".into(),
+                    role: Role::Learner,
+                    tier: Tier::Free,
+                }
+            ),
+            format!(
+                "{:?}",
+                NewRefreshToken {
+                    id: Uuid::nil(),
+                    family_id: Uuid::nil(),
+                    user_id: Uuid::nil(),
+                    token_hash: vec![0xab; 32],
+                    expires_at: OffsetDateTime::UNIX_EPOCH,
+                }
+            ),
+            format!(
+                "{:?}",
+                NewApiToken {
+                    id: Uuid::nil(),
+                    user_id: Uuid::nil(),
+                    name: "ci".into(),
+                    scopes: vec![],
+                    prefix: "cm_pat_ab".into(),
+                    token_hash: vec![0xab; 32],
+                    expires_at: None,
+                }
+            ),
+        ];
+        for text in &shown {
+            assert!(
+                !text.contains("secret-hash") && !text.contains("171"),
+                "{text}"
+            );
+            assert!(text.contains("***"), "{text}");
+        }
     }
 }

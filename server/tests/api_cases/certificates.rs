@@ -21,6 +21,7 @@ on_both_backends!(
     open_badge_proof_verifies_with_the_issuer_key,
     quizzes_and_labs_count_towards_completion,
     concurrent_awards_store_one_certificate,
+    certificates_signed_before_a_rotation_keep_verifying,
 );
 
 /// The scaffolded course (lessons `welcome` and `first-steps`, quiz `getting-started-quiz`,
@@ -548,5 +549,66 @@ mod raw {
             .unwrap();
             pool.close().await;
         }
+    }
+}
+
+async fn certificates_signed_before_a_rotation_keep_verifying(backend: Backend) {
+    let (app, db) = TestApp::spawn(backend).await;
+    let course = course_with("cert-rotate", lessons_only());
+    let first = setup(&app, &course).await;
+    let old_certificate = certified(&app, &first, "cert-rotate").await;
+    let old_key = issuer_key(&app).await;
+
+    let dir = cloudmaster_server::keys::KeyDir::new(crate::api_support::config(&db).key_dir());
+    let made = cloudmaster_server::keys::rotate(
+        &dir,
+        &[cloudmaster_server::keys::KeyKind::Certificate],
+        time::OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    app.state.keys().reload().unwrap();
+
+    let second = app.user("second@example.com", Role::Learner).await;
+    app.post(
+        "/api/v1/courses/cert-rotate/enrollment",
+        second.t(),
+        &json!({}),
+    )
+    .await
+    .expect(201);
+    let new_certificate = certified(&app, &second, "cert-rotate").await;
+
+    // The issuer document lists the new key first and keeps the old one.
+    let reply = app
+        .get("/.well-known/cloudmaster/issuer.json", None)
+        .await
+        .expect(200);
+    let published: IssuerKeys = serde_json::from_value(reply.body).unwrap();
+    let ids: Vec<&str> = published.keys.iter().map(|k| k.key_id.as_str()).collect();
+    assert_eq!(ids, [made[0].kid.as_str(), old_key.key_id().as_str()]);
+    let keys: Vec<PublicKey> = published
+        .keys
+        .iter()
+        .map(|k| PublicKey::from_base64url(&k.public_key).unwrap())
+        .collect();
+
+    for (session, id, key_id) in [
+        (&first, old_certificate, old_key.key_id()),
+        (&second, new_certificate, made[0].kid.clone()),
+    ] {
+        let file = app
+            .get(&format!("/api/v1/certificates/{id}"), session.t())
+            .await
+            .expect(200)
+            .text;
+        let claims = cert::verify_with_keys(file.as_bytes(), &keys).expect("verifies");
+        assert_eq!(claims.key_id, key_id);
+        // The Open Badge is signed with the key that signed the certificate.
+        let badge = app
+            .get(&format!("/api/v1/certificates/{id}/ob3"), session.t())
+            .await
+            .expect(200)
+            .body;
+        assert_eq!(ob3::verify_proof(&badge).unwrap().key_id(), key_id);
     }
 }

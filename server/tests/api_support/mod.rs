@@ -18,7 +18,8 @@ use tokio::net::TcpListener;
 /// A password that passes the policy.
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// A fresh, empty database.
+/// A fresh, empty database, and a temporary data directory that lives as long as it:
+/// servers on one `TestDb` (replicas) share its key directory.
 pub struct TestDb {
     pub url: String,
     pub backend: &'static str,
@@ -54,6 +55,40 @@ impl TestDb {
             backend: "postgres",
             _dir: tempfile::tempdir().expect("temp dir"),
         })
+    }
+
+    /// The data directory of servers on this database.
+    pub fn data_dir(&self) -> &Path {
+        self._dir.path()
+    }
+
+    /// Stores a secret in `server_secrets` the way servers before the key directory did
+    /// (the database must be migrated: open a store on it first).
+    pub async fn put_legacy_secret(&self, name: &str, value: &[u8]) {
+        use sqlx::Connection as _;
+        if self.backend == "postgres" {
+            let mut conn = sqlx::PgConnection::connect(&self.url)
+                .await
+                .expect("connect");
+            sqlx::query(
+                "INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, now())",
+            )
+            .bind(name)
+            .bind(value)
+            .execute(&mut conn)
+            .await
+            .expect("insert secret");
+        } else {
+            let mut conn = sqlx::SqliteConnection::connect(&self.url)
+                .await
+                .expect("connect");
+            sqlx::query("INSERT INTO server_secrets (name, value, created_at) VALUES (?1, ?2, 0)")
+                .bind(name)
+                .bind(value)
+                .execute(&mut conn)
+                .await
+                .expect("insert secret");
+        }
     }
 
     pub async fn of(backend: Backend) -> Option<TestDb> {
@@ -94,7 +129,7 @@ macro_rules! on_both_backends {
 pub fn config(db: &TestDb) -> ServerConfig {
     ServerConfig {
         database_url: Some(db.url.clone()),
-        data_dir: std::env::temp_dir(),
+        data_dir: db.data_dir().to_owned(),
         pool_size: 8,
         rate_limit_free: 0,
         rate_limit_premium: 0,

@@ -18,7 +18,7 @@ backend_tests!(
     refresh_reuse_revokes_the_family,
     refresh_expiry_and_logout,
     api_token_lifecycle,
-    secrets_agree_across_stores,
+    legacy_secrets_are_read_and_deleted,
     rate_usage_sums_across_stores,
 );
 
@@ -380,20 +380,22 @@ async fn api_token_lifecycle(db: &TestDatabase) {
 
 // --- shared state -----------------------------------------------------------------------
 
-async fn secrets_agree_across_stores(db: &TestDatabase) {
-    let a = db.open().await;
-    let b = db.open().await;
-    let (ra, rb) = tokio::join!(
-        a.get_or_init_secret("jwt", b"candidate-a"),
-        b.get_or_init_secret("jwt", b"candidate-b")
-    );
-    let (ra, rb) = (ra.unwrap(), rb.unwrap());
-    assert_eq!(ra, rb, "both replicas use one key");
-    assert!(ra == b"candidate-a" || ra == b"candidate-b");
-    assert_eq!(a.get_or_init_secret("jwt", b"later").await.unwrap(), ra);
+async fn legacy_secrets_are_read_and_deleted(db: &TestDatabase) {
+    let store = db.open().await;
+    assert_eq!(store.secret("jwt").await.unwrap(), None);
+    assert!(!store.delete_secret("jwt").await.unwrap());
+    crate::support::put_legacy_secret(&db.url, "jwt", b"old key").await;
+    crate::support::put_legacy_secret(&db.url, "other", b"x").await;
     assert_eq!(
-        b.get_or_init_secret("other", b"x").await.unwrap(),
-        b"x".to_vec()
+        store.secret("jwt").await.unwrap().as_deref(),
+        Some(&b"old key"[..])
+    );
+    assert!(store.delete_secret("jwt").await.unwrap());
+    assert_eq!(store.secret("jwt").await.unwrap(), None);
+    assert_eq!(
+        store.secret("other").await.unwrap().as_deref(),
+        Some(&b"x"[..]),
+        "only the named secret is deleted"
     );
 }
 

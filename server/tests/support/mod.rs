@@ -155,6 +155,28 @@ pub async fn test_databases() -> Vec<TestDatabase> {
     dbs
 }
 
+/// Stores a secret in `server_secrets` the way servers before the key directory did, to
+/// test that it is moved out.
+pub async fn put_legacy_secret(url: &str, name: &str, value: &[u8]) {
+    if url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
+        sqlx::query("INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, now())")
+            .bind(name)
+            .bind(value)
+            .execute(&mut conn)
+            .await
+            .expect("insert secret");
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.expect("connect");
+        sqlx::query("INSERT INTO server_secrets (name, value, created_at) VALUES (?1, ?2, 0)")
+            .bind(name)
+            .bind(value)
+            .execute(&mut conn)
+            .await
+            .expect("insert secret");
+    }
+}
+
 async fn admin_connect(admin_url: &str) -> Result<sqlx::PgConnection, sqlx::Error> {
     PgConnectOptions::from_str(admin_url)?
         .disable_statement_logging()

@@ -2,7 +2,10 @@
 //!
 //! 1. The issuer key: `--key` (an `issuer.json` file), else the key saved for the configured
 //!    server in `known_issuers.json`, else (online only) the server's published key, which
-//!    is then saved — trust on first use, like ssh.
+//!    is then saved — trust on first use, like ssh. When the certificate names a key that
+//!    is not saved and the server, asked online, publishes it next to every saved key (it
+//!    rotated its key), the new set is saved; a server that dropped a saved key is not
+//!    believed.
 //! 2. The file: byte for byte canonical, signed by that key ([`cert::verify_with_keys`]).
 //! 3. Unless `--offline`: the server's revocation status for the certificate id.
 //!
@@ -11,7 +14,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use cloudmaster_core::api::CertificateStatus;
+use cloudmaster_core::api::{CertificateStatus, IssuerKeys};
 use cloudmaster_core::cert::{self, CertificateClaims};
 use serde::Serialize;
 
@@ -58,7 +61,10 @@ impl Verify {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let file = std::fs::read(&self.file)
             .with_context(|| format!("cannot read the certificate file {}", self.file.display()))?;
-        let (keys, key_source) = self.issuer_keys(ctx).await?;
+        let wanted = cert::parse_canonical(&file)
+            .ok()
+            .map(|signed| signed.certificate.key_id);
+        let (keys, key_source) = self.issuer_keys(ctx, wanted.as_deref()).await?;
         let mut verdict = Verdict {
             file: self.file.clone(),
             valid: false,
@@ -130,8 +136,13 @@ impl Verify {
         }
     }
 
-    /// The keys to verify with and a description of where they came from.
-    async fn issuer_keys(&self, ctx: &Context) -> anyhow::Result<(Vec<cert::PublicKey>, String)> {
+    /// The keys to verify with and a description of where they came from. `wanted` is the
+    /// key the certificate names, if it could be read.
+    async fn issuer_keys(
+        &self,
+        ctx: &Context,
+        wanted: Option<&str>,
+    ) -> anyhow::Result<(Vec<cert::PublicKey>, String)> {
         if let Some(path) = &self.key {
             let keys = issuers::read_key_file(path)?;
             let from = path.display().to_string();
@@ -141,6 +152,13 @@ impl Verify {
         let known_file = issuers::known_issuers_file(&ctx.config.paths.config_dir);
         let from = format!("the key saved for {server} in {}", known_file.display());
         if let Some(keys) = issuers::known(&known_file, server)? {
+            let unknown = wanted.filter(|id| !keys.keys.iter().any(|k| k.key_id == *id));
+            if let Some(id) = unknown
+                && !self.offline
+                && let Some(rotated) = self.rotated_keys(ctx, &keys, id, &known_file).await?
+            {
+                return Ok(rotated);
+            }
             return Ok((issuers::public_keys(&keys, &from)?, from));
         }
         if self.offline {
@@ -161,6 +179,43 @@ impl Verify {
             known_file.display()
         ));
         Ok((public, format!("the key published by {server}, now saved")))
+    }
+
+    /// The server's current keys when they add `wanted` to every key saved for it (a key
+    /// rotation), saved from now on; `None` when they do not (or cannot be fetched), and
+    /// the saved keys then decide.
+    async fn rotated_keys(
+        &self,
+        ctx: &Context,
+        saved: &IssuerKeys,
+        wanted: &str,
+        known_file: &std::path::Path,
+    ) -> anyhow::Result<Option<(Vec<cert::PublicKey>, String)>> {
+        let server = &ctx.config.server.value;
+        let Ok(published) = ctx.client()?.issuer_keys().await else {
+            return Ok(None);
+        };
+        let keeps_saved = saved.keys.iter().all(|old| {
+            published
+                .keys
+                .iter()
+                .any(|new| new.key_id == old.key_id && new.public_key == old.public_key)
+        });
+        if !keeps_saved || !published.keys.iter().any(|k| k.key_id == wanted) {
+            return Ok(None);
+        }
+        let from = format!("the keys published by {server}");
+        let public = issuers::public_keys(&published, &from)?;
+        issuers::remember(known_file, server, &published)?;
+        ctx.notice(&format!(
+            "{server} added the issuer key {wanted} and still publishes every key trusted \
+             before (a key rotation); trusting it from now on (saved in {})",
+            known_file.display()
+        ));
+        Ok(Some((
+            public,
+            format!("{from}, with the new key {wanted} now saved"),
+        )))
     }
 
     fn print(&self, ctx: &Context, verdict: &Verdict) -> anyhow::Result<()> {

@@ -131,8 +131,11 @@ impl Store for PgStore {
         accounts::touch_api_tokens(self, uses).await
     }
 
-    async fn get_or_init_secret(&self, name: &str, candidate: &[u8]) -> StoreResult<Vec<u8>> {
-        state::get_or_init_secret(self, name, candidate).await
+    async fn secret(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
+        state::secret(self, name).await
+    }
+    async fn delete_secret(&self, name: &str) -> StoreResult<bool> {
+        state::delete_secret(self, name).await
     }
     async fn add_rate_usage(
         &self,

@@ -1,32 +1,26 @@
-//! State shared by every replica: signing secrets and rate-limit counters.
+//! State shared by every replica: secrets left by earlier versions and rate-limit counters.
 
 use time::OffsetDateTime;
 
 use super::PgStore;
 use crate::store::StoreResult;
-use crate::store::shared::{micros, now};
+use crate::store::shared::micros;
 
-pub(super) async fn get_or_init_secret(
-    s: &PgStore,
-    name: &str,
-    candidate: &[u8],
-) -> StoreResult<Vec<u8>> {
-    // A replica racing us either inserts first (our insert waits for its commit, then does
-    // nothing) or second; either way the select, in a fresh snapshot, sees the one winner.
-    sqlx::query(
-        "INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (name) DO NOTHING",
-    )
-    .bind(name)
-    .bind(candidate)
-    .bind(now())
-    .execute(&s.pool)
-    .await?;
-    let (value,): (Vec<u8>,) = sqlx::query_as("SELECT value FROM server_secrets WHERE name = $1")
+pub(super) async fn secret(s: &PgStore, name: &str) -> StoreResult<Option<Vec<u8>>> {
+    let row: Option<(Vec<u8>,)> =
+        sqlx::query_as("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&s.pool)
+            .await?;
+    Ok(row.map(|(value,)| value))
+}
+
+pub(super) async fn delete_secret(s: &PgStore, name: &str) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM server_secrets WHERE name = $1")
         .bind(name)
-        .fetch_one(&s.pool)
+        .execute(&s.pool)
         .await?;
-    Ok(value)
+    Ok(done.rows_affected() > 0)
 }
 
 pub(super) async fn add_rate_usage(

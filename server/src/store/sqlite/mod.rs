@@ -16,6 +16,7 @@
 //!
 //! Encodings: UUIDs are 16-byte BLOBs, timestamps INTEGER unix microseconds (UTC), JSON TEXT.
 
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::str::FromStr;
 
 use sqlx::Connection;
@@ -102,6 +103,8 @@ impl SqliteStore {
             })?;
         }
 
+        restrict_to_owner(base.get_filename())?;
+
         // The writer switches the file to WAL (a persistent setting) and migrates before any
         // reader opens, while holding the open lock (see `OpenLock`).
         let open_lock = OpenLock::acquire(base.get_filename()).await?;
@@ -155,6 +158,7 @@ impl OpenLock {
                 .create(true)
                 .truncate(false)
                 .write(true)
+                .mode(0o600)
                 .open(&path)?;
             file.lock()?;
             Ok::<_, std::io::Error>(file)
@@ -168,6 +172,21 @@ impl OpenLock {
         })?;
         Ok(OpenLock { _held: file })
     }
+}
+
+/// Makes the database file (created here when missing) and its companions owner-only
+/// (0600) before SQLite opens it: it holds password hashes and sessions. SQLite creates the
+/// `-wal` and `-shm` files with the database file's mode; existing ones are tightened too.
+fn restrict_to_owner(database: &std::path::Path) -> StoreResult<()> {
+    let unsafe_mode = |e: anyhow::Error| sqlx::Error::Configuration(format!("{e:#}").into());
+    crate::owner_only::ensure_file(database, "database file").map_err(unsafe_mode)?;
+    for suffix in ["-wal", "-shm", ".lock"] {
+        let mut companion = database.as_os_str().to_owned();
+        companion.push(suffix);
+        crate::owner_only::tighten_file(std::path::Path::new(&companion), "database file")
+            .map_err(unsafe_mode)?;
+    }
+    Ok(())
 }
 
 /// Runs the migrations under the database's write lock. sqlx takes no lock on SQLite, so two
@@ -266,8 +285,11 @@ impl Store for SqliteStore {
         accounts::touch_api_tokens(self, uses).await
     }
 
-    async fn get_or_init_secret(&self, name: &str, candidate: &[u8]) -> StoreResult<Vec<u8>> {
-        state::get_or_init_secret(self, name, candidate).await
+    async fn secret(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
+        state::secret(self, name).await
+    }
+    async fn delete_secret(&self, name: &str) -> StoreResult<bool> {
+        state::delete_secret(self, name).await
     }
     async fn add_rate_usage(
         &self,

@@ -1,32 +1,26 @@
-//! State shared by every server on one database: signing secrets and rate-limit counters.
+//! State shared by every server on one database: secrets left by earlier versions and rate-limit counters.
 
 use time::OffsetDateTime;
 
 use super::{SqliteStore, ts};
 use crate::store::StoreResult;
-use crate::store::shared::{micros, now};
+use crate::store::shared::micros;
 
-pub(super) async fn get_or_init_secret(
-    s: &SqliteStore,
-    name: &str,
-    candidate: &[u8],
-) -> StoreResult<Vec<u8>> {
-    // First writer wins; everyone then reads the winner's value. Both statements run on the
-    // writer so the read sees the write even before a reader would.
-    sqlx::query(
-        "INSERT INTO server_secrets (name, value, created_at) VALUES (?1, ?2, ?3) \
-         ON CONFLICT (name) DO NOTHING",
-    )
-    .bind(name)
-    .bind(candidate)
-    .bind(ts(now()))
-    .execute(&s.writer)
-    .await?;
-    let (value,): (Vec<u8>,) = sqlx::query_as("SELECT value FROM server_secrets WHERE name = ?1")
+pub(super) async fn secret(s: &SqliteStore, name: &str) -> StoreResult<Option<Vec<u8>>> {
+    let row: Option<(Vec<u8>,)> =
+        sqlx::query_as("SELECT value FROM server_secrets WHERE name = ?1")
+            .bind(name)
+            .fetch_optional(&s.writer)
+            .await?;
+    Ok(row.map(|(value,)| value))
+}
+
+pub(super) async fn delete_secret(s: &SqliteStore, name: &str) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM server_secrets WHERE name = ?1")
         .bind(name)
-        .fetch_one(&s.writer)
+        .execute(&s.writer)
         .await?;
-    Ok(value)
+    Ok(done.rows_affected() > 0)
 }
 
 pub(super) async fn add_rate_usage(
