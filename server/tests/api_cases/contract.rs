@@ -22,8 +22,9 @@ async fn concurrent_enrollments_create_one(backend: Backend) {
     app.publish(&instructor, &course("basics")).await;
     let learner = app.user("lena@example.com", Role::Learner).await;
 
+    let body = json!({});
     let requests =
-        (0..20).map(|_| app.post("/api/v1/courses/basics/enrollment", learner.t(), &json!({})));
+        (0..20).map(|_| app.post("/api/v1/courses/basics/enrollment", learner.t(), &body));
     let replies = futures_util::future::join_all(requests).await;
     let mut statuses: Vec<u16> = replies.iter().map(|r| r.status.as_u16()).collect();
     statuses.sort_unstable();
