@@ -48,7 +48,7 @@ pub(super) async fn enroll(s: &PgStore, user_id: Uuid, course_id: &str) -> Store
         enrollment: Enrollment {
             course_id: course_id.to_owned(),
             course_title,
-            enrolled_at: enrolled_at,
+            enrolled_at,
         },
         created: inserted.is_some(),
     })
