@@ -56,6 +56,20 @@ impl From<PathRejection> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        ApiError::BadRequest(rejection.body_text())
+        ApiError::BadRequest(format!(
+            "{}; the route's query parameters are described in /api/v1/openapi.json",
+            rejection.body_text()
+        ))
+    }
+}
+
+/// An integer query parameter checked against the range its schema documents: 400, like a
+/// parameter that is not an integer at all, naming the parameter and the range.
+pub fn query_in_range(name: &str, value: Option<u32>, min: u32, max: u32) -> Result<(), ApiError> {
+    match value {
+        Some(v) if !(min..=max).contains(&v) => Err(ApiError::BadRequest(format!(
+            "query parameter `{name}` must be between {min} and {max} (got {v})"
+        ))),
+        _ => Ok(()),
     }
 }

@@ -119,8 +119,14 @@ pub struct User {
 /// `Debug` shows `***` for the password.
 #[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct RegisterRequest {
+    /// At most 254 bytes: something `@` a domain, without spaces.
+    #[schema(max_length = 254, pattern = r"^[^@\s]+@[^\s.]([^\s]*[^\s.])?$")]
     pub email: String,
+    /// 1 to 200 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
+    /// At least 10 characters, at most 1,024 bytes, not only spaces.
+    #[schema(min_length = 10, max_length = 1024, pattern = r"\S")]
     pub password: String,
 }
 
@@ -202,10 +208,15 @@ pub struct WhoAmI {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CreateTokenRequest {
+    /// 1 to 100 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
+    /// At least one; none beyond what the caller's role allows (403).
+    #[schema(min_items = 1)]
     pub scopes: Vec<Scope>,
-    /// Days until the token expires; none means it never expires.
-    #[serde(default)]
+    /// Days until the token expires (1 to 3,650); none means it never expires.
+    #[serde(default, deserialize_with = "super::whole::optional")]
+    #[schema(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<u32>,
 }
 

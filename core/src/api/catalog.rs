@@ -40,7 +40,11 @@ pub struct CourseFilter {
 #[derive(Debug, Clone, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
+    /// Words to look for (web-search syntax: `"phrase"`, `or`, `-word`).
+    #[param(min_length = 1, max_length = 200, pattern = r"\S")]
     pub q: String,
+    /// Hits to return: default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

@@ -50,7 +50,9 @@ pub struct CertificateStatus {
 /// `POST /admin/certificates/{id}/revoke`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RevokeCertificateRequest {
-    /// Shown to anyone who checks the certificate's status.
+    /// Shown to anyone who checks the certificate's status: 1 to 500 characters, not only
+    /// spaces.
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub reason: String,
 }
 

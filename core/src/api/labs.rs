@@ -153,8 +153,51 @@ pub struct CheckReport {
     pub step: String,
     pub passed: bool,
     #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
+    #[schema(schema_with = condition_results)]
     pub conditions: Vec<ConditionResult>,
+}
+
+/// The schema of `[ConditionResult]`: `id`, `duration_ms` and a `status` of `passed`,
+/// `failed` (with its `message`) or `skipped` (with its `reason`).
+fn condition_results() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+    let outcome = |status: &str, field: Option<&str>| {
+        let mut object = ObjectBuilder::new()
+            .property("id", ObjectBuilder::new().schema_type(Type::String))
+            .required("id")
+            .property(
+                "status",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some([status])),
+            )
+            .required("status")
+            .property(
+                "duration_ms",
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(0))
+                    .maximum(Some(super::whole::MAX_SAFE)),
+            )
+            .required("duration_ms");
+        if let Some(field) = field {
+            object = object
+                .property(field, ObjectBuilder::new().schema_type(Type::String))
+                .required(field);
+        }
+        if status == "failed" {
+            object = object.property("detail", ObjectBuilder::new().schema_type(Type::String));
+        }
+        object
+    };
+    ArrayBuilder::new()
+        .items(
+            OneOfBuilder::new()
+                .item(outcome("passed", None))
+                .item(outcome("failed", Some("message")))
+                .item(outcome("skipped", Some("reason"))),
+        )
+        .build()
 }
 
 impl From<&StepResult> for CheckReport {

@@ -280,7 +280,8 @@ pub struct ReviewItem {
 pub struct ReviewAnswer {
     pub response: Response,
     /// How long the learner took; a fast correct answer is rated Easy.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::whole::optional")]
+    #[schema(maximum = 9_007_199_254_740_991_i64)]
     pub elapsed_ms: Option<u64>,
 }
 

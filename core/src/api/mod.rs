@@ -12,6 +12,7 @@ mod labs;
 mod learning;
 mod progress;
 mod publish;
+pub mod whole;
 
 pub use auth::*;
 pub use catalog::*;

@@ -33,7 +33,7 @@ impl LessonStatus {
 pub struct LessonProgressUpdate {
     pub status: LessonStatus,
     /// Where the learner is inside the lesson (for example a scroll offset in lines).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::whole::optional")]
     pub position: Option<u32>,
 }
 

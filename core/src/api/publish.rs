@@ -19,6 +19,9 @@ pub struct CourseVersion {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RollbackRequest {
+    /// The version whose content to publish again.
+    #[serde(deserialize_with = "super::whole::required")]
+    #[schema(minimum = 1, maximum = 9_007_199_254_740_991_i64)]
     pub version: i64,
 }
 

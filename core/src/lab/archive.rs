@@ -41,6 +41,13 @@ impl Default for ArchiveLimits {
     }
 }
 
+/// Longest name of one file or folder, in bytes: what Linux, macOS and Windows file
+/// systems accept (`NAME_MAX`).
+pub const MAX_NAME_BYTES: usize = 255;
+/// Longest path of an entry inside the workspace, in bytes. Far below the 4,096 bytes of
+/// `PATH_MAX`, so the folder the workspace is unpacked in never pushes a path over it.
+pub const MAX_PATH_BYTES: usize = 1024;
+
 /// Why an archive could not be packed or was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
@@ -62,6 +69,24 @@ pub enum ArchiveError {
     SpecialEntry { entry: String, kind: String },
     #[error("entry `{entry}`: {reason}")]
     InvalidPath { entry: String, reason: &'static str },
+    #[error(
+        "entry `{entry}` has a name of {length} bytes in its path; file systems allow at most \
+         {limit}: shorten it"
+    )]
+    NameTooLong {
+        entry: String,
+        length: usize,
+        limit: usize,
+    },
+    #[error(
+        "entry `{entry}` has a path of {length} bytes (folders nested too deeply, or names too \
+         long); at most {limit} are allowed: flatten or shorten it"
+    )]
+    PathTooLong {
+        entry: String,
+        length: usize,
+        limit: usize,
+    },
     #[error("entry `{entry}` appears twice or conflicts with another entry")]
     Duplicate { entry: String },
     #[error("not a valid .tar.gz archive: {message}")]

@@ -99,7 +99,12 @@ pub async fn users(State(state): State<AppState>, auth: Auth) -> Result<Json<Vec
     security(("bearer" = [])),
     params(("user" = Uuid, Path)),
     request_body = SetRoleRequest,
-    responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, body = User),
+        (status = 400, description = "`user` is not a UUID, or the body is malformed", body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn set_role(
     State(state): State<AppState>,
     auth: Auth,

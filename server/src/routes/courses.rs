@@ -49,23 +49,27 @@ pub async fn list(
 /// Full-text search over titles, summaries and lesson text, best first.
 #[utoipa::path(get, path = "/api/v1/courses/search", tag = "catalog",
     params(SearchQuery),
-    responses((status = 200, body = [SearchHit]), (status = 422, body = ErrorBody)))]
+    responses(
+        (status = 200, body = [SearchHit]),
+        (status = 422, description = "`q` empty or only spaces, or longer than 200 characters", body = ErrorBody),
+    ))]
 pub async fn search(
     State(state): State<AppState>,
     Query(query): Query<SearchQuery>,
 ) -> Result<Json<Vec<SearchHit>>, ApiError> {
+    crate::extract::query_in_range("limit", query.limit, 1, SEARCH_MAX)?;
     let q = query.q.trim();
     if q.is_empty() {
         return Err(ApiError::Validation(
             "search query `q` must not be empty".to_owned(),
         ));
     }
-    if q.len() > 200 {
+    if q.chars().count() > 200 {
         return Err(ApiError::Validation(
-            "search query too long: use at most 200 bytes".to_owned(),
+            "search query too long: use at most 200 characters".to_owned(),
         ));
     }
-    let limit = query.limit.unwrap_or(SEARCH_DEFAULT).clamp(1, SEARCH_MAX);
+    let limit = query.limit.unwrap_or(SEARCH_DEFAULT);
     Ok(Json(state.store().search(q, limit).await?))
 }
 

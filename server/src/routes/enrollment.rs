@@ -20,7 +20,8 @@ pub fn router() -> Router<AppState> {
         .route("/enrollments", get(list))
 }
 
-/// Enroll in a course: 201 when new, 200 when already enrolled.
+/// Enroll in a course: 201 when new, 200 when already enrolled (also when concurrent
+/// requests race: exactly one of them answers 201).
 #[utoipa::path(post, path = "/api/v1/courses/{course}/enrollment", tag = "enrollment",
     security(("bearer" = [])),
     params(("course" = String, Path)),
@@ -84,10 +85,14 @@ pub async fn enroll(
             price.amount % 100
         )));
     }
-    let enrollment = store.enroll(user.id, &course).await?;
+    // Concurrent duplicates all get here; the store's insert picks the one that enrolled.
+    let enrolled = store.enroll(user.id, &course).await?;
     state.auth_cache().put_enrolled(user.id, &course);
+    if !enrolled.created {
+        return Ok((StatusCode::OK, Json(enrolled.enrollment)));
+    }
     tracing::info!(user_id = %user.id, course = %course, "enrolled");
-    Ok((StatusCode::CREATED, Json(enrollment)))
+    Ok((StatusCode::CREATED, Json(enrolled.enrollment)))
 }
 
 /// Leave a course. Progress is kept and comes back on re-enrolling.

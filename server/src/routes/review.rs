@@ -25,7 +25,8 @@ pub fn router() -> Router<AppState> {
 pub struct QueueQuery {
     /// Only this course.
     pub course: Option<String>,
-    /// Items to return: default 20, at most 100.
+    /// Items to return: default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -36,12 +37,14 @@ pub struct QueueQuery {
     responses(
         (status = 200, body = ReviewQueue),
         (status = 403, description = "not enrolled in `course`", body = ErrorBody),
+        (status = 404, description = "no course `course`", body = ErrorBody),
     ))]
 pub async fn queue(
     State(state): State<AppState>,
     auth: Auth,
     Query(query): Query<QueueQuery>,
 ) -> Result<Json<ReviewQueue>, ApiError> {
+    crate::extract::query_in_range("limit", query.limit, 1, review::QUEUE_MAX)?;
     Ok(Json(
         review::queue(&state, &auth, query.course.as_deref(), query.limit).await?,
     ))

@@ -114,7 +114,11 @@ pub async fn list(
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "token id")),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 204),
+        (status = 400, description = "`id` is not a UUID", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn revoke(
     State(state): State<AppState>,
     auth: Auth,

@@ -63,6 +63,15 @@ pub struct NewUser {
     pub tier: Tier,
 }
 
+/// The result of [`Store::enroll`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enrolled {
+    /// The enrollment as stored: the first one when the user was already enrolled.
+    pub enrollment: Enrollment,
+    /// Whether this call made it.
+    pub created: bool,
+}
+
 /// A refresh token as stored: only its SHA-256 hash is kept (`Debug` shows `***`).
 #[derive(Clone)]
 pub struct NewRefreshToken {
@@ -295,9 +304,10 @@ pub trait Store:
     async fn lesson(&self, course_id: &str, lesson_id: &str) -> StoreResult<Option<Lesson>>;
 
     // --- enrollment and progress ----------------------------------------------------
-    /// Idempotent: enrolling twice returns the first enrollment. `NotFound` when the course
-    /// does not exist.
-    async fn enroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<Enrollment>;
+    /// Idempotent: enrolling twice returns the first enrollment. Exactly one of any number
+    /// of concurrent calls for the same user and course reports `created` (the insert decides,
+    /// atomically). `NotFound` when the course does not exist.
+    async fn enroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<Enrolled>;
     /// False when the user was not enrolled. Progress is kept (re-enrolling restores it).
     async fn unenroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<bool>;
     async fn enrollments(&self, user_id: Uuid) -> StoreResult<Vec<Enrollment>>;

@@ -18,8 +18,8 @@ use crate::on_both_backends;
 mod support;
 
 use support::{
-    COURSE, LabServer, all_paths, condition_message, lab, message_of, raw_archive, reported,
-    submission, workspace,
+    COURSE, LabServer, all_paths, condition_message, lab, long_named_archive, message_of,
+    raw_archive, reported, submission, workspace,
 };
 
 on_both_backends!(
@@ -27,6 +27,7 @@ on_both_backends!(
     the_server_grades_submissions,
     script_checks_run_on_a_sandboxed_server,
     malicious_archives_are_refused,
+    names_file_systems_refuse_are_422,
     idle_and_overdue_sessions_expire,
     a_lab_opens_with_its_module,
     hint_texts_come_only_from_the_hint_endpoint,
@@ -508,6 +509,46 @@ async fn malicious_archives_are_refused(backend: Backend) {
     let session = server.session(id).await;
     assert_eq!(session.submissions, 0);
     assert_eq!(session.status, LabSessionStatus::Active);
+}
+
+/// Names the file system would refuse (ENAMETOOLONG) are the archive's fault: 422 with what
+/// to change, never a 500.
+async fn names_file_systems_refuse_are_422(backend: Backend) {
+    let server = LabServer::spawn(backend, |_| {}).await;
+    let id = server.start("fix-dockerfile").await.session.id;
+    let cases = [
+        (
+            "a name of 300 characters",
+            format!("{}.txt", "n".repeat(296)),
+            "has a name of 300 bytes in its path; file systems allow at most 255: shorten it",
+        ),
+        (
+            "2,000 nested folders",
+            format!("{}f.txt", "d/".repeat(2_000)),
+            "has a path of 4005 bytes (folders nested too deeply",
+        ),
+    ];
+    for (what, name, expected) in cases {
+        let reply = server
+            .submit(id, long_named_archive(&name), None)
+            .await
+            .expect_error(422, "validation_failed");
+        assert!(
+            reply
+                .message()
+                .starts_with("the workspace archive was refused: entry `"),
+            "{what}: {}",
+            reply.message()
+        );
+        assert!(
+            reply.message().contains(expected),
+            "{what}: {}",
+            reply.message()
+        );
+    }
+    let leftovers: Vec<PathBuf> = all_paths(&server.scratch_root());
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_eq!(server.session(id).await.submissions, 0);
 }
 
 async fn idle_and_overdue_sessions_expire(backend: Backend) {

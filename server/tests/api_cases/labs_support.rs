@@ -315,6 +315,17 @@ pub fn raw_archive(entries: &[(&str, tar::EntryType, &str, &[u8])]) -> Vec<u8> {
     builder.into_inner().unwrap().finish().unwrap()
 }
 
+/// A `.tar.gz` of one small file named `name`, however long (GNU long-name records).
+pub fn long_named_archive(name: &str) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut builder = tar::Builder::new(gz);
+    let mut header = tar::Header::new_gnu();
+    header.set_mode(0o644);
+    header.set_size(2);
+    builder.append_data(&mut header, name, &b"hi"[..]).unwrap();
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
 /// Every path under `dir`.
 pub fn all_paths(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

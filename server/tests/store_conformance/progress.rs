@@ -38,12 +38,18 @@ async fn enrollment_is_idempotent(db: &TestDatabase) {
     }
     assert!(!store.is_enrolled(bob, "a").await.unwrap());
     let first = store.enroll(bob, "a").await.unwrap();
+    assert!(first.created);
+    let first = first.enrollment;
     assert_eq!(
         (first.course_id.as_str(), first.course_title.as_str()),
         ("a", "a")
     );
     let again = store.enroll(bob, "a").await.unwrap();
-    assert_eq!(again, first, "enrolling twice returns the first enrollment");
+    assert!(!again.created, "enrolling twice creates nothing");
+    assert_eq!(
+        again.enrollment, first,
+        "enrolling twice returns the first enrollment"
+    );
     assert!(store.is_enrolled(bob, "a").await.unwrap());
     store.enroll(bob, "b").await.unwrap();
 
@@ -76,10 +82,17 @@ async fn enrollment_is_idempotent(db: &TestDatabase) {
         })
         .collect();
     let mut seen = HashSet::new();
+    let mut created = 0;
     for task in tasks {
-        seen.insert(task.await.unwrap().unwrap().enrolled_at);
+        let enrolled = task.await.unwrap().unwrap();
+        created += usize::from(enrolled.created);
+        seen.insert(enrolled.enrollment.enrolled_at);
     }
     assert_eq!(seen.len(), 1);
+    assert_eq!(
+        created, 1,
+        "exactly one concurrent enroll reports creating the row"
+    );
 }
 
 async fn progress_is_sticky_and_resumes(db: &TestDatabase) {

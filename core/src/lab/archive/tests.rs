@@ -135,3 +135,64 @@ fn unpack_needs_a_fresh_folder_and_a_real_archive() {
     assert!(matches!(err, ArchiveError::Corrupt { .. }), "{err}");
     assert!(listing(fresh.path()).is_empty());
 }
+
+/// A `.tar.gz` of one file entry named `name` (long names in GNU long-name records).
+fn one_file_archive(name: &str) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), Compression::default());
+    let mut builder = tar::Builder::new(gz);
+    let mut header = tar::Header::new_gnu();
+    header.set_mode(0o644);
+    header.set_size(2);
+    builder.append_data(&mut header, name, &b"hi"[..]).unwrap();
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
+#[test]
+fn unpack_refuses_names_and_paths_file_systems_refuse() {
+    let long_name = format!("{}.txt", "n".repeat(296));
+    let fresh = tempfile::tempdir().unwrap();
+    let err = unpack_into(
+        &one_file_archive(&long_name),
+        fresh.path(),
+        &ArchiveLimits::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ArchiveError::NameTooLong {
+                length: 300,
+                limit: 255,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("shorten it"), "{err}");
+
+    let deep = format!("{}f.txt", "d/".repeat(2_000));
+    let err = unpack_into(
+        &one_file_archive(&deep),
+        fresh.path(),
+        &ArchiveLimits::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, ArchiveError::PathTooLong { limit: 1024, .. }),
+        "{err}"
+    );
+    // The message names the entry without repeating all of its 4,005 bytes.
+    assert!(err.to_string().len() < 300, "{err}");
+    assert!(err.to_string().starts_with("entry `d/d/d/"), "{err}");
+    assert!(listing(fresh.path()).is_empty());
+
+    // Just within both limits unpacks.
+    let at_limit = format!("{}/{}", "d".repeat(255), "e/".repeat(383) + "ff");
+    assert_eq!(at_limit.len(), 1024);
+    unpack_into(
+        &one_file_archive(&at_limit),
+        fresh.path(),
+        &ArchiveLimits::default(),
+    )
+    .unwrap();
+}

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use flate2::read::GzDecoder;
 use tar::EntryType;
 
-use super::{ArchiveError, ArchiveLimits, io_error};
+use super::{ArchiveError, ArchiveLimits, MAX_NAME_BYTES, MAX_PATH_BYTES, io_error};
 
 /// Decompressed bytes allowed per entry beyond its file content: its header, padding, and
 /// a long name or PAX header. Only bounds the raw stream; file content is counted exactly.
@@ -27,7 +27,8 @@ pub struct UnpackedSummary {
 
 /// Unpacks the `.tar.gz` `bytes` into `fresh_dir`, which must exist and be empty.
 ///
-/// Refuses, naming the entry: `..` components, absolute paths, symlinks, hard links, devices,
+/// Refuses, naming the entry: `..` components, absolute paths, names longer than
+/// [`MAX_NAME_BYTES`] and paths longer than [`MAX_PATH_BYTES`], symlinks, hard links, devices,
 /// FIFOs and other special entries, duplicate entries, more than `limits.max_files` entries,
 /// more than `limits.max_bytes` of file content (counted while decompressing, so a lying
 /// header or a gzip bomb is stopped at the limit, never expanded in full), and input larger
@@ -209,7 +210,41 @@ fn segments(raw: &[u8], name: &str) -> Result<Vec<String>, ArchiveError> {
             reason: "the name contains a backslash",
         });
     }
+    // Refused here with a clear message, rather than failing half-way in the file system
+    // (ENAMETOOLONG) as if the server were at fault.
+    if let Some(long) = parts.iter().find(|p| p.len() > MAX_NAME_BYTES) {
+        return Err(ArchiveError::NameTooLong {
+            entry: shortened(name),
+            length: long.len(),
+            limit: MAX_NAME_BYTES,
+        });
+    }
+    let length = parts
+        .iter()
+        .map(|p| p.len() + 1)
+        .sum::<usize>()
+        .saturating_sub(1);
+    if length > MAX_PATH_BYTES {
+        return Err(ArchiveError::PathTooLong {
+            entry: shortened(name),
+            length,
+            limit: MAX_PATH_BYTES,
+        });
+    }
     Ok(parts)
+}
+
+/// An entry name short enough for a message: its start and end around an ellipsis.
+fn shortened(name: &str) -> String {
+    const HEAD: usize = 60;
+    const TAIL: usize = 30;
+    let chars: Vec<char> = name.chars().collect();
+    if chars.len() <= HEAD + TAIL + 1 {
+        return name.to_owned();
+    }
+    let head: String = chars[..HEAD].iter().collect();
+    let tail: String = chars[chars.len() - TAIL..].iter().collect();
+    format!("{head}…{tail}")
 }
 
 /// Refuses every kind of entry but files, folders and PAX global headers.

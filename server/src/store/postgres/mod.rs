@@ -182,7 +182,7 @@ impl Store for PgStore {
         catalog::lesson(self, course_id, lesson_id).await
     }
 
-    async fn enroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<Enrollment> {
+    async fn enroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<super::Enrolled> {
         progress::enroll(self, user_id, course_id).await
     }
     async fn unenroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<bool> {

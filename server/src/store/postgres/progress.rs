@@ -13,17 +13,19 @@ use super::PgStore;
 use crate::store::shared::{
     OutlineRow, ProgressRow, group_progress, is_foreign_key_violation, micros, now, parse_status,
 };
-use crate::store::{StoreError, StoreResult};
+use crate::store::{Enrolled, StoreError, StoreResult};
 
-pub(super) async fn enroll(s: &PgStore, user_id: Uuid, course_id: &str) -> StoreResult<Enrollment> {
-    sqlx::query(
+pub(super) async fn enroll(s: &PgStore, user_id: Uuid, course_id: &str) -> StoreResult<Enrolled> {
+    // The insert decides who enrolled: the one statement whose row went in gets it back,
+    // every concurrent duplicate gets nothing.
+    let inserted: Option<(i32,)> = sqlx::query_as(
         "INSERT INTO enrollments (user_id, course_id, enrolled_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (user_id, course_id) DO NOTHING",
+         ON CONFLICT (user_id, course_id) DO NOTHING RETURNING 1",
     )
     .bind(user_id)
     .bind(course_id)
     .bind(now())
-    .execute(&s.pool)
+    .fetch_optional(&s.pool)
     .await
     .map_err(|e| {
         if is_foreign_key_violation(&e) {
@@ -33,7 +35,7 @@ pub(super) async fn enroll(s: &PgStore, user_id: Uuid, course_id: &str) -> Store
         }
     })?;
     // The insert has committed (or found the row a concurrent enroll committed), so this
-    // fresh snapshot sees the first enrollment.
+    // fresh read sees the first enrollment.
     let (course_title, enrolled_at): (String, OffsetDateTime) = sqlx::query_as(
         "SELECT c.title, e.enrolled_at FROM enrollments e JOIN courses c ON c.id = e.course_id \
          WHERE e.user_id = $1 AND e.course_id = $2",
@@ -42,10 +44,13 @@ pub(super) async fn enroll(s: &PgStore, user_id: Uuid, course_id: &str) -> Store
     .bind(course_id)
     .fetch_one(&s.pool)
     .await?;
-    Ok(Enrollment {
-        course_id: course_id.to_owned(),
-        course_title,
-        enrolled_at,
+    Ok(Enrolled {
+        enrollment: Enrollment {
+            course_id: course_id.to_owned(),
+            course_title,
+            enrolled_at,
+        },
+        created: inserted.is_some(),
     })
 }
 

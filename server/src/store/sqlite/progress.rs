@@ -15,21 +15,23 @@ use super::{SqliteStore, from_ts, from_ts_opt, ts};
 use crate::store::shared::{
     OutlineRow, ProgressRow, group_progress, is_foreign_key_violation, micros, now, parse_status,
 };
-use crate::store::{StoreError, StoreResult};
+use crate::store::{Enrolled, StoreError, StoreResult};
 
 pub(super) async fn enroll(
     s: &SqliteStore,
     user_id: Uuid,
     course_id: &str,
-) -> StoreResult<Enrollment> {
-    sqlx::query(
+) -> StoreResult<Enrolled> {
+    // The insert decides who enrolled: the one statement whose row went in gets it back,
+    // every concurrent duplicate gets nothing.
+    let inserted: Option<(i32,)> = sqlx::query_as(
         "INSERT INTO enrollments (user_id, course_id, enrolled_at) VALUES (?1, ?2, ?3) \
-         ON CONFLICT (user_id, course_id) DO NOTHING",
+         ON CONFLICT (user_id, course_id) DO NOTHING RETURNING 1",
     )
     .bind(user_id)
     .bind(course_id)
     .bind(ts(now()))
-    .execute(&s.writer)
+    .fetch_optional(&s.writer)
     .await
     .map_err(|e| {
         if is_foreign_key_violation(&e) {
@@ -38,7 +40,8 @@ pub(super) async fn enroll(
             e.into()
         }
     })?;
-    // The insert has committed, so any reader sees it (and the first enrollment's time).
+    // The insert has committed (or found the row a concurrent enroll committed), so this
+    // fresh read sees the first enrollment.
     let (course_title, enrolled_at): (String, i64) = sqlx::query_as(
         "SELECT c.title, e.enrolled_at FROM enrollments e JOIN courses c ON c.id = e.course_id \
          WHERE e.user_id = ?1 AND e.course_id = ?2",
@@ -47,10 +50,13 @@ pub(super) async fn enroll(
     .bind(course_id)
     .fetch_one(&s.reader)
     .await?;
-    Ok(Enrollment {
-        course_id: course_id.to_owned(),
-        course_title,
-        enrolled_at: from_ts(enrolled_at)?,
+    Ok(Enrolled {
+        enrollment: Enrollment {
+            course_id: course_id.to_owned(),
+            course_title,
+            enrolled_at: from_ts(enrolled_at)?,
+        },
+        created: inserted.is_some(),
     })
 }
 
