@@ -55,6 +55,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'Hands-on labs: start, check, hint, submit, reset, abandon, test')
             [CompletionResult]::new('course', 'course', [CompletionResultType]::ParameterValue, 'Author courses: scaffold, validate, list versions, roll back')
             [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Validate and publish a course or a catalog of courses')
+            [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'Open the terminal UI against the server you are logged in to')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change the configuration')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check configuration, server, credentials and lab tools')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
@@ -91,6 +92,16 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('--rate-limit-staff', '--rate-limit-staff', [CompletionResultType]::ParameterName, 'Requests per window for instructors and admins (0 = unlimited)')
             [CompletionResult]::new('--rate-limit-anonymous', '--rate-limit-anonymous', [CompletionResultType]::ParameterName, 'Requests per window for unauthenticated clients, per IP address (0 = unlimited)')
             [CompletionResult]::new('--rate-limit-window-secs', '--rate-limit-window-secs', [CompletionResultType]::ParameterName, 'Length of the fixed rate-limit window, in seconds')
+            [CompletionResult]::new('--trust-forwarded-for', '--trust-forwarded-for', [CompletionResultType]::ParameterName, 'Proxy networks (CIDRs or addresses, comma-separated) whose `X-Forwarded-For` is believed. A request from one of them is attributed to the rightmost address in `X-Forwarded-For` that is not itself a trusted proxy; from anywhere else, to the TCP peer. Empty (the default): the header is ignored')
+            [CompletionResult]::new('--rate-limit-login', '--rate-limit-login', [CompletionResultType]::ParameterName, 'Login attempts per client address per minute')
+            [CompletionResult]::new('--rate-limit-register', '--rate-limit-register', [CompletionResultType]::ParameterName, 'Registrations per client address per hour')
+            [CompletionResult]::new('--rate-limit-refresh', '--rate-limit-refresh', [CompletionResultType]::ParameterName, 'Refresh-token exchanges (and logouts) per client address per minute')
+            [CompletionResult]::new('--argon2-memory-kib', '--argon2-memory-kib', [CompletionResultType]::ParameterName, 'Argon2id memory per password hash, in KiB. Changing a cost parameter re-hashes each password at its owner''s next login')
+            [CompletionResult]::new('--argon2-iterations', '--argon2-iterations', [CompletionResultType]::ParameterName, 'Argon2id passes over memory per password hash')
+            [CompletionResult]::new('--argon2-parallelism', '--argon2-parallelism', [CompletionResultType]::ParameterName, 'Argon2id lanes per password hash')
+            [CompletionResult]::new('--password-hash-threads', '--password-hash-threads', [CompletionResultType]::ParameterName, 'Password hashes computed at once (each holds its Argon2 memory) [default: CPUs]')
+            [CompletionResult]::new('--password-hash-queue', '--password-hash-queue', [CompletionResultType]::ParameterName, 'Password hashes allowed to wait for a thread; beyond that, login, registration and password change answer 503 with `Retry-After`')
+            [CompletionResult]::new('--password-hash-wait-ms', '--password-hash-wait-ms', [CompletionResultType]::ParameterName, 'Longest a password hash waits for a thread, in milliseconds, before 503')
             [CompletionResult]::new('--catalog-cache-ms', '--catalog-cache-ms', [CompletionResultType]::ParameterName, 'How long this replica serves the catalog from memory before re-reading it, in milliseconds. A publish through this replica shows at once; through another one within this time. 0 re-reads on every request')
             [CompletionResult]::new('--auth-cache-ms', '--auth-cache-ms', [CompletionResultType]::ParameterName, 'How long this replica remembers a session user''s role and suspension, their enrollments and the modules they finished (for module locks), in milliseconds. Changes through another replica apply here within this time. 0 reads the database on every request')
             [CompletionResult]::new('--shutdown-grace-secs', '--shutdown-grace-secs', [CompletionResultType]::ParameterName, 'Seconds to let in-flight requests finish after SIGINT/SIGTERM')
@@ -102,7 +113,6 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
-            [CompletionResult]::new('--trust-forwarded-for', '--trust-forwarded-for', [CompletionResultType]::ParameterName, 'Take the client address from the first `X-Forwarded-For` entry (only behind a trusted load balancer that sets it)')
             [CompletionResult]::new('--lab-script-checks', '--lab-script-checks', [CompletionResultType]::ParameterName, 'Also run labs'' `command` and `script` checks on the server when grading a submission, instead of taking the learner''s reported results. They run learner-controlled files: enable only when the server itself runs inside a sandbox (a container or a VM)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
@@ -955,6 +965,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Scaffold a new course (a small valid course to start from)')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check a course or a catalog of courses; exits 1 when there are errors')
+            [CompletionResult]::new('preview', 'preview', [CompletionResultType]::ParameterValue, 'Open the TUI on local course files, with no server: read the lessons, take the quizzes (graded here, with explanations), run the labs'' checks')
             [CompletionResult]::new('versions', 'versions', [CompletionResultType]::ParameterValue, 'List the published versions of a course')
             [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Publish an earlier version''s content again, as a new version')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -974,6 +985,19 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;course;validate' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;course;preview' {
+            [CompletionResult]::new('--lab-dir', '--lab-dir', [CompletionResultType]::ParameterName, 'Folder for lab workspaces [default: a temporary folder, removed afterwards]')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
@@ -1013,6 +1037,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
         'cloudmaster;course;help' {
             [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Scaffold a new course (a small valid course to start from)')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check a course or a catalog of courses; exits 1 when there are errors')
+            [CompletionResult]::new('preview', 'preview', [CompletionResultType]::ParameterValue, 'Open the TUI on local course files, with no server: read the lessons, take the quizzes (graded here, with explanations), run the labs'' checks')
             [CompletionResult]::new('versions', 'versions', [CompletionResultType]::ParameterValue, 'List the published versions of a course')
             [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Publish an earlier version''s content again, as a new version')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -1022,6 +1047,9 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;course;help;validate' {
+            break
+        }
+        'cloudmaster;course;help;preview' {
             break
         }
         'cloudmaster;course;help;versions' {
@@ -1040,6 +1068,18 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the plan and let the server validate it, without publishing')
             [CompletionResult]::new('--skip-lab-tests', '--skip-lab-tests', [CompletionResultType]::ParameterName, 'Publish without testing the labs first (when this machine lacks the tools their checks run)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;tui' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
@@ -1179,6 +1219,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'Hands-on labs: start, check, hint, submit, reset, abandon, test')
             [CompletionResult]::new('course', 'course', [CompletionResultType]::ParameterValue, 'Author courses: scaffold, validate, list versions, roll back')
             [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Validate and publish a course or a catalog of courses')
+            [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'Open the terminal UI against the server you are logged in to')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change the configuration')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check configuration, server, credentials and lab tools')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
@@ -1368,6 +1409,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
         'cloudmaster;help;course' {
             [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Scaffold a new course (a small valid course to start from)')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check a course or a catalog of courses; exits 1 when there are errors')
+            [CompletionResult]::new('preview', 'preview', [CompletionResultType]::ParameterValue, 'Open the TUI on local course files, with no server: read the lessons, take the quizzes (graded here, with explanations), run the labs'' checks')
             [CompletionResult]::new('versions', 'versions', [CompletionResultType]::ParameterValue, 'List the published versions of a course')
             [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Publish an earlier version''s content again, as a new version')
             break
@@ -1378,6 +1420,9 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
         'cloudmaster;help;course;validate' {
             break
         }
+        'cloudmaster;help;course;preview' {
+            break
+        }
         'cloudmaster;help;course;versions' {
             break
         }
@@ -1385,6 +1430,9 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;help;publish' {
+            break
+        }
+        'cloudmaster;help;tui' {
             break
         }
         'cloudmaster;help;config' {

@@ -94,6 +94,9 @@ _cloudmaster() {
             cloudmaster,token)
                 cmd="cloudmaster__subcmd__token"
                 ;;
+            cloudmaster,tui)
+                cmd="cloudmaster__subcmd__tui"
+                ;;
             cloudmaster,unenroll)
                 cmd="cloudmaster__subcmd__unenroll"
                 ;;
@@ -178,6 +181,9 @@ _cloudmaster() {
             cloudmaster__subcmd__course,new)
                 cmd="cloudmaster__subcmd__course__subcmd__new"
                 ;;
+            cloudmaster__subcmd__course,preview)
+                cmd="cloudmaster__subcmd__course__subcmd__preview"
+                ;;
             cloudmaster__subcmd__course,rollback)
                 cmd="cloudmaster__subcmd__course__subcmd__rollback"
                 ;;
@@ -192,6 +198,9 @@ _cloudmaster() {
                 ;;
             cloudmaster__subcmd__course__subcmd__help,new)
                 cmd="cloudmaster__subcmd__course__subcmd__help__subcmd__new"
+                ;;
+            cloudmaster__subcmd__course__subcmd__help,preview)
+                cmd="cloudmaster__subcmd__course__subcmd__help__subcmd__preview"
                 ;;
             cloudmaster__subcmd__course__subcmd__help,rollback)
                 cmd="cloudmaster__subcmd__course__subcmd__help__subcmd__rollback"
@@ -316,6 +325,9 @@ _cloudmaster() {
             cloudmaster__subcmd__help,token)
                 cmd="cloudmaster__subcmd__help__subcmd__token"
                 ;;
+            cloudmaster__subcmd__help,tui)
+                cmd="cloudmaster__subcmd__help__subcmd__tui"
+                ;;
             cloudmaster__subcmd__help,unenroll)
                 cmd="cloudmaster__subcmd__help__subcmd__unenroll"
                 ;;
@@ -351,6 +363,9 @@ _cloudmaster() {
                 ;;
             cloudmaster__subcmd__help__subcmd__course,new)
                 cmd="cloudmaster__subcmd__help__subcmd__course__subcmd__new"
+                ;;
+            cloudmaster__subcmd__help__subcmd__course,preview)
+                cmd="cloudmaster__subcmd__help__subcmd__course__subcmd__preview"
                 ;;
             cloudmaster__subcmd__help__subcmd__course,rollback)
                 cmd="cloudmaster__subcmd__help__subcmd__course__subcmd__rollback"
@@ -575,7 +590,7 @@ _cloudmaster() {
 
     case "${cmd}" in
         cloudmaster)
-            opts="-o -h -V --server --profile --output --quiet --no-color --yes --help --version quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help"
+            opts="-o -h -V --server --profile --output --quiet --no-color --yes --help --version quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish tui config doctor completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1221,7 +1236,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__course)
-            opts="-o -h --server --profile --output --quiet --no-color --yes --help new validate versions rollback help"
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help new validate preview versions rollback help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1251,7 +1266,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__course__subcmd__help)
-            opts="new validate versions rollback help"
+            opts="new validate preview versions rollback help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1279,6 +1294,20 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__course__subcmd__help__subcmd__new)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__course__subcmd__help__subcmd__preview)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1342,6 +1371,40 @@ _cloudmaster() {
             fi
             case "${prev}" in
                 --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__course__subcmd__preview)
+            opts="-o -h --lab-dir --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --lab-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1869,7 +1932,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__help)
-            opts="quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish config doctor completions generate-docs help"
+            opts="quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review mastery readiness cert lab course publish tui config doctor completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2065,7 +2128,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__help__subcmd__course)
-            opts="new validate versions rollback"
+            opts="new validate preview versions rollback"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2079,6 +2142,20 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__help__subcmd__course__subcmd__new)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__course__subcmd__preview)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2739,6 +2816,20 @@ _cloudmaster() {
         cloudmaster__subcmd__help__subcmd__token__subcmd__revoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__tui)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -4041,7 +4132,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__serve)
-            opts="-o -h --listen --database-url --data-dir --key-dir --pool-size --log-format --max-body-bytes --max-publish-bytes --rate-limit-free --rate-limit-premium --rate-limit-staff --rate-limit-anonymous --rate-limit-window-secs --trust-forwarded-for --catalog-cache-ms --auth-cache-ms --shutdown-grace-secs --lab-idle-timeout-minutes --lab-max-archive-bytes --lab-max-workspace-bytes --lab-max-archive-files --lab-script-checks --server --profile --output --quiet --no-color --yes --help"
+            opts="-o -h --listen --database-url --data-dir --key-dir --pool-size --log-format --max-body-bytes --max-publish-bytes --rate-limit-free --rate-limit-premium --rate-limit-staff --rate-limit-anonymous --rate-limit-window-secs --trust-forwarded-for --rate-limit-login --rate-limit-register --rate-limit-refresh --argon2-memory-kib --argon2-iterations --argon2-parallelism --password-hash-threads --password-hash-queue --password-hash-wait-ms --catalog-cache-ms --auth-cache-ms --shutdown-grace-secs --lab-idle-timeout-minutes --lab-max-archive-bytes --lab-max-workspace-bytes --lab-max-archive-files --lab-script-checks --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4096,6 +4187,46 @@ _cloudmaster() {
                     return 0
                     ;;
                 --rate-limit-window-secs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-forwarded-for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate-limit-login)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate-limit-register)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate-limit-refresh)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --argon2-memory-kib)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --argon2-iterations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --argon2-parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-hash-threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-hash-queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-hash-wait-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4325,6 +4456,36 @@ _cloudmaster() {
         cloudmaster__subcmd__token__subcmd__revoke)
             opts="-o -h --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__tui)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -52,6 +52,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand lab 'Hands-on labs: start, check, hint, submit, reset, abandon, test'
             cand course 'Author courses: scaffold, validate, list versions, roll back'
             cand publish 'Validate and publish a course or a catalog of courses'
+            cand tui 'Open the terminal UI against the server you are logged in to'
             cand config 'Show or change the configuration'
             cand doctor 'Check configuration, server, credentials and lab tools'
             cand completions 'Print shell completions'
@@ -86,6 +87,16 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --rate-limit-staff 'Requests per window for instructors and admins (0 = unlimited)'
             cand --rate-limit-anonymous 'Requests per window for unauthenticated clients, per IP address (0 = unlimited)'
             cand --rate-limit-window-secs 'Length of the fixed rate-limit window, in seconds'
+            cand --trust-forwarded-for 'Proxy networks (CIDRs or addresses, comma-separated) whose `X-Forwarded-For` is believed. A request from one of them is attributed to the rightmost address in `X-Forwarded-For` that is not itself a trusted proxy; from anywhere else, to the TCP peer. Empty (the default): the header is ignored'
+            cand --rate-limit-login 'Login attempts per client address per minute'
+            cand --rate-limit-register 'Registrations per client address per hour'
+            cand --rate-limit-refresh 'Refresh-token exchanges (and logouts) per client address per minute'
+            cand --argon2-memory-kib 'Argon2id memory per password hash, in KiB. Changing a cost parameter re-hashes each password at its owner''s next login'
+            cand --argon2-iterations 'Argon2id passes over memory per password hash'
+            cand --argon2-parallelism 'Argon2id lanes per password hash'
+            cand --password-hash-threads 'Password hashes computed at once (each holds its Argon2 memory) [default: CPUs]'
+            cand --password-hash-queue 'Password hashes allowed to wait for a thread; beyond that, login, registration and password change answer 503 with `Retry-After`'
+            cand --password-hash-wait-ms 'Longest a password hash waits for a thread, in milliseconds, before 503'
             cand --catalog-cache-ms 'How long this replica serves the catalog from memory before re-reading it, in milliseconds. A publish through this replica shows at once; through another one within this time. 0 re-reads on every request'
             cand --auth-cache-ms 'How long this replica remembers a session user''s role and suspension, their enrollments and the modules they finished (for module locks), in milliseconds. Changes through another replica apply here within this time. 0 reads the database on every request'
             cand --shutdown-grace-secs 'Seconds to let in-flight requests finish after SIGINT/SIGTERM'
@@ -97,7 +108,6 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
             cand -o 'Output format of commands that print data [default: from the profile, else table]'
             cand --output 'Output format of commands that print data [default: from the profile, else table]'
-            cand --trust-forwarded-for 'Take the client address from the first `X-Forwarded-For` entry (only behind a trusted load balancer that sets it)'
             cand --lab-script-checks 'Also run labs'' `command` and `script` checks on the server when grading a submission, instead of taking the learner''s reported results. They run learner-controlled files: enable only when the server itself runs inside a sandbox (a container or a VM)'
             cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
             cand --no-color 'Disable colour (also when NO_COLOR is set)'
@@ -856,6 +866,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --help 'Print help'
             cand new 'Scaffold a new course (a small valid course to start from)'
             cand validate 'Check a course or a catalog of courses; exits 1 when there are errors'
+            cand preview 'Open the TUI on local course files, with no server: read the lessons, take the quizzes (graded here, with explanations), run the labs'' checks'
             cand versions 'List the published versions of a course'
             cand rollback 'Publish an earlier version''s content again, as a new version'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -873,6 +884,18 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --help 'Print help'
         }
         &'cloudmaster;course;validate'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;course;preview'= {
+            cand --lab-dir 'Folder for lab workspaces [default: a temporary folder, removed afterwards]'
             cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
             cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
             cand -o 'Output format of commands that print data [default: from the profile, else table]'
@@ -909,6 +932,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;course;help'= {
             cand new 'Scaffold a new course (a small valid course to start from)'
             cand validate 'Check a course or a catalog of courses; exits 1 when there are errors'
+            cand preview 'Open the TUI on local course files, with no server: read the lessons, take the quizzes (graded here, with explanations), run the labs'' checks'
             cand versions 'List the published versions of a course'
             cand rollback 'Publish an earlier version''s content again, as a new version'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -916,6 +940,8 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;course;help;new'= {
         }
         &'cloudmaster;course;help;validate'= {
+        }
+        &'cloudmaster;course;help;preview'= {
         }
         &'cloudmaster;course;help;versions'= {
         }
@@ -930,6 +956,17 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --output 'Output format of commands that print data [default: from the profile, else table]'
             cand --dry-run 'Show the plan and let the server validate it, without publishing'
             cand --skip-lab-tests 'Publish without testing the labs first (when this machine lacks the tools their checks run)'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;tui'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
             cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
             cand --no-color 'Disable colour (also when NO_COLOR is set)'
             cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
@@ -1056,6 +1093,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand lab 'Hands-on labs: start, check, hint, submit, reset, abandon, test'
             cand course 'Author courses: scaffold, validate, list versions, roll back'
             cand publish 'Validate and publish a course or a catalog of courses'
+            cand tui 'Open the terminal UI against the server you are logged in to'
             cand config 'Show or change the configuration'
             cand doctor 'Check configuration, server, credentials and lab tools'
             cand completions 'Print shell completions'
@@ -1194,6 +1232,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;help;course'= {
             cand new 'Scaffold a new course (a small valid course to start from)'
             cand validate 'Check a course or a catalog of courses; exits 1 when there are errors'
+            cand preview 'Open the TUI on local course files, with no server: read the lessons, take the quizzes (graded here, with explanations), run the labs'' checks'
             cand versions 'List the published versions of a course'
             cand rollback 'Publish an earlier version''s content again, as a new version'
         }
@@ -1201,11 +1240,15 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         }
         &'cloudmaster;help;course;validate'= {
         }
+        &'cloudmaster;help;course;preview'= {
+        }
         &'cloudmaster;help;course;versions'= {
         }
         &'cloudmaster;help;course;rollback'= {
         }
         &'cloudmaster;help;publish'= {
+        }
+        &'cloudmaster;help;tui'= {
         }
         &'cloudmaster;help;config'= {
             cand path 'Print the path of config.toml (-o json: every path)'

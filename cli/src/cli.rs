@@ -166,6 +166,8 @@ pub enum Command {
     Course(commands::course::Args),
     /// Validate and publish a course or a catalog of courses
     Publish(commands::publish::Args),
+    /// Open the terminal UI against the server you are logged in to
+    Tui(commands::tui::Args),
     /// Show or change the configuration
     Config(commands::config::Args),
     /// Check configuration, server, credentials and lab tools

@@ -106,12 +106,40 @@ fn classify_core(e: &cloudmaster_core::Error) -> Exit {
     }
 }
 
+/// The causes of `err` worth printing under its message: all of them, except below a
+/// network error, whose message already says what failed in words (the HTTP stack's own
+/// chain of "error sending request", "client error (Connect)", "tcp connect error" adds
+/// nothing a user can act on).
+pub fn causes(err: &anyhow::Error) -> Vec<&(dyn std::error::Error + 'static)> {
+    let mut shown = Vec::new();
+    for (i, cause) in err.chain().enumerate() {
+        if i > 0 {
+            shown.push(cause);
+        }
+        if let Some(cloudmaster_core::Error::Network { .. }) =
+            cause.downcast_ref::<cloudmaster_core::Error>()
+        {
+            break;
+        }
+    }
+    shown
+}
+
 /// What to do about `err`, when there is something better to say than the message.
 /// `token_in_env`: whether `CLOUDMASTER_TOKEN` was set (then it, not the login, was refused).
 pub fn hint(err: &anyhow::Error, token_in_env: bool) -> Option<String> {
     for cause in err.chain() {
         if let Some(failure) = cause.downcast_ref::<Failure>() {
             return failure.hint.clone();
+        }
+        if let Some(cloudmaster_core::Error::Network { .. }) =
+            cause.downcast_ref::<cloudmaster_core::Error>()
+        {
+            return Some(
+                "is the server running? Check its URL (--server, CLOUDMASTER_SERVER or \
+                 `cloudmaster config set server URL`), or run `cloudmaster doctor`"
+                    .to_owned(),
+            );
         }
         if let Some(cloudmaster_core::Error::Auth { status, .. }) =
             cause.downcast_ref::<cloudmaster_core::Error>()

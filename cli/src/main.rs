@@ -58,7 +58,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// Prints `err` with its causes, ripgrep-style, and returns its exit code. A broken pipe
+/// Prints `err` with the causes worth showing ([`exit::causes`]), ripgrep-style, and returns its exit code. A broken pipe
 /// (`cloudmaster courses list | head -1`) is a success and prints nothing.
 fn report(err: &anyhow::Error, color: bool) -> ExitCode {
     let exit = exit::classify(err);
@@ -76,7 +76,7 @@ fn report(err: &anyhow::Error, color: bool) -> ExitCode {
     };
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(stderr, "{} {err}", paint(red, "error:"));
-    for cause in err.chain().skip(1) {
+    for cause in exit::causes(err) {
         let _ = writeln!(stderr, "  {} {cause}", paint(bold, "caused by:"));
     }
     let token_in_env = std::env::var_os("CLOUDMASTER_TOKEN").is_some_and(|t| !t.is_empty());

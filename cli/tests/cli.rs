@@ -96,6 +96,67 @@ fn course_validate_reports_file_line_and_column() {
 }
 
 #[test]
+fn course_preview_validates_first_and_needs_a_terminal() {
+    let home = offline();
+    new_course(&home, "draft");
+    // A valid course gets as far as the terminal, which a pipe is not.
+    let (code, _, err) = home.run(&["course", "preview", "draft"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "`cloudmaster course preview` needs a terminal, and stdin and stdout are not one"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("hint:"), "{err}");
+
+    // A broken one stops at its problems, like `publish`.
+    let dir = home.path().join("draft");
+    let yaml = std::fs::read_to_string(dir.join("course.yaml")).unwrap();
+    std::fs::write(
+        dir.join("course.yaml"),
+        yaml.replace("        title: Welcome", "        titel: Welcome"),
+    )
+    .unwrap();
+    let (code, _, err) = home.run(&["course", "preview", "draft"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("draft/course.yaml:"), "{err}");
+    assert!(err.contains("unknown key `titel`"), "{err}");
+
+    let (code, _, err) = home.run(&["course", "preview", "nowhere"]);
+    assert_eq!(code, 5, "{err}");
+}
+
+#[test]
+fn tui_checks_the_login_then_needs_a_terminal() {
+    let server = TestServer::start();
+    let home = Home::new(&server.url);
+    let (code, _, err) = home.run(&["tui"]);
+    assert_eq!(code, 3, "not logged in: {err}");
+    assert!(err.contains("not logged in"), "{err}");
+
+    home.register("tui@example.com", PASSWORD);
+    let (code, _, err) = home.run(&["tui"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("`cloudmaster tui` needs a terminal, and stdin and stdout are not one"),
+        "{err}"
+    );
+
+    // A server that cannot be reached is reported before the terminal is taken over.
+    let closed = format!("http://127.0.0.1:{}/", closed_port());
+    let output = home
+        .cmd()
+        .env("CLOUDMASTER_TOKEN", "cm_pat_not-a-real-token-at-all")
+        .args(["--server", &closed, "tui"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{err}");
+    assert!(err.contains("could not reach"), "{err}");
+}
+
+#[test]
 fn validate_of_a_missing_path_is_not_found() {
     let home = offline();
     let (code, _, err) = home.run(&["course", "validate", "nowhere"]);
@@ -444,6 +505,32 @@ fn exit_codes() {
         "{err}"
     );
     assert!(err.contains("cloudmaster doctor"), "{err}");
+    // One line for the error, one for the hint: not the HTTP stack's chain of causes.
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(!err.contains("caused by"), "{err}");
+    assert!(err.contains("(connection refused)"), "{err}");
+
+    // A mistyped scheme is a usage error, not a host named `htp`.
+    for typo in ["htp:/x", "http:/127.0.0.1:8080", "htp://x"] {
+        let (code, _, err) = home.run(&["--server", typo, "courses", "list"]);
+        assert_eq!(code, 2, "{typo}: {err}");
+        assert!(err.contains("http://"), "{typo}: {err}");
+    }
+    let (code, _, err) = home
+        .cmd()
+        .env("CLOUDMASTER_SERVER", "htp:/x")
+        .args(["courses", "list"])
+        .output()
+        .map(|o| {
+            (
+                o.status.code().unwrap(),
+                (),
+                String::from_utf8(o.stderr).unwrap(),
+            )
+        })
+        .unwrap();
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`htp:` is not followed by `//`"), "{err}");
 
     let (code, _, err) = home.run(&["courses", "show", "no-such-course"]);
     assert_eq!(code, 5, "{err}");
@@ -591,7 +678,7 @@ fn doctor_reports_and_masks_tokens() {
     let closed = format!("http://127.0.0.1:{}/", closed_port());
     let (code, out, _) = home.run(&["--server", &closed, "doctor"]);
     assert_eq!(code, 1);
-    assert!(out.contains("✗ unreachable: connection failed"), "{out}");
+    assert!(out.contains("✗ unreachable: connection refused"), "{out}");
 }
 
 // ---------------------------------------------------------------------------------------

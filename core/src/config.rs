@@ -326,15 +326,37 @@ fn check_server(url: &Url) -> Result<()> {
 }
 
 /// Parses a server URL as users type it (`localhost:8080` becomes `http://localhost:8080/`).
+///
+/// Text without `://` gets `http://` in front, unless it starts with what can only be a
+/// scheme (`htp:/x`, `https:host`): a port follows the colon of `host:port`, so anything
+/// else there is a mistyped URL, refused rather than read as a host named `htp`.
 pub fn parse_server_url(text: &str) -> Result<Url, String> {
     let with_scheme = if text.contains("://") {
         text.to_owned()
+    } else if let Some(scheme) = mistyped_scheme(text) {
+        return Err(format!(
+            "invalid server URL `{text}`: `{scheme}:` is not followed by `//`; write it as \
+             http://HOST[:PORT] or https://HOST[:PORT], such as http://127.0.0.1:8080"
+        ));
     } else {
         format!("http://{text}")
     };
     let url = Url::parse(&with_scheme).map_err(|e| format!("invalid server URL `{text}`: {e}"))?;
     check_server(&url).map_err(|e| e.to_string())?;
     Ok(url)
+}
+
+/// The scheme-like prefix of `text` (before a colon) when what follows the colon cannot be a
+/// port: `htp` for `htp:/x`, none for `localhost:8080` or `localhost`.
+fn mistyped_scheme(text: &str) -> Option<&str> {
+    let (before, after) = text.split_once(':')?;
+    let looks_like_scheme = before.starts_with(|c: char| c.is_ascii_alphabetic())
+        && before
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    let port = after.split(['/', '?', '#']).next().unwrap_or("");
+    let is_port = !port.is_empty() && port.chars().all(|c| c.is_ascii_digit());
+    (looks_like_scheme && !is_port).then_some(before)
 }
 
 /// A key that `cloudmaster config set` accepts: `default_profile`, a profile key (for the
@@ -492,6 +514,30 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         move |key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.into())
+    }
+
+    #[test]
+    fn server_urls_as_typed() {
+        let ok = |text: &str| parse_server_url(text).unwrap().to_string();
+        assert_eq!(ok("localhost:8080"), "http://localhost:8080/");
+        assert_eq!(ok("127.0.0.1:8080/base"), "http://127.0.0.1:8080/base");
+        assert_eq!(ok("cm.example"), "http://cm.example/");
+        assert_eq!(ok("https://cm.example"), "https://cm.example/");
+        for typo in [
+            "htp:/x",
+            "http:/x",
+            "https:cm.example",
+            "htp://x",
+            "ftp://x",
+        ] {
+            let err = parse_server_url(typo).unwrap_err();
+            assert!(
+                err.contains(typo) || err.contains("http://"),
+                "{typo}: {err}"
+            );
+        }
+        let err = parse_server_url("htp:/x").unwrap_err();
+        assert!(err.contains("`htp:` is not followed by `//`"), "{err}");
     }
 
     #[test]

@@ -32,11 +32,10 @@ pub enum Error {
     },
 
     /// The server could not be reached: connection refused, DNS, TLS or a timeout.
-    #[error(
-        "could not reach the cloudmaster server at {url} ({what}); check the URL \
-         (--server, CLOUDMASTER_SERVER or `cloudmaster config set server URL`) or run \
-         `cloudmaster doctor`"
-    )]
+    ///
+    /// The message is one line for people; what to do about it is the CLI's hint, and the
+    /// low-level causes (the source) are for logs.
+    #[error("could not reach the cloudmaster server at {url} ({what})")]
     Network {
         url: String,
         /// "connection failed", "timed out", ...

@@ -1,6 +1,7 @@
 //! cloudmaster's terminal user interface (ratatui).
 //!
-//! `cloudmaster tui` and `cloudmaster quickstart` call [`run`]. How the pieces fit:
+//! `cloudmaster tui` and `cloudmaster quickstart` call [`run`]; `cloudmaster course preview`
+//! calls [`preview`]. How the pieces fit:
 //!
 //! - [`app`]: the state ([`app::App`]) and [`app::update`], the only place it changes.
 //!   `update` takes an [`action::Action`] (a key, a resize, a finished request, a clock
@@ -13,8 +14,9 @@
 //!   [`components`] (lists, tabs, status bar, gauges, scrollbars, snippets) and [`popups`]
 //!   (help, errors, confirmations).
 //! - [`markdown`]: lesson Markdown → styled, wrapped terminal lines.
-//! - [`backend`]: the server calls as a trait, implemented for the HTTP client (and by a
-//!   fake in the tests); `runtime` runs the event loop and the background tasks.
+//! - [`backend`]: the server calls as a trait, implemented for the HTTP client, for local
+//!   course files ([`PreviewBackend`], `cloudmaster course preview`) and by a fake in the
+//!   tests; `runtime` runs the event loop and the background tasks.
 
 use std::sync::Arc;
 
@@ -39,6 +41,7 @@ mod snapshot_tests;
 #[cfg(test)]
 mod test_support;
 
+pub use backend::preview::PreviewBackend;
 pub use backend::{Backend, BackendError};
 
 /// Runs the TUI against a cloudmaster server until the user quits. The terminal is
@@ -50,14 +53,33 @@ pub async fn run(client: cloudmaster_core::Client) -> anyhow::Result<()> {
 /// Runs the TUI against any [`Backend`] (a server, local course files, a fake). Lab
 /// workspaces go into the current folder, as with `cloudmaster lab start`.
 pub async fn run_with_backend(backend: Arc<dyn Backend>) -> anyhow::Result<()> {
+    let lab_dir = std::env::current_dir()
+        .and_then(std::path::absolute)
+        .context("cannot read the current folder")?;
+    run_in(backend, lab_dir, true).await
+}
+
+/// Runs the TUI on local courses (`cloudmaster course preview`): no server, lab workspaces
+/// in `lab_dir`, and consent to run a course's programs asked each time, never remembered
+/// (a course being written changes its programs often).
+pub async fn preview(
+    courses: Vec<cloudmaster_core::course::Course>,
+    lab_dir: std::path::PathBuf,
+) -> anyhow::Result<()> {
+    run_in(Arc::new(PreviewBackend::new(courses)), lab_dir, false).await
+}
+
+async fn run_in(
+    backend: Arc<dyn Backend>,
+    lab_dir: std::path::PathBuf,
+    remember_consent: bool,
+) -> anyhow::Result<()> {
     let paths = cloudmaster_core::config::Paths::from_env().ok();
     if let Some(paths) = &paths {
         logging::init(&paths.state_dir);
     }
-    let lab_dir = std::env::current_dir()
-        .and_then(std::path::absolute)
-        .context("cannot read the current folder")?;
-    let consent =
-        paths.map(|p| cloudmaster_core::lab::consent::ConsentStore::in_data_dir(&p.data_dir));
+    let consent = paths
+        .filter(|_| remember_consent)
+        .map(|p| cloudmaster_core::lab::consent::ConsentStore::in_data_dir(&p.data_dir));
     runtime::run(backend, lab_dir, consent).await
 }

@@ -1,7 +1,8 @@
-//! `cloudmaster course new|validate|versions|rollback`: authoring.
+//! `cloudmaster course new|validate|preview|versions|rollback`: authoring.
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context as _;
 use clap::Subcommand;
 use cloudmaster_core::course::{self, Course, Diagnostic, scaffold_course};
 use serde::Serialize;
@@ -25,6 +26,9 @@ enum CourseCommand {
     New(New),
     /// Check a course or a catalog of courses; exits 1 when there are errors
     Validate(Validate),
+    /// Open the TUI on local course files, with no server: read the lessons, take the
+    /// quizzes (graded here, with explanations), run the labs' checks
+    Preview(Preview),
     /// List the published versions of a course
     Versions(Versions),
     /// Publish an earlier version's content again, as a new version
@@ -45,6 +49,16 @@ struct Validate {
     /// A course folder (with course.yaml) or a catalog folder of courses
     #[arg(default_value = ".")]
     path: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct Preview {
+    /// A course folder (with course.yaml) or a catalog folder of courses
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Folder for lab workspaces [default: a temporary folder, removed afterwards]
+    #[arg(long, value_name = "DIR")]
+    lab_dir: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -69,6 +83,7 @@ impl Args {
             CourseCommand::Validate(validate) => {
                 check_local(ctx, &validate.path, Report::Stdout).map(drop)
             }
+            CourseCommand::Preview(preview) => preview.run(ctx).await,
             CourseCommand::Versions(versions) => {
                 let list = ctx.client()?.versions(&versions.course).await?;
                 ctx.print(&list, |out| {
@@ -122,6 +137,31 @@ impl New {
                 writeln!(out, "  cloudmaster publish {shown} --dry-run")
             },
         )
+    }
+}
+
+impl Preview {
+    /// Validates first (problems on stderr; errors stop it, as they would stop `publish`),
+    /// then hands the loaded courses to the TUI's preview backend.
+    async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        let courses = check_local(ctx, &self.path, Report::Stderr)?;
+        super::tui::require_terminal("cloudmaster course preview")?;
+        let temporary;
+        let lab_dir = match self.lab_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                std::path::absolute(&dir)?
+            }
+            None => {
+                temporary = tempfile::Builder::new()
+                    .prefix("cloudmaster-preview-")
+                    .tempdir()
+                    .context("cannot create a temporary folder for lab workspaces")?;
+                temporary.path().to_owned()
+            }
+        };
+        cloudmaster_tui::preview(courses, lab_dir).await
     }
 }
 

@@ -33,6 +33,7 @@ pub mod register;
 pub mod review;
 pub mod serve;
 pub mod token;
+pub mod tui;
 pub mod unenroll;
 pub mod whoami;
 
@@ -68,6 +69,7 @@ pub async fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Command::Publish(args) => args.run(&context(&cli.global)?).await,
         Command::Config(args) => args.run(&context(&cli.global)?),
         Command::Doctor(args) => args.run(&context(&cli.global)?).await,
+        Command::Tui(args) => args.run(&context(&cli.global)?).await,
     }
 }
 

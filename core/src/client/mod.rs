@@ -377,7 +377,7 @@ impl Client {
         let what = if e.is_timeout() {
             "timed out"
         } else if e.is_connect() {
-            "connection failed"
+            connect_failure(&e)
         } else if e.is_body() || e.is_decode() {
             "connection lost"
         } else {
@@ -389,6 +389,24 @@ impl Client {
             source: Box::new(e),
         }
     }
+}
+
+/// Why a connection failed, in words, from the causes that say: refused (nothing listens
+/// there), an unknown host name, or just "connection failed".
+fn connect_failure(e: &reqwest::Error) -> &'static str {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cause {
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return "connection refused";
+        }
+        if err.to_string().starts_with("dns error") {
+            return "unknown host name";
+        }
+        cause = err.source();
+    }
+    "connection failed"
 }
 
 /// A request body that reports `(sent, total)` bytes as the HTTP stack takes it.

@@ -3,8 +3,8 @@
 //! The TUI never talks HTTP itself. It calls these methods from background tasks (see
 //! `crate::runtime`) and gets [`BackendError`]s with a message fit to show in a popup.
 //! `client.rs` implements the trait for `cloudmaster_core::client::Client`; the tests use an
-//! in-memory fake, so every screen can be exercised without a server. A local-files
-//! implementation (for `cloudmaster course preview`) can slot in the same way.
+//! in-memory fake, so every screen can be exercised without a server. `preview/` implements
+//! it on local course files, for `cloudmaster course preview`.
 
 use std::fmt;
 
@@ -21,6 +21,7 @@ use uuid::Uuid;
 mod client;
 #[cfg(test)]
 pub(crate) mod fake;
+pub mod preview;
 
 /// A failed call, reduced to what the TUI shows and acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]

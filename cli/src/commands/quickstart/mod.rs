@@ -5,6 +5,10 @@
 //! instructor account, creates a demo learner once (its random password is saved in
 //! `<data-dir>/demo-credentials`, mode 0600), logs the CLI in as that learner, and opens the
 //! TUI. Running it again reuses everything: publishing unchanged courses is a no-op.
+//!
+//! While it serves, `<data-dir>/quickstart.json` says where (see [`running`]). Running
+//! quickstart again on the same data folder meanwhile attaches to that server (logs in and
+//! opens the TUI) instead of failing on the taken port or opening the database twice.
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -13,6 +17,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use cloudmaster_core::Client;
 use cloudmaster_core::api::{Role, User};
+use cloudmaster_core::config::Origin;
 use cloudmaster_core::course::{self, Course};
 use cloudmaster_core::credentials::{Credential, Key};
 use cloudmaster_server::{AppState, ServerConfig};
@@ -23,6 +28,8 @@ use tokio::net::TcpListener;
 use crate::context::Context;
 use crate::diagnostics;
 use crate::exit::{Exit, fail, fail_with_hint};
+
+mod running;
 
 /// The bundled catalog, built into the binary so `quickstart` works from anywhere.
 static BUNDLED_COURSES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../courses");
@@ -61,6 +68,9 @@ impl Args {
             .unwrap_or_else(|| ctx.config.paths.quickstart_dir());
         std::fs::create_dir_all(&data_dir)
             .with_context(|| format!("cannot create {}", data_dir.display()))?;
+        if let Some(server) = running::find(&data_dir, ctx.config.timeout.value).await {
+            return attach(ctx, &data_dir, server, tui).await;
+        }
         let listener = bind(self.listen).await?;
         let addr = listener.local_addr()?;
         let config = ServerConfig {
@@ -80,24 +90,59 @@ impl Args {
             let _ = stopped.await;
         }));
         let url = server_url(addr);
+        let marker = running::Marker::write(&data_dir, &url)?;
         let client = Client::with_timeout(url.clone(), None, ctx.config.timeout.value)?;
         if let Some(password) = &demo_password {
             log_in(ctx, &client, password).await?;
         }
-        print_welcome(ctx, &url, &data_dir, demo_password.as_deref());
+        print_welcome(ctx, &url, &data_dir, demo_password.as_deref(), None);
 
         if tui {
-            cloudmaster_tui::run(client).await?;
+            let result = cloudmaster_tui::run(client).await;
             ctx.notice(&format!(
-                "TUI closed; still serving at {url}. Press Ctrl-C to stop."
+                "TUI closed; still serving at {url}. Open it again with `{}` (in another \
+                 terminal too); press Ctrl-C to stop.",
+                command_line(ctx, &url, "tui")
             ));
+            if let Err(err) = result {
+                ctx.warn(&format!("the TUI failed: {err:#}"));
+            }
         }
         stop_signal().await;
         ctx.notice("stopping…");
         let _ = stop.send(());
         server.await??;
+        drop(marker);
         Ok(())
     }
+}
+
+/// Uses the quickstart server that already serves `data_dir`: logs the CLI in as the demo
+/// learner there, prints where it is, and opens the TUI when there is a terminal. The other
+/// quickstart keeps serving; this one ends with the TUI (or at once without one).
+async fn attach(
+    ctx: &Context,
+    data_dir: &Path,
+    server: running::Running,
+    tui: bool,
+) -> anyhow::Result<()> {
+    let url = server.url;
+    let client = Client::with_timeout(url.clone(), None, ctx.config.timeout.value)?;
+    let password = saved_demo_password(data_dir);
+    if let Some(password) = &password {
+        log_in(ctx, &client, password).await?;
+    }
+    print_welcome(ctx, &url, data_dir, password.as_deref(), Some(server.pid));
+    if tui {
+        cloudmaster_tui::run(client).await?;
+        ctx.notice(&format!(
+            "TUI closed; the quickstart of process {} still serves at {url}. Open the TUI \
+             again with `{}`.",
+            server.pid,
+            command_line(ctx, &url, "tui")
+        ));
+    }
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or, on Unix, SIGTERM.
@@ -256,11 +301,7 @@ async fn demo_learner(
     data_dir: &Path,
 ) -> anyhow::Result<Option<String>> {
     let file = data_dir.join(DEMO_CREDENTIALS_FILE);
-    let saved = std::fs::read_to_string(&file).ok().and_then(|text| {
-        text.lines()
-            .find_map(|l| l.strip_prefix("password = ").map(str::to_owned))
-    });
-    if let Some(password) = saved {
+    if let Some(password) = saved_demo_password(data_dir) {
         ensure_user(
             state,
             DEMO_EMAIL,
@@ -296,6 +337,13 @@ async fn demo_learner(
     Ok(Some(password))
 }
 
+/// The demo learner's password saved in `<data-dir>/demo-credentials`, if any.
+fn saved_demo_password(data_dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(data_dir.join(DEMO_CREDENTIALS_FILE)).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("password = ").map(str::to_owned))
+}
+
 /// Writes a new file readable only by the user (0600 from the moment it exists).
 fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
@@ -320,16 +368,68 @@ async fn log_in(ctx: &Context, client: &Client, password: &str) -> anyhow::Resul
     Ok(())
 }
 
-fn print_welcome(ctx: &Context, url: &url::Url, data_dir: &Path, password: Option<&str>) {
-    let server_flag = if *url == ctx.config.server.value {
-        String::new()
-    } else {
-        format!(" --server {url}")
+/// How to run `cloudmaster ARGS` against `url` from a new shell: the binary's full path
+/// when `cloudmaster` on `PATH` is not this binary, and `--server`/`--profile` when they
+/// came from this process's flags or environment (a new shell has neither).
+fn command_line(ctx: &Context, url: &url::Url, args: &str) -> String {
+    let mut line = program();
+    let server_known = *url == ctx.config.server.value
+        && matches!(ctx.config.server.origin, Origin::File | Origin::Default);
+    if !server_known {
+        line.push_str(&format!(" --server {url}"));
+    }
+    if matches!(ctx.config.profile.origin, Origin::Env | Origin::Flag) {
+        line.push_str(&format!(" --profile {}", ctx.config.profile.value));
+    }
+    line.push(' ');
+    line.push_str(args);
+    line
+}
+
+/// `cloudmaster` when that name on `PATH` runs this very binary, else this binary's path.
+fn program() -> String {
+    let Ok(me) = std::env::current_exe().and_then(std::fs::canonicalize) else {
+        return "cloudmaster".to_owned();
     };
-    let mut text = format!(
-        "cloudmaster is running at {url} (data in {})\n",
-        data_dir.display()
-    );
+    let on_path = std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(format!("cloudmaster{}", std::env::consts::EXE_SUFFIX)))
+            .find(|candidate| candidate.is_file())
+            .and_then(|found| std::fs::canonicalize(found).ok())
+            .is_some_and(|found| found == me)
+    });
+    if on_path {
+        return "cloudmaster".to_owned();
+    }
+    let shown = me.display().to_string();
+    if shown
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c))
+    {
+        shown
+    } else {
+        format!("'{}'", shown.replace('\'', r"'\''"))
+    }
+}
+
+fn print_welcome(
+    ctx: &Context,
+    url: &url::Url,
+    data_dir: &Path,
+    password: Option<&str>,
+    attached_to: Option<u32>,
+) {
+    let mut text = match attached_to {
+        Some(pid) => format!(
+            "cloudmaster is already running at {url} (data in {}, served by the quickstart \
+             of process {pid}); using it\n",
+            data_dir.display()
+        ),
+        None => format!(
+            "cloudmaster is running at {url} (data in {})\n",
+            data_dir.display()
+        ),
+    };
     if let Some(password) = password {
         text.push_str(&format!(
             "Demo learner: {DEMO_EMAIL} / {password} (saved in {}); the CLI is logged in as it.\n",
@@ -341,12 +441,15 @@ fn print_welcome(ctx: &Context, url: &url::Url, data_dir: &Path, password: Optio
         "courses list",
         "courses show cloud-foundations",
         "enroll cloud-foundations",
+        "learn cloud-foundations",
         "progress",
-        "whoami",
+        "tui",
     ] {
-        text.push_str(&format!("  cloudmaster{server_flag} {command}\n"));
+        text.push_str(&format!("  {}\n", command_line(ctx, url, command)));
     }
-    text.push_str("\nPress Ctrl-C to stop.");
+    if attached_to.is_none() {
+        text.push_str("\nPress Ctrl-C to stop.");
+    }
     // This is what quickstart is for, so it prints even with --quiet... except the password.
     if ctx.quiet {
         eprintln!("cloudmaster is running at {url}");
