@@ -122,11 +122,23 @@ pub fn postgres_admin_url() -> Option<String> {
         .filter(|u| !u.trim().is_empty())
 }
 
+/// Fails the test when PostgreSQL is missing on CI (`CI` set): there, a PostgreSQL test
+/// that passes by skipping would hide that half of the suite never ran.
+pub fn require_postgres_on_ci() {
+    if std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false") {
+        panic!(
+            "CI is set but {POSTGRES_URL_VAR} is not: the PostgreSQL tests cannot run \
+             (run them through scripts/test, which starts a PostgreSQL server)"
+        );
+    }
+}
+
 /// A fresh PostgreSQL database, or `None` (after printing why) when
-/// `CLOUDMASTER_TEST_POSTGRES_URL` is not set. Panics when it is set but unusable: a
-/// configured backend that silently does not run would hide failures.
+/// `CLOUDMASTER_TEST_POSTGRES_URL` is not set (a failure on CI). Panics when it is set but
+/// unusable: a configured backend that silently does not run would hide failures.
 pub async fn fresh_postgres() -> Option<TestDatabase> {
     let Some(admin_url) = postgres_admin_url() else {
+        require_postgres_on_ci();
         println!("skipped: {POSTGRES_URL_VAR} not set");
         return None;
     };
