@@ -123,7 +123,7 @@ pub enum Command {
     /// Start a local server with the bundled courses, log in as a demo learner, open the TUI
     Quickstart(commands::quickstart::Args),
     /// Run the server (same as the cloudmaster-server binary)
-    Serve(commands::serve::Args),
+    Serve(Box<commands::serve::Args>),
     /// Create an account and log in
     Register(commands::register::Args),
     /// Log in and store the session

@@ -269,6 +269,7 @@ impl std::fmt::Debug for LoginRequest {
         f.debug_struct("LoginRequest")
             .field("email", &self.email)
             .field("password", &HIDDEN)
+            .field("device_token", &self.device_token.as_ref().map(|_| HIDDEN))
             .finish()
     }
 }
@@ -329,6 +330,7 @@ mod tests {
                 LoginRequest {
                     email: "ada@example.com".into(),
                     password: "hunter2-login".into(),
+                    device_token: Some("secret-device-token".into()),
                 }
             ),
             format!(
