@@ -46,10 +46,9 @@ fn default_audit_limit() -> u32 {
     params(AuditQuery),
     responses(
         (status = 200, body = [AuditEntry]),
-        (status = 400, description = "bad query", body = ErrorBody),
+        (status = 400, description = "bad query: limit out of 1..=500, before not positive", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
-        (status = 422, description = "limit out of range", body = ErrorBody),
     ))]
 pub async fn audit(
     State(state): State<AppState>,
@@ -57,15 +56,10 @@ pub async fn audit(
     Query(query): Query<AuditQuery>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     auth.require(Scope::Admin)?;
-    if !(1..=500).contains(&query.limit) {
-        return Err(ApiError::Validation(format!(
-            "limit must be between 1 and 500 (got {})",
-            query.limit
-        )));
-    }
+    crate::extract::query_in_range("limit", Some(query.limit), 1, 500)?;
     if query.before.is_some_and(|b| b < 1) {
-        return Err(ApiError::Validation(
-            "before must be a positive id".to_owned(),
+        return Err(ApiError::BadRequest(
+            "query parameter `before` must be a positive id".to_owned(),
         ));
     }
     let entries = state.store().audit_log(query.limit, query.before).await?;
