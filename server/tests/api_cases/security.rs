@@ -180,7 +180,7 @@ async fn failed_logins_back_off_per_account_without_locking_out_the_owner(backen
         .expect(403);
     app.get("/api/v1/admin/audit?limit=0", admin.t())
         .await
-        .expect(422);
+        .expect(400);
 }
 
 async fn failed_logins_back_off_per_address(backend: Backend) {
