@@ -20,11 +20,13 @@ pub mod postgres;
 mod security;
 mod shared;
 pub mod sqlite;
+mod timestamp;
 
 pub use certificates::*;
 pub use labs::*;
 pub use learning::*;
 pub use security::*;
+pub use timestamp::Timestamp;
 
 /// Errors from storage. Constraint violations the API turns into 409/422 have their own
 /// variants so handlers never inspect database error codes.
