@@ -18,13 +18,27 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use super::StoreResult;
 
+/// Appended to a `SELECT` that a write transaction reads before it writes: locks the rows
+/// read, so replicas editing the same rows take turns.
+macro_rules! for_update {
+    () => {
+        " FOR UPDATE"
+    };
+}
+
 mod accounts;
 mod catalog;
+#[path = "../sql/certificates.rs"]
+#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod certificates;
+#[path = "../sql/labs.rs"]
+#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod labs;
 mod learning;
 mod progress;
 mod search;
+#[path = "../sql/security.rs"]
+#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod security;
 #[path = "../sql/state.rs"]
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
@@ -86,4 +100,32 @@ impl PgStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// First key of the advisory locks taken by [`lock_lab_start`] (ASCII `labs`), so they
+/// cannot collide with other users of the two-key advisory lock space.
+const LAB_START_LOCK_CLASS: i32 = 0x6c61_6273;
+
+/// Serialises starts of one lab by one user across replicas: a transaction-scoped advisory
+/// lock on (user, course, lab), so concurrent starts find each other's session.
+async fn lock_lab_start(
+    tx: &mut sqlx::PgConnection,
+    user_id: uuid::Uuid,
+    course_id: &str,
+    lab_id: &str,
+) -> StoreResult<()> {
+    use sha2::{Digest as _, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(user_id.as_bytes());
+    hash.update(course_id.as_bytes());
+    hash.update([0]);
+    hash.update(lab_id.as_bytes());
+    let digest = hash.finalize();
+    let key = i32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+    sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+        .bind(LAB_START_LOCK_CLASS)
+        .bind(key)
+        .execute(tx)
+        .await?;
+    Ok(())
 }
