@@ -26,7 +26,18 @@ macro_rules! for_update {
     };
 }
 
+/// Appended to an `ORDER BY` text column to order by bytes, whatever the database's
+/// collation (the order SQLite uses, so both backends list alike).
+macro_rules! bytewise {
+    () => {
+        " COLLATE \"C\""
+    };
+}
+
+#[path = "../sql/accounts.rs"]
+#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod accounts;
+mod attempts;
 mod catalog;
 #[path = "../sql/certificates.rs"]
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
@@ -34,7 +45,11 @@ mod certificates;
 #[path = "../sql/labs.rs"]
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod labs;
+#[path = "../sql/learning.rs"]
+#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod learning;
+#[path = "../sql/progress.rs"]
+#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod progress;
 mod search;
 #[path = "../sql/security.rs"]
@@ -43,6 +58,7 @@ mod security;
 #[path = "../sql/state.rs"]
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod state;
+use attempts::{lock_attempt_start, save_answer};
 #[path = "../sql/store.rs"]
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod store;
@@ -100,6 +116,14 @@ impl PgStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Commits a progress write on its own: PostgreSQL runs concurrent writers in parallel.
+async fn write_progress(
+    s: &PgStore,
+    write: progress::ProgressWrite,
+) -> StoreResult<progress::StoredRow> {
+    Ok(progress::upsert_progress(&s.pool, &write).await?)
 }
 
 /// First key of the advisory locks taken by [`lock_lab_start`] (ASCII `labs`), so they

@@ -37,7 +37,17 @@ macro_rules! for_update {
     };
 }
 
+/// Appended to an `ORDER BY` text column to order by bytes: SQLite's default (`BINARY`).
+macro_rules! bytewise {
+    () => {
+        ""
+    };
+}
+
+#[path = "../sql/accounts.rs"]
+#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod accounts;
+mod attempts;
 mod catalog;
 #[path = "../sql/certificates.rs"]
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
@@ -45,7 +55,11 @@ mod certificates;
 #[path = "../sql/labs.rs"]
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod labs;
+#[path = "../sql/learning.rs"]
+#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod learning;
+#[path = "../sql/progress.rs"]
+#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod progress;
 mod progress_batch;
 mod search;
@@ -55,6 +69,7 @@ mod security;
 #[path = "../sql/state.rs"]
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod state;
+use attempts::{lock_attempt_start, save_answer};
 #[path = "../sql/store.rs"]
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod store;
@@ -238,6 +253,14 @@ async fn migrate(writer: &SqlitePool) -> StoreResult<()> {
     Ok(())
 }
 
+/// Commits a progress write together with the others waiting at that moment.
+async fn write_progress(
+    s: &SqliteStore,
+    write: progress::ProgressWrite,
+) -> StoreResult<progress::StoredRow> {
+    s.progress.write(write).await
+}
+
 /// Serialises starts of one lab by one user: nothing to do on SQLite, where the write
 /// transaction already holds the only write lock.
 async fn lock_lab_start(
@@ -264,6 +287,3 @@ fn from_ts(micros: i64) -> StoreResult<OffsetDateTime> {
         .map_err(|e| StoreError::Corrupt(format!("timestamp {micros}: {e}")))
 }
 
-fn from_ts_opt(micros: Option<i64>) -> StoreResult<Option<OffsetDateTime>> {
-    micros.map(from_ts).transpose()
-}
