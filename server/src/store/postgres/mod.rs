@@ -38,6 +38,8 @@ macro_rules! bytewise {
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod accounts;
 mod attempts;
+#[path = "../sql/catalog.rs"]
+#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod catalog;
 #[path = "../sql/certificates.rs"]
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
@@ -51,6 +53,7 @@ mod learning;
 #[path = "../sql/progress.rs"]
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod progress;
+mod publish;
 mod search;
 #[path = "../sql/security.rs"]
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
@@ -59,6 +62,7 @@ mod security;
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod state;
 use attempts::{lock_attempt_start, save_answer};
+use publish::insert_course_rows;
 #[path = "../sql/store.rs"]
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod store;

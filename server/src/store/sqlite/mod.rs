@@ -25,9 +25,8 @@ use std::time::Duration;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use time::OffsetDateTime;
 
-use super::{StoreError, StoreResult};
+use super::StoreResult;
 
 /// Appended to a `SELECT` that a write transaction reads before it writes: nothing on
 /// SQLite, where `BEGIN IMMEDIATE` already holds the only write lock.
@@ -48,6 +47,8 @@ macro_rules! bytewise {
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod accounts;
 mod attempts;
+#[path = "../sql/catalog.rs"]
+#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod catalog;
 #[path = "../sql/certificates.rs"]
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
@@ -62,6 +63,7 @@ mod learning;
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod progress;
 mod progress_batch;
+mod publish;
 mod search;
 #[path = "../sql/security.rs"]
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
@@ -70,6 +72,7 @@ mod security;
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod state;
 use attempts::{lock_attempt_start, save_answer};
+use publish::insert_course_rows;
 #[path = "../sql/store.rs"]
 #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
 mod store;
@@ -275,15 +278,3 @@ async fn lock_lab_start(
 fn is_in_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
 }
-
-/// Unix microseconds, the stored form of a timestamp.
-fn ts(t: OffsetDateTime) -> i64 {
-    // i64 microseconds cover ±292,000 years; the cast cannot truncate for real dates.
-    (t.unix_timestamp_nanos() / 1_000) as i64
-}
-
-fn from_ts(micros: i64) -> StoreResult<OffsetDateTime> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
-        .map_err(|e| StoreError::Corrupt(format!("timestamp {micros}: {e}")))
-}
-
