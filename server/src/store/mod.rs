@@ -189,7 +189,7 @@ pub struct NewCourseVersion {
     pub manifest: serde_json::Value,
     /// Catalog projection of this version. `summary.id`, `summary.version`,
     /// `summary.lesson_count` and `published_at` are ignored: the store sets them (course id,
-    /// next version number, `lessons.len()`, its own clock).
+    /// next version number, `lessons.len()`, the caller's `now`).
     pub detail: CourseDetail,
     /// Lessons in course order, for lesson reads and full-text search.
     pub lessons: Vec<Lesson>,
@@ -218,15 +218,20 @@ pub trait Store:
     async fn ping(&self) -> StoreResult<()>;
 
     // --- accounts -------------------------------------------------------------------
-    /// Fails with `Conflict` when the email (case-insensitive) is taken.
-    async fn create_user(&self, new: NewUser) -> StoreResult<User>;
+    /// Fails with `Conflict` when the email (case-insensitive) is taken. `now` is the
+    /// account's `created_at`.
+    async fn create_user(&self, new: NewUser, now: OffsetDateTime) -> StoreResult<User>;
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserCredentials>>;
     async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserCredentials>>;
     async fn list_users(&self) -> StoreResult<Vec<User>>;
     async fn set_user_role(&self, id: Uuid, role: Role) -> StoreResult<User>;
 
     // --- sessions (refresh tokens) --------------------------------------------------
-    async fn insert_refresh_token(&self, token: NewRefreshToken) -> StoreResult<()>;
+    async fn insert_refresh_token(
+        &self,
+        token: NewRefreshToken,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     /// Atomically consumes a refresh token (by hash). Exactly one of any number of
     /// concurrent presentations of the same token can get `Rotated`.
     async fn use_refresh_token(
@@ -244,7 +249,11 @@ pub trait Store:
     ) -> StoreResult<Option<Uuid>>;
 
     // --- personal API tokens --------------------------------------------------------
-    async fn create_api_token(&self, token: NewApiToken) -> StoreResult<ApiTokenInfo>;
+    async fn create_api_token(
+        &self,
+        token: NewApiToken,
+        now: OffsetDateTime,
+    ) -> StoreResult<ApiTokenInfo>;
     /// Finds a live (not revoked, not expired at `now`) token by hash.
     async fn api_token_owner(
         &self,
@@ -255,7 +264,12 @@ pub trait Store:
     async fn list_api_tokens(&self, user_id: Uuid) -> StoreResult<Vec<ApiTokenInfo>>;
     /// Revokes the user's own token; false when it does not exist or is not theirs.
     /// Revoking an already revoked token of one's own is true (idempotent).
-    async fn revoke_api_token(&self, user_id: Uuid, token_id: Uuid) -> StoreResult<bool>;
+    async fn revoke_api_token(
+        &self,
+        user_id: Uuid,
+        token_id: Uuid,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
     /// Records use of tokens, batched by the caller (token id, last use).
     async fn touch_api_tokens(&self, uses: &[(Uuid, OffsetDateTime)]) -> StoreResult<()>;
 
@@ -281,11 +295,13 @@ pub trait Store:
     /// Stores a new immutable version and makes it current, all in one transaction.
     /// `expected_current` is the version the caller planned against (None: a new course);
     /// if another publish got there first this fails with `Conflict` (`NotFound` when it
-    /// names a version of a course that does not exist). Returns the new number.
+    /// names a version of a course that does not exist). Returns the new number, published
+    /// at `now`.
     async fn publish_version(
         &self,
         new: NewCourseVersion,
         expected_current: Option<i64>,
+        now: OffsetDateTime,
     ) -> StoreResult<i64>;
     /// Every version, oldest first; empty for an unknown course.
     async fn course_versions(&self, course_id: &str) -> StoreResult<Vec<CourseVersion>>;
@@ -309,7 +325,12 @@ pub trait Store:
     /// Idempotent: enrolling twice returns the first enrollment. Exactly one of any number
     /// of concurrent calls for the same user and course reports `created` (the insert decides,
     /// atomically). `NotFound` when the course does not exist.
-    async fn enroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<Enrolled>;
+    async fn enroll(
+        &self,
+        user_id: Uuid,
+        course_id: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Enrolled>;
     /// False when the user was not enrolled. Progress is kept (re-enrolling restores it).
     async fn unenroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<bool>;
     async fn enrollments(&self, user_id: Uuid) -> StoreResult<Vec<Enrollment>>;

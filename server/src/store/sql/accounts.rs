@@ -13,8 +13,7 @@ use uuid::Uuid;
 
 use super::{Backend, Db};
 use crate::store::shared::{
-    conflict_on_unique, decode_scopes, email_key, encode_scopes, micros, now, parse_role,
-    parse_tier,
+    conflict_on_unique, decode_scopes, email_key, encode_scopes, micros, parse_role, parse_tier,
 };
 use crate::store::{
     ApiTokenOwner, NewApiToken, NewRefreshToken, NewUser, RefreshOutcome, SessionEnd, StoreError,
@@ -49,14 +48,18 @@ fn user_from_row(row: UserRow) -> StoreResult<UserCredentials> {
     })
 }
 
-pub(super) async fn create_user(s: &Backend, new: NewUser) -> StoreResult<User> {
+pub(super) async fn create_user(
+    s: &Backend,
+    new: NewUser,
+    now: OffsetDateTime,
+) -> StoreResult<User> {
     let user = User {
         id: Uuid::now_v7(),
         email: new.email,
         name: new.name,
         role: new.role,
         tier: new.tier,
-        created_at: now(),
+        created_at: Timestamp::new(now).get(),
     };
     sqlx::query(
         "INSERT INTO users (id, email, email_lower, name, password_hash, role, tier, created_at) \
@@ -129,7 +132,11 @@ pub(super) async fn set_user_role(s: &Backend, id: Uuid, role: Role) -> StoreRes
     .ok_or_else(|| StoreError::NotFound("user".into()))
 }
 
-pub(super) async fn insert_refresh_token(s: &Backend, t: NewRefreshToken) -> StoreResult<()> {
+pub(super) async fn insert_refresh_token(
+    s: &Backend,
+    t: NewRefreshToken,
+    now: OffsetDateTime,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -138,7 +145,7 @@ pub(super) async fn insert_refresh_token(s: &Backend, t: NewRefreshToken) -> Sto
     .bind(t.family_id)
     .bind(t.user_id)
     .bind(&t.token_hash)
-    .bind(Timestamp::new(now()))
+    .bind(Timestamp::new(now))
     .bind(Timestamp::new(t.expires_at))
     .execute(s.writer())
     .await
@@ -255,8 +262,12 @@ async fn end_session(
     Ok(())
 }
 
-pub(super) async fn create_api_token(s: &Backend, t: NewApiToken) -> StoreResult<ApiTokenInfo> {
-    let created_at = now();
+pub(super) async fn create_api_token(
+    s: &Backend,
+    t: NewApiToken,
+    now: OffsetDateTime,
+) -> StoreResult<ApiTokenInfo> {
+    let created_at = Timestamp::new(now).get();
     let expires_at = t.expires_at.map(micros);
     let scopes = encode_scopes(&t.scopes);
     sqlx::query(
@@ -374,6 +385,7 @@ pub(super) async fn revoke_api_token(
     s: &Backend,
     user_id: Uuid,
     token_id: Uuid,
+    now: OffsetDateTime,
 ) -> StoreResult<bool> {
     // Revoking twice is not an error (the first revocation time is kept).
     let done = sqlx::query(
@@ -382,7 +394,7 @@ pub(super) async fn revoke_api_token(
     )
     .bind(token_id)
     .bind(user_id)
-    .bind(Timestamp::new(now()))
+    .bind(Timestamp::new(now))
     .execute(s.writer())
     .await?;
     Ok(done.rows_affected() > 0)

@@ -12,11 +12,12 @@ use cloudmaster_core::api::{
     CourseDetail, CourseFilter, CourseSummary, CourseVersion, Lesson, Price, Resource,
 };
 use sqlx::types::Json;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::Backend;
 use crate::store::shared::{
-    check_expected, conflict_on_unique, from_json_value, normalise_detail, now, sort_catalog,
+    check_expected, conflict_on_unique, from_json_value, normalise_detail, sort_catalog,
 };
 use crate::store::{CurrentVersion, NewCourseVersion, StoreResult, Timestamp};
 
@@ -44,9 +45,10 @@ pub(super) async fn publish_version(
     s: &Backend,
     new: NewCourseVersion,
     expected_current: Option<i64>,
+    now: OffsetDateTime,
 ) -> StoreResult<i64> {
     let course_id = new.course_id.as_str();
-    let published_at = now();
+    let published_at = Timestamp::new(now).get();
     // The check of the current version and the writes that depend on it happen under the
     // course's lock, so no other publish (in any process) can interleave.
     let mut tx = s.begin_write().await?;

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{Backend, Db};
 use crate::store::shared::{
-    OutlineRow, ProgressRow, group_progress, is_foreign_key_violation, now, parse_status,
+    OutlineRow, ProgressRow, group_progress, is_foreign_key_violation, parse_status,
 };
 use crate::store::{Enrolled, StoreError, StoreResult, Timestamp};
 
@@ -63,7 +63,12 @@ where
     .await
 }
 
-pub(super) async fn enroll(s: &Backend, user_id: Uuid, course_id: &str) -> StoreResult<Enrolled> {
+pub(super) async fn enroll(
+    s: &Backend,
+    user_id: Uuid,
+    course_id: &str,
+    now: OffsetDateTime,
+) -> StoreResult<Enrolled> {
     // The insert decides who enrolled: the one statement whose row went in gets it back,
     // every concurrent duplicate gets nothing.
     let inserted: Option<(i32,)> = sqlx::query_as(
@@ -72,7 +77,7 @@ pub(super) async fn enroll(s: &Backend, user_id: Uuid, course_id: &str) -> Store
     )
     .bind(user_id)
     .bind(course_id)
-    .bind(Timestamp::new(now()))
+    .bind(Timestamp::new(now))
     .fetch_optional(s.writer())
     .await
     .map_err(|e| {

@@ -27,8 +27,8 @@ impl Store for Backend {
         Ok(())
     }
 
-    async fn create_user(&self, new: NewUser) -> StoreResult<User> {
-        accounts::create_user(self, new).await
+    async fn create_user(&self, new: NewUser, now: OffsetDateTime) -> StoreResult<User> {
+        accounts::create_user(self, new, now).await
     }
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserCredentials>> {
         accounts::user_by_email(self, email).await
@@ -43,8 +43,12 @@ impl Store for Backend {
         accounts::set_user_role(self, id, role).await
     }
 
-    async fn insert_refresh_token(&self, token: NewRefreshToken) -> StoreResult<()> {
-        accounts::insert_refresh_token(self, token).await
+    async fn insert_refresh_token(
+        &self,
+        token: NewRefreshToken,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        accounts::insert_refresh_token(self, token, now).await
     }
     async fn use_refresh_token(
         &self,
@@ -61,8 +65,12 @@ impl Store for Backend {
         accounts::revoke_refresh_family_of(self, token_hash, now).await
     }
 
-    async fn create_api_token(&self, token: NewApiToken) -> StoreResult<ApiTokenInfo> {
-        accounts::create_api_token(self, token).await
+    async fn create_api_token(
+        &self,
+        token: NewApiToken,
+        now: OffsetDateTime,
+    ) -> StoreResult<ApiTokenInfo> {
+        accounts::create_api_token(self, token, now).await
     }
     async fn api_token_owner(
         &self,
@@ -74,8 +82,13 @@ impl Store for Backend {
     async fn list_api_tokens(&self, user_id: Uuid) -> StoreResult<Vec<ApiTokenInfo>> {
         accounts::list_api_tokens(self, user_id).await
     }
-    async fn revoke_api_token(&self, user_id: Uuid, token_id: Uuid) -> StoreResult<bool> {
-        accounts::revoke_api_token(self, user_id, token_id).await
+    async fn revoke_api_token(
+        &self,
+        user_id: Uuid,
+        token_id: Uuid,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        accounts::revoke_api_token(self, user_id, token_id, now).await
     }
     async fn touch_api_tokens(&self, uses: &[(Uuid, OffsetDateTime)]) -> StoreResult<()> {
         accounts::touch_api_tokens(self, uses).await
@@ -106,8 +119,9 @@ impl Store for Backend {
         &self,
         new: NewCourseVersion,
         expected_current: Option<i64>,
+        now: OffsetDateTime,
     ) -> StoreResult<i64> {
-        catalog::publish_version(self, new, expected_current).await
+        catalog::publish_version(self, new, expected_current, now).await
     }
     async fn course_versions(&self, course_id: &str) -> StoreResult<Vec<CourseVersion>> {
         catalog::course_versions(self, course_id).await
@@ -132,8 +146,13 @@ impl Store for Backend {
         catalog::lesson(self, course_id, lesson_id).await
     }
 
-    async fn enroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<Enrolled> {
-        progress::enroll(self, user_id, course_id).await
+    async fn enroll(
+        &self,
+        user_id: Uuid,
+        course_id: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Enrolled> {
+        progress::enroll(self, user_id, course_id, now).await
     }
     async fn unenroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<bool> {
         progress::unenroll(self, user_id, course_id).await
