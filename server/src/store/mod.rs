@@ -42,6 +42,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The group of writes this one was committed with failed as a whole (SQLite's group
+    /// commit of lesson progress): the group's database error, shared by each of its writes.
+    #[error("a group of writes failed to commit")]
+    Batch(#[source] std::sync::Arc<sqlx::Error>),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -60,13 +60,11 @@ async fn run(writer: sqlx::SqlitePool, mut pending: mpsc::Receiver<Pending>) {
                 }
             }
             Err(err) => {
-                // The transaction is gone, and every write in it with it.
-                let message = err.to_string();
+                // The transaction is gone, and every write in it with it: each caller gets
+                // the database's own error, not a description of it.
+                let err = std::sync::Arc::new(err);
                 for waiting in batch.drain(..) {
-                    let failed = sqlx::Error::Protocol(format!(
-                        "a batch of progress writes failed to commit: {message}"
-                    ));
-                    let _ = waiting.reply.send(Err(StoreError::Database(failed)));
+                    let _ = waiting.reply.send(Err(StoreError::Batch(err.clone())));
                 }
             }
         }
@@ -94,4 +92,34 @@ async fn commit(
     }
     tx.commit().await?;
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Timestamp;
+
+    #[tokio::test]
+    async fn a_failed_group_gives_each_write_the_database_error_itself() {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        pool.close().await;
+        let batcher = ProgressBatcher::start(pool);
+        let now = Timestamp::new(time::OffsetDateTime::now_utc());
+        let err = batcher
+            .write(ProgressWrite {
+                user_id: uuid::Uuid::nil(),
+                course_id: "c".into(),
+                lesson_id: "l".into(),
+                status: "started",
+                position: None,
+                now,
+                completed_at: None,
+            })
+            .await
+            .unwrap_err();
+        match err {
+            StoreError::Batch(e) => assert!(matches!(*e, sqlx::Error::PoolClosed), "{e:?}"),
+            other => panic!("the group's error became {other:?}"),
+        }
+    }
 }
