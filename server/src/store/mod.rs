@@ -4,6 +4,30 @@
 //! Handlers never see SQL. Every method is one logical operation and, where it writes more
 //! than one row, one transaction. Both backends pass the same conformance suite
 //! (`server/tests/store_conformance.rs`).
+//!
+//! # One implementation, two dialects
+//!
+//! The queries are written once, in `store/sql/`, and compiled once per backend: each backend
+//! module (`sqlite/`, `postgres/`) declares `type Backend` (its store) and `type Db` (its
+//! sqlx database) and includes the shared files with [`shared_sql_modules!`], so one text of
+//! SQL and one Rust function serve both. Time is bound and read as [`Timestamp`] (INTEGER
+//! microseconds on SQLite, TIMESTAMPTZ on PostgreSQL), JSON as `sqlx::types::Json` (TEXT or
+//! JSONB), and parameters are numbered (`$1`), which both accept. The one `impl Store` is
+//! `sql/store.rs`.
+//!
+//! Where a new query goes: in the shared file of its area under `store/sql/`, written in the
+//! SQL both dialects agree on (`CAST($1 AS TEXT)` rather than `$1::text`, `CASE` rather than
+//! `max`/`GREATEST`, sorting of text in Rust or with `bytewise!()`). It may differ per backend
+//! only where the dialects truly do; then the shared code calls a function or macro of the
+//! same name that each backend defines in its own folder: row locks (`for_update!()`, empty
+//! on SQLite where `BEGIN IMMEDIATE` holds the write lock) and advisory locks
+//! (`lock_lab_start`, `lock_attempt_start`), the transaction that writes (`begin_write`),
+//! array inserts (`insert_course_rows`), JSON merge (`save_answer`), the progress commit
+//! (`write_progress`: SQLite commits in groups), full-text search (FTS5 against tsvector),
+//! pool setup and migrations.
+//!
+//! Every timestamp a method writes comes from its caller (a `now` argument or a field the
+//! caller set), never from the system clock, so the server's injected clock reaches them all.
 
 use async_trait::async_trait;
 use cloudmaster_core::api::{
@@ -16,6 +40,41 @@ use uuid::Uuid;
 mod certificates;
 mod labs;
 mod learning;
+
+/// Declares, inside a backend module, the modules written once in `store/sql/`. Each is
+/// compiled once per backend against that backend's `Backend` and `Db` (see the module docs).
+macro_rules! shared_sql_modules {
+    () => {
+        #[path = "../sql/accounts.rs"]
+        #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
+        mod accounts;
+        #[path = "../sql/catalog.rs"]
+        #[allow(clippy::duplicate_mod)]
+        mod catalog;
+        #[path = "../sql/certificates.rs"]
+        #[allow(clippy::duplicate_mod)]
+        mod certificates;
+        #[path = "../sql/labs.rs"]
+        #[allow(clippy::duplicate_mod)]
+        mod labs;
+        #[path = "../sql/learning.rs"]
+        #[allow(clippy::duplicate_mod)]
+        mod learning;
+        #[path = "../sql/progress.rs"]
+        #[allow(clippy::duplicate_mod)]
+        mod progress;
+        #[path = "../sql/security.rs"]
+        #[allow(clippy::duplicate_mod)]
+        mod security;
+        #[path = "../sql/state.rs"]
+        #[allow(clippy::duplicate_mod)]
+        mod state;
+        #[path = "../sql/store.rs"]
+        #[allow(clippy::duplicate_mod)]
+        mod store;
+    };
+}
+
 pub mod postgres;
 mod security;
 mod shared;

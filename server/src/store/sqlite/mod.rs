@@ -43,39 +43,13 @@ macro_rules! bytewise {
     };
 }
 
-#[path = "../sql/accounts.rs"]
-#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
-mod accounts;
+shared_sql_modules!();
 mod attempts;
-#[path = "../sql/catalog.rs"]
-#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
-mod catalog;
-#[path = "../sql/certificates.rs"]
-#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
-mod certificates;
-#[path = "../sql/labs.rs"]
-#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
-mod labs;
-#[path = "../sql/learning.rs"]
-#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
-mod learning;
-#[path = "../sql/progress.rs"]
-#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
-mod progress;
 mod progress_batch;
 mod publish;
 mod search;
-#[path = "../sql/security.rs"]
-#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
-mod security;
-#[path = "../sql/state.rs"]
-#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
-mod state;
 use attempts::{lock_attempt_start, save_answer};
 use publish::insert_course_rows;
-#[path = "../sql/store.rs"]
-#[allow(clippy::duplicate_mod)] // compiled once per backend, by design
-mod store;
 
 /// The backend the shared modules in `store/sql/` are compiled for here.
 type Backend = SqliteStore;
