@@ -145,7 +145,7 @@ async fn publish(
     };
     let version = state
         .store()
-        .publish_version(new, previous_version)
+        .publish_version(new, previous_version, state.now())
         .await
         .map_err(|e| match e {
             StoreError::Conflict(_) => ApiError::Conflict(format!(

@@ -250,12 +250,15 @@ impl AppState {
             role,
             tier: Tier::Free,
         };
-        self.store().create_user(new).await.map_err(|e| match e {
-            StoreError::Conflict(_) => {
-                ApiError::Conflict(format!("an account with email {email} already exists"))
-            }
-            other => other.into(),
-        })
+        self.store()
+            .create_user(new, self.now())
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => {
+                    ApiError::Conflict(format!("an account with email {email} already exists"))
+                }
+                other => other.into(),
+            })
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, ApiError> {

@@ -17,6 +17,8 @@ mod auth;
 mod catalog;
 #[path = "api_cases/certificates.rs"]
 mod certificates;
+#[path = "api_cases/clock.rs"]
+mod clock;
 #[path = "api_cases/contract.rs"]
 mod contract;
 #[path = "api_cases/keys.rs"]

@@ -275,13 +275,16 @@ async fn issue(state: &AppState, user: &User, family_id: Uuid) -> Result<TokenPa
     let refresh_token = tokens::random_secret();
     state
         .store()
-        .insert_refresh_token(NewRefreshToken {
-            id: Uuid::now_v7(),
-            family_id,
-            user_id: user.id,
-            token_hash: tokens::hash_secret(&refresh_token),
-            expires_at: now + Duration::days(REFRESH_TOKEN_DAYS),
-        })
+        .insert_refresh_token(
+            NewRefreshToken {
+                id: Uuid::now_v7(),
+                family_id,
+                user_id: user.id,
+                token_hash: tokens::hash_secret(&refresh_token),
+                expires_at: now + Duration::days(REFRESH_TOKEN_DAYS),
+            },
+            now,
+        )
         .await?;
     debug_assert_eq!(expires_in, jwt::ACCESS_TOKEN_SECS as u64);
     Ok(TokenPair {

@@ -86,7 +86,7 @@ pub async fn enroll(
         )));
     }
     // Concurrent duplicates all get here; the store's insert picks the one that enrolled.
-    let enrolled = store.enroll(user.id, &course).await?;
+    let enrolled = store.enroll(user.id, &course, state.now()).await?;
     state.auth_cache().put_enrolled(user.id, &course);
     if !enrolled.created {
         return Ok((StatusCode::OK, Json(enrolled.enrollment)));

@@ -79,15 +79,18 @@ pub async fn create(
     let secret = tokens::new_api_token();
     let info = state
         .store()
-        .create_api_token(NewApiToken {
-            id: Uuid::now_v7(),
-            user_id: auth.user.id,
-            name: name.to_owned(),
-            scopes,
-            prefix: secret.chars().take(tokens::PAT_SHOWN_CHARS).collect(),
-            token_hash: tokens::hash_secret(&secret),
-            expires_at,
-        })
+        .create_api_token(
+            NewApiToken {
+                id: Uuid::now_v7(),
+                user_id: auth.user.id,
+                name: name.to_owned(),
+                scopes,
+                prefix: secret.chars().take(tokens::PAT_SHOWN_CHARS).collect(),
+                token_hash: tokens::hash_secret(&secret),
+                expires_at,
+            },
+            state.now(),
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -125,7 +128,11 @@ pub async fn revoke(
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     auth.require_session()?;
-    if state.store().revoke_api_token(auth.user.id, id).await? {
+    if state
+        .store()
+        .revoke_api_token(auth.user.id, id, state.now())
+        .await?
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound(format!("you have no API token {id}")))

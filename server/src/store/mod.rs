@@ -4,6 +4,30 @@
 //! Handlers never see SQL. Every method is one logical operation and, where it writes more
 //! than one row, one transaction. Both backends pass the same conformance suite
 //! (`server/tests/store_conformance.rs`).
+//!
+//! # One implementation, two dialects
+//!
+//! The queries are written once, in `store/sql/`, and compiled once per backend: each backend
+//! module (`sqlite/`, `postgres/`) declares `type Backend` (its store) and `type Db` (its
+//! sqlx database) and includes the shared files with [`shared_sql_modules!`], so one text of
+//! SQL and one Rust function serve both. Time is bound and read as [`Timestamp`] (INTEGER
+//! microseconds on SQLite, TIMESTAMPTZ on PostgreSQL), JSON as `sqlx::types::Json` (TEXT or
+//! JSONB), and parameters are numbered (`$1`), which both accept. The one `impl Store` is
+//! `sql/store.rs`.
+//!
+//! Where a new query goes: in the shared file of its area under `store/sql/`, written in the
+//! SQL both dialects agree on (`CAST($1 AS TEXT)` rather than `$1::text`, `CASE` rather than
+//! `max`/`GREATEST`, sorting of text in Rust or with `bytewise!()`). It may differ per backend
+//! only where the dialects truly do; then the shared code calls a function or macro of the
+//! same name that each backend defines in its own folder: row locks (`for_update!()`, empty
+//! on SQLite where `BEGIN IMMEDIATE` holds the write lock) and advisory locks
+//! (`lock_lab_start`, `lock_attempt_start`), the transaction that writes (`begin_write`),
+//! array inserts (`insert_course_rows`), JSON merge (`save_answer`), the progress commit
+//! (`write_progress`: SQLite commits in groups), full-text search (FTS5 against tsvector),
+//! pool setup and migrations.
+//!
+//! Every timestamp a method writes comes from its caller (a `now` argument or a field the
+//! caller set), never from the system clock, so the server's injected clock reaches them all.
 
 use async_trait::async_trait;
 use cloudmaster_core::api::{
@@ -16,15 +40,52 @@ use uuid::Uuid;
 mod certificates;
 mod labs;
 mod learning;
+
+/// Declares, inside a backend module, the modules written once in `store/sql/`. Each is
+/// compiled once per backend against that backend's `Backend` and `Db` (see the module docs).
+macro_rules! shared_sql_modules {
+    () => {
+        #[path = "../sql/accounts.rs"]
+        #[allow(clippy::duplicate_mod)] // compiled once per backend, by design
+        mod accounts;
+        #[path = "../sql/catalog.rs"]
+        #[allow(clippy::duplicate_mod)]
+        mod catalog;
+        #[path = "../sql/certificates.rs"]
+        #[allow(clippy::duplicate_mod)]
+        mod certificates;
+        #[path = "../sql/labs.rs"]
+        #[allow(clippy::duplicate_mod)]
+        mod labs;
+        #[path = "../sql/learning.rs"]
+        #[allow(clippy::duplicate_mod)]
+        mod learning;
+        #[path = "../sql/progress.rs"]
+        #[allow(clippy::duplicate_mod)]
+        mod progress;
+        #[path = "../sql/security.rs"]
+        #[allow(clippy::duplicate_mod)]
+        mod security;
+        #[path = "../sql/state.rs"]
+        #[allow(clippy::duplicate_mod)]
+        mod state;
+        #[path = "../sql/store.rs"]
+        #[allow(clippy::duplicate_mod)]
+        mod store;
+    };
+}
+
 pub mod postgres;
 mod security;
 mod shared;
 pub mod sqlite;
+mod timestamp;
 
 pub use certificates::*;
 pub use labs::*;
 pub use learning::*;
 pub use security::*;
+pub use timestamp::Timestamp;
 
 /// Errors from storage. Constraint violations the API turns into 409/422 have their own
 /// variants so handlers never inspect database error codes.
@@ -40,6 +101,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The group of writes this one was committed with failed as a whole (SQLite's group
+    /// commit of lesson progress): the group's database error, shared by each of its writes.
+    #[error("a group of writes failed to commit")]
+    Batch(#[source] std::sync::Arc<sqlx::Error>),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -187,7 +252,7 @@ pub struct NewCourseVersion {
     pub manifest: serde_json::Value,
     /// Catalog projection of this version. `summary.id`, `summary.version`,
     /// `summary.lesson_count` and `published_at` are ignored: the store sets them (course id,
-    /// next version number, `lessons.len()`, its own clock).
+    /// next version number, `lessons.len()`, the caller's `now`).
     pub detail: CourseDetail,
     /// Lessons in course order, for lesson reads and full-text search.
     pub lessons: Vec<Lesson>,
@@ -216,15 +281,20 @@ pub trait Store:
     async fn ping(&self) -> StoreResult<()>;
 
     // --- accounts -------------------------------------------------------------------
-    /// Fails with `Conflict` when the email (case-insensitive) is taken.
-    async fn create_user(&self, new: NewUser) -> StoreResult<User>;
+    /// Fails with `Conflict` when the email (case-insensitive) is taken. `now` is the
+    /// account's `created_at`.
+    async fn create_user(&self, new: NewUser, now: OffsetDateTime) -> StoreResult<User>;
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserCredentials>>;
     async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserCredentials>>;
     async fn list_users(&self) -> StoreResult<Vec<User>>;
     async fn set_user_role(&self, id: Uuid, role: Role) -> StoreResult<User>;
 
     // --- sessions (refresh tokens) --------------------------------------------------
-    async fn insert_refresh_token(&self, token: NewRefreshToken) -> StoreResult<()>;
+    async fn insert_refresh_token(
+        &self,
+        token: NewRefreshToken,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     /// Atomically consumes a refresh token (by hash). Exactly one of any number of
     /// concurrent presentations of the same token can get `Rotated`.
     async fn use_refresh_token(
@@ -242,7 +312,11 @@ pub trait Store:
     ) -> StoreResult<Option<Uuid>>;
 
     // --- personal API tokens --------------------------------------------------------
-    async fn create_api_token(&self, token: NewApiToken) -> StoreResult<ApiTokenInfo>;
+    async fn create_api_token(
+        &self,
+        token: NewApiToken,
+        now: OffsetDateTime,
+    ) -> StoreResult<ApiTokenInfo>;
     /// Finds a live (not revoked, not expired at `now`) token by hash.
     async fn api_token_owner(
         &self,
@@ -253,7 +327,12 @@ pub trait Store:
     async fn list_api_tokens(&self, user_id: Uuid) -> StoreResult<Vec<ApiTokenInfo>>;
     /// Revokes the user's own token; false when it does not exist or is not theirs.
     /// Revoking an already revoked token of one's own is true (idempotent).
-    async fn revoke_api_token(&self, user_id: Uuid, token_id: Uuid) -> StoreResult<bool>;
+    async fn revoke_api_token(
+        &self,
+        user_id: Uuid,
+        token_id: Uuid,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
     /// Records use of tokens, batched by the caller (token id, last use).
     async fn touch_api_tokens(&self, uses: &[(Uuid, OffsetDateTime)]) -> StoreResult<()>;
 
@@ -279,11 +358,13 @@ pub trait Store:
     /// Stores a new immutable version and makes it current, all in one transaction.
     /// `expected_current` is the version the caller planned against (None: a new course);
     /// if another publish got there first this fails with `Conflict` (`NotFound` when it
-    /// names a version of a course that does not exist). Returns the new number.
+    /// names a version of a course that does not exist). Returns the new number, published
+    /// at `now`.
     async fn publish_version(
         &self,
         new: NewCourseVersion,
         expected_current: Option<i64>,
+        now: OffsetDateTime,
     ) -> StoreResult<i64>;
     /// Every version, oldest first; empty for an unknown course.
     async fn course_versions(&self, course_id: &str) -> StoreResult<Vec<CourseVersion>>;
@@ -307,7 +388,12 @@ pub trait Store:
     /// Idempotent: enrolling twice returns the first enrollment. Exactly one of any number
     /// of concurrent calls for the same user and course reports `created` (the insert decides,
     /// atomically). `NotFound` when the course does not exist.
-    async fn enroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<Enrolled>;
+    async fn enroll(
+        &self,
+        user_id: Uuid,
+        course_id: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Enrolled>;
     /// False when the user was not enrolled. Progress is kept (re-enrolling restores it).
     async fn unenroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<bool>;
     async fn enrollments(&self, user_id: Uuid) -> StoreResult<Vec<Enrollment>>;

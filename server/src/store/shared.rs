@@ -19,11 +19,6 @@ pub(crate) fn micros(t: OffsetDateTime) -> OffsetDateTime {
     t.replace_nanosecond(nanos).unwrap_or(t)
 }
 
-/// "Now" at storage precision.
-pub(crate) fn now() -> OffsetDateTime {
-    micros(OffsetDateTime::now_utc())
-}
-
 /// The key under which emails are unique: Unicode lower case, computed here (not by the
 /// database) so both backends agree.
 pub(crate) fn email_key(email: &str) -> String {

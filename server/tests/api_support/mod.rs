@@ -336,13 +336,16 @@ impl TestApp {
         };
         self.state
             .store()
-            .create_user(NewUser {
-                email: email.to_owned(),
-                name: "Premium".to_owned(),
-                password_hash: hash,
-                role: Role::Learner,
-                tier: Tier::Premium,
-            })
+            .create_user(
+                NewUser {
+                    email: email.to_owned(),
+                    name: "Premium".to_owned(),
+                    password_hash: hash,
+                    role: Role::Learner,
+                    tier: Tier::Premium,
+                },
+                self.state.now(),
+            )
             .await
             .expect("premium user");
         self.login(email).await

@@ -42,13 +42,16 @@ async fn duplicate_email_is_a_conflict_whatever_the_case(db: &TestDatabase) {
     user(&*store, "Ada@Example.com", Role::Learner).await;
     for email in ["Ada@Example.com", "ada@example.com", "ADA@EXAMPLE.COM"] {
         let err = store
-            .create_user(NewUser {
-                email: email.into(),
-                name: "Other".into(),
-                password_hash: "x".into(),
-                role: Role::Learner,
-                tier: Tier::Free,
-            })
+            .create_user(
+                NewUser {
+                    email: email.into(),
+                    name: "Other".into(),
+                    password_hash: "x".into(),
+                    role: Role::Learner,
+                    tier: Tier::Free,
+                },
+                time::OffsetDateTime::now_utc(),
+            )
             .await
             .expect_err("duplicate email must fail");
         assert!(matches!(err, StoreError::Conflict(_)), "{email}: {err:?}");
@@ -56,13 +59,16 @@ async fn duplicate_email_is_a_conflict_whatever_the_case(db: &TestDatabase) {
     // Unicode case folding is the same on both backends.
     user(&*store, "ÉLODIE@example.com", Role::Learner).await;
     let err = store
-        .create_user(NewUser {
-            email: "élodie@example.com".into(),
-            name: "Other".into(),
-            password_hash: "x".into(),
-            role: Role::Learner,
-            tier: Tier::Free,
-        })
+        .create_user(
+            NewUser {
+                email: "élodie@example.com".into(),
+                name: "Other".into(),
+                password_hash: "x".into(),
+                role: Role::Learner,
+                tier: Tier::Free,
+            },
+            time::OffsetDateTime::now_utc(),
+        )
         .await
         .expect_err("duplicate unicode email must fail");
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
@@ -124,7 +130,10 @@ async fn refresh_rotation_has_exactly_one_winner(db: &TestDatabase) {
     let ada = user(&*store, "ada@example.com", Role::Learner).await;
     let family = Uuid::new_v4();
     store
-        .insert_refresh_token(refresh(ada, family, "t1", Duration::days(30)))
+        .insert_refresh_token(
+            refresh(ada, family, "t1", Duration::days(30)),
+            time::OffsetDateTime::now_utc(),
+        )
         .await
         .unwrap();
 
@@ -159,7 +168,10 @@ async fn refresh_reuse_revokes_the_family(db: &TestDatabase) {
     let family = Uuid::new_v4();
     let now = OffsetDateTime::now_utc();
     store
-        .insert_refresh_token(refresh(ada, family, "t1", Duration::days(30)))
+        .insert_refresh_token(
+            refresh(ada, family, "t1", Duration::days(30)),
+            time::OffsetDateTime::now_utc(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -170,7 +182,10 @@ async fn refresh_reuse_revokes_the_family(db: &TestDatabase) {
         }
     );
     store
-        .insert_refresh_token(refresh(ada, family, "t2", Duration::days(30)))
+        .insert_refresh_token(
+            refresh(ada, family, "t2", Duration::days(30)),
+            time::OffsetDateTime::now_utc(),
+        )
         .await
         .unwrap();
 
@@ -188,7 +203,10 @@ async fn refresh_reuse_revokes_the_family(db: &TestDatabase) {
 
     // A successor issued into the revoked family (a rotation racing the reuse) is dead.
     store
-        .insert_refresh_token(refresh(ada, family, "t3", Duration::days(30)))
+        .insert_refresh_token(
+            refresh(ada, family, "t3", Duration::days(30)),
+            time::OffsetDateTime::now_utc(),
+        )
         .await
         .unwrap();
     assert_eq!(store.use_refresh_token(b"t3", now).await.unwrap(), reused);
@@ -196,7 +214,10 @@ async fn refresh_reuse_revokes_the_family(db: &TestDatabase) {
     // Other families are untouched.
     let other = Uuid::new_v4();
     store
-        .insert_refresh_token(refresh(ada, other, "o1", Duration::days(30)))
+        .insert_refresh_token(
+            refresh(ada, other, "o1", Duration::days(30)),
+            time::OffsetDateTime::now_utc(),
+        )
         .await
         .unwrap();
     assert!(matches!(
@@ -214,7 +235,10 @@ async fn refresh_expiry_and_logout(db: &TestDatabase) {
     let ada = user(&*store, "ada@example.com", Role::Learner).await;
     let now = OffsetDateTime::now_utc();
     store
-        .insert_refresh_token(refresh(ada, Uuid::new_v4(), "old", Duration::seconds(-1)))
+        .insert_refresh_token(
+            refresh(ada, Uuid::new_v4(), "old", Duration::seconds(-1)),
+            time::OffsetDateTime::now_utc(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -224,7 +248,10 @@ async fn refresh_expiry_and_logout(db: &TestDatabase) {
 
     // Expiry is judged at the `now` given.
     store
-        .insert_refresh_token(refresh(ada, Uuid::new_v4(), "soon", Duration::hours(1)))
+        .insert_refresh_token(
+            refresh(ada, Uuid::new_v4(), "soon", Duration::hours(1)),
+            time::OffsetDateTime::now_utc(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -238,7 +265,10 @@ async fn refresh_expiry_and_logout(db: &TestDatabase) {
     // Logout revokes the family and ends the session; the token then says so.
     let family = Uuid::new_v4();
     store
-        .insert_refresh_token(refresh(ada, family, "live", Duration::days(30)))
+        .insert_refresh_token(
+            refresh(ada, family, "live", Duration::days(30)),
+            time::OffsetDateTime::now_utc(),
+        )
         .await
         .unwrap();
     assert_eq!(store.session_end(family).await.unwrap(), None);
@@ -270,29 +300,35 @@ async fn api_token_lifecycle(db: &TestDatabase) {
     let now = OffsetDateTime::now_utc();
 
     let ci = store
-        .create_api_token(NewApiToken {
-            id: Uuid::new_v4(),
-            user_id: ada,
-            name: "ci".into(),
-            scopes: vec![Scope::Publish, Scope::Learn],
-            prefix: "cm_pat_ab".into(),
-            token_hash: hash("ci-secret"),
-            expires_at: None,
-        })
+        .create_api_token(
+            NewApiToken {
+                id: Uuid::new_v4(),
+                user_id: ada,
+                name: "ci".into(),
+                scopes: vec![Scope::Publish, Scope::Learn],
+                prefix: "cm_pat_ab".into(),
+                token_hash: hash("ci-secret"),
+                expires_at: None,
+            },
+            time::OffsetDateTime::now_utc(),
+        )
         .await
         .unwrap();
     assert_eq!(ci.scopes, vec![Scope::Learn, Scope::Publish]);
     assert_eq!(ci.last_used_at, None);
     let short = store
-        .create_api_token(NewApiToken {
-            id: Uuid::new_v4(),
-            user_id: ada,
-            name: "short".into(),
-            scopes: vec![Scope::Learn],
-            prefix: "cm_pat_cd".into(),
-            token_hash: hash("short-secret"),
-            expires_at: Some(now + Duration::days(1)),
-        })
+        .create_api_token(
+            NewApiToken {
+                id: Uuid::new_v4(),
+                user_id: ada,
+                name: "short".into(),
+                scopes: vec![Scope::Learn],
+                prefix: "cm_pat_cd".into(),
+                token_hash: hash("short-secret"),
+                expires_at: Some(now + Duration::days(1)),
+            },
+            time::OffsetDateTime::now_utc(),
+        )
         .await
         .unwrap();
 
@@ -354,8 +390,18 @@ async fn api_token_lifecycle(db: &TestDatabase) {
     );
 
     // Only the owner can revoke.
-    assert!(!store.revoke_api_token(bob, ci.id).await.unwrap());
-    assert!(!store.revoke_api_token(ada, Uuid::new_v4()).await.unwrap());
+    assert!(
+        !store
+            .revoke_api_token(bob, ci.id, time::OffsetDateTime::now_utc())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .revoke_api_token(ada, Uuid::new_v4(), time::OffsetDateTime::now_utc())
+            .await
+            .unwrap()
+    );
     assert!(
         store
             .api_token_owner(b"ci-secret", now)
@@ -363,7 +409,12 @@ async fn api_token_lifecycle(db: &TestDatabase) {
             .unwrap()
             .is_some()
     );
-    assert!(store.revoke_api_token(ada, ci.id).await.unwrap());
+    assert!(
+        store
+            .revoke_api_token(ada, ci.id, time::OffsetDateTime::now_utc())
+            .await
+            .unwrap()
+    );
     assert!(
         store
             .api_token_owner(b"ci-secret", now)

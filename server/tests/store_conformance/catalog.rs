@@ -33,7 +33,11 @@ async fn publish_makes_versions(db: &TestDatabase) {
     assert!(store.course_versions("tf").await.unwrap().is_empty());
 
     let v1 = store
-        .publish_version(new_version(&spec, ada, "one"), None)
+        .publish_version(
+            new_version(&spec, ada, "one"),
+            None,
+            time::OffsetDateTime::now_utc(),
+        )
         .await
         .unwrap();
     assert_eq!(v1, 1);
@@ -43,17 +47,29 @@ async fn publish_makes_versions(db: &TestDatabase) {
 
     // Planned against nothing, but the course exists: someone else got there first.
     let stale = store
-        .publish_version(new_version(&spec, ada, "x"), None)
+        .publish_version(
+            new_version(&spec, ada, "x"),
+            None,
+            time::OffsetDateTime::now_utc(),
+        )
         .await;
     assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
 
     let v2 = store
-        .publish_version(new_version(&spec, ada, "two"), Some(1))
+        .publish_version(
+            new_version(&spec, ada, "two"),
+            Some(1),
+            time::OffsetDateTime::now_utc(),
+        )
         .await
         .unwrap();
     assert_eq!(v2, 2);
     let stale = store
-        .publish_version(new_version(&spec, ada, "x"), Some(1))
+        .publish_version(
+            new_version(&spec, ada, "x"),
+            Some(1),
+            time::OffsetDateTime::now_utc(),
+        )
         .await;
     assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
 
@@ -63,7 +79,13 @@ async fn publish_makes_versions(db: &TestDatabase) {
     let mut rollback = new_version(&spec, ada, "one");
     rollback.bundle = bundle1;
     rollback.restored_from = Some(1);
-    assert_eq!(store.publish_version(rollback, Some(2)).await.unwrap(), 3);
+    assert_eq!(
+        store
+            .publish_version(rollback, Some(2), time::OffsetDateTime::now_utc())
+            .await
+            .unwrap(),
+        3
+    );
 
     let versions = store.course_versions("tf").await.unwrap();
     let summary: Vec<(i64, bool, Option<i64>)> = versions
@@ -98,7 +120,11 @@ async fn publish_makes_versions(db: &TestDatabase) {
         ..CourseSpec::default()
     };
     let missing = store
-        .publish_version(new_version(&ghost, ada, "x"), Some(1))
+        .publish_version(
+            new_version(&ghost, ada, "x"),
+            Some(1),
+            time::OffsetDateTime::now_utc(),
+        )
         .await;
     assert!(
         matches!(missing, Err(StoreError::NotFound(_))),
@@ -123,7 +149,11 @@ async fn concurrent_first_publishes_have_one_winner(db: &TestDatabase) {
                     Arc::clone(&b)
                 };
                 let new = new_version(&spec, ada, &format!("attempt {i}"));
-                tokio::spawn(async move { store.publish_version(new, expected).await })
+                tokio::spawn(async move {
+                    store
+                        .publish_version(new, expected, time::OffsetDateTime::now_utc())
+                        .await
+                })
             })
             .collect();
         let mut won = Vec::new();
@@ -300,7 +330,10 @@ async fn course_detail_round_trips(db: &TestDatabase) {
     };
     let new = new_version(&spec, ada, "v");
     let sent = new.detail.clone();
-    store.publish_version(new, None).await.unwrap();
+    store
+        .publish_version(new, None, time::OffsetDateTime::now_utc())
+        .await
+        .unwrap();
 
     let detail = store.course_detail("k8s").await.unwrap().unwrap();
     assert_eq!(detail.summary.version, 1, "the store numbers versions");

@@ -10,13 +10,16 @@ use uuid::Uuid;
 
 pub async fn user(store: &dyn Store, email: &str, role: Role) -> Uuid {
     store
-        .create_user(NewUser {
-            email: email.into(),
-            name: format!("User {email}"),
-            password_hash: "$argon2id$test".into(),
-            role,
-            tier: Tier::Free,
-        })
+        .create_user(
+            NewUser {
+                email: email.into(),
+                name: format!("User {email}"),
+                password_hash: "$argon2id$test".into(),
+                role,
+                tier: Tier::Free,
+            },
+            time::OffsetDateTime::now_utc(),
+        )
         .await
         .expect("create user")
         .id
@@ -129,7 +132,11 @@ pub async fn publish(store: &dyn Store, spec: &CourseSpec<'_>, by: Uuid) -> i64 
         .expect("current version")
         .map(|c| c.version);
     store
-        .publish_version(new_version(spec, by, "v"), expected)
+        .publish_version(
+            new_version(spec, by, "v"),
+            expected,
+            time::OffsetDateTime::now_utc(),
+        )
         .await
         .expect("publish")
 }

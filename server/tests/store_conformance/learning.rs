@@ -110,7 +110,10 @@ async fn setup(store: &dyn Store, courses: &[&str]) -> Uuid {
             author,
         )
         .await;
-        store.enroll(learner, id).await.unwrap();
+        store
+            .enroll(learner, id, time::OffsetDateTime::now_utc())
+            .await
+            .unwrap();
     }
     learner
 }

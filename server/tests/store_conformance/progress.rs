@@ -37,21 +37,30 @@ async fn enrollment_is_idempotent(db: &TestDatabase) {
         .await;
     }
     assert!(!store.is_enrolled(bob, "a").await.unwrap());
-    let first = store.enroll(bob, "a").await.unwrap();
+    let first = store
+        .enroll(bob, "a", time::OffsetDateTime::now_utc())
+        .await
+        .unwrap();
     assert!(first.created);
     let first = first.enrollment;
     assert_eq!(
         (first.course_id.as_str(), first.course_title.as_str()),
         ("a", "a")
     );
-    let again = store.enroll(bob, "a").await.unwrap();
+    let again = store
+        .enroll(bob, "a", time::OffsetDateTime::now_utc())
+        .await
+        .unwrap();
     assert!(!again.created, "enrolling twice creates nothing");
     assert_eq!(
         again.enrollment, first,
         "enrolling twice returns the first enrollment"
     );
     assert!(store.is_enrolled(bob, "a").await.unwrap());
-    store.enroll(bob, "b").await.unwrap();
+    store
+        .enroll(bob, "b", time::OffsetDateTime::now_utc())
+        .await
+        .unwrap();
 
     let listed: Vec<String> = store
         .enrollments(bob)
@@ -68,7 +77,9 @@ async fn enrollment_is_idempotent(db: &TestDatabase) {
     assert!(!store.is_enrolled(bob, "a").await.unwrap());
     assert_eq!(store.enrollments(bob).await.unwrap().len(), 1);
 
-    let missing = store.enroll(bob, "nope").await;
+    let missing = store
+        .enroll(bob, "nope", time::OffsetDateTime::now_utc())
+        .await;
     assert!(
         matches!(missing, Err(StoreError::NotFound(_))),
         "{missing:?}"
@@ -78,7 +89,11 @@ async fn enrollment_is_idempotent(db: &TestDatabase) {
     let tasks: Vec<_> = (0..10)
         .map(|_| {
             let store = Arc::clone(&store);
-            tokio::spawn(async move { store.enroll(ada, "b").await })
+            tokio::spawn(async move {
+                store
+                    .enroll(ada, "b", time::OffsetDateTime::now_utc())
+                    .await
+            })
         })
         .collect();
     let mut seen = HashSet::new();
@@ -114,7 +129,10 @@ async fn progress_is_sticky_and_resumes(db: &TestDatabase) {
         ada,
     )
     .await;
-    store.enroll(bob, "c").await.unwrap();
+    store
+        .enroll(bob, "c", time::OffsetDateTime::now_utc())
+        .await
+        .unwrap();
     let t0 = OffsetDateTime::now_utc();
 
     let fresh = store.course_progress(bob, "c").await.unwrap().unwrap();
@@ -279,7 +297,10 @@ async fn progress_is_sticky_and_resumes(db: &TestDatabase) {
     // Progress survives unenrolling.
     store.unenroll(bob, "c").await.unwrap();
     assert!(store.all_progress(bob).await.unwrap().is_empty());
-    store.enroll(bob, "c").await.unwrap();
+    store
+        .enroll(bob, "c", time::OffsetDateTime::now_utc())
+        .await
+        .unwrap();
     assert_eq!(store.all_progress(bob).await.unwrap()[0].percent, 100);
 }
 
@@ -293,7 +314,10 @@ async fn progress_of_removed_lessons_stops_counting(db: &TestDatabase) {
         ..CourseSpec::default()
     };
     publish(&*store, &v1, ada).await;
-    store.enroll(bob, "c").await.unwrap();
+    store
+        .enroll(bob, "c", time::OffsetDateTime::now_utc())
+        .await
+        .unwrap();
     let now = OffsetDateTime::now_utc();
     for l in ["keep", "drop"] {
         store
@@ -359,7 +383,10 @@ async fn all_progress_covers_every_enrolled_course(db: &TestDatabase) {
         )
         .await;
         if i != 4 {
-            store.enroll(bob, id).await.unwrap();
+            store
+                .enroll(bob, id, time::OffsetDateTime::now_utc())
+                .await
+                .unwrap();
         }
         // Course ci gets i completed lessons.
         for l in lesson_ids.iter().take(i) {
@@ -408,7 +435,9 @@ async fn progress_writes_are_concurrency_safe(db: &TestDatabase) {
     let ada = user(&*a, "ada@example.com", Role::Instructor).await;
     let bob = user(&*a, "bob@example.com", Role::Learner).await;
     publish(&*a, &CourseSpec::default(), ada).await;
-    a.enroll(bob, "course").await.unwrap();
+    a.enroll(bob, "course", time::OffsetDateTime::now_utc())
+        .await
+        .unwrap();
     let now = OffsetDateTime::now_utc();
     let tasks: Vec<_> = (0..40i64)
         .map(|i| {
@@ -488,7 +517,10 @@ async fn sqlite_in_memory_works_with_one_connection() {
         .unwrap();
     let ada = user(&*store, "ada@example.com", Role::Instructor).await;
     publish(&*store, &CourseSpec::default(), ada).await;
-    store.enroll(ada, "course").await.unwrap();
+    store
+        .enroll(ada, "course", time::OffsetDateTime::now_utc())
+        .await
+        .unwrap();
     assert_eq!(store.all_progress(ada).await.unwrap().len(), 1);
     assert_eq!(store.backend(), "sqlite");
     store.ping().await.unwrap();

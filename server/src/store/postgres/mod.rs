@@ -13,30 +13,39 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use cloudmaster_core::api::{
-    ApiTokenInfo, CourseDetail, CourseFilter, CourseProgress, CourseSummary, CourseVersion,
-    Enrollment, Lesson, LessonProgress, LessonStatus, Role, SearchHit, User,
-};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use time::OffsetDateTime;
-use uuid::Uuid;
 
-use super::{
-    ApiTokenOwner, CurrentVersion, NewApiToken, NewCourseVersion, NewRefreshToken, NewUser,
-    RefreshOutcome, Store, StoreResult, UserCredentials,
-};
+use super::StoreResult;
 
-mod accounts;
-mod catalog;
-mod certificates;
-mod labs;
-mod learning;
-mod progress;
+/// Appended to a `SELECT` that a write transaction reads before it writes: locks the rows
+/// read, so replicas editing the same rows take turns.
+macro_rules! for_update {
+    () => {
+        " FOR UPDATE"
+    };
+}
+
+/// Appended to an `ORDER BY` text column to order by bytes, whatever the database's
+/// collation (the order SQLite uses, so both backends list alike).
+macro_rules! bytewise {
+    () => {
+        " COLLATE \"C\""
+    };
+}
+
+shared_sql_modules!();
+mod attempts;
+mod publish;
 mod search;
-mod security;
-mod state;
+use attempts::{lock_attempt_start, save_answer};
+use publish::insert_course_rows;
+
+/// The backend the shared modules in `store/sql/` are compiled for here.
+type Backend = PgStore;
+/// Its database, for the shared modules' row and transaction types.
+#[allow(dead_code)]
+type Db = sqlx::Postgres;
 
 /// [`Store`] on PostgreSQL. Cheap to clone (a pool handle).
 #[derive(Debug, Clone)]
@@ -45,6 +54,27 @@ pub struct PgStore {
 }
 
 impl PgStore {
+    /// The name `/readyz` and the logs give this backend.
+    const NAME: &'static str = "postgres";
+
+    /// The pool for reads; on PostgreSQL the one pool.
+    fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The pool for writes; on PostgreSQL the one pool.
+    #[allow(dead_code)]
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// A transaction that will write. Row locks (`FOR UPDATE`) inside it serialize
+    /// replicas where a statement alone does not.
+    #[allow(dead_code)]
+    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, Db>> {
+        Ok(self.pool.begin().await?)
+    }
+
     /// Connects to `url` (`postgres://user@host:port/db`) with up to `pool_size` connections
     /// and runs the migrations.
     pub async fn connect(url: &str, pool_size: u32) -> StoreResult<Self> {
@@ -66,157 +96,38 @@ impl PgStore {
     }
 }
 
-#[async_trait]
-impl Store for PgStore {
-    fn backend(&self) -> &'static str {
-        "postgres"
-    }
+/// Commits a progress write on its own: PostgreSQL runs concurrent writers in parallel.
+async fn write_progress(
+    s: &PgStore,
+    write: progress::ProgressWrite,
+) -> StoreResult<progress::StoredRow> {
+    Ok(progress::upsert_progress(&s.pool, &write).await?)
+}
 
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
+/// First key of the advisory locks taken by [`lock_lab_start`] (ASCII `labs`), so they
+/// cannot collide with other users of the two-key advisory lock space.
+const LAB_START_LOCK_CLASS: i32 = 0x6c61_6273;
 
-    async fn create_user(&self, new: NewUser) -> StoreResult<User> {
-        accounts::create_user(self, new).await
-    }
-    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserCredentials>> {
-        accounts::user_by_email(self, email).await
-    }
-    async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserCredentials>> {
-        accounts::user_by_id(self, id).await
-    }
-    async fn list_users(&self) -> StoreResult<Vec<User>> {
-        accounts::list_users(self).await
-    }
-    async fn set_user_role(&self, id: Uuid, role: Role) -> StoreResult<User> {
-        accounts::set_user_role(self, id, role).await
-    }
-
-    async fn insert_refresh_token(&self, token: NewRefreshToken) -> StoreResult<()> {
-        accounts::insert_refresh_token(self, token).await
-    }
-    async fn use_refresh_token(
-        &self,
-        token_hash: &[u8],
-        now: OffsetDateTime,
-    ) -> StoreResult<RefreshOutcome> {
-        accounts::use_refresh_token(self, token_hash, now).await
-    }
-    async fn revoke_refresh_family_of(
-        &self,
-        token_hash: &[u8],
-        now: OffsetDateTime,
-    ) -> StoreResult<Option<Uuid>> {
-        accounts::revoke_refresh_family_of(self, token_hash, now).await
-    }
-
-    async fn create_api_token(&self, token: NewApiToken) -> StoreResult<ApiTokenInfo> {
-        accounts::create_api_token(self, token).await
-    }
-    async fn api_token_owner(
-        &self,
-        token_hash: &[u8],
-        now: OffsetDateTime,
-    ) -> StoreResult<Option<ApiTokenOwner>> {
-        accounts::api_token_owner(self, token_hash, now).await
-    }
-    async fn list_api_tokens(&self, user_id: Uuid) -> StoreResult<Vec<ApiTokenInfo>> {
-        accounts::list_api_tokens(self, user_id).await
-    }
-    async fn revoke_api_token(&self, user_id: Uuid, token_id: Uuid) -> StoreResult<bool> {
-        accounts::revoke_api_token(self, user_id, token_id).await
-    }
-    async fn touch_api_tokens(&self, uses: &[(Uuid, OffsetDateTime)]) -> StoreResult<()> {
-        accounts::touch_api_tokens(self, uses).await
-    }
-
-    async fn secret(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
-        state::secret(self, name).await
-    }
-    async fn delete_secret(&self, name: &str) -> StoreResult<bool> {
-        state::delete_secret(self, name).await
-    }
-    async fn add_rate_usage(
-        &self,
-        key: &str,
-        window_start: OffsetDateTime,
-        delta: i64,
-    ) -> StoreResult<i64> {
-        state::add_rate_usage(self, key, window_start, delta).await
-    }
-    async fn prune_rate_usage(&self, before: OffsetDateTime) -> StoreResult<u64> {
-        state::prune_rate_usage(self, before).await
-    }
-
-    async fn current_version(&self, course_id: &str) -> StoreResult<Option<CurrentVersion>> {
-        catalog::current_version(self, course_id).await
-    }
-    async fn publish_version(
-        &self,
-        new: NewCourseVersion,
-        expected_current: Option<i64>,
-    ) -> StoreResult<i64> {
-        catalog::publish_version(self, new, expected_current).await
-    }
-    async fn course_versions(&self, course_id: &str) -> StoreResult<Vec<CourseVersion>> {
-        catalog::course_versions(self, course_id).await
-    }
-    async fn version_bundle(
-        &self,
-        course_id: &str,
-        version: i64,
-    ) -> StoreResult<Option<serde_json::Value>> {
-        catalog::version_bundle(self, course_id, version).await
-    }
-    async fn list_courses(&self, filter: &CourseFilter) -> StoreResult<Vec<CourseSummary>> {
-        catalog::list_courses(self, filter).await
-    }
-    async fn course_detail(&self, course_id: &str) -> StoreResult<Option<CourseDetail>> {
-        catalog::course_detail(self, course_id).await
-    }
-    async fn search(&self, query: &str, limit: u32) -> StoreResult<Vec<SearchHit>> {
-        search::search(self, query, limit).await
-    }
-    async fn lesson(&self, course_id: &str, lesson_id: &str) -> StoreResult<Option<Lesson>> {
-        catalog::lesson(self, course_id, lesson_id).await
-    }
-
-    async fn enroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<super::Enrolled> {
-        progress::enroll(self, user_id, course_id).await
-    }
-    async fn unenroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<bool> {
-        progress::unenroll(self, user_id, course_id).await
-    }
-    async fn enrollments(&self, user_id: Uuid) -> StoreResult<Vec<Enrollment>> {
-        progress::enrollments(self, user_id).await
-    }
-    async fn is_enrolled(&self, user_id: Uuid, course_id: &str) -> StoreResult<bool> {
-        progress::is_enrolled(self, user_id, course_id).await
-    }
-    async fn completed_courses(&self, user_id: Uuid) -> StoreResult<Vec<String>> {
-        progress::completed_courses(self, user_id).await
-    }
-    async fn record_lesson_progress(
-        &self,
-        user_id: Uuid,
-        course_id: &str,
-        lesson_id: &str,
-        status: LessonStatus,
-        position: Option<u32>,
-        now: OffsetDateTime,
-    ) -> StoreResult<LessonProgress> {
-        progress::record_lesson_progress(self, user_id, course_id, lesson_id, status, position, now)
-            .await
-    }
-    async fn course_progress(
-        &self,
-        user_id: Uuid,
-        course_id: &str,
-    ) -> StoreResult<Option<CourseProgress>> {
-        progress::course_progress(self, user_id, course_id).await
-    }
-    async fn all_progress(&self, user_id: Uuid) -> StoreResult<Vec<CourseProgress>> {
-        progress::all_progress(self, user_id).await
-    }
+/// Serialises starts of one lab by one user across replicas: a transaction-scoped advisory
+/// lock on (user, course, lab), so concurrent starts find each other's session.
+async fn lock_lab_start(
+    tx: &mut sqlx::PgConnection,
+    user_id: uuid::Uuid,
+    course_id: &str,
+    lab_id: &str,
+) -> StoreResult<()> {
+    use sha2::{Digest as _, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(user_id.as_bytes());
+    hash.update(course_id.as_bytes());
+    hash.update([0]);
+    hash.update(lab_id.as_bytes());
+    let digest = hash.finalize();
+    let key = i32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+    sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+        .bind(LAB_START_LOCK_CLASS)
+        .bind(key)
+        .execute(tx)
+        .await?;
+    Ok(())
 }

@@ -22,32 +22,40 @@ use std::str::FromStr;
 use sqlx::Connection;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use cloudmaster_core::api::{
-    ApiTokenInfo, CourseDetail, CourseFilter, CourseProgress, CourseSummary, CourseVersion,
-    Enrollment, Lesson, LessonProgress, LessonStatus, Role, SearchHit, User,
-};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use time::OffsetDateTime;
-use uuid::Uuid;
 
-use super::{
-    ApiTokenOwner, CurrentVersion, NewApiToken, NewCourseVersion, NewRefreshToken, NewUser,
-    RefreshOutcome, Store, StoreError, StoreResult, UserCredentials,
-};
+use super::StoreResult;
 
-mod accounts;
-mod catalog;
-mod certificates;
-mod labs;
-mod learning;
-mod progress;
+/// Appended to a `SELECT` that a write transaction reads before it writes: nothing on
+/// SQLite, where `BEGIN IMMEDIATE` already holds the only write lock.
+macro_rules! for_update {
+    () => {
+        ""
+    };
+}
+
+/// Appended to an `ORDER BY` text column to order by bytes: SQLite's default (`BINARY`).
+macro_rules! bytewise {
+    () => {
+        ""
+    };
+}
+
+shared_sql_modules!();
+mod attempts;
 mod progress_batch;
+mod publish;
 mod search;
-mod security;
-mod state;
+use attempts::{lock_attempt_start, save_answer};
+use publish::insert_course_rows;
+
+/// The backend the shared modules in `store/sql/` are compiled for here.
+type Backend = SqliteStore;
+/// Its database, for the shared modules' row and transaction types.
+#[allow(dead_code)]
+type Db = sqlx::Sqlite;
 
 /// How long a statement waits for a lock held by another process before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -64,6 +72,27 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// The name `/readyz` and the logs give this backend.
+    const NAME: &'static str = "sqlite";
+
+    /// The pool for reads: they see the last committed state.
+    fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    /// The pool for writes: exactly one connection.
+    #[allow(dead_code)]
+    fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    /// A transaction that will write: `BEGIN IMMEDIATE` takes the write lock up front, so
+    /// another process can only make it wait, never fail half-way.
+    #[allow(dead_code)]
+    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, Db>> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     /// Opens (creating it and its directory if missing) the database at `url`
     /// (`sqlite://path/to/file.db`, `sqlite:file.db` or `sqlite::memory:`) with up to
     /// `pool_size` reader connections, and runs the migrations.
@@ -201,176 +230,25 @@ async fn migrate(writer: &SqlitePool) -> StoreResult<()> {
     Ok(())
 }
 
+/// Commits a progress write together with the others waiting at that moment.
+async fn write_progress(
+    s: &SqliteStore,
+    write: progress::ProgressWrite,
+) -> StoreResult<progress::StoredRow> {
+    s.progress.write(write).await
+}
+
+/// Serialises starts of one lab by one user: nothing to do on SQLite, where the write
+/// transaction already holds the only write lock.
+async fn lock_lab_start(
+    _tx: &mut sqlx::SqliteConnection,
+    _user_id: uuid::Uuid,
+    _course_id: &str,
+    _lab_id: &str,
+) -> StoreResult<()> {
+    Ok(())
+}
+
 fn is_in_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
-}
-
-/// Unix microseconds, the stored form of a timestamp.
-fn ts(t: OffsetDateTime) -> i64 {
-    // i64 microseconds cover ±292,000 years; the cast cannot truncate for real dates.
-    (t.unix_timestamp_nanos() / 1_000) as i64
-}
-
-fn from_ts(micros: i64) -> StoreResult<OffsetDateTime> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
-        .map_err(|e| StoreError::Corrupt(format!("timestamp {micros}: {e}")))
-}
-
-fn from_ts_opt(micros: Option<i64>) -> StoreResult<Option<OffsetDateTime>> {
-    micros.map(from_ts).transpose()
-}
-
-#[async_trait]
-impl Store for SqliteStore {
-    fn backend(&self) -> &'static str {
-        "sqlite"
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.reader).await?;
-        Ok(())
-    }
-
-    async fn create_user(&self, new: NewUser) -> StoreResult<User> {
-        accounts::create_user(self, new).await
-    }
-    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserCredentials>> {
-        accounts::user_by_email(self, email).await
-    }
-    async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserCredentials>> {
-        accounts::user_by_id(self, id).await
-    }
-    async fn list_users(&self) -> StoreResult<Vec<User>> {
-        accounts::list_users(self).await
-    }
-    async fn set_user_role(&self, id: Uuid, role: Role) -> StoreResult<User> {
-        accounts::set_user_role(self, id, role).await
-    }
-
-    async fn insert_refresh_token(&self, token: NewRefreshToken) -> StoreResult<()> {
-        accounts::insert_refresh_token(self, token).await
-    }
-    async fn use_refresh_token(
-        &self,
-        token_hash: &[u8],
-        now: OffsetDateTime,
-    ) -> StoreResult<RefreshOutcome> {
-        accounts::use_refresh_token(self, token_hash, now).await
-    }
-    async fn revoke_refresh_family_of(
-        &self,
-        token_hash: &[u8],
-        now: OffsetDateTime,
-    ) -> StoreResult<Option<Uuid>> {
-        accounts::revoke_refresh_family_of(self, token_hash, now).await
-    }
-
-    async fn create_api_token(&self, token: NewApiToken) -> StoreResult<ApiTokenInfo> {
-        accounts::create_api_token(self, token).await
-    }
-    async fn api_token_owner(
-        &self,
-        token_hash: &[u8],
-        now: OffsetDateTime,
-    ) -> StoreResult<Option<ApiTokenOwner>> {
-        accounts::api_token_owner(self, token_hash, now).await
-    }
-    async fn list_api_tokens(&self, user_id: Uuid) -> StoreResult<Vec<ApiTokenInfo>> {
-        accounts::list_api_tokens(self, user_id).await
-    }
-    async fn revoke_api_token(&self, user_id: Uuid, token_id: Uuid) -> StoreResult<bool> {
-        accounts::revoke_api_token(self, user_id, token_id).await
-    }
-    async fn touch_api_tokens(&self, uses: &[(Uuid, OffsetDateTime)]) -> StoreResult<()> {
-        accounts::touch_api_tokens(self, uses).await
-    }
-
-    async fn secret(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
-        state::secret(self, name).await
-    }
-    async fn delete_secret(&self, name: &str) -> StoreResult<bool> {
-        state::delete_secret(self, name).await
-    }
-    async fn add_rate_usage(
-        &self,
-        key: &str,
-        window_start: OffsetDateTime,
-        delta: i64,
-    ) -> StoreResult<i64> {
-        state::add_rate_usage(self, key, window_start, delta).await
-    }
-    async fn prune_rate_usage(&self, before: OffsetDateTime) -> StoreResult<u64> {
-        state::prune_rate_usage(self, before).await
-    }
-
-    async fn current_version(&self, course_id: &str) -> StoreResult<Option<CurrentVersion>> {
-        catalog::current_version(self, course_id).await
-    }
-    async fn publish_version(
-        &self,
-        new: NewCourseVersion,
-        expected_current: Option<i64>,
-    ) -> StoreResult<i64> {
-        catalog::publish_version(self, new, expected_current).await
-    }
-    async fn course_versions(&self, course_id: &str) -> StoreResult<Vec<CourseVersion>> {
-        catalog::course_versions(self, course_id).await
-    }
-    async fn version_bundle(
-        &self,
-        course_id: &str,
-        version: i64,
-    ) -> StoreResult<Option<serde_json::Value>> {
-        catalog::version_bundle(self, course_id, version).await
-    }
-    async fn list_courses(&self, filter: &CourseFilter) -> StoreResult<Vec<CourseSummary>> {
-        catalog::list_courses(self, filter).await
-    }
-    async fn course_detail(&self, course_id: &str) -> StoreResult<Option<CourseDetail>> {
-        catalog::course_detail(self, course_id).await
-    }
-    async fn search(&self, query: &str, limit: u32) -> StoreResult<Vec<SearchHit>> {
-        search::search(self, query, limit).await
-    }
-    async fn lesson(&self, course_id: &str, lesson_id: &str) -> StoreResult<Option<Lesson>> {
-        catalog::lesson(self, course_id, lesson_id).await
-    }
-
-    async fn enroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<super::Enrolled> {
-        progress::enroll(self, user_id, course_id).await
-    }
-    async fn unenroll(&self, user_id: Uuid, course_id: &str) -> StoreResult<bool> {
-        progress::unenroll(self, user_id, course_id).await
-    }
-    async fn enrollments(&self, user_id: Uuid) -> StoreResult<Vec<Enrollment>> {
-        progress::enrollments(self, user_id).await
-    }
-    async fn is_enrolled(&self, user_id: Uuid, course_id: &str) -> StoreResult<bool> {
-        progress::is_enrolled(self, user_id, course_id).await
-    }
-    async fn completed_courses(&self, user_id: Uuid) -> StoreResult<Vec<String>> {
-        progress::completed_courses(self, user_id).await
-    }
-    async fn record_lesson_progress(
-        &self,
-        user_id: Uuid,
-        course_id: &str,
-        lesson_id: &str,
-        status: LessonStatus,
-        position: Option<u32>,
-        now: OffsetDateTime,
-    ) -> StoreResult<LessonProgress> {
-        progress::record_lesson_progress(self, user_id, course_id, lesson_id, status, position, now)
-            .await
-    }
-    async fn course_progress(
-        &self,
-        user_id: Uuid,
-        course_id: &str,
-    ) -> StoreResult<Option<CourseProgress>> {
-        progress::course_progress(self, user_id, course_id).await
-    }
-    async fn all_progress(&self, user_id: Uuid) -> StoreResult<Vec<CourseProgress>> {
-        progress::all_progress(self, user_id).await
-    }
 }

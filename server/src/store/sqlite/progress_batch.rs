@@ -9,29 +9,14 @@
 //! load is a batch of one, so nothing waits for company.
 
 use tokio::sync::{mpsc, oneshot};
-use uuid::Uuid;
 
+use super::progress::{ProgressWrite, StoredRow, upsert_progress};
 use crate::store::{StoreError, StoreResult};
 
 /// The most writes committed together; bounds how long the first of them waits.
 const MAX_BATCH: usize = 64;
 /// Writes waiting for the batch task before callers wait to enqueue.
 const QUEUE: usize = 1024;
-
-/// One upsert of `lesson_progress`, its values already encoded for SQLite.
-pub(super) struct ProgressWrite {
-    pub user_id: Uuid,
-    pub course_id: String,
-    pub lesson_id: String,
-    pub status: &'static str,
-    pub position: Option<i64>,
-    pub now: i64,
-    pub completed_at: Option<i64>,
-}
-
-/// The stored row: `status, position, updated_at, completed_at`; `None` when the lesson
-/// does not exist.
-pub(super) type StoredRow = Option<(String, Option<i64>, i64, Option<i64>)>;
 
 struct Pending {
     write: ProgressWrite,
@@ -75,13 +60,11 @@ async fn run(writer: sqlx::SqlitePool, mut pending: mpsc::Receiver<Pending>) {
                 }
             }
             Err(err) => {
-                // The transaction is gone, and every write in it with it.
-                let message = err.to_string();
+                // The transaction is gone, and every write in it with it: each caller gets
+                // the database's own error, not a description of it.
+                let err = std::sync::Arc::new(err);
                 for waiting in batch.drain(..) {
-                    let failed = sqlx::Error::Protocol(format!(
-                        "a batch of progress writes failed to commit: {message}"
-                    ));
-                    let _ = waiting.reply.send(Err(StoreError::Database(failed)));
+                    let _ = waiting.reply.send(Err(StoreError::Batch(err.clone())));
                 }
             }
         }
@@ -101,38 +84,42 @@ async fn commit(
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let mut rows = Vec::with_capacity(batch.len());
     for pending in batch {
-        rows.push(upsert(&mut tx, &pending.write).await.map_err(Into::into));
+        rows.push(
+            upsert_progress(&mut *tx, &pending.write)
+                .await
+                .map_err(Into::into),
+        );
     }
     tx.commit().await?;
     Ok(rows)
 }
 
-/// Completion is sticky and keeps its first time; a missing position keeps the old one;
-/// `updated_at` never moves backwards (replays of an offline queue change nothing).
-async fn upsert(
-    conn: &mut sqlx::SqliteConnection,
-    w: &ProgressWrite,
-) -> Result<StoredRow, sqlx::Error> {
-    sqlx::query_as(
-        "INSERT INTO lesson_progress (user_id, course_id, lesson_id, status, position, \
-                                      updated_at, completed_at) \
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 \
-         WHERE EXISTS (SELECT 1 FROM lessons WHERE course_id = ?2 AND lesson_id = ?3) \
-         ON CONFLICT (user_id, course_id, lesson_id) DO UPDATE SET \
-             status = CASE WHEN lesson_progress.status = 'completed' THEN 'completed' \
-                           ELSE excluded.status END, \
-             position = COALESCE(excluded.position, lesson_progress.position), \
-             updated_at = max(lesson_progress.updated_at, excluded.updated_at), \
-             completed_at = COALESCE(lesson_progress.completed_at, excluded.completed_at) \
-         RETURNING status, position, updated_at, completed_at",
-    )
-    .bind(w.user_id)
-    .bind(&w.course_id)
-    .bind(&w.lesson_id)
-    .bind(w.status)
-    .bind(w.position)
-    .bind(w.now)
-    .bind(w.completed_at)
-    .fetch_optional(conn)
-    .await
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Timestamp;
+
+    #[tokio::test]
+    async fn a_failed_group_gives_each_write_the_database_error_itself() {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        pool.close().await;
+        let batcher = ProgressBatcher::start(pool);
+        let now = Timestamp::new(time::OffsetDateTime::now_utc());
+        let err = batcher
+            .write(ProgressWrite {
+                user_id: uuid::Uuid::nil(),
+                course_id: "c".into(),
+                lesson_id: "l".into(),
+                status: "started",
+                position: None,
+                now,
+                completed_at: None,
+            })
+            .await
+            .unwrap_err();
+        match err {
+            StoreError::Batch(e) => assert!(matches!(*e, sqlx::Error::PoolClosed), "{e:?}"),
+            other => panic!("the group's error became {other:?}"),
+        }
+    }
 }

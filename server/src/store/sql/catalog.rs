@@ -1,56 +1,64 @@
-//! Publishing (immutable versions plus the current-version projection) and catalog reads on
-//! SQLite.
+//! Publishing (immutable versions plus the current-version projection) and catalog reads,
+//! shared by both backends.
+//!
+//! A publish is one transaction. Concurrent publishes of one course serialise on the course
+//! row (`for_update!`; on SQLite the write lock of `BEGIN IMMEDIATE`); two first publishes of
+//! a new course race on the `courses` primary key and the loser gets `Conflict`; the
+//! `(course_id, version)` primary key is the backstop. The rows of the new version (tags,
+//! lessons, search documents) are inserted by the backend (`insert_course_rows`): PostgreSQL
+//! from arrays in a constant number of statements, SQLite row by row on its one connection.
 
 use cloudmaster_core::api::{
     CourseDetail, CourseFilter, CourseSummary, CourseVersion, Lesson, Price, Resource,
 };
+use sqlx::types::Json;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{SqliteStore, from_ts, ts};
+use super::Backend;
 use crate::store::shared::{
-    check_expected, conflict_on_unique, from_json_text, normalise_detail, now, search_docs,
-    sort_catalog, tag_keys, to_json_text,
+    check_expected, conflict_on_unique, from_json_value, normalise_detail, sort_catalog,
 };
-use crate::store::{CurrentVersion, NewCourseVersion, StoreResult};
+use crate::store::{CurrentVersion, NewCourseVersion, StoreResult, Timestamp};
 
 pub(super) async fn current_version(
-    s: &SqliteStore,
+    s: &Backend,
     course_id: &str,
 ) -> StoreResult<Option<CurrentVersion>> {
-    let row: Option<(i64, Uuid, String)> = sqlx::query_as(
+    let row: Option<(i64, Uuid, Json<serde_json::Value>)> = sqlx::query_as(
         "SELECT c.current_version, c.owner_id, v.manifest \
          FROM courses c \
          JOIN course_versions v ON v.course_id = c.id AND v.version = c.current_version \
-         WHERE c.id = ?1",
+         WHERE c.id = $1",
     )
     .bind(course_id)
-    .fetch_optional(&s.reader)
+    .fetch_optional(s.reader())
     .await?;
-    row.map(|(version, owner_id, manifest)| {
-        Ok(CurrentVersion {
-            version,
-            owner_id,
-            manifest: from_json_text("version manifest", &manifest)?,
-        })
-    })
-    .transpose()
+    Ok(row.map(|(version, owner_id, manifest)| CurrentVersion {
+        version,
+        owner_id,
+        manifest: manifest.0,
+    }))
 }
 
 pub(super) async fn publish_version(
-    s: &SqliteStore,
+    s: &Backend,
     new: NewCourseVersion,
     expected_current: Option<i64>,
+    now: OffsetDateTime,
 ) -> StoreResult<i64> {
     let course_id = new.course_id.as_str();
-    let published_at = now();
-    // BEGIN IMMEDIATE: the check of the current version and the writes that depend on it
-    // happen under the write lock, so no other writer (in any process) can interleave.
-    let mut tx = s.writer.begin_with("BEGIN IMMEDIATE").await?;
-    let current: Option<(i64,)> =
-        sqlx::query_as("SELECT current_version FROM courses WHERE id = ?1")
-            .bind(course_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let published_at = Timestamp::new(now).get();
+    // The check of the current version and the writes that depend on it happen under the
+    // course's lock, so no other publish (in any process) can interleave.
+    let mut tx = s.begin_write().await?;
+    let current: Option<(i64,)> = sqlx::query_as(concat!(
+        "SELECT current_version FROM courses WHERE id = $1",
+        for_update!()
+    ))
+    .bind(course_id)
+    .fetch_optional(&mut *tx)
+    .await?;
     let current = current.map(|(v,)| v);
     check_expected(course_id, current, expected_current)?;
     let version = current.unwrap_or(0) + 1;
@@ -62,25 +70,24 @@ pub(super) async fn publish_version(
         Some(p) => (Some(p.amount), Some(p.currency.as_str())),
         None => (None, None),
     };
-    let tags_json = to_json_text(&summary.tags)?;
-    let detail_json = to_json_text(&detail)?;
 
     let upsert_course = if current.is_some() {
         sqlx::query(
-            "UPDATE courses SET current_version = ?2, title = ?3, summary = ?4, level = ?5, \
-                    provider = ?6, is_free = ?7, price_amount = ?8, price_currency = ?9, \
-                    tags = ?10, estimated_hours = ?11, lesson_count = ?12, published_at = ?13, \
-                    detail_json = ?14 \
-             WHERE id = ?1",
+            "UPDATE courses SET current_version = $2, title = $3, summary = $4, level = $5, \
+                    provider = $6, is_free = $7, price_amount = $8, price_currency = $9, \
+                    tags = $10, estimated_hours = $11, lesson_count = $12, published_at = $13, \
+                    detail_json = $14 \
+             WHERE id = $1",
         )
     } else {
-        // The first publisher owns the course.
+        // The first publisher owns the course. A concurrent first publish makes this insert
+        // fail on the primary key once the other commits.
         sqlx::query(
             "INSERT INTO courses (id, current_version, title, summary, level, provider, \
                                   is_free, price_amount, price_currency, tags, \
                                   estimated_hours, lesson_count, published_at, detail_json, \
                                   owner_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
     };
     upsert_course
@@ -93,131 +100,92 @@ pub(super) async fn publish_version(
         .bind(summary.price.is_none())
         .bind(price_amount)
         .bind(price_currency)
-        .bind(&tags_json)
+        .bind(Json(&summary.tags))
         .bind(summary.estimated_hours)
         .bind(i64::from(summary.lesson_count))
-        .bind(ts(published_at))
-        .bind(&detail_json)
+        .bind(Timestamp::new(published_at))
+        .bind(Json(&detail))
         .bind(new.published_by)
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| conflict_on_unique(e, &format!("course `{course_id}`")))?;
 
     sqlx::query(
         "INSERT INTO course_versions (course_id, version, bundle, manifest, published_by, \
                                       published_at, restored_from) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(course_id)
     .bind(version)
-    .bind(to_json_text(&new.bundle)?)
-    .bind(to_json_text(&new.manifest)?)
+    .bind(Json(&new.bundle))
+    .bind(Json(&new.manifest))
     .bind(new.published_by)
-    .bind(ts(published_at))
+    .bind(Timestamp::new(published_at))
     .bind(new.restored_from)
     .execute(&mut *tx)
-    .await?;
+    .await
+    .map_err(|e| conflict_on_unique(e, &format!("version {version} of course `{course_id}`")))?;
 
-    sqlx::query("DELETE FROM course_tags WHERE course_id = ?1")
+    // The rows of the previous version go; the new version's come in. On SQLite the
+    // triggers on `search_docs` keep the FTS5 index in step.
+    sqlx::query("DELETE FROM course_tags WHERE course_id = $1")
         .bind(course_id)
         .execute(&mut *tx)
         .await?;
-    for tag in tag_keys(&summary.tags) {
-        sqlx::query("INSERT INTO course_tags (course_id, tag) VALUES (?1, ?2)")
-            .bind(course_id)
-            .bind(tag)
-            .execute(&mut *tx)
-            .await?;
-    }
-
-    sqlx::query("DELETE FROM lessons WHERE course_id = ?1")
+    sqlx::query("DELETE FROM lessons WHERE course_id = $1")
         .bind(course_id)
         .execute(&mut *tx)
         .await?;
-    for (position, lesson) in new.lessons.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO lessons (course_id, lesson_id, module_id, position, title, minutes, \
-                                  video, body, transcript, resources) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )
-        .bind(course_id)
-        .bind(&lesson.id)
-        .bind(&lesson.module_id)
-        .bind(position as i64)
-        .bind(&lesson.title)
-        .bind(i64::from(lesson.minutes))
-        .bind(&lesson.video)
-        .bind(&lesson.body)
-        .bind(&lesson.transcript)
-        .bind(to_json_text(&lesson.resources)?)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| conflict_on_unique(e, "a lesson with this id"))?;
-    }
-
-    // The triggers on `search_docs` keep the FTS5 index in step.
-    sqlx::query("DELETE FROM search_docs WHERE course_id = ?1")
+    sqlx::query("DELETE FROM search_docs WHERE course_id = $1")
         .bind(course_id)
         .execute(&mut *tx)
         .await?;
-    for (lesson_id, title, body) in search_docs(&new) {
-        sqlx::query(
-            "INSERT INTO search_docs (course_id, lesson_id, title, body) \
-             VALUES (?1, ?2, ?3, ?4)",
-        )
-        .bind(course_id)
-        .bind(lesson_id)
-        .bind(title)
-        .bind(body)
-        .execute(&mut *tx)
-        .await?;
-    }
+    super::insert_course_rows(&mut tx, &new, &summary.tags).await?;
 
     tx.commit().await?;
     Ok(version)
 }
 
 pub(super) async fn course_versions(
-    s: &SqliteStore,
+    s: &Backend,
     course_id: &str,
 ) -> StoreResult<Vec<CourseVersion>> {
-    let rows: Vec<(i64, Uuid, i64, Option<i64>, bool)> = sqlx::query_as(
+    let rows: Vec<(i64, Uuid, Timestamp, Option<i64>, bool)> = sqlx::query_as(
         "SELECT v.version, v.published_by, v.published_at, v.restored_from, \
                 v.version = c.current_version \
          FROM course_versions v JOIN courses c ON c.id = v.course_id \
-         WHERE v.course_id = ?1 ORDER BY v.version",
+         WHERE v.course_id = $1 ORDER BY v.version",
     )
     .bind(course_id)
-    .fetch_all(&s.reader)
+    .fetch_all(s.reader())
     .await?;
-    rows.into_iter()
+    Ok(rows
+        .into_iter()
         .map(
-            |(version, published_by, published_at, restored_from, current)| {
-                Ok(CourseVersion {
-                    course_id: course_id.to_owned(),
-                    version,
-                    published_by,
-                    published_at: from_ts(published_at)?,
-                    restored_from,
-                    current,
-                })
+            |(version, published_by, published_at, restored_from, current)| CourseVersion {
+                course_id: course_id.to_owned(),
+                version,
+                published_by,
+                published_at: published_at.get(),
+                restored_from,
+                current,
             },
         )
-        .collect()
+        .collect())
 }
 
 pub(super) async fn version_bundle(
-    s: &SqliteStore,
+    s: &Backend,
     course_id: &str,
     version: i64,
 ) -> StoreResult<Option<serde_json::Value>> {
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT bundle FROM course_versions WHERE course_id = ?1 AND version = ?2")
+    let row: Option<(Json<serde_json::Value>,)> =
+        sqlx::query_as("SELECT bundle FROM course_versions WHERE course_id = $1 AND version = $2")
             .bind(course_id)
             .bind(version)
-            .fetch_optional(&s.reader)
+            .fetch_optional(s.reader())
             .await?;
-    row.map(|(bundle,)| from_json_text("version bundle", &bundle))
-        .transpose()
+    Ok(row.map(|(bundle,)| bundle.0))
 }
 
 /// `id, title, summary, level, provider, tags, price_amount, price_currency,
@@ -228,7 +196,7 @@ type SummaryRow = (
     String,
     String,
     String,
-    String,
+    Json<serde_json::Value>,
     Option<i64>,
     Option<String>,
     f64,
@@ -237,7 +205,7 @@ type SummaryRow = (
 );
 
 pub(super) async fn list_courses(
-    s: &SqliteStore,
+    s: &Backend,
     filter: &CourseFilter,
 ) -> StoreResult<Vec<CourseSummary>> {
     let key = |v: &Option<String>| {
@@ -252,18 +220,17 @@ pub(super) async fn list_courses(
         "SELECT id, title, summary, level, provider, tags, price_amount, price_currency, \
                 estimated_hours, lesson_count, current_version \
          FROM courses c \
-         WHERE (?1 IS NULL OR lower(provider) = ?1) \
-           AND (?2 IS NULL OR lower(level) = ?2) \
-           AND (?3 IS NULL OR is_free = ?3) \
-           AND (?4 IS NULL OR EXISTS (SELECT 1 FROM course_tags t \
-                                      WHERE t.course_id = c.id AND t.tag = ?4)) \
-",
+         WHERE (CAST($1 AS TEXT) IS NULL OR lower(provider) = $1) \
+           AND (CAST($2 AS TEXT) IS NULL OR lower(level) = $2) \
+           AND (CAST($3 AS BOOLEAN) IS NULL OR is_free = $3) \
+           AND (CAST($4 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM course_tags t \
+                                                  WHERE t.course_id = c.id AND t.tag = $4))",
     )
     .bind(key(&filter.provider))
     .bind(key(&filter.level))
     .bind(filter.free)
     .bind(key(&filter.tag))
-    .fetch_all(&s.reader)
+    .fetch_all(s.reader())
     .await?;
     let mut list = rows
         .into_iter()
@@ -286,7 +253,7 @@ fn summary_from_row(row: SummaryRow) -> StoreResult<CourseSummary> {
         summary,
         level,
         provider,
-        tags: from_json_text("course tags", &tags)?,
+        tags: from_json_value("course tags", tags.0)?,
         price,
         estimated_hours: hours,
         lesson_count: u32::try_from(lessons).unwrap_or(0),
@@ -295,14 +262,15 @@ fn summary_from_row(row: SummaryRow) -> StoreResult<CourseSummary> {
 }
 
 pub(super) async fn course_detail(
-    s: &SqliteStore,
+    s: &Backend,
     course_id: &str,
 ) -> StoreResult<Option<CourseDetail>> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT detail_json FROM courses WHERE id = ?1")
-        .bind(course_id)
-        .fetch_optional(&s.reader)
-        .await?;
-    row.map(|(json,)| from_json_text("course detail", &json))
+    let row: Option<(Json<serde_json::Value>,)> =
+        sqlx::query_as("SELECT detail_json FROM courses WHERE id = $1")
+            .bind(course_id)
+            .fetch_optional(s.reader())
+            .await?;
+    row.map(|(json,)| from_json_value("course detail", json.0))
         .transpose()
 }
 
@@ -314,21 +282,21 @@ type LessonRow = (
     Option<String>,
     String,
     Option<String>,
-    String,
+    Json<serde_json::Value>,
 );
 
 pub(super) async fn lesson(
-    s: &SqliteStore,
+    s: &Backend,
     course_id: &str,
     lesson_id: &str,
 ) -> StoreResult<Option<Lesson>> {
     let row: Option<LessonRow> = sqlx::query_as(
         "SELECT module_id, title, minutes, video, body, transcript, resources \
-             FROM lessons WHERE course_id = ?1 AND lesson_id = ?2",
+             FROM lessons WHERE course_id = $1 AND lesson_id = $2",
     )
     .bind(course_id)
     .bind(lesson_id)
-    .fetch_optional(&s.reader)
+    .fetch_optional(s.reader())
     .await?;
     let Some((module_id, title, minutes, video, body, transcript, resources)) = row else {
         return Ok(None);
@@ -342,6 +310,6 @@ pub(super) async fn lesson(
         body,
         video,
         transcript,
-        resources: from_json_text::<Vec<Resource>>("lesson resources", &resources)?,
+        resources: from_json_value::<Vec<Resource>>("lesson resources", resources.0)?,
     }))
 }

@@ -1,37 +1,44 @@
-//! [`LearningStore`](crate::store::LearningStore) on SQLite.
+//! [`LearningStore`](crate::store::LearningStore), shared by both backends.
 //!
-//! Every read-modify-write (starting an attempt, saving an answer, closing an attempt,
-//! recording a review) runs on the single writer connection in `BEGIN IMMEDIATE`, so it
-//! holds the database's write lock from its first read: two submits of one attempt, or a
-//! submit racing the expiry job, are serialized and the second finds the attempt closed.
+//! Every read-modify-write runs in a write transaction (`begin_write`) and locks what it
+//! depends on. On SQLite `BEGIN IMMEDIATE` holds the database's write lock from the first
+//! read. On PostgreSQL, where replicas run these at the same moment, closing an attempt locks
+//! its row (`for_update!`) and writes the status change as a conditional update, so exactly
+//! one of two concurrent closers grades it; starting an attempt takes the backend's
+//! attempt-start lock, so concurrent starts make at most one open attempt and respect the
+//! attempt limit. Evidence locks the learner's mastery row before any review card, and cards
+//! in question-id order, so two transactions of one learner never wait on each other in a
+//! cycle. Saving an answer is the backend's own (`save_answer`): PostgreSQL merges it into
+//! the JSON in one statement.
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use cloudmaster_core::api::AttemptStatus;
 use cloudmaster_core::assess::{Mastery, Response, ReviewCard};
-use sqlx::{Sqlite, Transaction};
+use sqlx::Transaction;
+use sqlx::types::Json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{SqliteStore, from_ts, from_ts_opt, ts};
+use super::{Backend, Db};
 use crate::store::learning::{
     created_record, in_card_order, parse_attempt_status, parse_kind, seed_from_db, seed_to_db,
 };
-use crate::store::shared::{from_json_text, micros, to_json_text};
+use crate::store::shared::from_json_value;
 use crate::store::{
     AttemptClosing, AttemptRecord, CloseAttemptFn, DueCard, Evidence, LearningStore, MasteryRecord,
-    NewAttempt, SaveOutcome, StartOutcome, StoreResult,
+    NewAttempt, SaveOutcome, StartOutcome, StoreResult, Timestamp,
 };
 
 /// `SELECT <every attempt column> FROM attempts WHERE <filter>`, as one static string.
 macro_rules! select_attempts {
-    ($filter:literal $(,)?) => {
+    ($($filter:expr),+ $(,)?) => {
         concat!(
             "SELECT id, user_id, course_id, course_version, kind, assessment_id, seed, \
              question_ids, answers, status, started_at, deadline, last_activity, finished_at, \
              score_percent, passed, result FROM attempts WHERE ",
-            $filter
+            $($filter),+
         )
     };
 }
@@ -45,16 +52,16 @@ struct AttemptRow {
     kind: String,
     assessment_id: String,
     seed: i64,
-    question_ids: String,
-    answers: String,
+    question_ids: Json<serde_json::Value>,
+    answers: Json<serde_json::Value>,
     status: String,
-    started_at: i64,
-    deadline: Option<i64>,
-    last_activity: i64,
-    finished_at: Option<i64>,
+    started_at: Timestamp,
+    deadline: Option<Timestamp>,
+    last_activity: Timestamp,
+    finished_at: Option<Timestamp>,
     score_percent: Option<f64>,
     passed: Option<bool>,
-    result: Option<String>,
+    result: Option<Json<serde_json::Value>>,
 }
 
 impl AttemptRow {
@@ -67,38 +74,26 @@ impl AttemptRow {
             kind: parse_kind(&self.kind)?,
             assessment_id: self.assessment_id,
             seed: seed_from_db(self.seed),
-            question_ids: from_json_text("attempt question ids", &self.question_ids)?,
-            answers: from_json_text("attempt answers", &self.answers)?,
+            question_ids: from_json_value("attempt question ids", self.question_ids.0)?,
+            answers: from_json_value("attempt answers", self.answers.0)?,
             status: parse_attempt_status(&self.status)?,
-            started_at: from_ts(self.started_at)?,
-            deadline: from_ts_opt(self.deadline)?,
-            last_activity: from_ts(self.last_activity)?,
-            finished_at: from_ts_opt(self.finished_at)?,
+            started_at: self.started_at.get(),
+            deadline: self.deadline.map(Timestamp::get),
+            last_activity: self.last_activity.get(),
+            finished_at: self.finished_at.map(Timestamp::get),
             score_percent: self.score_percent,
             passed: self.passed,
             result: self
                 .result
-                .as_deref()
-                .map(|r| from_json_text("attempt result", r))
+                .map(|r| from_json_value("attempt result", r.0))
                 .transpose()?,
         })
     }
 }
 
-async fn attempt_in(
-    tx: &mut Transaction<'_, Sqlite>,
-    attempt_id: Uuid,
-) -> StoreResult<Option<AttemptRecord>> {
-    let row: Option<AttemptRow> = sqlx::query_as(select_attempts!("id = ?1"))
-        .bind(attempt_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    row.map(AttemptRow::into_record).transpose()
-}
-
 /// Folds `evidence` into the learner's mastery and schedules its cards at `now`.
 async fn apply_evidence(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Db>,
     user_id: Uuid,
     course_id: &str,
     evidence: &[Evidence],
@@ -107,35 +102,22 @@ async fn apply_evidence(
     if evidence.is_empty() {
         return Ok(());
     }
-    let now = micros(now);
-    let stored: Option<(String, i64)> = sqlx::query_as(
-        "SELECT mastery, answers FROM learner_mastery WHERE user_id = ?1 AND course_id = ?2",
-    )
-    .bind(user_id)
-    .bind(course_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let (mut mastery, mut answers) = match stored {
-        Some((json, answers)) => (from_json_text::<Mastery>("mastery", &json)?, answers),
-        None => (Mastery::default(), 0),
-    };
+    let now = Timestamp::new(now).get();
+    let (mut mastery, mut answers) = lock_mastery(tx, user_id, course_id, now).await?;
     answers += i64::from(Evidence::apply_all(evidence, &mut mastery));
     sqlx::query(
-        "INSERT INTO learner_mastery (user_id, course_id, mastery, answers, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5) \
-         ON CONFLICT (user_id, course_id) DO UPDATE SET \
-             mastery = excluded.mastery, answers = excluded.answers, \
-             updated_at = excluded.updated_at",
+        "UPDATE learner_mastery SET mastery = $3, answers = $4, updated_at = $5 \
+         WHERE user_id = $1 AND course_id = $2",
     )
     .bind(user_id)
     .bind(course_id)
-    .bind(to_json_text(&mastery)?)
+    .bind(Json(&mastery))
     .bind(answers)
-    .bind(ts(now))
+    .bind(Timestamp::new(now))
     .execute(&mut **tx)
     .await?;
     for e in in_card_order(evidence) {
-        let current = card_in(tx, user_id, course_id, &e.question.id).await?;
+        let current = lock_card(tx, user_id, course_id, &e.question.id).await?;
         write_card(
             tx,
             user_id,
@@ -148,27 +130,57 @@ async fn apply_evidence(
     Ok(())
 }
 
-async fn card_in(
-    tx: &mut Transaction<'_, Sqlite>,
+/// The learner's mastery row, created empty if missing, locked until the transaction ends.
+async fn lock_mastery(
+    tx: &mut Transaction<'_, Db>,
+    user_id: Uuid,
+    course_id: &str,
+    now: OffsetDateTime,
+) -> StoreResult<(Mastery, i64)> {
+    let now = Timestamp::new(now);
+    sqlx::query(
+        "INSERT INTO learner_mastery (user_id, course_id, mastery, answers, updated_at) \
+         VALUES ($1, $2, $3, 0, $4) ON CONFLICT (user_id, course_id) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(course_id)
+    .bind(Json(&Mastery::default()))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    let (json, answers): (Json<serde_json::Value>, i64) = sqlx::query_as(concat!(
+        "SELECT mastery, answers FROM learner_mastery WHERE user_id = $1 AND course_id = $2",
+        for_update!()
+    ))
+    .bind(user_id)
+    .bind(course_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((from_json_value("mastery", json.0)?, answers))
+}
+
+async fn lock_card(
+    tx: &mut Transaction<'_, Db>,
     user_id: Uuid,
     course_id: &str,
     question_id: &str,
 ) -> StoreResult<Option<ReviewCard>> {
-    let row: Option<(String,)> = sqlx::query_as(
+    let row: Option<(Json<serde_json::Value>,)> = sqlx::query_as(concat!(
         "SELECT card FROM review_cards \
-         WHERE user_id = ?1 AND course_id = ?2 AND question_id = ?3",
-    )
+         WHERE user_id = $1 AND course_id = $2 AND question_id = $3",
+        for_update!()
+    ))
     .bind(user_id)
     .bind(course_id)
     .bind(question_id)
     .fetch_optional(&mut **tx)
     .await?;
-    row.map(|(json,)| from_json_text("review card", &json))
+    row.map(|(json,)| from_json_value("review card", json.0))
         .transpose()
 }
 
 async fn write_card(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Db>,
     user_id: Uuid,
     course_id: &str,
     question_id: &str,
@@ -176,30 +188,30 @@ async fn write_card(
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO review_cards (user_id, course_id, question_id, card, due_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5) \
+         VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (user_id, course_id, question_id) DO UPDATE SET \
              card = excluded.card, due_at = excluded.due_at",
     )
     .bind(user_id)
     .bind(course_id)
     .bind(question_id)
-    .bind(to_json_text(card)?)
-    .bind(ts(micros(card.due)))
+    .bind(Json(card))
+    .bind(Timestamp::new(card.due))
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 #[async_trait]
-impl LearningStore for SqliteStore {
+impl LearningStore for Backend {
     async fn passed_assessments(&self, user_id: Uuid, course_id: &str) -> StoreResult<Vec<String>> {
         let rows: Vec<(String,)> = sqlx::query_as(
             "SELECT DISTINCT assessment_id FROM attempts \
-             WHERE user_id = ?1 AND course_id = ?2 AND passed = 1",
+             WHERE user_id = $1 AND course_id = $2 AND passed",
         )
         .bind(user_id)
         .bind(course_id)
-        .fetch_all(&self.reader)
+        .fetch_all(self.reader())
         .await?;
         let mut ids: Vec<String> = rows.into_iter().map(|(id,)| id).collect();
         ids.sort();
@@ -209,11 +221,11 @@ impl LearningStore for SqliteStore {
     async fn completed_lessons(&self, user_id: Uuid, course_id: &str) -> StoreResult<Vec<String>> {
         let rows: Vec<(String,)> = sqlx::query_as(
             "SELECT lesson_id FROM lesson_progress \
-             WHERE user_id = ?1 AND course_id = ?2 AND status = 'completed'",
+             WHERE user_id = $1 AND course_id = $2 AND status = 'completed'",
         )
         .bind(user_id)
         .bind(course_id)
-        .fetch_all(&self.reader)
+        .fetch_all(self.reader())
         .await?;
         let mut ids: Vec<String> = rows.into_iter().map(|(id,)| id).collect();
         ids.sort();
@@ -225,12 +237,13 @@ impl LearningStore for SqliteStore {
         mut new: NewAttempt,
         max_attempts: u32,
     ) -> StoreResult<StartOutcome> {
-        new.started_at = micros(new.started_at);
-        new.deadline = new.deadline.map(micros);
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        new.started_at = Timestamp::new(new.started_at).get();
+        new.deadline = new.deadline.map(|d| Timestamp::new(d).get());
+        let mut tx = self.begin_write().await?;
+        super::lock_attempt_start(&mut tx, &new).await?;
         let existing: Vec<AttemptRow> = sqlx::query_as(select_attempts!(
-            "user_id = ?1 AND course_id = ?2 AND assessment_id = ?3 \
-             ORDER BY started_at DESC, id DESC",
+            "user_id = $1 AND course_id = $2 AND assessment_id = $3 \
+             ORDER BY started_at DESC, id DESC"
         ))
         .bind(new.user_id)
         .bind(&new.course_id)
@@ -254,7 +267,7 @@ impl LearningStore for SqliteStore {
             "INSERT INTO attempts (id, user_id, course_id, course_version, kind, assessment_id, \
                                    seed, question_ids, answers, status, started_at, deadline, \
                                    last_activity) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, '{}', 'open', ?9, ?10, ?9)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '{}', 'open', $9, $10, $9)",
         )
         .bind(new.id)
         .bind(new.user_id)
@@ -263,9 +276,9 @@ impl LearningStore for SqliteStore {
         .bind(new.kind.as_str())
         .bind(&new.assessment_id)
         .bind(seed_to_db(new.seed))
-        .bind(to_json_text(&new.question_ids)?)
-        .bind(ts(new.started_at))
-        .bind(new.deadline.map(ts))
+        .bind(Json(&new.question_ids))
+        .bind(Timestamp::new(new.started_at))
+        .bind(new.deadline.map(Timestamp::new))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -273,20 +286,20 @@ impl LearningStore for SqliteStore {
     }
 
     async fn attempt(&self, attempt_id: Uuid) -> StoreResult<Option<AttemptRecord>> {
-        let row: Option<AttemptRow> = sqlx::query_as(select_attempts!("id = ?1"))
+        let row: Option<AttemptRow> = sqlx::query_as(select_attempts!("id = $1"))
             .bind(attempt_id)
-            .fetch_optional(&self.reader)
+            .fetch_optional(self.reader())
             .await?;
         row.map(AttemptRow::into_record).transpose()
     }
 
     async fn attempts(&self, user_id: Uuid, course_id: &str) -> StoreResult<Vec<AttemptRecord>> {
         let rows: Vec<AttemptRow> = sqlx::query_as(select_attempts!(
-            "user_id = ?1 AND course_id = ?2 ORDER BY started_at DESC, id DESC",
+            "user_id = $1 AND course_id = $2 ORDER BY started_at DESC, id DESC"
         ))
         .bind(user_id)
         .bind(course_id)
-        .fetch_all(&self.reader)
+        .fetch_all(self.reader())
         .await?;
         rows.into_iter().map(AttemptRow::into_record).collect()
     }
@@ -299,33 +312,15 @@ impl LearningStore for SqliteStore {
         now: OffsetDateTime,
         deadline_cutoff: OffsetDateTime,
     ) -> StoreResult<SaveOutcome> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let row: Option<(String, String, Option<i64>)> =
-            sqlx::query_as("SELECT answers, status, deadline FROM attempts WHERE id = ?1")
-                .bind(attempt_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((answers, status, deadline)) = row else {
-            return Ok(SaveOutcome::NotFound);
-        };
-        let late = deadline.is_some_and(|d| d < ts(deadline_cutoff));
-        if parse_attempt_status(&status)? != AttemptStatus::Open || late {
-            return Ok(SaveOutcome::Closed);
-        }
-        let mut answers: std::collections::BTreeMap<String, Response> =
-            from_json_text("attempt answers", &answers)?;
-        answers.insert(question_id.to_owned(), response.clone());
-        sqlx::query(
-            "UPDATE attempts SET answers = ?2, last_activity = max(last_activity, ?3) \
-             WHERE id = ?1",
+        super::save_answer(
+            self,
+            attempt_id,
+            question_id,
+            response,
+            now,
+            deadline_cutoff,
         )
-        .bind(attempt_id)
-        .bind(to_json_text(&answers)?)
-        .bind(ts(micros(now)))
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(SaveOutcome::Saved)
+        .await
     }
 
     async fn close_attempt(
@@ -333,8 +328,12 @@ impl LearningStore for SqliteStore {
         attempt_id: Uuid,
         close: CloseAttemptFn<'_>,
     ) -> StoreResult<Option<AttemptClosing>> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let Some(record) = attempt_in(&mut tx, attempt_id).await? else {
+        let mut tx = self.begin_write().await?;
+        let row: Option<AttemptRow> = sqlx::query_as(select_attempts!("id = $1", for_update!()))
+            .bind(attempt_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(record) = row.map(AttemptRow::into_record).transpose()? else {
             return Ok(None);
         };
         if record.status != AttemptStatus::Open {
@@ -343,21 +342,22 @@ impl LearningStore for SqliteStore {
         let Some(mut closing) = close(&record) else {
             return Ok(None);
         };
-        closing.finished_at = micros(closing.finished_at);
+        closing.finished_at = Timestamp::new(closing.finished_at).get();
         closing.result.finished_at = closing.finished_at;
         let closed = sqlx::query(
-            "UPDATE attempts SET status = ?2, answers = ?3, result = ?4, score_percent = ?5, \
-                                 passed = ?6, finished_at = ?7, \
-                                 last_activity = max(last_activity, ?7) \
-             WHERE id = ?1 AND status = 'open'",
+            "UPDATE attempts SET status = $2, answers = $3, result = $4, score_percent = $5, \
+                                 passed = $6, finished_at = $7, \
+                                 last_activity = CASE WHEN $7 > last_activity THEN $7 \
+                                                      ELSE last_activity END \
+             WHERE id = $1 AND status = 'open'",
         )
         .bind(attempt_id)
         .bind(closing.status.as_str())
-        .bind(to_json_text(&closing.answers)?)
-        .bind(to_json_text(&closing.result)?)
+        .bind(Json(&closing.answers))
+        .bind(Json(&closing.result))
         .bind(closing.result.score_percent)
         .bind(closing.result.passed)
-        .bind(ts(closing.finished_at))
+        .bind(Timestamp::new(closing.finished_at))
         .execute(&mut *tx)
         .await?;
         if closed.rows_affected() != 1 {
@@ -383,28 +383,28 @@ impl LearningStore for SqliteStore {
         let rows: Vec<(Uuid,)> = sqlx::query_as(
             "SELECT id FROM attempts \
              WHERE status = 'open' \
-               AND ((deadline IS NOT NULL AND deadline < ?1) \
-                    OR (deadline IS NULL AND last_activity < ?2)) \
+               AND ((deadline IS NOT NULL AND deadline < $1) \
+                    OR (deadline IS NULL AND last_activity < $2)) \
              ORDER BY started_at, id",
         )
-        .bind(ts(deadline_before))
-        .bind(ts(inactive_before))
-        .fetch_all(&self.reader)
+        .bind(Timestamp::new(deadline_before))
+        .bind(Timestamp::new(inactive_before))
+        .fetch_all(self.reader())
         .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
     async fn mastery(&self, user_id: Uuid, course_id: &str) -> StoreResult<Option<MasteryRecord>> {
-        let row: Option<(String, i64)> = sqlx::query_as(
-            "SELECT mastery, answers FROM learner_mastery WHERE user_id = ?1 AND course_id = ?2",
+        let row: Option<(Json<serde_json::Value>, i64)> = sqlx::query_as(
+            "SELECT mastery, answers FROM learner_mastery WHERE user_id = $1 AND course_id = $2",
         )
         .bind(user_id)
         .bind(course_id)
-        .fetch_optional(&self.reader)
+        .fetch_optional(self.reader())
         .await?;
         row.map(|(json, answers)| {
             Ok(MasteryRecord {
-                mastery: from_json_text("mastery", &json)?,
+                mastery: from_json_value("mastery", json.0)?,
                 answers: u32::try_from(answers).unwrap_or(u32::MAX),
             })
         })
@@ -416,15 +416,15 @@ impl LearningStore for SqliteStore {
         user_id: Uuid,
         course_id: &str,
     ) -> StoreResult<HashMap<String, ReviewCard>> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT question_id, card FROM review_cards WHERE user_id = ?1 AND course_id = ?2",
+        let rows: Vec<(String, Json<serde_json::Value>)> = sqlx::query_as(
+            "SELECT question_id, card FROM review_cards WHERE user_id = $1 AND course_id = $2",
         )
         .bind(user_id)
         .bind(course_id)
-        .fetch_all(&self.reader)
+        .fetch_all(self.reader())
         .await?;
         rows.into_iter()
-            .map(|(id, card)| Ok((id, from_json_text("review card", &card)?)))
+            .map(|(id, card)| Ok((id, from_json_value("review card", card.0)?)))
             .collect()
     }
 
@@ -439,28 +439,33 @@ impl LearningStore for SqliteStore {
         // are not due.
         let (due,): (i64,) = sqlx::query_as(
             "SELECT count(*) FROM review_cards r \
-             WHERE r.user_id = ?1 AND (?2 IS NULL OR r.course_id = ?2) AND r.due_at <= ?3 \
+             WHERE r.user_id = $1 AND (CAST($2 AS TEXT) IS NULL OR r.course_id = $2) \
+               AND r.due_at <= $3 \
                AND EXISTS (SELECT 1 FROM enrollments e \
                            WHERE e.user_id = r.user_id AND e.course_id = r.course_id)",
         )
         .bind(user_id)
         .bind(course_id)
-        .bind(ts(now))
-        .fetch_one(&self.reader)
+        .bind(Timestamp::new(now))
+        .fetch_one(self.reader())
         .await?;
-        let rows: Vec<(String, String, String)> = sqlx::query_as(
+        let rows: Vec<(String, String, Json<serde_json::Value>)> = sqlx::query_as(concat!(
             "SELECT r.course_id, r.question_id, r.card FROM review_cards r \
-             WHERE r.user_id = ?1 AND (?2 IS NULL OR r.course_id = ?2) AND r.due_at <= ?3 \
+             WHERE r.user_id = $1 AND (CAST($2 AS TEXT) IS NULL OR r.course_id = $2) \
+               AND r.due_at <= $3 \
                AND EXISTS (SELECT 1 FROM enrollments e \
                            WHERE e.user_id = r.user_id AND e.course_id = r.course_id) \
-             ORDER BY r.due_at, r.course_id, r.question_id \
-             LIMIT ?4",
-        )
+             ORDER BY r.due_at, r.course_id",
+            bytewise!(),
+            ", r.question_id",
+            bytewise!(),
+            " LIMIT $4"
+        ))
         .bind(user_id)
         .bind(course_id)
-        .bind(ts(now))
+        .bind(Timestamp::new(now))
         .bind(i64::from(limit))
-        .fetch_all(&self.reader)
+        .fetch_all(self.reader())
         .await?;
         let cards = rows
             .into_iter()
@@ -468,7 +473,7 @@ impl LearningStore for SqliteStore {
                 Ok(DueCard {
                     course_id,
                     question_id,
-                    card: from_json_text("review card", &card)?,
+                    card: from_json_value("review card", card.0)?,
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
@@ -482,14 +487,14 @@ impl LearningStore for SqliteStore {
     ) -> StoreResult<HashMap<String, u32>> {
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT r.course_id, count(*) FROM review_cards r \
-             WHERE r.user_id = ?1 AND r.due_at <= ?2 \
+             WHERE r.user_id = $1 AND r.due_at <= $2 \
                AND EXISTS (SELECT 1 FROM enrollments e \
                            WHERE e.user_id = r.user_id AND e.course_id = r.course_id) \
              GROUP BY r.course_id",
         )
         .bind(user_id)
-        .bind(ts(now))
-        .fetch_all(&self.reader)
+        .bind(Timestamp::new(now))
+        .fetch_all(self.reader())
         .await?;
         Ok(rows
             .into_iter()
@@ -504,21 +509,32 @@ impl LearningStore for SqliteStore {
         evidence: &Evidence,
         now: OffsetDateTime,
     ) -> StoreResult<Option<ReviewCard>> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let Some(current) = card_in(&mut tx, user_id, course_id, &evidence.question.id).await?
+        let now = Timestamp::new(now).get();
+        let mut tx = self.begin_write().await?;
+        // Mastery before the card: the lock order of every evidence write.
+        let (mut mastery, mut answers) = lock_mastery(&mut tx, user_id, course_id, now).await?;
+        let Some(current) = lock_card(&mut tx, user_id, course_id, &evidence.question.id).await?
         else {
+            // Rolls back the empty mastery row `lock_mastery` may have created.
             return Ok(None);
         };
-        let now = micros(now);
-        let next = evidence.next_card(Some(&current), now);
-        apply_evidence(
-            &mut tx,
-            user_id,
-            course_id,
+        answers += i64::from(Evidence::apply_all(
             std::slice::from_ref(evidence),
-            now,
+            &mut mastery,
+        ));
+        sqlx::query(
+            "UPDATE learner_mastery SET mastery = $3, answers = $4, updated_at = $5 \
+             WHERE user_id = $1 AND course_id = $2",
         )
+        .bind(user_id)
+        .bind(course_id)
+        .bind(Json(&mastery))
+        .bind(answers)
+        .bind(Timestamp::new(now))
+        .execute(&mut *tx)
         .await?;
+        let next = evidence.next_card(Some(&current), now);
+        write_card(&mut tx, user_id, course_id, &evidence.question.id, &next).await?;
         tx.commit().await?;
         Ok(Some(next))
     }

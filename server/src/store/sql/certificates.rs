@@ -1,4 +1,4 @@
-//! [`CertificateStore`](crate::store::CertificateStore) on PostgreSQL.
+//! [`CertificateStore`](crate::store::CertificateStore), shared by both backends.
 
 use std::collections::HashMap;
 
@@ -6,11 +6,12 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::PgStore;
+use super::Backend;
 use crate::store::certificates::facts_from_rows;
-use crate::store::shared::{is_foreign_key_violation, micros};
+use crate::store::shared::is_foreign_key_violation;
 use crate::store::{
     CertificateStore, CompletionFacts, NewCertificate, StoreError, StoreResult, StoredCertificate,
+    Timestamp,
 };
 
 /// `id, user_id, course_id, course_version, issued_at, document, revoked_at, revoked_reason`.
@@ -19,9 +20,9 @@ type Row = (
     Uuid,
     String,
     i64,
-    OffsetDateTime,
+    Timestamp,
     String,
-    Option<OffsetDateTime>,
+    Option<Timestamp>,
     Option<String>,
 );
 
@@ -43,15 +44,15 @@ fn certificate(row: Row) -> StoredCertificate {
         user_id,
         course_id,
         course_version,
-        issued_at,
+        issued_at: issued_at.get(),
         document,
-        revoked_at,
+        revoked_at: revoked_at.map(Timestamp::get),
         revoked_reason: reason,
     }
 }
 
 #[async_trait]
-impl CertificateStore for PgStore {
+impl CertificateStore for Backend {
     async fn completion_facts(
         &self,
         user_id: Uuid,
@@ -69,14 +70,14 @@ impl CertificateStore for PgStore {
         )
         .bind(user_id)
         .bind(course_id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await?;
         facts_from_rows(rows)
     }
 
     async fn insert_certificate(&self, new: NewCertificate) -> StoreResult<StoredCertificate> {
-        // A concurrent award either committed first (this insert waits for it, then does
-        // nothing) or comes second; the select, in a fresh snapshot, sees the one winner.
+        // Both statements on the writer. A concurrent award either committed first (this
+        // insert then does nothing) or comes second; the select sees the one winner.
         sqlx::query(
             "INSERT INTO certificates (id, user_id, course_id, course_version, issued_at, \
                                        document) \
@@ -86,9 +87,9 @@ impl CertificateStore for PgStore {
         .bind(new.user_id)
         .bind(&new.course_id)
         .bind(new.course_version)
-        .bind(micros(new.issued_at))
+        .bind(Timestamp::new(new.issued_at))
         .bind(&new.document)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await
         .map_err(|e| {
             if is_foreign_key_violation(&e) {
@@ -106,7 +107,7 @@ impl CertificateStore for PgStore {
         ))
         .bind(new.user_id)
         .bind(&new.course_id)
-        .fetch_one(&self.pool)
+        .fetch_one(self.writer())
         .await?;
         Ok(certificate(row))
     }
@@ -117,7 +118,7 @@ impl CertificateStore for PgStore {
             columns_then!("FROM certificates WHERE id = $1")
         ))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.reader())
         .await?;
         Ok(row.map(certificate))
     }
@@ -133,7 +134,7 @@ impl CertificateStore for PgStore {
         ))
         .bind(user_id)
         .bind(course_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.reader())
         .await?;
         Ok(row.map(certificate))
     }
@@ -144,7 +145,7 @@ impl CertificateStore for PgStore {
             columns_then!("FROM certificates WHERE user_id = $1 ORDER BY issued_at, id")
         ))
         .bind(user_id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await?;
         Ok(rows.into_iter().map(certificate).collect())
     }
@@ -153,7 +154,7 @@ impl CertificateStore for PgStore {
         let rows: Vec<(String, Uuid)> =
             sqlx::query_as("SELECT course_id, id FROM certificates WHERE user_id = $1")
                 .bind(user_id)
-                .fetch_all(&self.pool)
+                .fetch_all(self.reader())
                 .await?;
         Ok(rows.into_iter().collect())
     }
@@ -173,9 +174,9 @@ impl CertificateStore for PgStore {
             columns_then!("")
         ))
         .bind(id)
-        .bind(micros(now))
+        .bind(Timestamp::new(now))
         .bind(reason)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.writer())
         .await?;
         Ok(row.map(certificate))
     }

@@ -1,5 +1,9 @@
-//! Users, refresh tokens (rotation with reuse detection) and personal API tokens on
-//! PostgreSQL, correct across replicas.
+//! Users, refresh tokens (rotation with reuse detection) and personal API tokens, shared by
+//! both backends.
+//!
+//! A conditional `UPDATE ... RETURNING` decides races on its own: on SQLite every write runs
+//! on the one writer connection; on PostgreSQL concurrent updates of a row queue on its row
+//! lock and each re-checks the condition on the row as the winner left it.
 
 use std::collections::BTreeMap;
 
@@ -7,14 +11,13 @@ use cloudmaster_core::api::{ApiTokenInfo, Role, User};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::PgStore;
+use super::{Backend, Db};
 use crate::store::shared::{
-    conflict_on_unique, decode_scopes, email_key, encode_scopes, micros, now, parse_role,
-    parse_tier,
+    conflict_on_unique, decode_scopes, email_key, encode_scopes, micros, parse_role, parse_tier,
 };
 use crate::store::{
     ApiTokenOwner, NewApiToken, NewRefreshToken, NewUser, RefreshOutcome, SessionEnd, StoreError,
-    StoreResult, UserCredentials,
+    StoreResult, Timestamp, UserCredentials,
 };
 
 /// `id, email, name, role, tier, created_at, password_hash, suspended`
@@ -24,7 +27,7 @@ type UserRow = (
     String,
     String,
     String,
-    OffsetDateTime,
+    Timestamp,
     String,
     bool,
 );
@@ -38,23 +41,26 @@ fn user_from_row(row: UserRow) -> StoreResult<UserCredentials> {
             name,
             role: parse_role(&role)?,
             tier: parse_tier(&tier)?,
-            created_at,
+            created_at: created_at.get(),
         },
         password_hash,
         suspended,
     })
 }
 
-pub(super) async fn create_user(s: &PgStore, new: NewUser) -> StoreResult<User> {
+pub(super) async fn create_user(
+    s: &Backend,
+    new: NewUser,
+    now: OffsetDateTime,
+) -> StoreResult<User> {
     let user = User {
         id: Uuid::now_v7(),
         email: new.email,
         name: new.name,
         role: new.role,
         tier: new.tier,
-        created_at: now(),
+        created_at: Timestamp::new(now).get(),
     };
-    // The unique index on `email_lower` decides between concurrent registrations.
     sqlx::query(
         "INSERT INTO users (id, email, email_lower, name, password_hash, role, tier, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -66,15 +72,15 @@ pub(super) async fn create_user(s: &PgStore, new: NewUser) -> StoreResult<User> 
     .bind(&new.password_hash)
     .bind(user.role.as_str())
     .bind(user.tier.as_str())
-    .bind(user.created_at)
-    .execute(&s.pool)
+    .bind(Timestamp::new(user.created_at))
+    .execute(s.writer())
     .await
     .map_err(|e| conflict_on_unique(e, "an account with this email"))?;
     Ok(user)
 }
 
 pub(super) async fn user_by_email(
-    s: &PgStore,
+    s: &Backend,
     email: &str,
 ) -> StoreResult<Option<UserCredentials>> {
     sqlx::query_as::<_, UserRow>(
@@ -82,51 +88,55 @@ pub(super) async fn user_by_email(
          FROM users WHERE email_lower = $1",
     )
     .bind(email_key(email))
-    .fetch_optional(&s.pool)
+    .fetch_optional(s.reader())
     .await?
     .map(user_from_row)
     .transpose()
 }
 
-pub(super) async fn user_by_id(s: &PgStore, id: Uuid) -> StoreResult<Option<UserCredentials>> {
+pub(super) async fn user_by_id(s: &Backend, id: Uuid) -> StoreResult<Option<UserCredentials>> {
     sqlx::query_as::<_, UserRow>(
         "SELECT id, email, name, role, tier, created_at, password_hash, suspended \
          FROM users WHERE id = $1",
     )
     .bind(id)
-    .fetch_optional(&s.pool)
+    .fetch_optional(s.reader())
     .await?
     .map(user_from_row)
     .transpose()
 }
 
-pub(super) async fn list_users(s: &PgStore) -> StoreResult<Vec<User>> {
+pub(super) async fn list_users(s: &Backend) -> StoreResult<Vec<User>> {
     sqlx::query_as::<_, UserRow>(
         "SELECT id, email, name, role, tier, created_at, password_hash, suspended \
          FROM users ORDER BY created_at, id",
     )
-    .fetch_all(&s.pool)
+    .fetch_all(s.reader())
     .await?
     .into_iter()
     .map(|row| user_from_row(row).map(|c| c.user))
     .collect()
 }
 
-pub(super) async fn set_user_role(s: &PgStore, id: Uuid, role: Role) -> StoreResult<User> {
+pub(super) async fn set_user_role(s: &Backend, id: Uuid, role: Role) -> StoreResult<User> {
     sqlx::query_as::<_, UserRow>(
         "UPDATE users SET role = $2 WHERE id = $1 \
          RETURNING id, email, name, role, tier, created_at, password_hash, suspended",
     )
     .bind(id)
     .bind(role.as_str())
-    .fetch_optional(&s.pool)
+    .fetch_optional(s.writer())
     .await?
     .map(|row| user_from_row(row).map(|c| c.user))
     .transpose()?
     .ok_or_else(|| StoreError::NotFound("user".into()))
 }
 
-pub(super) async fn insert_refresh_token(s: &PgStore, t: NewRefreshToken) -> StoreResult<()> {
+pub(super) async fn insert_refresh_token(
+    s: &Backend,
+    t: NewRefreshToken,
+    now: OffsetDateTime,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -135,39 +145,41 @@ pub(super) async fn insert_refresh_token(s: &PgStore, t: NewRefreshToken) -> Sto
     .bind(t.family_id)
     .bind(t.user_id)
     .bind(&t.token_hash)
-    .bind(now())
-    .bind(micros(t.expires_at))
-    .execute(&s.pool)
+    .bind(Timestamp::new(now))
+    .bind(Timestamp::new(t.expires_at))
+    .execute(s.writer())
     .await
     .map_err(|e| conflict_on_unique(e, "refresh token"))?;
     Ok(())
 }
 
 pub(super) async fn use_refresh_token(
-    s: &PgStore,
+    s: &Backend,
     token_hash: &[u8],
     now: OffsetDateTime,
 ) -> StoreResult<RefreshOutcome> {
-    let now = micros(now);
-    // Concurrent presentations queue on the row lock; each re-checks `used_at IS NULL` on the
-    // row as the winner left it, so exactly one of them updates a row. A successor issued
-    // into a family that was revoked meanwhile is born dead (the NOT EXISTS).
+    let now = Timestamp::new(now);
+    // The hot path: one conditional update. A token is live when it is unused, unrevoked,
+    // unexpired and no token of its family was revoked (a successor issued after a reuse
+    // was detected is born dead).
     let rotated: Option<(Uuid, Uuid)> = sqlx::query_as(
-        "UPDATE refresh_tokens t SET used_at = $2 \
-         WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.revoked_at IS NULL \
-           AND t.expires_at > $2 \
+        "UPDATE refresh_tokens SET used_at = $2 \
+         WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2 \
            AND NOT EXISTS (SELECT 1 FROM refresh_tokens f \
-                           WHERE f.family_id = t.family_id AND f.revoked_at IS NOT NULL) \
-         RETURNING t.user_id, t.family_id",
+                           WHERE f.family_id = refresh_tokens.family_id \
+                             AND f.revoked_at IS NOT NULL) \
+         RETURNING user_id, family_id",
     )
     .bind(token_hash)
     .bind(now)
-    .fetch_optional(&s.pool)
+    .fetch_optional(s.writer())
     .await?;
     if let Some((user_id, family_id)) = rotated {
         return Ok(RefreshOutcome::Rotated { user_id, family_id });
     }
 
+    // Why not? Classify on the writer, in one transaction with the revocation.
+    let mut tx = s.begin_write().await?;
     let found: Option<(Uuid, Uuid, bool, Option<String>)> = sqlx::query_as(
         "SELECT t.user_id, t.family_id, \
                 t.used_at IS NOT NULL OR t.revoked_at IS NOT NULL OR EXISTS \
@@ -177,16 +189,14 @@ pub(super) async fn use_refresh_token(
          FROM refresh_tokens t WHERE t.token_hash = $1",
     )
     .bind(token_hash)
-    .fetch_optional(&s.pool)
+    .fetch_optional(&mut *tx)
     .await?;
-    match found {
-        None => Ok(RefreshOutcome::Unknown),
+    let outcome = match found {
+        None => RefreshOutcome::Unknown,
         Some((_, _, _, Some(reason))) if reason == SessionEnd::Logout.as_str() => {
-            Ok(RefreshOutcome::LoggedOut)
+            RefreshOutcome::LoggedOut
         }
         Some((user_id, family_id, true, _)) => {
-            // Revocation is idempotent, so concurrent reuses may all run it.
-            let mut tx = s.pool.begin().await?;
             sqlx::query(
                 "UPDATE refresh_tokens SET revoked_at = $2 \
                  WHERE family_id = $1 AND revoked_at IS NULL",
@@ -196,20 +206,21 @@ pub(super) async fn use_refresh_token(
             .execute(&mut *tx)
             .await?;
             end_session(&mut tx, family_id, user_id, SessionEnd::Reuse, now).await?;
-            tx.commit().await?;
-            Ok(RefreshOutcome::Reused { user_id, family_id })
+            RefreshOutcome::Reused { user_id, family_id }
         }
-        Some((_, _, false, _)) => Ok(RefreshOutcome::Expired),
-    }
+        Some((_, _, false, _)) => RefreshOutcome::Expired,
+    };
+    tx.commit().await?;
+    Ok(outcome)
 }
 
 pub(super) async fn revoke_refresh_family_of(
-    s: &PgStore,
+    s: &Backend,
     token_hash: &[u8],
     now: OffsetDateTime,
 ) -> StoreResult<Option<Uuid>> {
-    let now = micros(now);
-    let mut tx = s.pool.begin().await?;
+    let now = Timestamp::new(now);
+    let mut tx = s.begin_write().await?;
     let family: Option<(Uuid, Uuid)> =
         sqlx::query_as("SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1")
             .bind(token_hash)
@@ -232,11 +243,11 @@ pub(super) async fn revoke_refresh_family_of(
 
 /// Records why a session ended; the first reason stays.
 async fn end_session(
-    tx: &mut sqlx::PgConnection,
+    tx: &mut <Db as sqlx::Database>::Connection,
     family_id: Uuid,
     user_id: Uuid,
     reason: SessionEnd,
-    now: OffsetDateTime,
+    now: Timestamp,
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO ended_sessions (family_id, user_id, reason, ended_at) \
@@ -251,8 +262,12 @@ async fn end_session(
     Ok(())
 }
 
-pub(super) async fn create_api_token(s: &PgStore, t: NewApiToken) -> StoreResult<ApiTokenInfo> {
-    let created_at = now();
+pub(super) async fn create_api_token(
+    s: &Backend,
+    t: NewApiToken,
+    now: OffsetDateTime,
+) -> StoreResult<ApiTokenInfo> {
+    let created_at = Timestamp::new(now).get();
     let expires_at = t.expires_at.map(micros);
     let scopes = encode_scopes(&t.scopes);
     sqlx::query(
@@ -266,9 +281,9 @@ pub(super) async fn create_api_token(s: &PgStore, t: NewApiToken) -> StoreResult
     .bind(&scopes)
     .bind(&t.prefix)
     .bind(&t.token_hash)
-    .bind(created_at)
-    .bind(expires_at)
-    .execute(&s.pool)
+    .bind(Timestamp::new(created_at))
+    .bind(expires_at.map(Timestamp::new))
+    .execute(s.writer())
     .await
     .map_err(|e| conflict_on_unique(e, "api token"))?;
     Ok(ApiTokenInfo {
@@ -282,32 +297,34 @@ pub(super) async fn create_api_token(s: &PgStore, t: NewApiToken) -> StoreResult
     })
 }
 
+/// `token id, scopes, user id, email, name, role, tier, created_at, suspended`
+type OwnerRow = (
+    Uuid,
+    String,
+    Uuid,
+    String,
+    String,
+    String,
+    String,
+    Timestamp,
+    bool,
+);
+
 pub(super) async fn api_token_owner(
-    s: &PgStore,
+    s: &Backend,
     token_hash: &[u8],
     now: OffsetDateTime,
 ) -> StoreResult<Option<ApiTokenOwner>> {
-    type Row = (
-        Uuid,
-        String,
-        Uuid,
-        String,
-        String,
-        String,
-        String,
-        OffsetDateTime,
-        bool,
-    );
-    let row: Option<Row> = sqlx::query_as(
+    let row: Option<OwnerRow> = sqlx::query_as(
         "SELECT t.id, t.scopes, u.id, u.email, u.name, u.role, u.tier, u.created_at, \
-                u.suspended \
-         FROM api_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
-           AND (t.expires_at IS NULL OR t.expires_at > $2)",
+                    u.suspended \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
+               AND (t.expires_at IS NULL OR t.expires_at > $2)",
     )
     .bind(token_hash)
-    .bind(micros(now))
-    .fetch_optional(&s.pool)
+    .bind(Timestamp::new(now))
+    .fetch_optional(s.reader())
     .await?;
     let Some((token_id, scopes, id, email, name, role, tier, created_at, suspended)) = row else {
         return Ok(None);
@@ -321,29 +338,31 @@ pub(super) async fn api_token_owner(
             name,
             role: parse_role(&role)?,
             tier: parse_tier(&tier)?,
-            created_at,
+            created_at: created_at.get(),
         },
         suspended,
     }))
 }
 
-pub(super) async fn list_api_tokens(s: &PgStore, user_id: Uuid) -> StoreResult<Vec<ApiTokenInfo>> {
-    type Row = (
-        Uuid,
-        String,
-        String,
-        String,
-        OffsetDateTime,
-        Option<OffsetDateTime>,
-        Option<OffsetDateTime>,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
+/// `id, name, scopes, prefix, created_at, expires_at, last_used_at`
+type TokenRow = (
+    Uuid,
+    String,
+    String,
+    String,
+    Timestamp,
+    Option<Timestamp>,
+    Option<Timestamp>,
+);
+
+pub(super) async fn list_api_tokens(s: &Backend, user_id: Uuid) -> StoreResult<Vec<ApiTokenInfo>> {
+    let rows: Vec<TokenRow> = sqlx::query_as(
         "SELECT id, name, scopes, prefix, created_at, expires_at, last_used_at \
-         FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL \
-         ORDER BY created_at, id",
+             FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL \
+             ORDER BY created_at, id",
     )
     .bind(user_id)
-    .fetch_all(&s.pool)
+    .fetch_all(s.reader())
     .await?;
     rows.into_iter()
         .map(
@@ -353,9 +372,9 @@ pub(super) async fn list_api_tokens(s: &PgStore, user_id: Uuid) -> StoreResult<V
                     name,
                     scopes: decode_scopes(&scopes)?,
                     prefix,
-                    created_at,
-                    expires_at,
-                    last_used_at,
+                    created_at: created_at.get(),
+                    expires_at: expires_at.map(Timestamp::get),
+                    last_used_at: last_used_at.map(Timestamp::get),
                 })
             },
         )
@@ -363,30 +382,34 @@ pub(super) async fn list_api_tokens(s: &PgStore, user_id: Uuid) -> StoreResult<V
 }
 
 pub(super) async fn revoke_api_token(
-    s: &PgStore,
+    s: &Backend,
     user_id: Uuid,
     token_id: Uuid,
+    now: OffsetDateTime,
 ) -> StoreResult<bool> {
+    // Revoking twice is not an error (the first revocation time is kept).
     let done = sqlx::query(
         "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $3) \
          WHERE id = $1 AND user_id = $2",
     )
     .bind(token_id)
     .bind(user_id)
-    .bind(now())
-    .execute(&s.pool)
+    .bind(Timestamp::new(now))
+    .execute(s.writer())
     .await?;
     Ok(done.rows_affected() > 0)
 }
 
 pub(super) async fn touch_api_tokens(
-    s: &PgStore,
+    s: &Backend,
     uses: &[(Uuid, OffsetDateTime)],
 ) -> StoreResult<()> {
-    // One row per token (the latest use), in id order.
-    let mut latest: BTreeMap<Uuid, OffsetDateTime> = BTreeMap::new();
+    // One update per token (its latest use), in id order: replicas flush overlapping
+    // batches, and taking row locks in one order means two batches never wait for each other
+    // in a cycle.
+    let mut latest: BTreeMap<Uuid, Timestamp> = BTreeMap::new();
     for (id, at) in uses {
-        let at = micros(*at);
+        let at = Timestamp::new(*at);
         latest
             .entry(*id)
             .and_modify(|t| *t = (*t).max(at))
@@ -395,23 +418,18 @@ pub(super) async fn touch_api_tokens(
     if latest.is_empty() {
         return Ok(());
     }
-    let (ids, ats): (Vec<Uuid>, Vec<OffsetDateTime>) = latest.into_iter().unzip();
-    // Replicas flush overlapping batches: lock the rows in id order first, so two batches
-    // can never wait for each other in a cycle (deadlock).
-    let mut tx = s.pool.begin().await?;
-    sqlx::query("SELECT id FROM api_tokens WHERE id = ANY($1) ORDER BY id FOR UPDATE")
-        .bind(&ids)
+    let mut tx = s.begin_write().await?;
+    for (id, at) in latest {
+        // Never move `last_used_at` backwards (batches may arrive out of order).
+        sqlx::query(
+            "UPDATE api_tokens SET last_used_at = $2 \
+             WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)",
+        )
+        .bind(id)
+        .bind(at)
         .execute(&mut *tx)
         .await?;
-    sqlx::query(
-        "UPDATE api_tokens t SET last_used_at = GREATEST(t.last_used_at, u.at) \
-         FROM UNNEST($1::uuid[], $2::timestamptz[]) AS u(id, at) \
-         WHERE t.id = u.id",
-    )
-    .bind(&ids)
-    .bind(&ats)
-    .execute(&mut *tx)
-    .await?;
+    }
     tx.commit().await?;
     Ok(())
 }

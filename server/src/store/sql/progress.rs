@@ -1,21 +1,74 @@
-//! Enrollment and lesson progress on PostgreSQL.
+//! Enrollment and lesson progress, shared by both backends.
 //!
 //! The progress write is the hottest path of the server: one `INSERT ... SELECT ... WHERE
 //! EXISTS (lesson) ON CONFLICT DO UPDATE ... RETURNING` statement that checks the lesson,
-//! applies the sticky-completion rules and returns the stored row. Progress reads are one
+//! applies the sticky-completion rules and returns the stored row. The backend decides how it
+//! commits (`write_progress`): SQLite together with the other progress writes waiting at
+//! that moment (`progress_batch`), PostgreSQL on its own. Progress reads are one
 //! query each (a join of courses, lessons and progress), whatever the number of courses.
 
 use cloudmaster_core::api::{CourseProgress, Enrollment, LessonProgress, LessonStatus};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::PgStore;
+use super::{Backend, Db};
 use crate::store::shared::{
-    OutlineRow, ProgressRow, group_progress, is_foreign_key_violation, micros, now, parse_status,
+    OutlineRow, ProgressRow, group_progress, is_foreign_key_violation, parse_status,
 };
-use crate::store::{Enrolled, StoreError, StoreResult};
+use crate::store::{Enrolled, StoreError, StoreResult, Timestamp};
 
-pub(super) async fn enroll(s: &PgStore, user_id: Uuid, course_id: &str) -> StoreResult<Enrolled> {
+/// One upsert of `lesson_progress`, its values ready to bind.
+pub(super) struct ProgressWrite {
+    pub user_id: Uuid,
+    pub course_id: String,
+    pub lesson_id: String,
+    pub status: &'static str,
+    pub position: Option<i64>,
+    pub now: Timestamp,
+    pub completed_at: Option<Timestamp>,
+}
+
+/// The stored row: `status, position, updated_at, completed_at`; `None` when the lesson
+/// does not exist.
+pub(super) type StoredRow = Option<(String, Option<i64>, Timestamp, Option<Timestamp>)>;
+
+/// Completion is sticky and keeps its first time; a missing position keeps the old one;
+/// `updated_at` never moves backwards (replays of an offline queue change nothing).
+pub(super) async fn upsert_progress<'e, E>(conn: E, w: &ProgressWrite) -> sqlx::Result<StoredRow>
+where
+    E: sqlx::Executor<'e, Database = Db>,
+{
+    sqlx::query_as(
+        "INSERT INTO lesson_progress (user_id, course_id, lesson_id, status, position, \
+                                      updated_at, completed_at) \
+         SELECT $1, $2, $3, $4, $5, $6, $7 \
+         WHERE EXISTS (SELECT 1 FROM lessons WHERE course_id = $2 AND lesson_id = $3) \
+         ON CONFLICT (user_id, course_id, lesson_id) DO UPDATE SET \
+             status = CASE WHEN lesson_progress.status = 'completed' THEN 'completed' \
+                           ELSE excluded.status END, \
+             position = COALESCE(excluded.position, lesson_progress.position), \
+             updated_at = CASE WHEN excluded.updated_at > lesson_progress.updated_at \
+                               THEN excluded.updated_at ELSE lesson_progress.updated_at END, \
+             completed_at = COALESCE(lesson_progress.completed_at, excluded.completed_at) \
+         RETURNING status, position, updated_at, completed_at",
+    )
+    .bind(w.user_id)
+    .bind(&w.course_id)
+    .bind(&w.lesson_id)
+    .bind(w.status)
+    .bind(w.position)
+    .bind(w.now)
+    .bind(w.completed_at)
+    .fetch_optional(conn)
+    .await
+}
+
+pub(super) async fn enroll(
+    s: &Backend,
+    user_id: Uuid,
+    course_id: &str,
+    now: OffsetDateTime,
+) -> StoreResult<Enrolled> {
     // The insert decides who enrolled: the one statement whose row went in gets it back,
     // every concurrent duplicate gets nothing.
     let inserted: Option<(i32,)> = sqlx::query_as(
@@ -24,8 +77,8 @@ pub(super) async fn enroll(s: &PgStore, user_id: Uuid, course_id: &str) -> Store
     )
     .bind(user_id)
     .bind(course_id)
-    .bind(now())
-    .fetch_optional(&s.pool)
+    .bind(Timestamp::new(now))
+    .fetch_optional(s.writer())
     .await
     .map_err(|e| {
         if is_foreign_key_violation(&e) {
@@ -36,66 +89,66 @@ pub(super) async fn enroll(s: &PgStore, user_id: Uuid, course_id: &str) -> Store
     })?;
     // The insert has committed (or found the row a concurrent enroll committed), so this
     // fresh read sees the first enrollment.
-    let (course_title, enrolled_at): (String, OffsetDateTime) = sqlx::query_as(
+    let (course_title, enrolled_at): (String, Timestamp) = sqlx::query_as(
         "SELECT c.title, e.enrolled_at FROM enrollments e JOIN courses c ON c.id = e.course_id \
          WHERE e.user_id = $1 AND e.course_id = $2",
     )
     .bind(user_id)
     .bind(course_id)
-    .fetch_one(&s.pool)
+    .fetch_one(s.reader())
     .await?;
     Ok(Enrolled {
         enrollment: Enrollment {
             course_id: course_id.to_owned(),
             course_title,
-            enrolled_at,
+            enrolled_at: enrolled_at.get(),
         },
         created: inserted.is_some(),
     })
 }
 
-pub(super) async fn unenroll(s: &PgStore, user_id: Uuid, course_id: &str) -> StoreResult<bool> {
+pub(super) async fn unenroll(s: &Backend, user_id: Uuid, course_id: &str) -> StoreResult<bool> {
     let done = sqlx::query("DELETE FROM enrollments WHERE user_id = $1 AND course_id = $2")
         .bind(user_id)
         .bind(course_id)
-        .execute(&s.pool)
+        .execute(s.writer())
         .await?;
     Ok(done.rows_affected() > 0)
 }
 
-pub(super) async fn enrollments(s: &PgStore, user_id: Uuid) -> StoreResult<Vec<Enrollment>> {
-    let rows: Vec<(String, String, OffsetDateTime)> = sqlx::query_as(
+pub(super) async fn enrollments(s: &Backend, user_id: Uuid) -> StoreResult<Vec<Enrollment>> {
+    let rows: Vec<(String, String, Timestamp)> = sqlx::query_as(concat!(
         "SELECT e.course_id, c.title, e.enrolled_at \
          FROM enrollments e JOIN courses c ON c.id = e.course_id \
-         WHERE e.user_id = $1 ORDER BY e.enrolled_at, e.course_id COLLATE \"C\"",
-    )
+         WHERE e.user_id = $1 ORDER BY e.enrolled_at, e.course_id",
+        bytewise!()
+    ))
     .bind(user_id)
-    .fetch_all(&s.pool)
+    .fetch_all(s.reader())
     .await?;
-    rows.into_iter()
-        .map(|(course_id, course_title, enrolled_at)| {
-            Ok(Enrollment {
-                course_id,
-                course_title,
-                enrolled_at,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|(course_id, course_title, enrolled_at)| Enrollment {
+            course_id,
+            course_title,
+            enrolled_at: enrolled_at.get(),
         })
-        .collect()
+        .collect())
 }
 
-pub(super) async fn is_enrolled(s: &PgStore, user_id: Uuid, course_id: &str) -> StoreResult<bool> {
+pub(super) async fn is_enrolled(s: &Backend, user_id: Uuid, course_id: &str) -> StoreResult<bool> {
     let (enrolled,): (bool,) = sqlx::query_as(
         "SELECT EXISTS (SELECT 1 FROM enrollments WHERE user_id = $1 AND course_id = $2)",
     )
     .bind(user_id)
     .bind(course_id)
-    .fetch_one(&s.pool)
+    .fetch_one(s.reader())
     .await?;
     Ok(enrolled)
 }
 
-pub(super) async fn completed_courses(s: &PgStore, user_id: Uuid) -> StoreResult<Vec<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as(
+pub(super) async fn completed_courses(s: &Backend, user_id: Uuid) -> StoreResult<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(concat!(
         "SELECT c.id \
          FROM lesson_progress p \
          JOIN lessons l ON l.course_id = p.course_id AND l.lesson_id = p.lesson_id \
@@ -103,16 +156,17 @@ pub(super) async fn completed_courses(s: &PgStore, user_id: Uuid) -> StoreResult
          WHERE p.user_id = $1 AND p.status = 'completed' \
          GROUP BY c.id, c.lesson_count \
          HAVING count(*) = c.lesson_count \
-         ORDER BY c.id COLLATE \"C\"",
-    )
+         ORDER BY c.id",
+        bytewise!()
+    ))
     .bind(user_id)
-    .fetch_all(&s.pool)
+    .fetch_all(s.reader())
     .await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 pub(super) async fn record_lesson_progress(
-    s: &PgStore,
+    s: &Backend,
     user_id: Uuid,
     course_id: &str,
     lesson_id: &str,
@@ -120,33 +174,20 @@ pub(super) async fn record_lesson_progress(
     position: Option<u32>,
     now: OffsetDateTime,
 ) -> StoreResult<LessonProgress> {
-    let now = micros(now);
-    let completed_at = (status == LessonStatus::Completed).then_some(now);
-    // Completion is sticky and keeps its first time; a missing position keeps the old one;
-    // `updated_at` never moves backwards (replays of an offline queue change nothing).
-    let row: Option<(String, Option<i64>, OffsetDateTime, Option<OffsetDateTime>)> =
-        sqlx::query_as(
-            "INSERT INTO lesson_progress (user_id, course_id, lesson_id, status, position, \
-                                      updated_at, completed_at) \
-         SELECT $1, $2, $3, $4, $5, $6, $7 \
-         WHERE EXISTS (SELECT 1 FROM lessons WHERE course_id = $2 AND lesson_id = $3) \
-         ON CONFLICT (user_id, course_id, lesson_id) DO UPDATE SET \
-             status = CASE WHEN lesson_progress.status = 'completed' THEN 'completed' \
-                           ELSE excluded.status END, \
-             position = COALESCE(excluded.position, lesson_progress.position), \
-             updated_at = GREATEST(lesson_progress.updated_at, excluded.updated_at), \
-             completed_at = COALESCE(lesson_progress.completed_at, excluded.completed_at) \
-         RETURNING status, position, updated_at, completed_at",
-        )
-        .bind(user_id)
-        .bind(course_id)
-        .bind(lesson_id)
-        .bind(status.as_str())
-        .bind(position.map(i64::from))
-        .bind(now)
-        .bind(completed_at)
-        .fetch_optional(&s.pool)
-        .await?;
+    let now = Timestamp::new(now);
+    let row = super::write_progress(
+        s,
+        ProgressWrite {
+            user_id,
+            course_id: course_id.to_owned(),
+            lesson_id: lesson_id.to_owned(),
+            status: status.as_str(),
+            position: position.map(i64::from),
+            now,
+            completed_at: (status == LessonStatus::Completed).then_some(now),
+        },
+    )
+    .await?;
     let Some((status, position, updated_at, completed_at)) = row else {
         return Err(StoreError::NotFound(format!(
             "lesson `{lesson_id}` in course `{course_id}`"
@@ -156,8 +197,8 @@ pub(super) async fn record_lesson_progress(
         lesson_id: lesson_id.to_owned(),
         status: parse_status(&status)?,
         position: position.and_then(|p| u32::try_from(p).ok()),
-        updated_at,
-        completed_at,
+        updated_at: updated_at.get(),
+        completed_at: completed_at.map(Timestamp::get),
     })
 }
 
@@ -172,8 +213,8 @@ type Row = (
     Option<String>,
     Option<String>,
     Option<i64>,
-    Option<OffsetDateTime>,
-    Option<OffsetDateTime>,
+    Option<Timestamp>,
+    Option<Timestamp>,
 );
 
 fn progress_row(row: Row) -> StoreResult<ProgressRow> {
@@ -186,8 +227,8 @@ fn progress_row(row: Row) -> StoreResult<ProgressRow> {
                     lesson_id: lesson_id.clone(),
                     status: parse_status(&status)?,
                     position: position.and_then(|p| u32::try_from(p).ok()),
-                    updated_at,
-                    completed_at: done,
+                    updated_at: updated_at.get(),
+                    completed_at: done.map(Timestamp::get),
                 }),
                 _ => None,
             };
@@ -208,7 +249,7 @@ fn progress_row(row: Row) -> StoreResult<ProgressRow> {
 }
 
 pub(super) async fn course_progress(
-    s: &PgStore,
+    s: &Backend,
     user_id: Uuid,
     course_id: &str,
 ) -> StoreResult<Option<CourseProgress>> {
@@ -224,7 +265,7 @@ pub(super) async fn course_progress(
     )
     .bind(user_id)
     .bind(course_id)
-    .fetch_all(&s.pool)
+    .fetch_all(s.reader())
     .await?;
     let rows = rows
         .into_iter()
@@ -233,8 +274,8 @@ pub(super) async fn course_progress(
     Ok(group_progress(rows).into_iter().next())
 }
 
-pub(super) async fn all_progress(s: &PgStore, user_id: Uuid) -> StoreResult<Vec<CourseProgress>> {
-    let rows: Vec<Row> = sqlx::query_as(
+pub(super) async fn all_progress(s: &Backend, user_id: Uuid) -> StoreResult<Vec<CourseProgress>> {
+    let rows: Vec<Row> = sqlx::query_as(concat!(
         "SELECT c.id, c.title, l.lesson_id, l.module_id, l.title, \
                 p.status, p.position, p.updated_at, p.completed_at \
          FROM enrollments e \
@@ -244,10 +285,12 @@ pub(super) async fn all_progress(s: &PgStore, user_id: Uuid) -> StoreResult<Vec<
                 ON p.user_id = e.user_id AND p.course_id = l.course_id \
                AND p.lesson_id = l.lesson_id \
          WHERE e.user_id = $1 \
-         ORDER BY e.enrolled_at, e.course_id COLLATE \"C\", l.position",
-    )
+         ORDER BY e.enrolled_at, e.course_id",
+        bytewise!(),
+        ", l.position"
+    ))
     .bind(user_id)
-    .fetch_all(&s.pool)
+    .fetch_all(s.reader())
     .await?;
     let rows = rows
         .into_iter()

@@ -1,39 +1,35 @@
-//! [`LabStore`](crate::store::LabStore) on PostgreSQL.
+//! [`LabStore`](crate::store::LabStore), shared by both backends.
 //!
-//! Updating a session locks its row (`SELECT ... FOR UPDATE`) for the transaction, so
-//! replicas editing one session take turns. Starting a session takes a transaction-scoped
-//! advisory lock on (user, course, lab), which makes concurrent starts of one lab by one
-//! user (on any replica) find each other's session instead of creating two.
+//! Starting and updating a session are read-modify-write operations in a write transaction
+//! (see `begin_write`): on SQLite `BEGIN IMMEDIATE` holds the write lock throughout; on
+//! PostgreSQL updating locks the session's row (`for_update!`), and starting takes the
+//! backend's lab-start lock, so concurrent starts of one lab by one user (on any replica)
+//! find each other's session instead of creating two.
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use sha2::{Digest as _, Sha256};
-use sqlx::PgConnection;
 use sqlx::types::Json;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use super::PgStore;
+use super::{Backend, Db};
 use crate::store::labs::{newly_passed, parse_lab_status};
 use crate::store::shared::{from_json_value, is_foreign_key_violation, micros};
 use crate::store::{
     LabEdit, LabSessionRecord, LabStore, NewLabSession, StepRecord, StoreError, StoreResult,
+    Timestamp,
 };
-
-/// First key of the advisory locks taken here (ASCII `labs`), so they cannot collide with
-/// other users of the two-key advisory lock space.
-const START_LOCK_CLASS: i32 = 0x6c61_6273;
 
 /// `SELECT <the columns of Row> FROM lab_sessions ` followed by the rest of the query, as
 /// one string literal.
 macro_rules! select_sessions {
-    ($rest:literal) => {
+    ($($rest:expr),+) => {
         concat!(
             "SELECT id, user_id, course_id, course_version, lab_id, lab_version, status, \
                     started_at, expires_at, last_activity, ended_at, submissions, steps, result \
              FROM lab_sessions ",
-            $rest
+            $($rest),+
         )
     };
 }
@@ -47,13 +43,13 @@ type Row = (
     String,
     i64,
     String,
-    OffsetDateTime,
-    OffsetDateTime,
-    OffsetDateTime,
-    Option<OffsetDateTime>,
+    Timestamp,
+    Timestamp,
+    Timestamp,
+    Option<Timestamp>,
     i64,
-    serde_json::Value,
-    Option<serde_json::Value>,
+    Json<serde_json::Value>,
+    Option<Json<serde_json::Value>>,
 );
 
 fn record(row: Row) -> StoreResult<LabSessionRecord> {
@@ -70,44 +66,30 @@ fn record(row: Row) -> StoreResult<LabSessionRecord> {
         lab_id,
         lab_version,
         status: parse_lab_status(&status)?,
-        started_at: started,
-        expires_at: expires,
-        last_activity,
-        ended_at,
+        started_at: started.get(),
+        expires_at: expires.get(),
+        last_activity: last_activity.get(),
+        ended_at: ended_at.map(Timestamp::get),
         submissions: u32::try_from(submissions).unwrap_or(u32::MAX),
-        steps: from_json_value::<BTreeMap<String, StepRecord>>("lab session steps", steps)?,
-        result,
+        steps: from_json_value::<BTreeMap<String, StepRecord>>("lab session steps", steps.0)?,
+        result: result.map(|r| r.0),
     })
 }
 
-/// The second key of the advisory lock serialising starts of one lab by one user.
-fn start_lock_key(user_id: Uuid, course_id: &str, lab_id: &str) -> i32 {
-    let mut hash = Sha256::new();
-    hash.update(user_id.as_bytes());
-    hash.update(course_id.as_bytes());
-    hash.update([0]);
-    hash.update(lab_id.as_bytes());
-    let digest = hash.finalize();
-    i32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
-}
-
 #[async_trait]
-impl LabStore for PgStore {
+impl LabStore for Backend {
     async fn start_lab_session(
         &self,
         new: NewLabSession,
         idle_timeout: Duration,
     ) -> StoreResult<(LabSessionRecord, bool)> {
         let now = micros(new.started_at);
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
-            .bind(START_LOCK_CLASS)
-            .bind(start_lock_key(new.user_id, &new.course_id, &new.lab_id))
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = self.begin_write().await?;
+        super::lock_lab_start(&mut tx, new.user_id, &new.course_id, &new.lab_id).await?;
         let rows: Vec<Row> = sqlx::query_as(select_sessions!(
             "WHERE user_id = $1 AND course_id = $2 AND lab_id = $3 AND status = 'active' \
-             ORDER BY started_at DESC FOR UPDATE"
+             ORDER BY started_at DESC",
+            for_update!()
         ))
         .bind(new.user_id)
         .bind(&new.course_id)
@@ -154,8 +136,8 @@ impl LabStore for PgStore {
         .bind(session.course_version)
         .bind(&session.lab_id)
         .bind(session.lab_version)
-        .bind(session.started_at)
-        .bind(session.expires_at)
+        .bind(Timestamp::new(session.started_at))
+        .bind(Timestamp::new(session.expires_at))
         .bind(Json(&session.steps))
         .execute(&mut *tx)
         .await
@@ -176,7 +158,7 @@ impl LabStore for PgStore {
     async fn lab_session(&self, id: Uuid) -> StoreResult<Option<LabSessionRecord>> {
         let row: Option<Row> = sqlx::query_as(select_sessions!("WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.reader())
             .await?;
         row.map(record).transpose()
     }
@@ -188,14 +170,14 @@ impl LabStore for PgStore {
         active_only: bool,
     ) -> StoreResult<Vec<LabSessionRecord>> {
         let rows: Vec<Row> = sqlx::query_as(select_sessions!(
-            "WHERE user_id = $1 AND ($2::text IS NULL OR course_id = $2) \
+            "WHERE user_id = $1 AND (CAST($2 AS TEXT) IS NULL OR course_id = $2) \
                AND (NOT $3 OR status = 'active') \
              ORDER BY started_at DESC, id DESC"
         ))
         .bind(user_id)
         .bind(course_id)
         .bind(active_only)
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await?;
         rows.into_iter().map(record).collect()
     }
@@ -205,8 +187,8 @@ impl LabStore for PgStore {
         id: Uuid,
         edit: LabEdit<'_>,
     ) -> StoreResult<Option<LabSessionRecord>> {
-        let mut tx = self.pool.begin().await?;
-        let row: Option<Row> = sqlx::query_as(select_sessions!("WHERE id = $1 FOR UPDATE"))
+        let mut tx = self.begin_write().await?;
+        let row: Option<Row> = sqlx::query_as(select_sessions!("WHERE id = $1", for_update!()))
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -238,7 +220,9 @@ impl LabStore for PgStore {
             .bind(&after.course_id)
             .bind(&after.lab_id)
             .bind(after.id)
-            .bind(after.ended_at.unwrap_or(after.last_activity))
+            .bind(Timestamp::new(
+                after.ended_at.unwrap_or(after.last_activity),
+            ))
             .execute(&mut *tx)
             .await?;
         }
@@ -258,10 +242,10 @@ impl LabStore for PgStore {
              WHERE status = 'active' AND (expires_at <= $1 OR last_activity <= $2) \
              ORDER BY started_at, id LIMIT $3",
         )
-        .bind(now)
-        .bind(now - idle_timeout)
+        .bind(Timestamp::new(now))
+        .bind(Timestamp::new(now - idle_timeout))
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
@@ -271,20 +255,26 @@ impl LabStore for PgStore {
         user_id: Uuid,
         course_id: &str,
     ) -> StoreResult<Vec<(String, OffsetDateTime)>> {
-        let rows: Vec<(String, OffsetDateTime)> = sqlx::query_as(
-            "SELECT lab_id, passed_at FROM lab_passes WHERE user_id = $1 AND course_id = $2 \
-             ORDER BY passed_at, lab_id COLLATE \"C\"",
+        let rows: Vec<(String, Timestamp)> = sqlx::query_as(
+            "SELECT lab_id, passed_at FROM lab_passes WHERE user_id = $1 AND course_id = $2",
         )
         .bind(user_id)
         .bind(course_id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await?;
-        Ok(rows)
+        // Sorted here: the two databases collate text differently; this is byte order.
+        let mut passes: Vec<(String, OffsetDateTime)> =
+            rows.into_iter().map(|(lab, at)| (lab, at.get())).collect();
+        passes.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+        Ok(passes)
     }
 }
 
 /// Stores the mutable parts of `session`.
-async fn write(conn: &mut PgConnection, session: &LabSessionRecord) -> StoreResult<()> {
+async fn write(
+    conn: &mut <Db as sqlx::Database>::Connection,
+    session: &LabSessionRecord,
+) -> StoreResult<()> {
     sqlx::query(
         "UPDATE lab_sessions SET status = $2, last_activity = $3, ended_at = $4, \
              submissions = $5, steps = $6, result = $7 \
@@ -292,8 +282,8 @@ async fn write(conn: &mut PgConnection, session: &LabSessionRecord) -> StoreResu
     )
     .bind(session.id)
     .bind(session.status.as_str())
-    .bind(session.last_activity)
-    .bind(session.ended_at)
+    .bind(Timestamp::new(session.last_activity))
+    .bind(session.ended_at.map(Timestamp::new))
     .bind(i64::from(session.submissions))
     .bind(Json(&session.steps))
     .bind(session.result.as_ref().map(Json))
