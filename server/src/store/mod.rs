@@ -342,6 +342,14 @@ pub trait Store:
     async fn secret(&self, name: &str) -> StoreResult<Option<Vec<u8>>>;
     /// Deletes the secret `name`; false when there was none.
     async fn delete_secret(&self, name: &str) -> StoreResult<bool>;
+    /// The non-secret server value `name` (the server's identity), storing `candidate`
+    /// at `now` first if there is none, so that every replica agrees on one.
+    async fn get_or_init_value(
+        &self,
+        name: &str,
+        candidate: &[u8],
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<u8>>;
     /// Adds `delta` requests to the counter `key` for the window starting at
     /// `window_start` and returns the window's new total across all replicas.
     async fn add_rate_usage(

@@ -15,6 +15,30 @@ pub(super) async fn secret(s: &Backend, name: &str) -> StoreResult<Option<Vec<u8
     Ok(row.map(|(value,)| value))
 }
 
+pub(super) async fn get_or_init_value(
+    s: &Backend,
+    name: &str,
+    candidate: &[u8],
+    now: OffsetDateTime,
+) -> StoreResult<Vec<u8>> {
+    // A replica racing us either inserts first (our insert does nothing) or second; the
+    // select then sees the one winner.
+    sqlx::query(
+        "INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name)
+    .bind(candidate)
+    .bind(Timestamp::new(now))
+    .execute(s.writer())
+    .await?;
+    let (value,): (Vec<u8>,) = sqlx::query_as("SELECT value FROM server_secrets WHERE name = $1")
+        .bind(name)
+        .fetch_one(s.writer())
+        .await?;
+    Ok(value)
+}
+
 pub(super) async fn delete_secret(s: &Backend, name: &str) -> StoreResult<bool> {
     let done = sqlx::query("DELETE FROM server_secrets WHERE name = $1")
         .bind(name)

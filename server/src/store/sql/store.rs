@@ -100,6 +100,14 @@ impl Store for Backend {
     async fn delete_secret(&self, name: &str) -> StoreResult<bool> {
         state::delete_secret(self, name).await
     }
+    async fn get_or_init_value(
+        &self,
+        name: &str,
+        candidate: &[u8],
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<u8>> {
+        state::get_or_init_value(self, name, candidate, now).await
+    }
     async fn add_rate_usage(
         &self,
         key: &str,
