@@ -13,7 +13,7 @@ use cloudmaster_core::lab::consent::{self, ConsentKey, ConsentStore, Program};
 use cloudmaster_core::lab::watch::{ChangeWatcher, WatchMode, snapshot, snapshot_blocking};
 use cloudmaster_core::lab::{
     ArchiveLimits, IfNotEmpty, LabState, LabWorkspace, RunOptions, StateError, StepResult,
-    WorkspaceError, pack_workspace, run_step, self_report,
+    WorkspaceError, content_digest, pack_workspace, run_step, self_report,
 };
 use tokio::sync::mpsc;
 
@@ -156,13 +156,23 @@ async fn save(workspace: LabWorkspace, outcome: LabOutcome) -> BackendResult<Lab
     .await
 }
 
-async fn run(workspace: &LabWorkspace, step: &str, opts: RunOptions) -> BackendResult<StepResult> {
+/// Runs one step; returns its result and the content digest of the workspace it ran on.
+async fn run(
+    workspace: &LabWorkspace,
+    step: &str,
+    opts: RunOptions,
+) -> BackendResult<(StepResult, String)> {
     let (root, lab, step) = (
         workspace.root.clone(),
         workspace.state.lab.clone(),
         step.to_owned(),
     );
-    blocking(move || run_step(&root, &lab, &step, &opts).map_err(local_error)).await
+    blocking(move || {
+        let digest = content_digest(&root);
+        let result = run_step(&root, &lab, &step, &opts).map_err(local_error)?;
+        Ok((result, digest))
+    })
+    .await
 }
 
 /// Checks the current step; when it passes, the workspace moves on and the next steps are
@@ -188,11 +198,11 @@ async fn check(
     let mut unreported = None;
     let mut counted = true;
     while let Some(step) = workspace.state.current_step.clone() {
-        let result = run(&workspace, &step, opts).await?;
+        let (result, digest) = run(&workspace, &step, opts).await?;
         let passed = result.passed();
         if counted || passed {
-            workspace.state.record_run(&result);
-            if let Err(why) = report(backend, &mut workspace, &result).await {
+            let new_content = workspace.state.record_run(&result, &digest);
+            if let Err(why) = report(backend, &mut workspace, &result, new_content).await {
                 unreported.get_or_insert(why);
             }
         }
@@ -235,6 +245,7 @@ async fn report(
     backend: &dyn Backend,
     workspace: &mut LabWorkspace,
     result: &StepResult,
+    new_content: bool,
 ) -> Result<(), String> {
     if !workspace.state.is_active() {
         return Err(format!(
@@ -242,7 +253,7 @@ async fn report(
             workspace.state.status.as_str()
         ));
     }
-    let report = CheckReport::from(result);
+    let report = CheckReport::of_run(result, new_content);
     match backend
         .report_check(workspace.state.session_id, &report)
         .await
