@@ -466,6 +466,46 @@ fn a_learner_checks_fixes_submits_and_passes_a_lab() {
 }
 
 #[test]
+fn a_workspace_follows_its_server_to_a_new_port() {
+    let (server, home) = learner();
+    home.ok(&["lab", "start", "cloud-foundations/cidr-plan"]);
+    let workspace = home.path().join("cloud-foundations-cidr-plan");
+    let stored = || {
+        let text = std::fs::read_to_string(workspace.join(".cloudmaster/lab.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+    };
+    let server_id = stored()["server_id"].as_str().unwrap().to_owned();
+    assert_eq!(server_id.len(), 32, "{server_id}");
+
+    // The same server, restarted on another port: the workspace follows it there.
+    let moved = server.listen_again();
+    home.login("learner@example.com", PASSWORD, &["--server", &moved]);
+    let (code, out, err) = run_in(&home, &workspace, &["lab", "status", "--server", &moved]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("active"), "{out}");
+    assert_eq!(stored()["server"], moved.as_str());
+    assert_eq!(stored()["server_id"], server_id.as_str());
+    let again = home.json(&[
+        "lab",
+        "start",
+        "cloud-foundations/cidr-plan",
+        "--server",
+        &moved,
+    ]);
+    assert_eq!(again["resumed"], true, "{again}");
+
+    // Another server is still refused.
+    let other = TestServer::start();
+    let (code, _, err) = run_in(
+        &home,
+        &workspace,
+        &["lab", "status", "--server", &other.url],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("lives on"), "{err}");
+}
+
+#[test]
 fn hints_solutions_reset_and_abandon() {
     let (server, home) = learner();
     // A learner who has not finished the modules before the lab's own is told what to read.

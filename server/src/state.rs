@@ -61,6 +61,8 @@ struct Inner {
     metrics: Metrics,
     /// Loaded from the store on first use (see `crate::certificates::signer`).
     certificate_signer: tokio::sync::OnceCell<cloudmaster_core::cert::CertificateSigner>,
+    /// The server's identity, read from the database once (see [`AppState::server_id`]).
+    server_id: tokio::sync::OnceCell<String>,
 }
 
 /// An [`AppState`] that background jobs hold without keeping the server alive.
@@ -119,6 +121,7 @@ impl AppState {
                 token_uses: TokenUses::default(),
                 metrics: Metrics::default(),
                 certificate_signer: tokio::sync::OnceCell::new(),
+                server_id: tokio::sync::OnceCell::new(),
                 config: config.clone(),
                 store,
                 clock,
@@ -203,6 +206,23 @@ impl AppState {
         &self,
     ) -> &tokio::sync::OnceCell<cloudmaster_core::cert::CertificateSigner> {
         &self.inner.certificate_signer
+    }
+
+    /// The server's identity (32 hex digits): made on first use and kept in the database, so
+    /// it outlives restarts, addresses and ports, and every replica answers the same.
+    pub async fn server_id(&self) -> Result<String, ApiError> {
+        self.inner
+            .server_id
+            .get_or_try_init(|| async {
+                let candidate = *uuid::Uuid::new_v4().as_bytes();
+                let id = self
+                    .store()
+                    .get_or_init_secret("server_id", &candidate)
+                    .await?;
+                Ok::<_, ApiError>(hex::encode(id))
+            })
+            .await
+            .cloned()
     }
 
     /// Whether `user` is enrolled in `course` (positive answers are cached briefly).

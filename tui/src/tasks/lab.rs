@@ -43,7 +43,10 @@ pub(crate) async fn start(
     consent: Option<ConsentStore>,
 ) -> BackendResult<StartedLab> {
     let started = backend.start_lab(&course, &lab).await?;
-    let server = backend.server_url();
+    let server = Server {
+        url: backend.server_url(),
+        id: backend.server_id().await,
+    };
     blocking(move || {
         let workspace = prepare(&dir, &server, &course, started)?;
         let ask_consent = programs_to_allow(&workspace.state, consent.as_ref());
@@ -72,11 +75,17 @@ fn consent_key(state: &LabState) -> ConsentKey {
     }
 }
 
+/// The server a lab is started on: its URL and, when it says, its identity.
+struct Server {
+    url: String,
+    id: Option<String>,
+}
+
 /// Reuses `dir` when it is this session's workspace, creates it when it is missing or empty,
 /// and refuses anything else: the learner's files are never written over.
 fn prepare(
     dir: &Path,
-    server: &str,
+    server: &Server,
     course: &str,
     started: LabSessionStart,
 ) -> Result<LabWorkspace, BackendError> {
@@ -85,6 +94,11 @@ fn prepare(
         Some(mut workspace) if workspace.state.session_id == session.id => {
             workspace.state.sync(&session);
             workspace.state.take_revealed_hints(&started.lab);
+            // The same session, so the same server: perhaps at a new URL.
+            workspace.state.server.clone_from(&server.url);
+            if server.id.is_some() {
+                workspace.state.server_id.clone_from(&server.id);
+            }
             workspace.save().map_err(local_error)?;
             Ok(workspace)
         }
@@ -97,7 +111,9 @@ fn prepare(
             other.state.status.as_str()
         ))),
         None => {
-            let state = LabState::new(server, DEFAULT_PROFILE, course, &session, started.lab);
+            let mut state =
+                LabState::new(&server.url, DEFAULT_PROFILE, course, &session, started.lab);
+            state.server_id.clone_from(&server.id);
             let reference = state.reference();
             match LabWorkspace::create(dir, state, IfNotEmpty::Refuse) {
                 Ok((workspace, _written)) => Ok(workspace),

@@ -57,7 +57,7 @@ pub struct CheckRun {
 impl Check {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let mut workspace = workspace_state::find(self.workspace.dir.as_deref())?;
-        let client = workspace_state::client(&workspace, ctx)?;
+        let client = workspace_state::client(&mut workspace, ctx).await?;
         consent::require(ctx, &workspace.state)?;
         if self.watch {
             let mode = if self.poll {

@@ -29,7 +29,7 @@ pub struct Submit {
 impl Submit {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let mut workspace = workspace_state::find(self.workspace.dir.as_deref())?;
-        let client = workspace_state::client(&workspace, ctx)?;
+        let client = workspace_state::client(&mut workspace, ctx).await?;
         consent::require(ctx, &workspace.state)?;
         let (root, lab) = (workspace.root.clone(), workspace.state.lab.clone());
         let (self_reported, passing) =

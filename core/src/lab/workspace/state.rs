@@ -76,6 +76,10 @@ pub struct LabState {
     /// The server and profile the session was started with: later commands talk to them.
     pub server: String,
     pub profile: String,
+    /// The [identity](crate::api::ServerIdentity) of the server the session lives on, when it
+    /// said: the same server answering at another URL (a new port) is still this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_id: Option<String>,
     pub course_id: String,
     pub lab_id: String,
     /// The session's status when last heard from the server (or set locally by `abandon`).
@@ -155,6 +159,7 @@ impl LabState {
             format: FORMAT,
             session_id: session.id,
             server: server.to_owned(),
+            server_id: None,
             profile: profile.to_owned(),
             course_id: course_id.to_owned(),
             lab_id: lab.id.clone(),
