@@ -217,6 +217,23 @@ fn bad_answers_files_are_usage_errors_and_submit_nothing() {
     ]);
     assert_eq!(missing.0, 5, "{}", missing.2);
 
+    // A file that answers none of the questions drawn submits nothing.
+    let unrelated = write(&home, "unrelated.yaml", "other-question: a\n");
+    let (code, out, err) = home.run(&[
+        "quiz",
+        "start",
+        "cert-prep/basics-quiz",
+        "--answers",
+        &unrelated,
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("unrelated.yaml answers none of the") && err.contains("nothing was submitted"),
+        "{err}"
+    );
+    assert!(err.contains("the attempt stays open"), "{err}");
+    assert!(out.is_empty(), "{out}");
+
     // Without a terminal and without --answers there is no way to answer.
     let (code, _, err) = home.run(&["quiz", "start", "cert-prep/basics-quiz"]);
     assert_eq!(code, 2, "{err}");

@@ -136,7 +136,10 @@ async fn the_server_identity_outlives_a_restart(backend: Backend) {
     );
     // Another database: another server.
     let (other, _other_db) = TestApp::spawn(backend).await;
-    assert_ne!(other.get(path, None).await.expect(200).body["server_id"], id);
+    assert_ne!(
+        other.get(path, None).await.expect(200).body["server_id"],
+        id
+    );
 }
 
 async fn openapi_lists_every_route(backend: Backend) {

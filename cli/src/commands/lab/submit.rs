@@ -121,7 +121,8 @@ fn write_verdict(
             out,
             "{}",
             ctx.dim(
-                "Steps marked self-reported count on this machine's results (the server does                  not run their programs); the lab's record and certificate say so."
+                "Steps marked self-reported count on this machine's results (the server does \
+                 not run their programs); the lab's record and certificate say so."
             )
         )?;
     }
