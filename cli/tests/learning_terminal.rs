@@ -211,7 +211,7 @@ fn ctrl_c_in_an_exam_says_how_to_resume_and_when_it_closes() {
         }
     });
     let mut screen = String::new();
-    let mut wait_for = |needle: &str, screen: &mut String| {
+    let wait_for = |needle: &str, screen: &mut String| {
         let limit = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while !screen.contains(needle) {
             let left = limit.saturating_duration_since(std::time::Instant::now());
