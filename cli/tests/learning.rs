@@ -26,6 +26,13 @@ fn lesson_show_is_plain_text_in_a_pipe() {
     assert!(out.contains("┌─ sh\n│ aws s3 ls\n└─\n"), "{out}");
     assert!(out.contains("Standard │ 11 nines"), "{out}");
     assert!(out.contains("links (https://example.com/guide)"), "{out}");
+    // A URL longer than the width is never split: it gets a line of its own.
+    assert!(
+        out.contains(
+            "\nhttps://docs.example.com/reference/storage/classes/durability-and-availability-tables.html\n"
+        ),
+        "{out}"
+    );
     assert!(
         out.contains("Video: https://videos.example.com/reading.mp4"),
         "{out}"
