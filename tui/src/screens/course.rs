@@ -166,6 +166,28 @@ impl CourseState {
             .is_some_and(|d| d.progress.is_some())
     }
 
+    /// Whether `lesson` is in a module still locked for the learner: enrolled, with a lesson
+    /// of an earlier module not completed (the server's rule; it answers `locked` then).
+    pub fn lesson_locked(&self, lesson: &str) -> bool {
+        let Some(data) = self.data.data.as_ref() else {
+            return false;
+        };
+        let Some(progress) = data.progress.as_ref() else {
+            return false;
+        };
+        let completed = |id: &str| {
+            progress
+                .lessons
+                .iter()
+                .any(|l| l.lesson_id == id && l.status == LessonStatus::Completed)
+        };
+        data.detail
+            .modules
+            .iter()
+            .take_while(|m| !m.lessons.iter().any(|l| l.id == lesson))
+            .any(|m| m.lessons.iter().any(|l| !completed(&l.id)))
+    }
+
     pub fn lesson_progress(&self, lesson: &str) -> Option<&LessonProgress> {
         let progress = self.data.data.as_ref()?.progress.as_ref()?;
         progress.lessons.iter().find(|l| l.lesson_id == lesson)
@@ -385,11 +407,12 @@ fn entry_row(
                 Some(LessonStatus::Started) => ("•", theme::warning()),
                 None => ("○", theme::dim()),
             };
-            (
-                mark,
-                lesson.title.clone(),
-                format!("{} min", lesson.minutes),
-            )
+            let right = if course.lesson_locked(&lesson.id) {
+                format!("locked · {} min", lesson.minutes)
+            } else {
+                format!("{} min", lesson.minutes)
+            };
+            (mark, lesson.title.clone(), right)
         }
         Entry::Quiz(quiz, info) => (
             assessment_mark(info),
