@@ -225,6 +225,7 @@ fn open_selected(app: &mut App) -> Vec<Command> {
         return Vec::new();
     };
     let mut timed = None;
+    let mut passed = false;
     let (lab_entry, (id, title)) = match course.selected() {
         None => return Vec::new(),
         Some(Entry::Lesson(_)) => return open_lesson_at(app, None),
@@ -237,6 +238,7 @@ fn open_selected(app: &mut App) -> Vec<Command> {
             (false, (exam.id.clone(), exam.title.clone()))
         }
         Some(Entry::Lab(id, summary)) => {
+            passed = summary.is_some_and(|s| s.passed);
             let title = summary.map_or(id, |s| s.title.as_str());
             (true, (id.to_owned(), title.to_owned()))
         }
@@ -252,7 +254,7 @@ fn open_selected(app: &mut App) -> Vec<Command> {
     }
     let course_id = course.id.clone();
     if lab_entry {
-        return lab::open(app, &course_id, &id, &title);
+        return lab::open(app, &course_id, &id, &title, passed);
     }
     // A timed attempt's clock starts with it: ask first, as `exam start` does.
     if let Some(info) = timed {

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use cloudmaster_core::api::{CheckReport, LabSessionStart};
+use cloudmaster_core::api::{CheckReport, LabSessionStart, LabSessionStatus};
 use cloudmaster_core::config::DEFAULT_PROFILE;
 use cloudmaster_core::lab::consent::{self, ConsentKey, ConsentStore, Program};
 use cloudmaster_core::lab::watch::{ChangeWatcher, WatchMode, snapshot, snapshot_blocking};
@@ -56,6 +56,49 @@ pub(crate) async fn start(
         })
     })
     .await
+}
+
+/// A lab the learner passed: its workspace in `dir` with the passed session, to show the
+/// result. No session is started (that would begin the lab again); without the workspace
+/// there is nothing to show but how to practise again.
+pub(crate) async fn open_passed(
+    backend: &dyn Backend,
+    course: &str,
+    lab: &str,
+    dir: PathBuf,
+) -> BackendResult<StartedLab> {
+    let found = {
+        let dir = dir.clone();
+        blocking(move || LabWorkspace::open(&dir).map_err(local_error)).await?
+    };
+    let again = format!(
+        "you passed {course}/{lab}; to practise it again, run `cloudmaster lab start \
+         {course}/{lab} --dir {} --force`",
+        dir.display()
+    );
+    let Some(mut workspace) =
+        found.filter(|w| w.state.course_id == course && w.state.lab_id == lab)
+    else {
+        return Err(BackendError::new(format!(
+            "{again} (its workspace is not in {})",
+            dir.display()
+        )));
+    };
+    let session = backend.lab_session(workspace.state.session_id).await?;
+    if session.status != LabSessionStatus::Passed {
+        return Err(BackendError::new(format!(
+            "{again} ({} holds a session that is {})",
+            dir.display(),
+            session.status.as_str()
+        )));
+    }
+    workspace.state.sync(&session);
+    save(workspace, LabOutcome::Refreshed)
+        .await
+        .map(|update| StartedLab {
+            workspace: update.workspace,
+            ask_consent: Vec::new(),
+        })
 }
 
 /// The lab's programs, unless it has none or the learner allowed them already.

@@ -145,10 +145,14 @@ pub(crate) async fn perform(backend: &dyn Backend, request: Request) -> Loaded {
             lab,
             dir,
             consent,
+            passed,
         } => Loaded::LabStarted {
-            result: lab::start(backend, course.clone(), lab.clone(), dir, consent)
-                .await
-                .map(Box::new),
+            result: if passed {
+                lab::open_passed(backend, &course, &lab, dir).await
+            } else {
+                lab::start(backend, course.clone(), lab.clone(), dir, consent).await
+            }
+            .map(Box::new),
             course,
             lab,
         },

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use cloudmaster_core::api::LabSessionStatus;
 use cloudmaster_core::lab::watch::snapshot_blocking;
 use cloudmaster_core::lab::{IfNotEmpty, LabState, LabWorkspace};
 use ratatui::crossterm::event::KeyCode;
@@ -231,6 +232,28 @@ async fn submitting_asks_first_and_shows_the_verdict_per_step() {
     assert_eq!(
         h.app.status.as_deref(),
         Some("Lab passed: it is recorded as complete")
+    );
+
+    // Opened again later from the outline, the passed lab shows its result: no new session,
+    // no checks.
+    let passed_session = open(&h).workspace.state.session_id;
+    h.app.lab = None;
+    let reports = h.backend.lab_reports().len();
+    // The outline, reloaded, knows the lab is passed.
+    h.type_keys("3r").await;
+    h.open_lab().await;
+    assert!(h.app.errors.is_empty(), "{:?}", h.app.errors);
+    let state = &open(&h).workspace.state;
+    assert_eq!(state.session_id, passed_session);
+    assert_eq!(state.status, LabSessionStatus::Passed);
+    assert_eq!(
+        h.backend.lab_reports().len(),
+        reports,
+        "nothing was checked"
+    );
+    assert_eq!(
+        h.app.status.as_deref(),
+        Some("This lab session is passed: its result is shown")
     );
 }
 
