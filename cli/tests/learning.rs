@@ -387,9 +387,10 @@ fn review_and_progress() {
     let out = home.ok(&["progress"]);
     assert!(out.lines().next().unwrap().contains("REVIEW"), "{out}");
 
-    // Every question answered in the quiz becomes a review item, due days later.
+    // Every question answered in the quiz becomes a review item, due days later; the
+    // result says when the first comes due.
     let wrong = write(&home, "wrong.yaml", WRONG);
-    let (code, _, err) = home.run(&[
+    let (code, out, err) = home.run(&[
         "quiz",
         "start",
         "cert-prep/basics-quiz",
@@ -397,6 +398,13 @@ fn review_and_progress() {
         &wrong,
     ]);
     assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("come back for review") && out.contains("in `cloudmaster review`"),
+        "{out}"
+    );
+    let attempts = home.json(&["attempts", COURSE]);
+    let attempt = attempts[0]["id"].as_str().unwrap();
+    assert!(home.json(&["attempts", "show", attempt])["result"]["first_review_due"].is_null());
     server.advance(time::Duration::days(20));
     let correct = write(&home, "correct.yaml", CORRECT);
     let out = home.ok(&["review", "--course", COURSE, "--answers", &correct]);

@@ -299,7 +299,16 @@ fn finish(
             result,
             &attempt.questions,
             brief,
-        )
+        )?;
+        if let Some(due) = result.first_review_due {
+            writeln!(
+                out,
+                "\nThe questions you answered come back for review (spaced by how well you \
+                 knew them): the first on {} UTC, in `cloudmaster review`.",
+                date(&due)
+            )?;
+        }
+        Ok(())
     })?;
     if result.passed {
         return Ok(());
