@@ -273,6 +273,7 @@ fn a_learner_checks_fixes_submits_and_passes_a_lab() {
     let again = home.json(&["lab", "start", "cloud-foundations/cidr-plan"]);
     assert_eq!(again["resumed"], true, "{again}");
     assert_eq!(again["files_written"], serde_json::json!([]));
+    std::fs::remove_file(workspace.join("notes.md")).unwrap();
 
     // The lab's checks run a script from the course on this machine: without a terminal to
     // ask and without --yes nothing runs, and the listing says what would.
@@ -315,7 +316,8 @@ fn a_learner_checks_fixes_submits_and_passes_a_lab() {
         "consent is remembered in the data folder"
     );
 
-    // The starter files fail the first step, with the author's messages; consent holds.
+    // The starter files fail the first step, with the author's messages (never the value a
+    // condition expects: that is the answer); consent holds.
     let (code, out, err) = run_in(&home, &workspace, &["lab", "check"]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(
@@ -327,13 +329,43 @@ fn a_learner_checks_fixes_submits_and_passes_a_lab() {
         "{out}"
     );
     assert!(
+        out.contains("`subnets.yaml` has 0 (an integer) at `/vpc/total_addresses`"),
+        "{out}"
+    );
+    assert!(!out.contains("65536") && !out.contains("expected"), "{out}");
+    assert!(
         !err.contains("not recorded"),
         "the server took the report: {err}"
     );
+    // Runs on the files as `lab start` wrote them are no attempts: nothing counts yet.
+    let status = home.json(&["lab", "status", "--dir", workspace.to_str().unwrap()]);
+    assert_eq!(status["steps"][0]["failed_checks"], 0, "{status}");
 
-    // The second failure reaches the `after_failures: 2` hint: it and the one before it show.
+    // A failing run on new content counts once; the same content checked again does not.
     let sub = workspace.join("sub");
     std::fs::create_dir(&sub).unwrap();
+    let subnets = workspace.join("subnets.yaml");
+    let starter = std::fs::read_to_string(&subnets).unwrap();
+    std::fs::write(
+        &subnets,
+        starter.replace("total_addresses: 0", "total_addresses: 256"),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let (code, out, err) = run_in(&home, &workspace, &["lab", "check"]);
+        assert_eq!(code, 1, "{out}{err}");
+        assert!(!out.contains("Hint 2"), "{out}");
+    }
+    let status = home.json(&["lab", "status", "--dir", workspace.to_str().unwrap()]);
+    assert_eq!(status["steps"][0]["failed_checks"], 1, "{status}");
+
+    // The second failure on distinct content reaches the `after_failures: 2` hint: it and
+    // the one before it show.
+    std::fs::write(
+        &subnets,
+        starter.replace("total_addresses: 0", "total_addresses: 512"),
+    )
+    .unwrap();
     let run = {
         let output = home
             .cmd()
@@ -431,6 +463,46 @@ fn a_learner_checks_fixes_submits_and_passes_a_lab() {
         let lab = labs.iter().find(|l| l["lab_id"] == "cidr-plan").unwrap();
         assert_eq!(lab["passed"], true, "{progress}");
     }
+}
+
+#[test]
+fn a_workspace_follows_its_server_to_a_new_port() {
+    let (server, home) = learner();
+    home.ok(&["lab", "start", "cloud-foundations/cidr-plan"]);
+    let workspace = home.path().join("cloud-foundations-cidr-plan");
+    let stored = || {
+        let text = std::fs::read_to_string(workspace.join(".cloudmaster/lab.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+    };
+    let server_id = stored()["server_id"].as_str().unwrap().to_owned();
+    assert_eq!(server_id.len(), 32, "{server_id}");
+
+    // The same server, restarted on another port: the workspace follows it there.
+    let moved = server.listen_again();
+    home.login("learner@example.com", PASSWORD, &["--server", &moved]);
+    let (code, out, err) = run_in(&home, &workspace, &["lab", "status", "--server", &moved]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("active"), "{out}");
+    assert_eq!(stored()["server"], moved.as_str());
+    assert_eq!(stored()["server_id"], server_id.as_str());
+    let again = home.json(&[
+        "lab",
+        "start",
+        "cloud-foundations/cidr-plan",
+        "--server",
+        &moved,
+    ]);
+    assert_eq!(again["resumed"], true, "{again}");
+
+    // Another server is still refused.
+    let other = TestServer::start();
+    let (code, _, err) = run_in(
+        &home,
+        &workspace,
+        &["lab", "status", "--server", &other.url],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("lives on"), "{err}");
 }
 
 #[test]

@@ -26,6 +26,13 @@ fn lesson_show_is_plain_text_in_a_pipe() {
     assert!(out.contains("┌─ sh\n│ aws s3 ls\n└─\n"), "{out}");
     assert!(out.contains("Standard │ 11 nines"), "{out}");
     assert!(out.contains("links (https://example.com/guide)"), "{out}");
+    // A URL longer than the width is never split: it gets a line of its own.
+    assert!(
+        out.contains(
+            "\nhttps://docs.example.com/reference/storage/classes/durability-and-availability-tables.html\n"
+        ),
+        "{out}"
+    );
     assert!(
         out.contains("Video: https://videos.example.com/reading.mp4"),
         "{out}"
@@ -217,6 +224,23 @@ fn bad_answers_files_are_usage_errors_and_submit_nothing() {
     ]);
     assert_eq!(missing.0, 5, "{}", missing.2);
 
+    // A file that answers none of the questions drawn submits nothing.
+    let unrelated = write(&home, "unrelated.yaml", "other-question: a\n");
+    let (code, out, err) = home.run(&[
+        "quiz",
+        "start",
+        "cert-prep/basics-quiz",
+        "--answers",
+        &unrelated,
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("unrelated.yaml answers none of the") && err.contains("nothing was submitted"),
+        "{err}"
+    );
+    assert!(err.contains("the attempt stays open"), "{err}");
+    assert!(out.is_empty(), "{out}");
+
     // Without a terminal and without --answers there is no way to answer.
     let (code, _, err) = home.run(&["quiz", "start", "cert-prep/basics-quiz"]);
     assert_eq!(code, 2, "{err}");
@@ -363,9 +387,10 @@ fn review_and_progress() {
     let out = home.ok(&["progress"]);
     assert!(out.lines().next().unwrap().contains("REVIEW"), "{out}");
 
-    // Every question answered in the quiz becomes a review item, due days later.
+    // Every question answered in the quiz becomes a review item, due days later; the
+    // result says when the first comes due.
     let wrong = write(&home, "wrong.yaml", WRONG);
-    let (code, _, err) = home.run(&[
+    let (code, out, err) = home.run(&[
         "quiz",
         "start",
         "cert-prep/basics-quiz",
@@ -373,6 +398,13 @@ fn review_and_progress() {
         &wrong,
     ]);
     assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("come back for review") && out.contains("in `cloudmaster review`"),
+        "{out}"
+    );
+    let attempts = home.json(&["attempts", COURSE]);
+    let attempt = attempts[0]["id"].as_str().unwrap();
+    assert!(home.json(&["attempts", "show", attempt])["result"]["first_review_due"].is_null());
     server.advance(time::Duration::days(20));
     let correct = write(&home, "correct.yaml", CORRECT);
     let out = home.ok(&["review", "--course", COURSE, "--answers", &correct]);

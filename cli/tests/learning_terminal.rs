@@ -175,6 +175,82 @@ fn an_exam_at_the_terminal_saves_each_answer_and_may_wait() {
 
 #[cfg(target_os = "linux")]
 #[test]
+fn ctrl_c_in_an_exam_says_how_to_resume_and_when_it_closes() {
+    use std::io::{Read as _, Write as _};
+
+    let (_server, home) = enrolled();
+    let (id, order) = open_attempt(&home, &["exam", "start", COURSE]);
+    let inner = home.std_cmd();
+    let line = format!(
+        "'{}' --no-color exam start '{COURSE}'",
+        env!("CARGO_BIN_EXE_cloudmaster")
+    );
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &line, "/dev/null"])
+        .current_dir(inner.get_current_dir().unwrap());
+    for (key, value) in inner.get_envs() {
+        match value {
+            Some(value) => cmd.env(key, value),
+            None => cmd.env_remove(key),
+        };
+    }
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs the CLI on a pseudo-terminal");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut screen = String::new();
+    let wait_for = |needle: &str, screen: &mut String| {
+        let limit = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !screen.contains(needle) {
+            let left = limit.saturating_duration_since(std::time::Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(bytes) => screen.push_str(&String::from_utf8_lossy(&bytes)),
+                Err(_) => return false,
+            }
+        }
+        true
+    };
+    // Continue the open attempt, answer the first question, then press Ctrl-C at the second.
+    stdin.write_all(b"y\n").unwrap();
+    assert!(wait_for("Question 1 of", &mut screen), "{screen}");
+    stdin
+        .write_all(format!("{}\n", typed(&order[0])).as_bytes())
+        .unwrap();
+    assert!(wait_for("Question 2 of", &mut screen), "{screen}");
+    assert!(wait_for("to skip", &mut screen), "{screen}");
+    stdin.write_all(b"\x03").unwrap();
+    wait_for("graded on its saved answers.", &mut screen);
+    let status = child.wait().unwrap();
+    let screen = screen.replace("\r\n", "\n");
+    assert_eq!(status.code(), Some(130), "{screen}");
+    assert!(
+        screen.contains("Interrupted. The answers you gave are saved."),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!("Run `cloudmaster exam start {COURSE}` to resume.")),
+        "{screen}"
+    );
+    assert!(screen.contains("The attempt closes at "), "{screen}");
+    let view = home.json(&["attempts", "show", &id]);
+    assert_eq!(view["status"], "open");
+    assert!(view["answers"].get(&order[0]).is_some(), "{view}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
 fn lesson_show_at_the_terminal_goes_through_the_pager() {
     let (_server, home) = enrolled();
     let pager = "sed s/^/paged:/";

@@ -19,6 +19,7 @@ pub mod cert;
 pub mod course;
 pub mod display;
 pub mod lab;
+pub mod plain;
 
 #[cfg(feature = "client")]
 pub mod client;

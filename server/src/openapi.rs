@@ -28,7 +28,7 @@ use crate::routes::{
         description = "cloudmaster's HTTP API. Every error is `{\"error\": {\"code\", \"message\"}}`; see docs/api.md.",
     ),
     paths(
-        ops::healthz, ops::readyz, ops::metrics, ops::openapi,
+        ops::healthz, ops::readyz, ops::server_identity, ops::metrics, ops::openapi,
         auth_routes::register, auth_routes::login, auth_routes::refresh, auth_routes::logout,
         auth_routes::change_password, auth_routes::me,
         tokens::create, tokens::list, tokens::revoke,

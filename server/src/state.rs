@@ -59,6 +59,8 @@ struct Inner {
     bundles: BundleCache,
     auth_cache: AuthCache,
     metrics: Metrics,
+    /// The server's identity, read from the database once (see [`AppState::server_id`]).
+    server_id: tokio::sync::OnceCell<String>,
 }
 
 /// An [`AppState`] that background jobs hold without keeping the server alive.
@@ -117,6 +119,7 @@ impl AppState {
                 auth_cache: AuthCache::new(Duration::from_millis(config.auth_cache_ms)),
                 token_uses: TokenUses::default(),
                 metrics: Metrics::default(),
+                server_id: tokio::sync::OnceCell::new(),
                 config: config.clone(),
                 store,
                 clock,
@@ -201,6 +204,23 @@ impl AppState {
 
     pub(crate) fn auth_cache(&self) -> &AuthCache {
         &self.inner.auth_cache
+    }
+
+    /// The server's identity (32 hex digits): made on first use and kept in the database, so
+    /// it outlives restarts, addresses and ports, and every replica answers the same.
+    pub async fn server_id(&self) -> Result<String, ApiError> {
+        self.inner
+            .server_id
+            .get_or_try_init(|| async {
+                let candidate = *uuid::Uuid::new_v4().as_bytes();
+                let id = self
+                    .store()
+                    .get_or_init_value("server_id", &candidate, self.now())
+                    .await?;
+                Ok::<_, ApiError>(hex::encode(id))
+            })
+            .await
+            .cloned()
     }
 
     /// Whether `user` is enrolled in `course` (positive answers are cached briefly).

@@ -170,12 +170,14 @@ pub enum Request {
         course: String,
     },
     /// Starts (or resumes) a lab session and sets its workspace up in `dir`; `consent` is
-    /// where the learner's consent to run the course's programs is remembered.
+    /// where the learner's consent to run the course's programs is remembered. A lab the
+    /// learner `passed` opens its workspace with the passed session instead: no new session.
     StartLab {
         course: String,
         lab: String,
         dir: PathBuf,
         consent: Option<ConsentStore>,
+        passed: bool,
     },
     /// Work on an open lab's workspace; it comes back updated in [`Loaded::Lab`]. Checks run
     /// with `opts`: the course's programs only when the learner allowed them.

@@ -489,11 +489,13 @@ pub fn keys_label(binding: &Binding) -> String {
         .join("/")
 }
 
-/// Short "key label" pairs for the status bar, in key-map order.
-pub fn hints(ctx: Context) -> Vec<(String, &'static str)> {
+/// Short "key label" pairs for the status bar, in key-map order, for the commands that
+/// `applies` says do something now (no `e enroll` once enrolled).
+pub fn hints(ctx: Context, applies: impl Fn(Cmd) -> bool) -> Vec<(String, &'static str)> {
     sections(ctx)
         .into_iter()
         .flat_map(|section| section.bindings.iter())
+        .filter(|binding| applies(binding.cmd))
         .filter_map(|binding| Some((binding.keys.first()?.label(), binding.hint?)))
         .collect()
 }

@@ -106,7 +106,10 @@ async fn event_loop(
             },
             Some(action) = rx.recv() => queue.push_back(action),
             Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
-                if let Err(err) = joined {
+                // A lab watch stopped on purpose ends cancelled: no failure.
+                if let Err(err) = joined
+                    && !err.is_cancelled()
+                {
                     tracing::error!(error = %err, "background task failed");
                 }
             }
@@ -114,7 +117,8 @@ async fn event_loop(
     }
 
     // Let in-flight work (the reading position saved on quit) finish, briefly. Closing the
-    // channel first means no task can block on a full one; the lab watch never finishes.
+    // channel first means no task can block on a full one, and ends the timers (the clock
+    // ticks, the search debounce) at once; the lab watch never finishes, so it is stopped.
     lab_watch.stop();
     rx.close();
     let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {

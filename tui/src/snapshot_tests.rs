@@ -114,10 +114,19 @@ async fn quiz_ordering_question() {
 }
 
 #[tokio::test]
+async fn exam_start_confirmation() {
+    let mut h = Harness::start().await;
+    h.type_keys("oG").await;
+    h.press(KeyCode::Enter).await;
+    insta::assert_snapshot!(h.render());
+}
+
+#[tokio::test]
 async fn mock_exam_with_a_scenario_and_a_countdown() {
     let mut h = Harness::start().await;
     h.type_keys("oG").await;
     h.press(KeyCode::Enter).await;
+    h.type_keys("y").await;
     h.type_keys("nn").await;
     h.type_keys("3").await;
     let deadline = h

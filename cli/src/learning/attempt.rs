@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use std::io::Write as _;
+
 use cloudmaster_core::api::{
-    AssessmentInfo, AttemptResult, AttemptStatus, AttemptView, SubmitAttempt,
+    AssessmentInfo, AssessmentKind, AttemptResult, AttemptStatus, AttemptView, SubmitAttempt,
 };
 use cloudmaster_core::assess::Response;
 
@@ -16,7 +18,7 @@ use super::report::{Paint, percent, write_result};
 use super::runner::{Input, Terminal, header};
 use super::{is_code, unlock_hint};
 use crate::context::Context;
-use crate::exit::{Exit, fail};
+use crate::exit::{Exit, fail, fail_with_hint};
 use crate::output::{date, plural};
 
 /// Where the answers come from.
@@ -77,6 +79,9 @@ pub async fn take(
     let answers = match mode {
         Mode::File(file) => {
             let answers = file.responses(&attempt.questions)?;
+            if answers.is_empty() {
+                return Err(answers_none(&file, &attempt));
+            }
             let unanswered = attempt
                 .questions
                 .iter()
@@ -91,13 +96,78 @@ pub async fn take(
             }
             answers
         }
-        Mode::Interactive => match answer_at_terminal(ctx, &attempt).await? {
-            Some(answers) => answers,
-            None => return Ok(()),
-        },
+        Mode::Interactive => {
+            let interrupt = on_interrupt(&attempt, resume_command(course, info));
+            let answered = answer_at_terminal(ctx, &attempt).await;
+            interrupt.abort();
+            match answered? {
+                Some(answers) => answers,
+                None => return Ok(()),
+            }
+        }
     };
     let (result, note) = submit(ctx, &attempt, answers).await?;
     finish(ctx, &attempt, &result, brief, note)
+}
+
+/// The command that comes back to an open attempt of `info`.
+fn resume_command(course: &str, info: &AssessmentInfo) -> String {
+    match info.kind {
+        AssessmentKind::Quiz => format!("cloudmaster quiz start {course}/{}", info.id),
+        AssessmentKind::MockExam => format!("cloudmaster exam start {course}"),
+    }
+}
+
+/// What Ctrl-C says while questions are asked: the answers given are saved (each as it was
+/// given), how to come back, and when a timed attempt closes. The runner waits in a blocking
+/// read of the terminal that cannot be cancelled, so the handler ends the process itself,
+/// with 130, the shell's code for an interrupted command.
+fn on_interrupt(attempt: &AttemptView, resume: String) -> tokio::task::JoinHandle<()> {
+    let deadline = attempt.deadline;
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        let closes = deadline.map_or_else(
+            || " The attempt stays open until you submit it.".to_owned(),
+            |d| {
+                format!(
+                    " The attempt closes at {} UTC ({}) and is then graded on its saved answers.",
+                    date(&d),
+                    super::runner::time_left(d)
+                )
+            },
+        );
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "\nInterrupted. The answers you gave are saved. Run `{resume}` to resume.{closes}"
+        );
+        let _ = err.flush();
+        std::process::exit(130);
+    })
+}
+
+/// An answers file that answers none of the questions drawn: submitting would grade an
+/// empty attempt, so nothing is submitted and the attempt stays open.
+fn answers_none(file: &AnswersFile, attempt: &AttemptView) -> anyhow::Error {
+    let ids: Vec<&str> = attempt.questions.iter().map(|q| q.id.as_str()).collect();
+    let until = attempt.deadline.map_or_else(
+        || " stays open".to_owned(),
+        |d| format!(" stays open until {} UTC", date(&d)),
+    );
+    fail_with_hint(
+        Exit::Usage,
+        format!(
+            "{} answers none of the {} drawn for this attempt ({}); nothing was submitted",
+            file.path().display(),
+            plural(ids.len(), "question"),
+            ids.join(", ")
+        ),
+        format!(
+            "add answers keyed by those question ids and run the same command again: the attempt{until}"
+        ),
+    )
 }
 
 /// Asks every question, saving each answer; skipped ones come back at the end. `None` when
@@ -229,7 +299,16 @@ fn finish(
             result,
             &attempt.questions,
             brief,
-        )
+        )?;
+        if let Some(due) = result.first_review_due {
+            writeln!(
+                out,
+                "\nThe questions you answered come back for review (spaced by how well you \
+                 knew them): the first on {} UTC, in `cloudmaster review`.",
+                date(&due)
+            )?;
+        }
+        Ok(())
     })?;
     if result.passed {
         return Ok(());

@@ -62,6 +62,8 @@ pub const READING_MD: &str = "# Reading lessons
 
 Lessons are *Markdown*, with [links](https://example.com/guide).
 
+The full reference is at https://docs.example.com/reference/storage/classes/durability-and-availability-tables.html today.
+
 - first point
 - second point
 

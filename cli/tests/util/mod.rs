@@ -55,6 +55,22 @@ impl TestServer {
         }
     }
 
+    /// The same server (same database) answering on a new port too, as after a restart on
+    /// another port; returns its URL.
+    pub fn listen_again(&self) -> String {
+        let state = self.state.clone();
+        self.runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(cloudmaster_server::serve(
+                listener,
+                state,
+                std::future::pending(),
+            ));
+            format!("http://{addr}/")
+        })
+    }
+
     pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
         self.runtime.block_on(future)
     }

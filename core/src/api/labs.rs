@@ -146,8 +146,8 @@ pub struct LabSessionStart {
 }
 
 /// `POST /lab-sessions/{session}/checks`: the result of a local `lab check` run. Records
-/// activity (keeping the session alive), counts failures for hints, and marks a passing
-/// step as passed locally (the server's own verdict comes with `submit`).
+/// activity (keeping the session alive), counts failures on new content for hints, and
+/// marks a passing step as passed locally (the server's own verdict comes with `submit`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CheckReport {
     pub step: String,
@@ -155,6 +155,25 @@ pub struct CheckReport {
     #[serde(default)]
     #[schema(schema_with = condition_results)]
     pub conditions: Vec<ConditionResult>,
+    /// The run was on workspace content no failing run of the step was checked on before
+    /// (and not the content the workspace was set up with). Only such a failure counts
+    /// toward `after_failures` hints; the others record activity only. Default `true`.
+    #[serde(default = "new_content_default")]
+    pub new_content: bool,
+}
+
+fn new_content_default() -> bool {
+    true
+}
+
+impl CheckReport {
+    /// The report of `result`, a run on new content or not (see [`CheckReport::new_content`]).
+    pub fn of_run(result: &StepResult, new_content: bool) -> CheckReport {
+        CheckReport {
+            new_content,
+            ..CheckReport::from(result)
+        }
+    }
 }
 
 /// The schema of `[ConditionResult]`: `id`, `duration_ms` and a `status` of `passed`,
@@ -206,6 +225,7 @@ impl From<&StepResult> for CheckReport {
             step: result.step_id.clone(),
             passed: result.passed(),
             conditions: result.conditions.clone(),
+            new_content: true,
         }
     }
 }

@@ -158,6 +158,16 @@ pub struct AttemptResult {
     /// Per exam domain (questions without a domain are grouped under `general`).
     pub domains: Vec<DomainScore>,
     pub questions: Vec<QuestionResult>,
+    /// When the first of the review cards scheduled for this attempt's answered questions
+    /// comes due (`GET /review`), in the answer to a submit; `None` elsewhere, or when
+    /// nothing was answered.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub first_review_due: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

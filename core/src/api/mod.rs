@@ -25,3 +25,16 @@ pub use publish::*;
 
 /// Every API route starts with this prefix.
 pub const API_PREFIX: &str = "/api/v1";
+
+/// Where a server says who it is (public, outside the API prefix).
+pub const SERVER_IDENTITY_PATH: &str = "/.well-known/cloudmaster/server.json";
+
+/// `GET /.well-known/cloudmaster/server.json`: the server's identity, made once when its
+/// database is first used and kept there. It stays the same across restarts, addresses and
+/// ports, so a client can tell that a server it knew under one URL is the one now answering
+/// at another (a lab workspace follows its session there).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ServerIdentity {
+    /// 32 hex digits.
+    pub server_id: String,
+}

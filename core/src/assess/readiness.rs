@@ -23,7 +23,8 @@
 //!    always gives the same answer). `probability` is the mean of `P(pass | θ)`, the
 //!    posterior predictive pass probability; `low` and `high` are the 10th and 90th
 //!    percentiles of `P(pass | θ)`, the range in which the learner's pass probability lies
-//!    with 80% credibility given how much we know about them.
+//!    with 80% credibility given how much we know about them, widened when needed to take
+//!    in `probability` itself (a skewed posterior can put its mean outside them).
 //! 5. **Weakest domains**: domains whose expected score is below the pass mark, ordered by
 //!    `weight × gap` (the exam points at stake; gap = pass mark − expected score).
 //! 6. **Evidence**: insufficient when fewer than [`ReadinessConfig::min_answers`] answers
@@ -154,9 +155,9 @@ pub fn readiness(
     }
 
     let probability = average(&pass_probs);
-    let (low, high) = band(&mut pass_probs);
+    let (low, high) = band(&mut pass_probs, probability);
     let expected_score = average(&scores);
-    let (score_low, score_high) = band(&mut scores);
+    let (score_low, score_high) = band(&mut scores, expected_score);
     let domains: Vec<DomainReadiness> = exam
         .domains
         .iter()
@@ -164,7 +165,7 @@ pub fn readiness(
         .map(|(d, draws)| {
             let state = mastery.domain(&params, &d.id);
             let expected = average(draws);
-            let (low, high) = band(draws);
+            let (low, high) = band(draws, expected);
             DomainReadiness {
                 id: d.id.clone(),
                 title: d.title.clone(),
@@ -319,11 +320,14 @@ fn average(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len().max(1) as f64
 }
 
-/// The 10th and 90th percentiles (sorts `values`).
-fn band(values: &mut [f64]) -> (f64, f64) {
+/// The 10th and 90th percentiles (sorts `values`), widened to take in `estimate`, their
+/// mean: in a skewed distribution (most draws near certain, a few far lower) the mean can
+/// fall outside the percentiles, and a band that leaves out its own estimate reads as a
+/// contradiction. Widening keeps at least 80% of the draws inside.
+fn band(values: &mut [f64], estimate: f64) -> (f64, f64) {
     values.sort_by(f64::total_cmp);
     let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
-    (at(0.10), at(0.90))
+    (at(0.10).min(estimate), at(0.90).max(estimate))
 }
 
 /// Standard normal CDF, via the complementary error function (the rational Chebyshev
@@ -460,6 +464,22 @@ mod tests {
             (borderline.expected_score - 0.72).abs() < 0.05,
             "{borderline:?}"
         );
+    }
+
+    #[test]
+    fn a_skewed_band_still_contains_its_mean() {
+        // Most draws near certain, a few far lower: the mean is below the 10th percentile.
+        let mut draws: Vec<f64> = std::iter::repeat_n(0.9999, 95)
+            .chain(std::iter::repeat_n(0.9, 5))
+            .collect();
+        let mean = average(&draws);
+        assert!(mean < 0.9999);
+        let (low, high) = band(&mut draws, mean);
+        assert!(low <= mean && mean <= high, "{low} {mean} {high}");
+        assert_eq!(high, 0.9999);
+        // A symmetric sample keeps its percentiles.
+        let mut even: Vec<f64> = (0..=100).map(|i| f64::from(i) / 100.0).collect();
+        assert_eq!(band(&mut even, 0.5), (0.1, 0.9));
     }
 
     #[test]

@@ -225,6 +225,33 @@ impl Client {
         }
     }
 
+    /// `GET /.well-known/cloudmaster/server.json`: the server's identity, the same under any
+    /// address or port it listens on.
+    pub async fn server_identity(&self) -> Result<crate::api::ServerIdentity> {
+        let segments: Vec<&str> = crate::api::SERVER_IDENTITY_PATH
+            .trim_start_matches('/')
+            .split('/')
+            .collect();
+        let url = self.url(&segments, false);
+        let response = self
+            .inner
+            .http
+            .get(url.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| self.network(e))?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| self.network(e))?;
+        if !status.is_success() {
+            return Err(api_error(status, &body));
+        }
+        serde_json::from_slice(&body).map_err(|e| Error::Decode {
+            url: url.to_string(),
+            source: Box::new(e),
+        })
+    }
+
     /// The server's version, from its OpenAPI document (`info.version`).
     pub async fn server_version(&self) -> Result<String> {
         let doc: serde_json::Value = self.call(Request::get(&["openapi.json"]).public()).await?;

@@ -2,6 +2,9 @@
 //!
 //! A failed condition carries the author's message (what to do) and, when there is more to
 //! say, a detail (what was found: the parse error, the value at the pointer, the exit code).
+//! The detail names what was expected (the text, pattern, value or exit code) only with
+//! [`RunOptions::reveal_expected`], which only the author's `lab test` sets: to a learner the
+//! expected value is the answer.
 //! Two failures replace the author's message, because it would mislead: a path that escapes
 //! the workspace, and a timeout. A script's `FAIL:` line replaces it by contract.
 //!
@@ -151,6 +154,7 @@ fn evaluate(
             reason: opts.skip_reason.to_owned(),
         });
     }
+    let reveal = opts.reveal_expected;
     let timeout = Duration::from_secs(u64::from(match condition.timeout_seconds {
         0 => DEFAULT_TIMEOUT_SECONDS,
         n => n,
@@ -163,14 +167,22 @@ fn evaluate(
         Check::FileContains { path, text } => {
             let content = read_text(workspace, path)?;
             expect(content.contains(text.as_str()), || {
-                format!("`{path}` does not contain {text:?}")
+                if reveal {
+                    format!("`{path}` does not contain {text:?}")
+                } else {
+                    format!("`{path}` does not contain the expected text")
+                }
             })
         }
         Check::FileMatches { path, pattern } => {
             let regex = compile(pattern)?;
             let content = read_text(workspace, path)?;
             expect(regex.is_match(&content), || {
-                format!("no match for /{pattern}/ in `{path}`")
+                if reveal {
+                    format!("no match for /{pattern}/ in `{path}`")
+                } else {
+                    format!("`{path}` does not match the expected pattern")
+                }
             })
         }
         Check::ValidJson { path } => {
@@ -185,12 +197,12 @@ fn evaluate(
             path,
             pointer,
             value,
-        } => equals(workspace, path, pointer, value, Format::Json),
+        } => equals(workspace, path, pointer, value, Format::Json, reveal),
         Check::YamlEquals {
             path,
             pointer,
             value,
-        } => equals(workspace, path, pointer, value, Format::Yaml),
+        } => equals(workspace, path, pointer, value, Format::Yaml, reveal),
         Check::Command {
             run,
             exit_code,
@@ -203,6 +215,7 @@ fn evaluate(
             stdout_contains.as_deref(),
             stdout_matches.as_deref(),
             timeout,
+            reveal,
         ),
         Check::Script { script } => run_script(workspace, files, script, timeout),
     }
@@ -267,16 +280,18 @@ fn equals(
     pointer: &str,
     expected: &serde_json::Value,
     format: Format,
+    reveal: bool,
 ) -> Result<Outcome, Miss> {
     let doc = read_doc(workspace, path, format)?;
     let found =
         document::lookup(&doc, pointer).map_err(|e| Miss::Detail(format!("`{path}`: {e}")))?;
     expect(document::equal(found, expected), || {
-        format!(
-            "`{path}` has {} at `{pointer}`, expected {}",
-            document::describe(found),
-            document::describe(expected)
-        )
+        let found = format!("`{path}` has {} at `{pointer}`", document::describe(found));
+        if reveal {
+            format!("{found}, expected {}", document::describe(expected))
+        } else {
+            found
+        }
     })
 }
 
@@ -287,6 +302,7 @@ fn command(
     stdout_contains: Option<&str>,
     stdout_matches: Option<&str>,
     timeout: Duration,
+    reveal: bool,
 ) -> Result<Outcome, Miss> {
     let Some((program, args)) = argv.split_first() else {
         return Err(Miss::Detail("the check's `run` list is empty".to_owned()));
@@ -299,8 +315,13 @@ fn command(
         return Err(Miss::Replace(timed_out(timeout)));
     };
     if status.code() != Some(exit_code) {
+        let expected = if reveal {
+            format!(", expected exit code {exit_code}")
+        } else {
+            String::new()
+        };
         return Err(Miss::Detail(format!(
-            "`{}` {}, expected exit code {exit_code}{}",
+            "`{}` {}{expected}{}",
             argv.join(" "),
             describe_exit(status),
             stderr_tail(&out.stderr)
@@ -309,17 +330,20 @@ fn command(
     if let Some(text) = stdout_contains
         && !out.stdout.contains(text)
     {
-        return Err(Miss::Detail(format!(
-            "the output does not contain {text:?}"
-        )));
+        return Err(Miss::Detail(if reveal {
+            format!("the output does not contain {text:?}")
+        } else {
+            "the output does not contain the expected text".to_owned()
+        }));
     }
     if let Some(regex) = regex
         && !regex.is_match(&out.stdout)
     {
-        return Err(Miss::Detail(format!(
-            "no match for /{}/ in the output",
-            regex.as_str()
-        )));
+        return Err(Miss::Detail(if reveal {
+            format!("no match for /{}/ in the output", regex.as_str())
+        } else {
+            "the output does not match the expected pattern".to_owned()
+        }));
     }
     Ok(Outcome::Passed)
 }

@@ -14,6 +14,8 @@
 //!   solution and pass after it.
 //! - [`archive`] packs a workspace for `lab submit` and unpacks it on the server, refusing
 //!   anything that could write outside the target folder or exhaust memory or disk.
+//! - [`content_digest`] tells whether a workspace changed between two failing check runs
+//!   (only runs on new content count toward hints).
 //! - [`missing_tools`] tells which programs a lab needs that are not on `PATH`.
 //! - [`workspace::state`] is a workspace's `.cloudmaster/lab.json`: its session and the
 //!   learner's progress, shared by the command line and the terminal UI.
@@ -28,6 +30,7 @@ pub mod archive;
 mod check;
 #[cfg(feature = "client")]
 pub mod consent;
+mod digest;
 mod document;
 pub mod path;
 mod process;
@@ -44,6 +47,7 @@ pub use archive::{
     ArchiveError, ArchiveLimits, PackedWorkspace, UnpackedSummary, pack_workspace, unpack_into,
 };
 pub use check::{ConditionResult, Outcome, SKIPPED_DECLINED, run_condition};
+pub use digest::content_digest;
 pub use runner::{RunOptions, StepResult, check_step, is_self_reported, run_step, self_report};
 pub use selftest::{LabTestReport, Problem, StepTestReport, test_lab};
 pub use tools::{missing_tools, missing_tools_in};

@@ -20,6 +20,9 @@ pub struct RunOptions {
     pub allow_exec: bool,
     /// Why `command` and `script` conditions were skipped, when they are.
     pub skip_reason: &'static str,
+    /// Say what a failed condition expected (the text, pattern, value or exit code). Only the
+    /// author sees this: to a learner the expected value is the answer.
+    pub reveal_expected: bool,
 }
 
 impl RunOptions {
@@ -27,17 +30,27 @@ impl RunOptions {
     pub const LOCAL: RunOptions = RunOptions {
         allow_exec: true,
         skip_reason: SKIPPED_NO_EXEC,
+        reveal_expected: false,
+    };
+    /// The author testing a lab (`cloudmaster lab test`): every condition runs, and failures
+    /// say what was expected.
+    pub const AUTHOR: RunOptions = RunOptions {
+        allow_exec: true,
+        skip_reason: SKIPPED_NO_EXEC,
+        reveal_expected: true,
     };
     /// On the server: declarative conditions only.
     pub const SERVER: RunOptions = RunOptions {
         allow_exec: false,
         skip_reason: SKIPPED_NO_EXEC,
+        reveal_expected: false,
     };
     /// On the learner's machine when they did not allow the course's programs to run:
     /// declarative conditions only.
     pub const DECLINED: RunOptions = RunOptions {
         allow_exec: false,
         skip_reason: SKIPPED_DECLINED,
+        reveal_expected: false,
     };
 }
 

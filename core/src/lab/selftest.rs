@@ -115,7 +115,7 @@ pub fn test_lab(lab: &Lab) -> LabTestReport {
     }
 
     for step in &lab.steps {
-        let before = check_step(dir, lab, step, &RunOptions::LOCAL);
+        let before = check_step(dir, lab, step, &RunOptions::AUTHOR);
         let mut problems = Vec::new();
         if before.passed() {
             problems.push(Problem::error(
@@ -144,7 +144,7 @@ pub fn test_lab(lab: &Lab) -> LabTestReport {
                 format!("cannot apply the solution of step `{}`: {e}", step.id),
             ));
         }
-        let after = check_step(dir, lab, step, &RunOptions::LOCAL);
+        let after = check_step(dir, lab, step, &RunOptions::AUTHOR);
         for c in after.conditions.iter().filter(|c| !c.passed()) {
             problems.push(Problem::error(
                 Some(&c.id),

@@ -152,7 +152,8 @@ pub async fn list_sessions(
     Ok(sessions)
 }
 
-/// Records a local check run: activity, a failure count for hints, or the step passed.
+/// Records a local check run: activity, a failure on new content counted for hints, or the
+/// step passed.
 pub async fn report_check(
     state: &AppState,
     loaded: &Loaded,
@@ -174,7 +175,7 @@ pub async fn report_check(
         let step = session.steps.entry(report.step.clone()).or_default();
         if report.passed {
             step.passed = true;
-        } else {
+        } else if report.new_content {
             step.failed_checks = step.failed_checks.saturating_add(1);
         }
         Ok(())

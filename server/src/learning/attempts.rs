@@ -223,7 +223,30 @@ pub async fn submit(
         };
         return Err(ApiError::AttemptClosed(closed_message(&closed)));
     }
-    Ok(closing.result)
+    let mut result = closing.result;
+    result.first_review_due = first_review_due(state, &attempt, &result).await;
+    Ok(result)
+}
+
+/// When the first review card of the attempt's answered questions comes due (each answer
+/// scheduled one on the FSRS schedule as the attempt closed). Best effort: the result
+/// stands without it.
+async fn first_review_due(
+    state: &AppState,
+    attempt: &AttemptRecord,
+    result: &AttemptResult,
+) -> Option<time::OffsetDateTime> {
+    let cards = state
+        .store()
+        .review_cards(attempt.user_id, &attempt.course_id)
+        .await
+        .ok()?;
+    result
+        .questions
+        .iter()
+        .filter(|q| q.response.is_some())
+        .filter_map(|q| cards.get(&q.question_id).map(|c| c.due))
+        .min()
 }
 
 /// `GET /courses/{course}/attempts`: newest first.

@@ -71,6 +71,7 @@ pub fn close(
             closed_by: status,
             finished_at: now,
             domains: domain_scores(course, &questions),
+            first_review_due: None,
             questions,
         },
         finished_at: now,

@@ -1,14 +1,15 @@
 //! Operations endpoints, outside the API gate (no auth, no rate limit): liveness,
-//! readiness, Prometheus metrics and the OpenAPI document.
+//! readiness, the server's identity, Prometheus metrics and the OpenAPI document.
 
 use std::sync::LazyLock;
 
+use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use cloudmaster_core::api::ErrorBody;
+use cloudmaster_core::api::{ErrorBody, SERVER_IDENTITY_PATH, ServerIdentity};
 
 use crate::error::{ApiError, error_chain};
 use crate::state::AppState;
@@ -17,6 +18,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route(SERVER_IDENTITY_PATH, get(server_identity))
         .route("/metrics", get(metrics))
         .route("/api/v1/openapi.json", get(openapi))
 }
@@ -45,6 +47,17 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiEr
             )))
         }
     }
+}
+
+/// The server's identity: the same across restarts and ports (it lives in the database).
+#[utoipa::path(get, path = "/.well-known/cloudmaster/server.json", tag = "ops",
+    responses((status = 200, body = ServerIdentity), (status = 503, body = ErrorBody)))]
+pub async fn server_identity(
+    State(state): State<AppState>,
+) -> Result<Json<ServerIdentity>, ApiError> {
+    Ok(Json(ServerIdentity {
+        server_id: state.server_id().await?,
+    }))
 }
 
 /// Prometheus text exposition.

@@ -121,7 +121,8 @@ pub(crate) fn search_docs(
         (
             Some(l.id.as_str()),
             search_text(&l.title),
-            search_text(&l.body),
+            // Plain text, so snippets show no Markdown syntax and no words run together.
+            search_text(&cloudmaster_core::plain::markdown_to_plain(&l.body)),
         )
     });
     course.chain(lessons)

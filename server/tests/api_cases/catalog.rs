@@ -28,7 +28,8 @@ async fn seed(app: &TestApp) -> crate::api_support::Session {
         currency: "USD".into(),
     });
     paid.prerequisites = vec!["basics".into()];
-    paid.modules[0].lessons[0].body = "Observability with zeppelinometrics dashboards.".into();
+    paid.modules[0].lessons[0].body =
+        "## Observability\nWith **zeppelinometrics** [dashboards](https://example.com/d).".into();
     app.publish(&instructor, &paid).await;
     let mut k8s = course("k8s-intro");
     k8s.level = Level::Intermediate;
@@ -93,6 +94,17 @@ async fn catalog_lists_filters_searches(backend: Backend) {
         .expect(200);
     assert_eq!(hits.body[0]["course_id"], "advanced-ops", "{}", hits.text);
     assert_eq!(hits.body[0]["lesson_id"], "welcome");
+    // Snippets are plain text: no Markdown syntax, no words run together.
+    let snippet = hits.body[0]["snippet"].as_str().unwrap();
+    assert!(
+        snippet.starts_with("Observability With [zeppelinometrics] dashboards"),
+        "{snippet}"
+    );
+    assert!(
+        !snippet.contains("##") && !snippet.contains("**"),
+        "{snippet}"
+    );
+    assert!(!snippet.contains("https://"), "{snippet}");
     app.get("/api/v1/courses/search?q=%20", None)
         .await
         .expect_error(422, "validation_failed");

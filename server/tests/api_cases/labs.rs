@@ -179,6 +179,25 @@ async fn sessions_hints_solutions_and_abandon(backend: Backend) {
         Duration::minutes(35),
         "a check report is activity"
     );
+    // A failure on content already checked is activity, but no new attempt.
+    server.clock.advance(Duration::minutes(1));
+    let repeated: LabSession = serde_json::from_value(
+        server
+            .post(
+                &checks,
+                &json!({"step": "pin-base-image", "passed": false, "new_content": false}),
+            )
+            .await
+            .expect(200)
+            .body,
+    )
+    .unwrap();
+    assert_eq!(repeated.steps[0].failed_checks, 1);
+    assert_eq!(
+        repeated.idle_expires_at - repeated.started_at,
+        Duration::minutes(36),
+        "still activity"
+    );
 
     // Solutions: refused before the step passed, given once skipped (no credit) or passed.
     let solution_path = |step: &str| format!("/api/v1/lab-sessions/{id}/steps/{step}/solution");

@@ -356,8 +356,10 @@ async fn review_follows_the_card_schedule(backend: Backend) {
         json!({"due": 0, "items": []})
     );
 
-    // The missed question comes back after the relearning step, not a second earlier.
+    // The missed question comes back after the relearning step, not a second earlier; the
+    // result said so.
     let missed = schedule(None, Rating::Again, finished);
+    assert_eq!(parse_time(&result["first_review_due"]), missed.due);
     app.set(missed.due - Duration::seconds(1));
     assert_eq!(due_now(&app, &learner).await["due"], 0);
     app.set(missed.due);

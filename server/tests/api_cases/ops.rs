@@ -7,6 +7,7 @@ use crate::on_both_backends;
 
 on_both_backends!(
     health_metrics_and_request_ids,
+    the_server_identity_outlives_a_restart,
     openapi_lists_every_route,
     rate_limits_per_tier
 );
@@ -15,6 +16,7 @@ on_both_backends!(
 const ROUTES: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
+    ("get", "/.well-known/cloudmaster/server.json"),
     ("get", "/metrics"),
     ("get", "/api/v1/openapi.json"),
     ("post", "/api/v1/auth/register"),
@@ -112,6 +114,31 @@ async fn health_metrics_and_request_ids(backend: Backend) {
         metrics
             .text
             .contains("cloudmaster_http_request_duration_seconds_bucket{route=\"/healthz\"")
+    );
+}
+
+async fn the_server_identity_outlives_a_restart(backend: Backend) {
+    let (app, db) = TestApp::spawn(backend).await;
+    let path = "/.well-known/cloudmaster/server.json";
+    let id = app.get(path, None).await.expect(200).body["server_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(id.len(), 32, "{id}");
+    assert!(id.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
+    assert_eq!(app.get(path, None).await.expect(200).body["server_id"], id);
+    // Another process on the same database, on another port: the same server.
+    let restarted = TestApp::on(&db, |_| {}).await;
+    assert_ne!(restarted.url("/"), app.url("/"));
+    assert_eq!(
+        restarted.get(path, None).await.expect(200).body["server_id"],
+        id
+    );
+    // Another database: another server.
+    let (other, _other_db) = TestApp::spawn(backend).await;
+    assert_ne!(
+        other.get(path, None).await.expect(200).body["server_id"],
+        id
     );
 }
 

@@ -89,6 +89,7 @@ fn closing(attempt: &AttemptRecord, status: AttemptStatus, at: OffsetDateTime) -
             finished_at: at,
             domains: vec![],
             questions: vec![],
+            first_review_due: None,
         },
         finished_at: at,
         evidence,

@@ -84,6 +84,11 @@ fn on_cmd(app: &mut App, cmd: Cmd) -> Vec<Command> {
                 Cmd::Confirm => {
                     let action = app.confirm.take().map(|c| c.action);
                     return match action {
+                        Some(ConfirmAction::StartAttempt {
+                            course,
+                            assessment,
+                            title,
+                        }) => quiz::start(app, &course, &assessment, &title),
                         Some(ConfirmAction::SubmitAttempt) => quiz::submit(app),
                         Some(ConfirmAction::SubmitLab) => lab::submit(app),
                         None => Vec::new(),

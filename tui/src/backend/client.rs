@@ -111,6 +111,13 @@ impl Backend for Client {
         self.base_url().to_string()
     }
 
+    async fn server_id(&self) -> Option<String> {
+        Client::server_identity(self)
+            .await
+            .ok()
+            .map(|i| i.server_id)
+    }
+
     async fn labs(&self, course: &str) -> BackendResult<Vec<LabSummary>> {
         Ok(Client::labs(self, course).await?)
     }

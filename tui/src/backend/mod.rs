@@ -98,6 +98,11 @@ pub trait Backend: Send + Sync + 'static {
     /// The server's address, recorded in lab workspaces so the command line continues a lab
     /// started here on the same server.
     fn server_url(&self) -> String;
+    /// The server's identity, the same at any URL (`None` when it does not say): a lab
+    /// workspace keeps it, to follow its session to the server's new address.
+    async fn server_id(&self) -> Option<String> {
+        None
+    }
     /// The labs of `course` with the learner's standing.
     async fn labs(&self, course: &str) -> BackendResult<Vec<LabSummary>>;
     /// Starts a lab session, or resumes the learner's active one of the same lab.

@@ -1,5 +1,6 @@
 //! Search snippets: the server wraps matched terms in `[` and `]`; they are drawn
-//! highlighted, without the brackets.
+//! highlighted, without the brackets. A snippet is one line: line breaks in it (from
+//! lessons indexed as Markdown) become spaces, so words on either side stay apart.
 
 use ratatui::style::Style;
 use ratatui::text::Span;
@@ -9,8 +10,9 @@ use crate::theme;
 /// Splits `snippet` into plain and highlighted spans. An unmatched `[` or `]` is kept as
 /// text.
 pub fn highlight(snippet: &str, base: Style) -> Vec<Span<'static>> {
+    let joined = snippet.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut spans = Vec::new();
-    let mut rest = snippet;
+    let mut rest = joined.as_str();
     while let Some(open) = rest.find('[') {
         let Some(close) = rest[open + 1..].find(']').map(|i| open + 1 + i) else {
             break;
@@ -51,6 +53,18 @@ mod tests {
                 (" runs ".to_owned(), false),
                 ("containers".to_owned(), true),
                 (".".to_owned(), false),
+            ]
+        );
+    }
+
+    #[test]
+    fn line_breaks_become_spaces() {
+        assert_eq!(
+            render("Subnets\nA [subnet]\n\nis"),
+            vec![
+                ("Subnets A ".to_owned(), false),
+                ("subnet".to_owned(), true),
+                (" is".to_owned(), false),
             ]
         );
     }

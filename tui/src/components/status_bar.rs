@@ -1,19 +1,21 @@
 //! The bottom line: on the left a message, the loading indicator or the screen's own
-//! status (the reading position); on the right the key hints, generated from the key map.
+//! status (the reading position); on the right the key hints, generated from the key map,
+//! of the keys that do something now.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::App;
+use crate::action::Cmd;
+use crate::app::{App, ScreenId};
 use crate::keymap;
 use crate::theme;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, screen_status: Option<String>) {
     frame.render_widget(Paragraph::new("").style(theme::status_bar()), area);
 
-    let hints = keymap::hints(app.key_context());
+    let hints = keymap::hints(app.key_context(), |cmd| applies(app, cmd));
     let mut right: Vec<Span> = Vec::new();
     for (key, label) in &hints {
         right.push(Span::styled(format!(" {key}"), theme::key()));
@@ -41,4 +43,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, screen_status: Option<St
         Paragraph::new(Line::from(right).right_aligned()).style(theme::status_bar()),
         right_area,
     );
+}
+
+/// Whether `cmd` does something on the current screen now; the keys of those that would
+/// only answer "already done" stay out of the status bar (the help lists every key).
+fn applies(app: &App, cmd: Cmd) -> bool {
+    match cmd {
+        Cmd::Enroll => {
+            !(app.screen == ScreenId::Course && app.course.as_ref().is_some_and(|c| c.enrolled()))
+        }
+        _ => true,
+    }
 }

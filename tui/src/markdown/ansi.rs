@@ -2,8 +2,9 @@
 //! command line (`cloudmaster lesson show`, `learn`, question scenarios) prints lessons with
 //! it, so a lesson looks the same in the CLI and in the TUI.
 //!
-//! Prose, tables and rules are fitted to the width like in the reader; code lines are never
-//! broken (a pager or the terminal wraps them, and copying them out stays exact). With
+//! Prose, tables and rules are fitted to the width like in the reader; code lines and words
+//! longer than the width (URLs) are never broken (a pager or the terminal wraps them, and
+//! copying them out stays exact). With
 //! `color` the styles become SGR escape sequences; without it the text is plain.
 
 use std::fmt::Write as _;
@@ -11,7 +12,7 @@ use std::fmt::Write as _;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Span;
 
-use super::{DocLine, LineKind, parse, wrap};
+use super::{DocLine, LineKind, parse, wrap_unbroken};
 
 /// Renders `markdown` fitted to `width` columns: styled with ANSI escapes when `color`,
 /// plain text otherwise. Every line ends with `\n`, without trailing spaces.
@@ -23,7 +24,7 @@ pub fn to_ansi(markdown: &str, width: u16, color: bool) -> String {
             write_row(&mut out, &spans, color);
             continue;
         }
-        for row in wrap(std::slice::from_ref::<DocLine>(line), width).lines {
+        for row in wrap_unbroken(std::slice::from_ref::<DocLine>(line), width).lines {
             let spans: Vec<&Span<'static>> = row.spans.iter().collect();
             write_row(&mut out, &spans, color);
         }
@@ -146,6 +147,13 @@ mod tests {
         let text = to_ansi("one two three four five six seven", 10, false);
         assert!(text.lines().all(|l| l.chars().count() <= 10), "{text}");
         assert_eq!(text.lines().count(), 4, "{text}");
+    }
+
+    #[test]
+    fn long_words_are_never_split() {
+        let url = "https://example.com/a/long/path/to/a/page";
+        let text = to_ansi(&format!("see {url} now"), 20, false);
+        assert_eq!(text, format!("see\n{url}\nnow\n"));
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub mod table;
 mod wrap;
 
 pub use ansi::to_ansi;
-pub use wrap::{Wrapped, wrap};
+pub use wrap::{Wrapped, wrap, wrap_unbroken};
 
 /// How a logical line may be broken to fit the width.
 #[derive(Debug, Clone, PartialEq)]

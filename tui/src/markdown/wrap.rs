@@ -40,6 +40,17 @@ type Cell = (char, Style);
 
 /// Fits `doc` to `width` columns.
 pub fn wrap(doc: &[DocLine], width: u16) -> Wrapped {
+    wrap_with(doc, width, true)
+}
+
+/// [`wrap`] for text printed to a terminal or a pipe: a word longer than the width (a URL)
+/// gets a row of its own but is never broken, so it stays whole to copy or click (the
+/// terminal or pager wraps it).
+pub fn wrap_unbroken(doc: &[DocLine], width: u16) -> Wrapped {
+    wrap_with(doc, width, false)
+}
+
+fn wrap_with(doc: &[DocLine], width: u16, break_words: bool) -> Wrapped {
     let width = usize::from(width.max(1));
     let mut out = Wrapped::default();
     for (index, line) in doc.iter().enumerate() {
@@ -47,7 +58,7 @@ pub fn wrap(doc: &[DocLine], width: u16) -> Wrapped {
         let avail = width.saturating_sub(prefix_width).max(1);
         let cells = to_cells(&line.spans);
         let rows = match &line.kind {
-            LineKind::Prose => wrap_words(&cells, avail),
+            LineKind::Prose => wrap_words(&cells, avail, break_words),
             LineKind::Pre => break_at(&cells, avail),
             LineKind::Rule { max } => {
                 let (c, style) = cells.first().copied().unwrap_or(('─', Style::default()));
@@ -88,7 +99,7 @@ pub(super) fn span_width(spans: &[Span<'_>]) -> usize {
 
 /// Word-wraps `spans` to `width`; always at least one (possibly empty) line.
 pub(super) fn wrap_spans(spans: &[Span<'static>], width: usize) -> Vec<Vec<Span<'static>>> {
-    wrap_words(&to_cells(spans), width.max(1))
+    wrap_words(&to_cells(spans), width.max(1), true)
         .iter()
         .map(|row| to_spans(row))
         .collect()
@@ -98,8 +109,9 @@ fn char_width(c: char) -> usize {
     c.width().unwrap_or(0)
 }
 
-/// Greedy word wrap; words longer than the width are broken.
-fn wrap_words(cells: &[Cell], avail: usize) -> Vec<Vec<Cell>> {
+/// Greedy word wrap; words longer than the width are broken when `break_words`, else put on
+/// a row of their own.
+fn wrap_words(cells: &[Cell], avail: usize, break_words: bool) -> Vec<Vec<Cell>> {
     let mut rows = Vec::new();
     let mut row: Vec<Cell> = Vec::new();
     let mut row_width = 0;
@@ -116,7 +128,7 @@ fn wrap_words(cells: &[Cell], avail: usize) -> Vec<Vec<Cell>> {
         }
         for &(c, style) in word {
             let w = char_width(c);
-            if row_width + w > avail && !row.is_empty() {
+            if break_words && row_width + w > avail && !row.is_empty() {
                 rows.push(std::mem::take(&mut row));
                 row_width = 0;
             }

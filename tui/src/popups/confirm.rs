@@ -1,6 +1,6 @@
-//! A yes/no question before a step that cannot be undone (submitting an attempt with
-//! questions unanswered, submitting a lab). While it is open it takes the keys; `y` goes
-//! ahead.
+//! A yes/no question before a step that cannot be undone (starting a timed attempt, whose
+//! clock then runs; submitting an attempt with questions unanswered; submitting a lab).
+//! While it is open it takes the keys; `y` goes ahead.
 
 use ratatui::Frame;
 use ratatui::text::{Line, Span};
@@ -10,8 +10,14 @@ use crate::markdown::{self, DocLine, LineKind};
 use crate::theme;
 
 /// What the popup asks about; `y` runs it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfirmAction {
+    /// Start a timed attempt (its clock starts with it).
+    StartAttempt {
+        course: String,
+        assessment: String,
+        title: String,
+    },
     SubmitAttempt,
     SubmitLab,
 }

@@ -20,6 +20,7 @@ use crate::action::{Cmd, Command, CourseData, Request};
 use crate::app::{App, Remote, ScreenId, nav};
 use crate::backend::BackendResult;
 use crate::components::{gauge, list, list::Selection};
+use crate::popups::confirm::{ConfirmAction, ConfirmPopup};
 use crate::theme;
 use crate::ui::{self, pad_between, truncate};
 
@@ -165,6 +166,28 @@ impl CourseState {
             .is_some_and(|d| d.progress.is_some())
     }
 
+    /// Whether `lesson` is in a module still locked for the learner: enrolled, with a lesson
+    /// of an earlier module not completed (the server's rule; it answers `locked` then).
+    pub fn lesson_locked(&self, lesson: &str) -> bool {
+        let Some(data) = self.data.data.as_ref() else {
+            return false;
+        };
+        let Some(progress) = data.progress.as_ref() else {
+            return false;
+        };
+        let completed = |id: &str| {
+            progress
+                .lessons
+                .iter()
+                .any(|l| l.lesson_id == id && l.status == LessonStatus::Completed)
+        };
+        data.detail
+            .modules
+            .iter()
+            .take_while(|m| !m.lessons.iter().any(|l| l.id == lesson))
+            .any(|m| m.lessons.iter().any(|l| !completed(&l.id)))
+    }
+
     pub fn lesson_progress(&self, lesson: &str) -> Option<&LessonProgress> {
         let progress = self.data.data.as_ref()?.progress.as_ref()?;
         progress.lessons.iter().find(|l| l.lesson_id == lesson)
@@ -201,12 +224,21 @@ fn open_selected(app: &mut App) -> Vec<Command> {
     let Some(course) = app.course.as_ref() else {
         return Vec::new();
     };
+    let mut timed = None;
+    let mut passed = false;
     let (lab_entry, (id, title)) = match course.selected() {
         None => return Vec::new(),
         Some(Entry::Lesson(_)) => return open_lesson_at(app, None),
-        Some(Entry::Quiz(quiz, _)) => (false, (quiz.id.clone(), quiz.title.clone())),
-        Some(Entry::MockExam(exam)) => (false, (exam.id.clone(), exam.title.clone())),
+        Some(Entry::Quiz(quiz, info)) => {
+            timed = info.filter(|i| i.time_limit_minutes > 0 && i.open_attempt.is_none());
+            (false, (quiz.id.clone(), quiz.title.clone()))
+        }
+        Some(Entry::MockExam(exam)) => {
+            timed = Some(exam).filter(|i| i.time_limit_minutes > 0 && i.open_attempt.is_none());
+            (false, (exam.id.clone(), exam.title.clone()))
+        }
         Some(Entry::Lab(id, summary)) => {
+            passed = summary.is_some_and(|s| s.passed);
             let title = summary.map_or(id, |s| s.title.as_str());
             (true, (id.to_owned(), title.to_owned()))
         }
@@ -222,10 +254,27 @@ fn open_selected(app: &mut App) -> Vec<Command> {
     }
     let course_id = course.id.clone();
     if lab_entry {
-        lab::open(app, &course_id, &id, &title)
-    } else {
-        quiz::start(app, &course_id, &id, &title)
+        return lab::open(app, &course_id, &id, &title, passed);
     }
+    // A timed attempt's clock starts with it: ask first, as `exam start` does.
+    if let Some(info) = timed {
+        app.confirm = Some(ConfirmPopup {
+            title: format!("Start {title}?"),
+            message: format!(
+                "{} questions, time limit {} min, pass mark {}%. The clock starts now and \
+                 keeps running if you leave; at the deadline the attempt is graded on the \
+                 answers saved. Start?",
+                info.questions, info.time_limit_minutes, info.pass_mark
+            ),
+            action: ConfirmAction::StartAttempt {
+                course: course_id,
+                assessment: id,
+                title,
+            },
+        });
+        return Vec::new();
+    }
+    quiz::start(app, &course_id, &id, &title)
 }
 
 /// Opens the selected lesson, or the one `offset` lessons away from `from` (for next and
@@ -360,11 +409,12 @@ fn entry_row(
                 Some(LessonStatus::Started) => ("•", theme::warning()),
                 None => ("○", theme::dim()),
             };
-            (
-                mark,
-                lesson.title.clone(),
-                format!("{} min", lesson.minutes),
-            )
+            let right = if course.lesson_locked(&lesson.id) {
+                format!("locked · {} min", lesson.minutes)
+            } else {
+                format!("{} min", lesson.minutes)
+            };
+            (mark, lesson.title.clone(), right)
         }
         Entry::Quiz(quiz, info) => (
             assessment_mark(info),

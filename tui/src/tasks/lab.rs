@@ -7,13 +7,13 @@
 
 use std::path::{Path, PathBuf};
 
-use cloudmaster_core::api::{CheckReport, LabSessionStart};
+use cloudmaster_core::api::{CheckReport, LabSessionStart, LabSessionStatus};
 use cloudmaster_core::config::DEFAULT_PROFILE;
 use cloudmaster_core::lab::consent::{self, ConsentKey, ConsentStore, Program};
 use cloudmaster_core::lab::watch::{ChangeWatcher, WatchMode, snapshot, snapshot_blocking};
 use cloudmaster_core::lab::{
     ArchiveLimits, IfNotEmpty, LabState, LabWorkspace, RunOptions, StateError, StepResult,
-    WorkspaceError, pack_workspace, run_step, self_report,
+    WorkspaceError, content_digest, pack_workspace, run_step, self_report,
 };
 use tokio::sync::mpsc;
 
@@ -43,7 +43,10 @@ pub(crate) async fn start(
     consent: Option<ConsentStore>,
 ) -> BackendResult<StartedLab> {
     let started = backend.start_lab(&course, &lab).await?;
-    let server = backend.server_url();
+    let server = Server {
+        url: backend.server_url(),
+        id: backend.server_id().await,
+    };
     blocking(move || {
         let workspace = prepare(&dir, &server, &course, started)?;
         let ask_consent = programs_to_allow(&workspace.state, consent.as_ref());
@@ -53,6 +56,49 @@ pub(crate) async fn start(
         })
     })
     .await
+}
+
+/// A lab the learner passed: its workspace in `dir` with the passed session, to show the
+/// result. No session is started (that would begin the lab again); without the workspace
+/// there is nothing to show but how to practise again.
+pub(crate) async fn open_passed(
+    backend: &dyn Backend,
+    course: &str,
+    lab: &str,
+    dir: PathBuf,
+) -> BackendResult<StartedLab> {
+    let found = {
+        let dir = dir.clone();
+        blocking(move || LabWorkspace::open(&dir).map_err(local_error)).await?
+    };
+    let again = format!(
+        "you passed {course}/{lab}; to practise it again, run `cloudmaster lab start \
+         {course}/{lab} --dir {} --force`",
+        dir.display()
+    );
+    let Some(mut workspace) =
+        found.filter(|w| w.state.course_id == course && w.state.lab_id == lab)
+    else {
+        return Err(BackendError::new(format!(
+            "{again} (its workspace is not in {})",
+            dir.display()
+        )));
+    };
+    let session = backend.lab_session(workspace.state.session_id).await?;
+    if session.status != LabSessionStatus::Passed {
+        return Err(BackendError::new(format!(
+            "{again} ({} holds a session that is {})",
+            dir.display(),
+            session.status.as_str()
+        )));
+    }
+    workspace.state.sync(&session);
+    save(workspace, LabOutcome::Refreshed)
+        .await
+        .map(|update| StartedLab {
+            workspace: update.workspace,
+            ask_consent: Vec::new(),
+        })
 }
 
 /// The lab's programs, unless it has none or the learner allowed them already.
@@ -72,11 +118,17 @@ fn consent_key(state: &LabState) -> ConsentKey {
     }
 }
 
+/// The server a lab is started on: its URL and, when it says, its identity.
+struct Server {
+    url: String,
+    id: Option<String>,
+}
+
 /// Reuses `dir` when it is this session's workspace, creates it when it is missing or empty,
 /// and refuses anything else: the learner's files are never written over.
 fn prepare(
     dir: &Path,
-    server: &str,
+    server: &Server,
     course: &str,
     started: LabSessionStart,
 ) -> Result<LabWorkspace, BackendError> {
@@ -85,6 +137,11 @@ fn prepare(
         Some(mut workspace) if workspace.state.session_id == session.id => {
             workspace.state.sync(&session);
             workspace.state.take_revealed_hints(&started.lab);
+            // The same session, so the same server: perhaps at a new URL.
+            workspace.state.server.clone_from(&server.url);
+            if server.id.is_some() {
+                workspace.state.server_id.clone_from(&server.id);
+            }
             workspace.save().map_err(local_error)?;
             Ok(workspace)
         }
@@ -97,7 +154,9 @@ fn prepare(
             other.state.status.as_str()
         ))),
         None => {
-            let state = LabState::new(server, DEFAULT_PROFILE, course, &session, started.lab);
+            let mut state =
+                LabState::new(&server.url, DEFAULT_PROFILE, course, &session, started.lab);
+            state.server_id.clone_from(&server.id);
             let reference = state.reference();
             match LabWorkspace::create(dir, state, IfNotEmpty::Refuse) {
                 Ok((workspace, _written)) => Ok(workspace),
@@ -156,13 +215,23 @@ async fn save(workspace: LabWorkspace, outcome: LabOutcome) -> BackendResult<Lab
     .await
 }
 
-async fn run(workspace: &LabWorkspace, step: &str, opts: RunOptions) -> BackendResult<StepResult> {
+/// Runs one step; returns its result and the content digest of the workspace it ran on.
+async fn run(
+    workspace: &LabWorkspace,
+    step: &str,
+    opts: RunOptions,
+) -> BackendResult<(StepResult, String)> {
     let (root, lab, step) = (
         workspace.root.clone(),
         workspace.state.lab.clone(),
         step.to_owned(),
     );
-    blocking(move || run_step(&root, &lab, &step, &opts).map_err(local_error)).await
+    blocking(move || {
+        let digest = content_digest(&root);
+        let result = run_step(&root, &lab, &step, &opts).map_err(local_error)?;
+        Ok((result, digest))
+    })
+    .await
 }
 
 /// Checks the current step; when it passes, the workspace moves on and the next steps are
@@ -188,11 +257,11 @@ async fn check(
     let mut unreported = None;
     let mut counted = true;
     while let Some(step) = workspace.state.current_step.clone() {
-        let result = run(&workspace, &step, opts).await?;
+        let (result, digest) = run(&workspace, &step, opts).await?;
         let passed = result.passed();
         if counted || passed {
-            workspace.state.record_run(&result);
-            if let Err(why) = report(backend, &mut workspace, &result).await {
+            let new_content = workspace.state.record_run(&result, &digest);
+            if let Err(why) = report(backend, &mut workspace, &result, new_content).await {
                 unreported.get_or_insert(why);
             }
         }
@@ -235,6 +304,7 @@ async fn report(
     backend: &dyn Backend,
     workspace: &mut LabWorkspace,
     result: &StepResult,
+    new_content: bool,
 ) -> Result<(), String> {
     if !workspace.state.is_active() {
         return Err(format!(
@@ -242,7 +312,7 @@ async fn report(
             workspace.state.status.as_str()
         ));
     }
-    let report = CheckReport::from(result);
+    let report = CheckReport::of_run(result, new_content);
     match backend
         .report_check(workspace.state.session_id, &report)
         .await

@@ -44,18 +44,27 @@ pub(crate) fn spawn(
             });
         }
         Command::Debounce { seq, delay } => {
-            tasks.spawn(async move {
-                tokio::time::sleep(delay).await;
-                let _ = tx.send(Action::SearchDue(seq)).await;
-            });
+            tasks.spawn(after(delay, tx, move || Action::SearchDue(seq)));
         }
         Command::Tick { delay } => {
-            tasks.spawn(async move {
-                tokio::time::sleep(delay).await;
-                let _ = tx.send(Action::Tick(OffsetDateTime::now_utc())).await;
-            });
+            tasks.spawn(after(delay, tx, || Action::Tick(OffsetDateTime::now_utc())));
         }
         Command::WatchLab { .. } | Command::UnwatchLab => {}
+    }
+}
+
+/// Sends `action()` after `delay`, unless the TUI shuts down first (it closes the channel):
+/// a timer must not hold up quitting (the lab screen's clock waits 30 s).
+async fn after(
+    delay: std::time::Duration,
+    tx: mpsc::Sender<Action>,
+    action: impl FnOnce() -> Action,
+) {
+    tokio::select! {
+        () = tokio::time::sleep(delay) => {
+            let _ = tx.send(action()).await;
+        }
+        () = tx.closed() => {}
     }
 }
 
@@ -136,10 +145,14 @@ pub(crate) async fn perform(backend: &dyn Backend, request: Request) -> Loaded {
             lab,
             dir,
             consent,
+            passed,
         } => Loaded::LabStarted {
-            result: lab::start(backend, course.clone(), lab.clone(), dir, consent)
-                .await
-                .map(Box::new),
+            result: if passed {
+                lab::open_passed(backend, &course, &lab, dir).await
+            } else {
+                lab::start(backend, course.clone(), lab.clone(), dir, consent).await
+            }
+            .map(Box::new),
             course,
             lab,
         },
@@ -202,5 +215,35 @@ fn failure(loaded: &Loaded) -> Option<&crate::backend::BackendError> {
         Loaded::Readiness { result, .. } => result.as_ref().err(),
         Loaded::LabStarted { result, .. } => result.as_ref().err(),
         Loaded::Lab { result, .. } => result.as_ref().err(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// Quitting closes the channel: a clock tick waiting its 30 s ends at once, so the
+    /// shutdown's wait for background work is not spent on it.
+    #[tokio::test]
+    async fn timers_end_when_the_tui_shuts_down() {
+        let (tx, mut rx) = mpsc::channel(4);
+        let mut tasks = JoinSet::new();
+        tasks.spawn(after(Duration::from_secs(30), tx.clone(), || {
+            Action::Tick(OffsetDateTime::now_utc())
+        }));
+        tasks.spawn(after(Duration::from_secs(30), tx, || Action::SearchDue(1)));
+        let start = Instant::now();
+        rx.close();
+        while let Some(joined) = tasks.join_next().await {
+            joined.unwrap();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(rx.recv().await.is_none());
     }
 }

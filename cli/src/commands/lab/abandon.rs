@@ -26,7 +26,7 @@ struct Abandoned {
 impl Abandon {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let mut workspace = workspace_state::find(self.workspace.dir.as_deref())?;
-        let client = workspace_state::client(&workspace, ctx)?;
+        let client = workspace_state::client(&mut workspace, ctx).await?;
         prompt::confirm(
             ctx,
             &format!(

@@ -4,13 +4,15 @@
 //! reached the local result stands and a warning says the run was not recorded.
 //!
 //! After a failing run, hints whose `after_failures` or `after_minutes` threshold is reached
-//! are revealed (through the server, which counts them). After a passing run of the current
+//! are revealed (through the server, which counts them). Only failing runs on new workspace
+//! content count toward `after_failures`: not the files as `lab start` wrote them, not the
+//! same content saved or checked again. After a passing run of the current
 //! step the workspace moves on; later steps whose work is already done pass straight away.
 
 use cloudmaster_core::Client;
 use cloudmaster_core::api::HintView;
 use cloudmaster_core::lab::watch::WatchMode;
-use cloudmaster_core::lab::{ConditionResult, RunOptions, StepResult, run_step};
+use cloudmaster_core::lab::{ConditionResult, RunOptions, StepResult, content_digest, run_step};
 use serde::Serialize;
 
 use super::consent;
@@ -55,7 +57,7 @@ pub struct CheckRun {
 impl Check {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let mut workspace = workspace_state::find(self.workspace.dir.as_deref())?;
-        let client = workspace_state::client(&workspace, ctx)?;
+        let client = workspace_state::client(&mut workspace, ctx).await?;
         consent::require(ctx, &workspace.state)?;
         if self.watch {
             let mode = if self.poll {
@@ -112,11 +114,13 @@ pub async fn check_once(
             None => return Ok(all_pass(workspace)),
         },
     };
-    let result = run_blocking(workspace, &step).await?;
+    let (result, digest) = run_blocking(workspace, &step).await?;
     let passed = result.passed();
     let was_current = workspace.state.current_step.as_deref() == Some(step.as_str());
-    workspace.state.record_run(&result);
-    let reported = reporter.report(ctx, client, workspace, &result).await;
+    let new_content = workspace.state.record_run(&result, &digest);
+    let reported = reporter
+        .report(ctx, client, workspace, &result, new_content)
+        .await;
     let mut run = CheckRun {
         step: step.clone(),
         passed,
@@ -141,14 +145,20 @@ pub async fn check_once(
 }
 
 /// Runs step `step` of the workspace's lab on a blocking thread (checks wait for programs).
-pub async fn run_blocking(workspace: &Workspace, step: &str) -> anyhow::Result<StepResult> {
+/// Returns the result and the [content digest](content_digest) of the workspace it ran on.
+pub async fn run_blocking(
+    workspace: &Workspace,
+    step: &str,
+) -> anyhow::Result<(StepResult, String)> {
     let root = workspace.root.clone();
     let lab = workspace.state.lab.clone();
     let step = step.to_owned();
-    let result =
-        tokio::task::spawn_blocking(move || run_step(&root, &lab, &step, &RunOptions::LOCAL))
-            .await??;
-    Ok(result)
+    let checked = tokio::task::spawn_blocking(move || {
+        let digest = content_digest(&root);
+        run_step(&root, &lab, &step, &RunOptions::LOCAL).map(|result| (result, digest))
+    })
+    .await??;
+    Ok(checked)
 }
 
 /// [`Workspace::reopen_first_failing`] on a blocking thread (it runs checks).
@@ -192,12 +202,12 @@ async fn pass_done_steps(
 ) -> anyhow::Result<Vec<String>> {
     let mut passed = Vec::new();
     while let Some(next) = workspace.state.current_step.clone() {
-        let result = run_blocking(workspace, &next).await?;
+        let (result, digest) = run_blocking(workspace, &next).await?;
         if !result.passed() {
             break;
         }
-        workspace.state.record_run(&result);
-        reporter.report(ctx, client, workspace, &result).await;
+        workspace.state.record_run(&result, &digest);
+        reporter.report(ctx, client, workspace, &result, true).await;
         passed.push(next);
     }
     Ok(passed)

@@ -26,7 +26,7 @@ impl HintArgs {
                 "every step passes: no hint is needed (name a step with --step STEP)",
             ));
         };
-        let client = workspace_state::client(&workspace, ctx)?;
+        let client = workspace_state::client(&mut workspace, ctx).await?;
         let hint = match client.next_hint(workspace.state.session_id, &step).await {
             Ok(hint) => hint,
             Err(cloudmaster_core::Error::Api { status: 404, .. }) => {

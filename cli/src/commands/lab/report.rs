@@ -63,14 +63,15 @@ impl Reporter {
         !self.offline && workspace.state.is_active()
     }
 
-    /// Reports a run; returns whether the server recorded it. Never fails: the local result
-    /// stands on its own.
+    /// Reports a run (a failure on `new_content` counts toward hints); returns whether the
+    /// server recorded it. Never fails: the local result stands on its own.
     pub async fn report(
         &mut self,
         ctx: &Context,
         client: &Client,
         workspace: &mut Workspace,
         result: &StepResult,
+        new_content: bool,
     ) -> bool {
         if !self.online(workspace) {
             if !self.offline && !self.warned {
@@ -85,7 +86,7 @@ impl Reporter {
             }
             return false;
         }
-        let report = CheckReport::from(result);
+        let report = CheckReport::of_run(result, new_content);
         match client
             .report_check(workspace.state.session_id, &report)
             .await

@@ -149,7 +149,7 @@ async fn fetch_earlier_solutions(
     if missing.is_empty() {
         return Ok(());
     }
-    let client = workspace_state::client(workspace, ctx)?;
+    let client = workspace_state::client(workspace, ctx).await?;
     for step in missing {
         let solution = match client
             .step_solution(workspace.state.session_id, &step, false)

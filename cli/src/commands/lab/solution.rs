@@ -65,7 +65,7 @@ impl Solution {
                 ),
             )?;
         }
-        let client = workspace_state::client(&workspace, ctx)?;
+        let client = workspace_state::client(&mut workspace, ctx).await?;
         let solution = match client
             .step_solution(workspace.state.session_id, &step_id, skip)
             .await

@@ -52,11 +52,16 @@ impl Start {
             .unwrap_or_else(|| PathBuf::from(format!("{course}-{lab_id}")));
         let existing = workspace_state::open(&dir)?;
         if !self.force {
-            refuse_foreign(ctx, &dir, existing.as_ref(), &course, &lab_id)?;
+            let same_server = match &existing {
+                Some(w) => workspace_state::on_configured_server(&w.state, ctx).await,
+                None => false,
+            };
+            refuse_foreign(&dir, existing.as_ref(), same_server, &course, &lab_id)?;
         }
 
-        let started = ctx
-            .client()?
+        let client = ctx.client()?;
+        let server_id = workspace_state::server_id(client).await;
+        let started = client
             .start_lab(&course, &lab_id)
             .await
             .map_err(|e| unlock_hint(e, &course))?;
@@ -88,6 +93,9 @@ impl Start {
                 // elsewhere come with the server's lab.
                 workspace.state.sync(&session);
                 workspace.state.take_revealed_hints(&started.lab);
+                // The same session, so the same server: perhaps at a new URL.
+                workspace.state.server = ctx.config.server.value.as_str().to_owned();
+                workspace.state.server_id = server_id.or(workspace.state.server_id.take());
                 (workspace, Vec::new())
             }
             None => {
@@ -96,13 +104,14 @@ impl Start {
                 } else {
                     IfNotEmpty::Refuse
                 };
-                let state = LabState::new(
+                let mut state = LabState::new(
                     ctx.config.server.value.as_str(),
                     &ctx.config.profile.value,
                     &course,
                     &session,
                     started.lab,
                 );
+                state.server_id = server_id;
                 Workspace::create(&dir, state, if_not_empty).map_err(workspace_state::with_exit)?
             }
         };
@@ -135,24 +144,19 @@ impl Start {
     }
 }
 
-/// Refuses a non-empty folder that is not a workspace of this lab on this server.
+/// Refuses a non-empty folder that is not a workspace of this lab on this server
+/// (`same_server`: the workspace's session lives on the configured server).
 fn refuse_foreign(
-    ctx: &Context,
     dir: &Path,
     existing: Option<&Workspace>,
+    same_server: bool,
     course: &str,
     lab: &str,
 ) -> anyhow::Result<()> {
     let force_hint = "choose an empty or new folder with --dir, or pass --force to write the \
                       starter files into it (files with the same names are overwritten)";
     match existing {
-        Some(w)
-            if w.state.course_id == course
-                && w.state.lab_id == lab
-                && w.state.server == ctx.config.server.value.as_str() =>
-        {
-            Ok(())
-        }
+        Some(w) if w.state.course_id == course && w.state.lab_id == lab && same_server => Ok(()),
         Some(w) => Err(fail_with_hint(
             Exit::Conflict,
             format!(

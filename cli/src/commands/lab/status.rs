@@ -28,7 +28,7 @@ struct Shown<'a> {
 impl Status {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let mut workspace = workspace_state::find(self.workspace.dir.as_deref())?;
-        let client = workspace_state::client(&workspace, ctx)?;
+        let client = workspace_state::client(&mut workspace, ctx).await?;
         let session = client
             .lab_session(workspace.state.session_id)
             .await

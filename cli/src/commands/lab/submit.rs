@@ -29,7 +29,7 @@ pub struct Submit {
 impl Submit {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let mut workspace = workspace_state::find(self.workspace.dir.as_deref())?;
-        let client = workspace_state::client(&workspace, ctx)?;
+        let client = workspace_state::client(&mut workspace, ctx).await?;
         consent::require(ctx, &workspace.state)?;
         let (root, lab) = (workspace.root.clone(), workspace.state.lab.clone());
         let (self_reported, passing) =
@@ -121,7 +121,8 @@ fn write_verdict(
             out,
             "{}",
             ctx.dim(
-                "Steps marked self-reported count on this machine's results (the server does                  not run their programs); the lab's record and certificate say so."
+                "Steps marked self-reported count on this machine's results (the server does \
+                 not run their programs); the lab's record and certificate say so."
             )
         )?;
     }

@@ -65,11 +65,38 @@ pub fn resolve_step(state: &LabState, requested: Option<&str>) -> anyhow::Result
     }
 }
 
-/// The client for `workspace`'s session: the server and profile it was started with.
-/// Refuses to talk to another server (a session id means nothing there).
-pub fn client<'c>(workspace: &Workspace, ctx: &'c Context) -> anyhow::Result<&'c Client> {
+/// The identity of the server `client` talks to, when it says (older servers do not).
+pub async fn server_id(client: &Client) -> Option<String> {
+    client.server_identity().await.ok().map(|i| i.server_id)
+}
+
+/// Whether the session of `state` lives on the configured server: the URL it was started
+/// with, or another URL where the same server (by its identity) answers now, as after a
+/// restart on another port.
+pub async fn on_configured_server(state: &LabState, ctx: &Context) -> bool {
+    let configured = ctx.config.server.value.as_str();
+    if configured == state.server {
+        return true;
+    }
+    let (Some(known), Ok(client)) = (state.server_id.as_deref(), ctx.client()) else {
+        return false;
+    };
+    server_id(client).await.as_deref() == Some(known)
+}
+
+/// The client for `workspace`'s session: the server and profile it was started with. The
+/// same server at a new URL is followed (and the workspace remembers the new URL); another
+/// server is refused (a session id means nothing there).
+pub async fn client<'c>(workspace: &mut Workspace, ctx: &'c Context) -> anyhow::Result<&'c Client> {
     let server = &ctx.config.server;
     let profile = &ctx.config.profile;
+    if profile.value == workspace.state.profile
+        && server.value.as_str() != workspace.state.server
+        && on_configured_server(&workspace.state, ctx).await
+    {
+        workspace.state.server = server.value.as_str().to_owned();
+        workspace.save().map_err(with_exit)?;
+    }
     let state = &workspace.state;
     if server.value.as_str() != state.server || profile.value != state.profile {
         let explicit = matches!(server.origin, Origin::Flag | Origin::Env)

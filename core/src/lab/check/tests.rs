@@ -10,6 +10,11 @@ fn run(ws: &Path, check: Check) -> ConditionResult {
     run_with(ws, &[], check, 10, &RunOptions::LOCAL)
 }
 
+/// [`run`] as the author's `lab test` runs it: failures say what was expected.
+fn run_author(ws: &Path, check: Check) -> ConditionResult {
+    run_with(ws, &[], check, 10, &RunOptions::AUTHOR)
+}
+
 fn run_with(
     ws: &Path,
     files: &[LabFile],
@@ -113,7 +118,14 @@ fn file_contains_and_matches_search_anywhere() {
     );
     let (message, detail) = failure(&run(ws.path(), contains("nope")));
     assert_eq!(message, "c failed");
+    assert_eq!(detail, "`f.txt` does not contain the expected text");
+    let (_, detail) = failure(&run(ws.path(), matches("^nope")));
+    assert_eq!(detail, "`f.txt` does not match the expected pattern");
+    // The author sees the comparison.
+    let (_, detail) = failure(&run_author(ws.path(), contains("nope")));
     assert_eq!(detail, "`f.txt` does not contain \"nope\"");
+    let (_, detail) = failure(&run_author(ws.path(), matches("^nope")));
+    assert_eq!(detail, "no match for /^nope/ in `f.txt`");
 }
 
 #[test]
@@ -225,6 +237,8 @@ fn equality_is_type_strict() {
     assert!(!run(ws.path(), yaml("/data/BARE", json!("300"))).passed());
     let (message, detail) = failure(&run(ws.path(), yaml("/data/port", json!("8080"))));
     assert_eq!(message, "c failed");
+    assert_eq!(detail, "`c.yaml` has 8080 (an integer) at `/data/port`");
+    let (_, detail) = failure(&run_author(ws.path(), yaml("/data/port", json!("8080"))));
     assert_eq!(
         detail,
         "`c.yaml` has 8080 (an integer) at `/data/port`, expected \"8080\" (a string)"
@@ -257,12 +271,27 @@ fn command_checks_exit_code_and_output() {
     let (message, detail) = failure(&run(ws.path(), cmd("echo oops >&2; exit 1", 0, None, None)));
     assert_eq!(message, "c failed");
     assert!(
-        detail.contains("exited with code 1, expected exit code 0") && detail.ends_with("oops"),
+        detail.contains("exited with code 1;") && detail.ends_with("oops"),
         "{detail}"
     );
     let (_, detail) = failure(&run(ws.path(), cmd("echo hi", 0, Some("bye"), None)));
-    assert_eq!(detail, "the output does not contain \"bye\"");
+    assert_eq!(detail, "the output does not contain the expected text");
     let (_, detail) = failure(&run(ws.path(), cmd("echo hi", 0, None, Some("^bye"))));
+    assert_eq!(detail, "the output does not match the expected pattern");
+    let (_, detail) = failure(&run_author(
+        ws.path(),
+        cmd("echo oops >&2; exit 1", 0, None, None),
+    ));
+    assert!(
+        detail.contains("exited with code 1, expected exit code 0") && detail.ends_with("oops"),
+        "{detail}"
+    );
+    let (_, detail) = failure(&run_author(ws.path(), cmd("echo hi", 0, Some("bye"), None)));
+    assert_eq!(detail, "the output does not contain \"bye\"");
+    let (_, detail) = failure(&run_author(
+        ws.path(),
+        cmd("echo hi", 0, None, Some("^bye")),
+    ));
     assert_eq!(detail, "no match for /^bye/ in the output");
     let missing = Check::Command {
         run: vec!["cloudmaster-no-such-program".into()],

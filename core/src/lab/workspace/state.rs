@@ -76,6 +76,10 @@ pub struct LabState {
     /// The server and profile the session was started with: later commands talk to them.
     pub server: String,
     pub profile: String,
+    /// The [identity](crate::api::ServerIdentity) of the server the session lives on, when it
+    /// said: the same server answering at another URL (a new port) is still this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_id: Option<String>,
     pub course_id: String,
     pub lab_id: String,
     /// The session's status when last heard from the server (or set locally by `abandon`).
@@ -90,7 +94,14 @@ pub struct LabState {
     pub steps: Vec<LocalStep>,
     /// The lab as received (no solution files), plus the solutions revealed since.
     pub lab: Lab,
+    /// The [content digest](crate::lab::content_digest) of the workspace as it was set up:
+    /// a failing run on it is no attempt (the learner has not changed anything yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starter_digest: Option<String>,
 }
+
+/// How many content digests of failing runs a step keeps, newest last.
+const KEPT_DIGESTS: usize = 64;
 
 /// Local progress on one step.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -100,8 +111,13 @@ pub struct LocalStep {
     pub passed: bool,
     /// Skipped with `lab solution --skip` (no credit).
     pub skipped: bool,
+    /// Failing runs on distinct workspace contents (drives `after_failures` hints).
     pub failed_checks: u32,
     pub hints_shown: u32,
+    /// The content digests of the failing runs counted in `failed_checks` (the latest
+    /// [`KEPT_DIGESTS`]): a run on the same content again does not count.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed_digests: Vec<String>,
     /// When the step became the current one (drives time-based hints).
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub started_at: Option<OffsetDateTime>,
@@ -134,6 +150,7 @@ impl LabState {
                     skipped: server.is_some_and(|s| s.skipped),
                     failed_checks: server.map_or(0, |s| s.failed_checks),
                     hints_shown: server.map_or(0, |s| s.hints_shown),
+                    failed_digests: Vec::new(),
                     started_at: None,
                 }
             })
@@ -142,6 +159,7 @@ impl LabState {
             format: FORMAT,
             session_id: session.id,
             server: server.to_owned(),
+            server_id: None,
             profile: profile.to_owned(),
             course_id: course_id.to_owned(),
             lab_id: lab.id.clone(),
@@ -151,6 +169,7 @@ impl LabState {
             current_step: None,
             steps,
             lab,
+            starter_digest: None,
         };
         state.current_step = session
             .current_step
@@ -229,14 +248,29 @@ impl LabState {
         self.current_step.clone()
     }
 
-    /// Takes a local run of one step: a failure is counted (failures make hints due), a pass
-    /// marks the step passed and moves the current step on.
-    pub fn record_run(&mut self, result: &StepResult) {
+    /// Takes a local run of one step on workspace content with digest `digest`: a pass
+    /// marks the step passed and moves the current step on; a failure counts (failures make
+    /// hints due) when the content is new for this step, not the content the workspace was
+    /// set up with nor one a failing run of the step already counted. Returns whether the
+    /// run counts: a pass, or a failure on new content.
+    pub fn record_run(&mut self, result: &StepResult, digest: &str) -> bool {
         if result.passed() {
             self.pass_and_advance(&result.step_id);
-        } else {
-            self.local_mut(&result.step_id).failed_checks += 1;
+            return true;
         }
+        if self.starter_digest.as_deref() == Some(digest) {
+            return false;
+        }
+        let local = self.local_mut(&result.step_id);
+        if local.failed_digests.iter().any(|d| d == digest) {
+            return false;
+        }
+        local.failed_checks += 1;
+        local.failed_digests.push(digest.to_owned());
+        if local.failed_digests.len() > KEPT_DIGESTS {
+            local.failed_digests.remove(0);
+        }
+        true
     }
 
     /// The hints of step `id` to reveal at `now`, as indexes: those not shown yet up to the
@@ -395,7 +429,8 @@ impl LabWorkspace {
             path: dir.to_owned(),
             source,
         })?;
-        let workspace = LabWorkspace { root, state };
+        let mut workspace = LabWorkspace { root, state };
+        workspace.state.starter_digest = Some(crate::lab::content_digest(&workspace.root));
         workspace.save()?;
         Ok((workspace, written))
     }
@@ -592,8 +627,14 @@ mod tests {
             }],
             duration: std::time::Duration::ZERO,
         };
-        state.record_run(&failed);
-        state.record_run(&failed);
+        state.starter_digest = Some("starter".into());
+        assert!(state.record_run(&failed, "edited"));
+        // The same content again, and the starter content, are no new attempts.
+        assert!(!state.record_run(&failed, "edited"));
+        assert!(!state.record_run(&failed, "starter"));
+        assert_eq!(state.due_hints("one", start), 0..0);
+        assert_eq!(state.local("one").unwrap().failed_checks, 1);
+        assert!(state.record_run(&failed, "edited again"));
         // The second hint is due, so the first comes with it.
         assert_eq!(state.due_hints("one", start), 0..2);
         state.local_mut("one").hints_shown = 2;

@@ -437,6 +437,7 @@ impl Attempts {
             closed_by: status,
             finished_at: now,
             domains: domain_scores(&questions),
+            first_review_due: None,
             questions,
         };
         attempt.status = status;

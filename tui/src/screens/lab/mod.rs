@@ -126,8 +126,10 @@ fn open_mut(app: &mut App) -> Option<&mut OpenLab> {
     app.lab.as_mut()?.open.as_deref_mut()
 }
 
-/// Opens `lab` of `course`: starts or resumes its session, unless it is open already.
-pub fn open(app: &mut App, course: &str, lab: &str, title: &str) -> Vec<Command> {
+/// Opens `lab` of `course`: starts or resumes its session, unless it is open already. A lab
+/// the learner `passed` opens its workspace with the passed session, to show the result; no
+/// new session starts.
+pub fn open(app: &mut App, course: &str, lab: &str, title: &str, passed: bool) -> Vec<Command> {
     let same = app
         .lab
         .as_ref()
@@ -154,6 +156,7 @@ pub fn open(app: &mut App, course: &str, lab: &str, title: &str) -> Vec<Command>
         lab: lab.to_owned(),
         dir,
         consent,
+        passed,
     }));
     commands.extend(nav::switch(app, ScreenId::Lab));
     commands
@@ -200,14 +203,25 @@ pub fn started(
 /// The screen is shown: watch the workspace, check it (files may have changed while
 /// away), and keep the time left current.
 pub fn on_enter(app: &mut App) -> Vec<Command> {
-    let Some(root) = app
+    let Some((root, active)) = app
         .lab
         .as_ref()
         .and_then(|l| l.open.as_ref())
-        .map(|o| o.workspace.root.clone())
+        .map(|o| (o.workspace.root.clone(), o.workspace.state.is_active()))
     else {
         return Vec::new();
     };
+    if !active {
+        // A passed (or ended) session: its result stands, there is nothing to check.
+        app.status = Some(format!(
+            "This lab session is {}: its result is shown",
+            app.lab
+                .as_ref()
+                .and_then(|l| l.open.as_ref())
+                .map_or("over", |o| o.workspace.state.status.as_str())
+        ));
+        return Vec::new();
+    }
     let mut commands = vec![Command::WatchLab { root }];
     commands.extend(run_job(app, LabJob::Check));
     commands.extend(keep_ticking(app, Duration::ZERO));

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use cloudmaster_core::api::LabSessionStatus;
 use cloudmaster_core::lab::watch::snapshot_blocking;
 use cloudmaster_core::lab::{IfNotEmpty, LabState, LabWorkspace};
 use ratatui::crossterm::event::KeyCode;
@@ -80,12 +81,13 @@ async fn opening_a_lab_writes_the_workspace_and_shows_the_failing_conditions() {
         ]
     );
     // The run is reported like `cloudmaster lab check` does, and the state file is the one
-    // the command line reads.
+    // the command line reads. A run on the files as they were set up is no attempt.
     let reports = h.backend.lab_reports();
     assert_eq!(reports.len(), 1);
     assert!(!reports[0].passed);
+    assert!(!reports[0].new_content);
     let saved = LabWorkspace::open(&dir).unwrap().expect("a state file");
-    assert_eq!(saved.state.local("policy").unwrap().failed_checks, 1);
+    assert_eq!(saved.state.local("policy").unwrap().failed_checks, 0);
     assert_eq!(saved.state.current_step.as_deref(), Some("policy"));
 }
 
@@ -176,19 +178,23 @@ async fn h_reveals_the_hints_one_at_a_time() {
 }
 
 #[tokio::test]
-async fn the_third_failed_check_reveals_the_first_hint_by_itself() {
+async fn the_third_failure_on_new_content_reveals_the_first_hint_by_itself() {
     let mut h = Harness::start().await;
     h.open_lab().await;
-    h.type_keys("c").await;
-    assert_eq!(
-        open(&h)
-            .workspace
-            .state
-            .local("policy")
-            .unwrap()
-            .hints_shown,
-        0
-    );
+    let failed_checks = |h: &Harness| {
+        let local = open(h).workspace.state.local("policy").unwrap().clone();
+        (local.failed_checks, local.hints_shown)
+    };
+    // Checking the same content again is no attempt.
+    h.type_keys("cc").await;
+    assert_eq!(failed_checks(&h), (0, 0));
+    let notes = workspace_dir(&h).join("notes.md");
+    for (n, attempt) in ["one", "two"].into_iter().enumerate() {
+        std::fs::write(&notes, attempt).unwrap();
+        h.type_keys("cc").await;
+        assert_eq!(failed_checks(&h), (n as u32 + 1, 0));
+    }
+    std::fs::write(&notes, "three").unwrap();
     h.type_keys("c").await;
     assert_eq!(
         open(&h)
@@ -226,6 +232,28 @@ async fn submitting_asks_first_and_shows_the_verdict_per_step() {
     assert_eq!(
         h.app.status.as_deref(),
         Some("Lab passed: it is recorded as complete")
+    );
+
+    // Opened again later from the outline, the passed lab shows its result: no new session,
+    // no checks.
+    let passed_session = open(&h).workspace.state.session_id;
+    h.app.lab = None;
+    let reports = h.backend.lab_reports().len();
+    // The outline, reloaded, knows the lab is passed.
+    h.type_keys("3r").await;
+    h.open_lab().await;
+    assert!(h.app.errors.is_empty(), "{:?}", h.app.errors);
+    let state = &open(&h).workspace.state;
+    assert_eq!(state.session_id, passed_session);
+    assert_eq!(state.status, LabSessionStatus::Passed);
+    assert_eq!(
+        h.backend.lab_reports().len(),
+        reports,
+        "nothing was checked"
+    );
+    assert_eq!(
+        h.app.status.as_deref(),
+        Some("This lab session is passed: its result is shown")
     );
 }
 

@@ -31,10 +31,38 @@ async fn open_quiz(h: &mut Harness) {
     h.press(KeyCode::Enter).await;
 }
 
-/// From the dashboard: the outline, then Enter on the mock exam (its last entry).
+/// From the dashboard: the outline, then Enter on the mock exam (its last entry), and `y`
+/// when asked whether to start the clock (a new timed attempt).
 async fn open_exam(h: &mut Harness) {
     h.type_keys("oG").await;
     h.press(KeyCode::Enter).await;
+    if h.app.confirm.is_some() {
+        h.type_keys("y").await;
+    }
+}
+
+#[tokio::test]
+async fn a_timed_exam_starts_only_once_confirmed() {
+    let mut h = Harness::start().await;
+    h.type_keys("oG").await;
+    h.press(KeyCode::Enter).await;
+    let popup = h
+        .app
+        .confirm
+        .clone()
+        .expect("asked before the clock starts");
+    assert!(popup.message.contains("time limit"), "{popup:?}");
+    assert!(h.app.quiz.is_none(), "nothing started yet");
+    // Declining starts nothing; confirming starts the attempt.
+    h.press(KeyCode::Esc).await;
+    assert!(h.app.confirm.is_none() && h.app.quiz.is_none());
+    h.press(KeyCode::Enter).await;
+    h.type_keys("y").await;
+    assert!(runner(&h).attempt.deadline.is_some());
+    // Back to the outline and in again: the open attempt resumes without asking.
+    h.type_keys("o").await;
+    h.press(KeyCode::Enter).await;
+    assert!(h.app.confirm.is_none());
 }
 
 fn runner(h: &Harness) -> &Runner {
