@@ -302,6 +302,8 @@ impl Attempts {
             finished_at: now,
             domains: domain_scores(course, &questions),
             questions,
+            // A preview keeps no review queue.
+            first_review_due: None,
         };
         attempt.status = status;
         attempt.result = Some(result.clone());

@@ -174,7 +174,7 @@ impl Sessions {
             .ok_or_else(|| not_found(format!("no step `{}`", report.step)))?;
         if report.passed {
             step.passed = true;
-        } else {
+        } else if report.new_content {
             step.failed_checks += 1;
         }
         session.current_step = session

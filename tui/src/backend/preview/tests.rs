@@ -177,6 +177,7 @@ async fn labs_run_their_checks_and_submissions_are_verified() {
         step: step.clone(),
         passed: false,
         conditions: Vec::new(),
+        new_content: true,
     };
     let after = preview.report_check(session, &failed).await.unwrap();
     assert_eq!(after.steps[0].failed_checks, 1);
