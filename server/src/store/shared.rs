@@ -107,6 +107,22 @@ pub(crate) fn clean_query(q: &str) -> String {
         .collect()
 }
 
+/// A search hit as both backends select it: `course_id, course_title, lesson_id,
+/// lesson_title, snippet, score` (higher is better).
+pub(crate) type HitRow = (String, String, Option<String>, Option<String>, String, f64);
+
+pub(crate) fn search_hit(row: HitRow) -> cloudmaster_core::api::SearchHit {
+    let (course_id, course_title, lesson_id, lesson_title, snippet, score) = row;
+    cloudmaster_core::api::SearchHit {
+        course_id,
+        course_title,
+        lesson_id,
+        lesson_title,
+        snippet,
+        score,
+    }
+}
+
 /// The search documents of one published version: the course (title, summary) first, then
 /// each lesson (title, body), as `(lesson_id, title, body)`.
 pub(crate) fn search_docs(

@@ -44,7 +44,6 @@ use publish::insert_course_rows;
 /// The backend the shared modules in `store/sql/` are compiled for here.
 type Backend = PgStore;
 /// Its database, for the shared modules' row and transaction types.
-#[allow(dead_code)]
 type Db = sqlx::Postgres;
 
 /// [`Store`] on PostgreSQL. Cheap to clone (a pool handle).
@@ -63,14 +62,12 @@ impl PgStore {
     }
 
     /// The pool for writes; on PostgreSQL the one pool.
-    #[allow(dead_code)]
     fn writer(&self) -> &PgPool {
         &self.pool
     }
 
     /// A transaction that will write. Row locks (`FOR UPDATE`) inside it serialize
     /// replicas where a statement alone does not.
-    #[allow(dead_code)]
     async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, Db>> {
         Ok(self.pool.begin().await?)
     }

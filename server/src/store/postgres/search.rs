@@ -6,13 +6,10 @@ use cloudmaster_core::api::SearchHit;
 
 use super::PgStore;
 use crate::store::StoreResult;
-use crate::store::shared::clean_query;
+use crate::store::shared::{HitRow, clean_query, search_hit};
 
 /// Most hits one search returns, whatever the caller asks.
 const MAX_HITS: u32 = 200;
-
-/// `course_id, course_title, lesson_id, lesson_title, snippet, score`
-type HitRow = (String, String, Option<String>, Option<String>, String, f64);
 
 pub(super) async fn search(s: &PgStore, query: &str, limit: u32) -> StoreResult<Vec<SearchHit>> {
     let limit = limit.min(MAX_HITS);
@@ -51,17 +48,5 @@ pub(super) async fn search(s: &PgStore, query: &str, limit: u32) -> StoreResult<
     .bind(i64::from(limit))
     .fetch_all(&s.pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(course_id, course_title, lesson_id, lesson_title, snippet, score)| SearchHit {
-                course_id,
-                course_title,
-                lesson_id,
-                lesson_title,
-                snippet,
-                score,
-            },
-        )
-        .collect())
+    Ok(rows.into_iter().map(search_hit).collect())
 }

@@ -54,7 +54,6 @@ use publish::insert_course_rows;
 /// The backend the shared modules in `store/sql/` are compiled for here.
 type Backend = SqliteStore;
 /// Its database, for the shared modules' row and transaction types.
-#[allow(dead_code)]
 type Db = sqlx::Sqlite;
 
 /// How long a statement waits for a lock held by another process before failing.
@@ -81,14 +80,12 @@ impl SqliteStore {
     }
 
     /// The pool for writes: exactly one connection.
-    #[allow(dead_code)]
     fn writer(&self) -> &SqlitePool {
         &self.writer
     }
 
     /// A transaction that will write: `BEGIN IMMEDIATE` takes the write lock up front, so
     /// another process can only make it wait, never fail half-way.
-    #[allow(dead_code)]
     async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, Db>> {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }

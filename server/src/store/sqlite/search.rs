@@ -8,13 +8,10 @@ use cloudmaster_core::api::SearchHit;
 
 use super::SqliteStore;
 use crate::store::StoreResult;
-use crate::store::shared::clean_query;
+use crate::store::shared::{HitRow, clean_query, search_hit};
 
 /// Most hits one search returns, whatever the caller asks.
 const MAX_HITS: u32 = 200;
-
-/// `course_id, course_title, lesson_id, lesson_title, snippet, score`
-type HitRow = (String, String, Option<String>, Option<String>, String, f64);
 
 pub(super) async fn search(
     s: &SqliteStore,
@@ -33,32 +30,20 @@ pub(super) async fn search(
     let rows: Vec<HitRow> = sqlx::query_as(
         "SELECT d.course_id, c.title, d.lesson_id, l.title, \
                     snippet(search_fts, -1, '[', ']', '…', 24), \
-                    bm25(search_fts, 10.0, 1.0) AS rank \
+                    -bm25(search_fts, 10.0, 1.0) AS score \
              FROM search_fts \
              JOIN search_docs d ON d.id = search_fts.rowid \
              JOIN courses c ON c.id = d.course_id \
              LEFT JOIN lessons l ON l.course_id = d.course_id AND l.lesson_id = d.lesson_id \
              WHERE search_fts MATCH ?1 \
-             ORDER BY rank, d.id \
+             ORDER BY score DESC, d.id \
              LIMIT ?2",
     )
     .bind(fts)
     .bind(i64::from(limit))
     .fetch_all(&s.reader)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(course_id, course_title, lesson_id, lesson_title, snippet, rank)| SearchHit {
-                course_id,
-                course_title,
-                lesson_id,
-                lesson_title,
-                snippet,
-                score: -rank,
-            },
-        )
-        .collect())
+    Ok(rows.into_iter().map(search_hit).collect())
 }
 
 /// A term of the user's query.
