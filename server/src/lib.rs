@@ -19,7 +19,6 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Response;
@@ -27,6 +26,8 @@ use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+
+use crate::server_error::Context as _;
 
 pub mod auth;
 pub mod bundles;
@@ -46,6 +47,7 @@ pub mod owner_only;
 pub mod publish;
 pub mod ratelimit;
 pub mod routes;
+pub mod server_error;
 pub mod state;
 pub mod store;
 pub mod telemetry;
@@ -53,6 +55,7 @@ pub mod telemetry;
 pub use cloudmaster_core::api::PublishOutcome;
 pub use config::{LogFormat, ServerConfig};
 pub use error::ApiError;
+pub use server_error::ServerError;
 pub use state::{AppState, Clock, SystemClock};
 pub use telemetry::init_tracing;
 
@@ -109,13 +112,16 @@ pub async fn serve(
 
 /// Opens the database, binds `config.listen` and serves until SIGINT or SIGTERM; then
 /// drains in-flight requests for up to `shutdown_grace_secs`.
-pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
+pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
     let state = AppState::open(&config).await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener
+        .local_addr()
+        .context("cannot read the address the server listens on")?;
     tracing::info!(
-        addr = %listener.local_addr()?,
+        addr = %addr,
         backend = state.store().backend(),
         "cloudmaster server listening"
     );

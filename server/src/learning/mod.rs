@@ -31,7 +31,10 @@ pub use attempts::{ABANDON_AFTER, ATTEMPT_GRACE, is_overdue};
 /// abandoned (untimed, idle for [`ABANDON_AFTER`]), grading each on the answers saved in
 /// time. Returns how many it closed. Safe to run on several replicas at once: each attempt
 /// is closed by a conditional update that only one of them wins.
-pub async fn close_expired_attempts(state: &AppState, now: OffsetDateTime) -> anyhow::Result<u32> {
+pub async fn close_expired_attempts(
+    state: &AppState,
+    now: OffsetDateTime,
+) -> Result<u32, crate::store::StoreError> {
     let overdue = state
         .store()
         .overdue_attempts(now - ATTEMPT_GRACE, now - ABANDON_AFTER)

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use cloudmaster_core::api::{IssuerKeys, Role};
 use cloudmaster_core::cert::{self, CertificateClaims, CertificateSigner, PublicKey};
+use cloudmaster_server::error::error_chain;
 use cloudmaster_server::keys::{self, KeyDir, KeyKind};
 use cloudmaster_server::{AppState, ServerConfig};
 use time::OffsetDateTime;
@@ -92,7 +93,7 @@ async fn readable_key_files_are_refused(backend: Backend) {
     let Err(err) = AppState::open(&config(&db)).await else {
         panic!("a key manifest others may read is refused");
     };
-    let message = format!("{err:#}");
+    let message = error_chain(&err);
     assert!(
         message.contains(&manifest.display().to_string())
             && message.contains("644")
@@ -334,6 +335,7 @@ async fn a_read_only_key_directory_with_every_key_is_used(backend: Backend) {
     let Err(err) = AppState::open(&config(&db)).await else {
         panic!("a key left in the database cannot be moved to a read-only directory");
     };
-    assert!(format!("{err:#}").contains("read-only"), "{err:#}");
+    let message = error_chain(&err);
+    assert!(message.contains("read-only"), "{message}");
     set_mode(&key_dir, 0o700);
 }

@@ -204,7 +204,7 @@ impl OpenLock {
 /// (0600) before SQLite opens it: it holds password hashes and sessions. SQLite creates the
 /// `-wal` and `-shm` files with the database file's mode; existing ones are tightened too.
 fn restrict_to_owner(database: &std::path::Path) -> StoreResult<()> {
-    let unsafe_mode = |e: anyhow::Error| sqlx::Error::Configuration(format!("{e:#}").into());
+    let unsafe_mode = |e: crate::ServerError| sqlx::Error::Configuration(Box::new(e));
     crate::owner_only::ensure_file(database, "database file").map_err(unsafe_mode)?;
     for suffix in ["-wal", "-shm", ".lock"] {
         let mut companion = database.as_os_str().to_owned();
