@@ -16,6 +16,7 @@
 //! changes its checks.
 
 pub mod actions;
+pub mod records;
 pub mod scratch;
 pub mod session;
 pub mod submit;

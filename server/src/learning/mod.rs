@@ -22,7 +22,9 @@ pub mod assessments;
 pub mod attempts;
 pub mod grading;
 pub mod locks;
+pub mod progress;
 pub mod readiness;
+pub mod records;
 pub mod review;
 
 pub use attempts::{ABANDON_AFTER, ATTEMPT_GRACE, is_overdue};
