@@ -302,71 +302,67 @@ impl CatalogStore for Backend {
     }
 }
 
+/// `$insert` (`INSERT ... SELECT $1, ...`) over the elements of the JSON array bound as `$2`,
+/// each as `u.value`.
+macro_rules! from_json_array {
+    ($insert:literal) => {
+        concat!($insert, " FROM ", json_elements!(), "($2) AS u")
+    };
+}
+
 /// Inserts the tag keys, lessons and search documents of `new`, one statement each.
 async fn insert_course_rows(
     tx: &mut <Db as sqlx::Database>::Connection,
     new: &NewCourseVersion,
     tags: &[String],
 ) -> StoreResult<()> {
-    let course_id = new.course_id.as_str();
-    let tags: Vec<_> = tag_keys(tags)
-        .into_iter()
-        .map(|tag| json!({ "tag": tag }))
-        .collect();
-    sqlx::query(concat!(
-        "INSERT INTO course_tags (course_id, tag) SELECT $1, u.value ->> 'tag' FROM ",
-        json_elements!(),
-        "($2) AS u"
-    ))
-    .bind(course_id)
-    .bind(Json(tags))
-    .execute(&mut *tx)
-    .await?;
+    let tags = tag_keys(tags).into_iter().map(|tag| json!({ "tag": tag }));
+    let insert_tags =
+        from_json_array!("INSERT INTO course_tags (course_id, tag) SELECT $1, u.value ->> 'tag'");
+    insert_rows(tx, insert_tags, new, tags.collect()).await?;
 
-    let lessons: Vec<_> = new
-        .lessons
-        .iter()
-        .enumerate()
-        .map(|(position, l)| {
-            json!({
-                "lesson_id": l.id, "module_id": l.module_id, "position": position,
-                "title": l.title, "minutes": l.minutes, "video": l.video, "body": l.body,
-                "transcript": l.transcript, "resources": l.resources,
-            })
+    let lessons = new.lessons.iter().enumerate().map(|(position, l)| {
+        json!({
+            "lesson_id": l.id, "module_id": l.module_id, "position": position,
+            "title": l.title, "minutes": l.minutes, "video": l.video, "body": l.body,
+            "transcript": l.transcript, "resources": l.resources,
         })
-        .collect();
-    sqlx::query(concat!(
+    });
+    let insert_lessons = from_json_array!(
         "INSERT INTO lessons (course_id, lesson_id, module_id, position, title, minutes, video, \
                               body, transcript, resources) \
          SELECT $1, u.value ->> 'lesson_id', u.value ->> 'module_id', \
                 CAST(u.value ->> 'position' AS BIGINT), u.value ->> 'title', \
                 CAST(u.value ->> 'minutes' AS BIGINT), u.value ->> 'video', \
-                u.value ->> 'body', u.value ->> 'transcript', u.value -> 'resources' \
-         FROM ",
-        json_elements!(),
-        "($2) AS u"
-    ))
-    .bind(course_id)
-    .bind(Json(lessons))
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| conflict_on_unique(e, "a lesson with this id"))?;
+                u.value ->> 'body', u.value ->> 'transcript', u.value -> 'resources'"
+    );
+    insert_rows(tx, insert_lessons, new, lessons.collect())
+        .await
+        .map_err(|e| conflict_on_unique(e, "a lesson with this id"))?;
 
-    let docs: Vec<_> = search_docs(new)
-        .map(|(lesson_id, title, body)| {
-            json!({ "lesson_id": lesson_id, "title": title, "body": body })
-        })
-        .collect();
-    sqlx::query(concat!(
+    let docs = search_docs(new).map(
+        |(lesson_id, title, body)| json!({ "lesson_id": lesson_id, "title": title, "body": body }),
+    );
+    let insert_docs = from_json_array!(
         "INSERT INTO search_docs (course_id, lesson_id, title, body) \
-         SELECT $1, u.value ->> 'lesson_id', u.value ->> 'title', u.value ->> 'body' FROM ",
-        json_elements!(),
-        "($2) AS u"
-    ))
-    .bind(course_id)
-    .bind(Json(docs))
-    .execute(&mut *tx)
-    .await?;
+         SELECT $1, u.value ->> 'lesson_id', u.value ->> 'title', u.value ->> 'body'"
+    );
+    insert_rows(tx, insert_docs, new, docs.collect()).await?;
+    Ok(())
+}
+
+/// Runs `insert` (made by `from_json_array!`) for the course of `new` over `rows`.
+async fn insert_rows(
+    tx: &mut <Db as sqlx::Database>::Connection,
+    insert: &'static str,
+    new: &NewCourseVersion,
+    rows: Vec<serde_json::Value>,
+) -> sqlx::Result<()> {
+    sqlx::query(insert)
+        .bind(&new.course_id)
+        .bind(Json(rows))
+        .execute(tx)
+        .await?;
     Ok(())
 }
 

@@ -204,29 +204,29 @@ async fn write_card(
 #[async_trait]
 impl LearningStore for Backend {
     async fn passed_assessments(&self, user_id: Uuid, course_id: &str) -> StoreResult<Vec<String>> {
-        let mut ids: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT assessment_id FROM attempts \
-             WHERE user_id = $1 AND course_id = $2 AND passed",
-        )
+        Ok(sqlx::query_scalar(concat!(
+            "SELECT assessment_id FROM attempts \
+             WHERE user_id = $1 AND course_id = $2 AND passed \
+             GROUP BY assessment_id ORDER BY assessment_id",
+            bytewise!()
+        ))
         .bind(user_id)
         .bind(course_id)
         .fetch_all(&self.reader)
-        .await?;
-        ids.sort();
-        Ok(ids)
+        .await?)
     }
 
     async fn completed_lessons(&self, user_id: Uuid, course_id: &str) -> StoreResult<Vec<String>> {
-        let mut ids: Vec<String> = sqlx::query_scalar(
+        Ok(sqlx::query_scalar(concat!(
             "SELECT lesson_id FROM lesson_progress \
-             WHERE user_id = $1 AND course_id = $2 AND status = 'completed'",
-        )
+             WHERE user_id = $1 AND course_id = $2 AND status = 'completed' \
+             ORDER BY lesson_id",
+            bytewise!()
+        ))
         .bind(user_id)
         .bind(course_id)
         .fetch_all(&self.reader)
-        .await?;
-        ids.sort();
-        Ok(ids)
+        .await?)
     }
 
     async fn start_attempt(
