@@ -347,3 +347,31 @@ pub(crate) fn check_expected(
         (None, None) => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_publish_must_have_planned_against_the_current_version() {
+        assert!(check_expected("c", None, None).is_ok());
+        assert!(check_expected("c", Some(3), Some(3)).is_ok());
+        let message = |r: StoreResult<()>| match r {
+            Err(StoreError::Conflict(what)) => format!("conflict: {what}"),
+            Err(StoreError::NotFound(what)) => format!("not found: {what}"),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(
+            message(check_expected("c", Some(3), None)),
+            "conflict: course `c`"
+        );
+        assert_eq!(
+            message(check_expected("c", Some(4), Some(3))),
+            "conflict: version 4 of course `c`"
+        );
+        assert_eq!(
+            message(check_expected("c", None, Some(3))),
+            "not found: version 3 of course `c`"
+        );
+    }
+}
