@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 
 use crate::auth::cache::AuthCache;
 use crate::auth::password::{self, PasswordHasher};
+use crate::auth::records::NewUser;
 use crate::auth::tokens::TokenUses;
 use crate::bundles::{BundleCache, PublishedCourse};
 use crate::cache::CatalogCache;
@@ -24,7 +25,7 @@ use crate::keys::{KeyDir, Keys};
 use crate::metrics::Metrics;
 use crate::ratelimit::{AuthLimiters, RateLimiter};
 use crate::server_error::{Context as _, ServerError};
-use crate::store::{self, NewUser, Store, StoreError};
+use crate::store::{self, Store, StoreError};
 
 /// Where the time comes from; tests may substitute their own.
 pub trait Clock: Send + Sync + 'static {

@@ -9,6 +9,7 @@
 //!   an active session past its limits is ended on first touch, exactly as the expiry job
 //!   would end it; changes run under the store's per-session lock
 //!   ([`LabStore::update_lab_session`](crate::store::LabStore::update_lab_session)).
+//! - [`records`]: the session as the store keeps it, and the rule that ends an overdue one.
 //! - [`view`] builds the wire types and keeps solutions out of what the learner gets.
 //! - [`expire_sessions`] is the background job.
 //!
@@ -16,6 +17,7 @@
 //! changes its checks.
 
 pub mod actions;
+pub mod records;
 pub mod scratch;
 pub mod session;
 pub mod submit;

@@ -12,7 +12,7 @@ use cloudmaster_core::assess::{Rating, Response, grade};
 use cloudmaster_core::course::{Course, Question, QuestionKind};
 use time::OffsetDateTime;
 
-use crate::store::{AttemptClosing, AttemptRecord, Evidence};
+use super::records::{AttemptClosing, AttemptRecord, Evidence};
 
 /// The domain of questions that name none.
 pub const GENERAL_DOMAIN: &str = "general";
@@ -287,7 +287,7 @@ mod tests {
             ],
             ..Course::default()
         };
-        let attempt = crate::store::created_record(crate::store::NewAttempt {
+        let attempt = AttemptRecord::created(crate::learning::records::NewAttempt {
             id: Uuid::nil(),
             user_id: Uuid::nil(),
             course_id: "c".into(),

@@ -16,12 +16,12 @@ use uuid::Uuid;
 
 use super::attempts::check_fits;
 use super::grading::correct_answer;
+use super::records::Evidence;
 use super::require_enrolled;
 use crate::auth::Auth;
 use crate::bundles::PublishedCourse;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::Evidence;
 
 /// Review items returned when the client names no limit, and the most it may ask for.
 pub const QUEUE_DEFAULT: u32 = 20;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use cloudmaster_core::api::{Role, Tier, TokenPair, User};
 use cloudmaster_core::course::{Course, load_course, scaffold_course};
-use cloudmaster_server::store::NewUser;
+use cloudmaster_server::auth::records::NewUser;
 use cloudmaster_server::{AppState, Clock, ServerConfig, SystemClock};
 use reqwest::StatusCode;
 use serde_json::Value;

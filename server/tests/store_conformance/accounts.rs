@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use cloudmaster_core::api::{Role, Scope, Tier};
-use cloudmaster_server::store::{NewApiToken, NewUser, RefreshOutcome, SessionEnd, StoreError};
+use cloudmaster_server::auth::records::{NewApiToken, NewUser, RefreshOutcome, SessionEnd};
+use cloudmaster_server::store::StoreError;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
