@@ -13,7 +13,9 @@
 //! - [`telemetry`] and [`metrics`]: request ids in every log line, Prometheus metrics,
 //!   panics as JSON 500s. [`cache`] keeps the catalog's JSON in memory with bounded staleness.
 //!
-//! Tests (and the CLI's `quickstart`) start the server on a port-0 listener with [`serve`].
+//! Tests (and the CLI's `quickstart`) start the server on a port-0 listener with [`serve`];
+//! a `cloudmaster-server` process started on port 0 says which port it got through
+//! `--url-file` ([`url_file`]).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -51,6 +53,7 @@ pub mod server_error;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod url_file;
 
 pub use cloudmaster_core::api::PublishOutcome;
 pub use config::{LogFormat, ServerConfig};
@@ -111,7 +114,8 @@ pub async fn serve(
 }
 
 /// Opens the database, binds `config.listen` and serves until SIGINT or SIGTERM; then
-/// drains in-flight requests for up to `shutdown_grace_secs`.
+/// drains in-flight requests for up to `shutdown_grace_secs`. With `url_file` set, the
+/// bound address is written there once the listener accepts connections.
 pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
     let state = AppState::open(&config).await?;
     let listener = TcpListener::bind(config.listen)
@@ -120,8 +124,15 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
     let addr = listener
         .local_addr()
         .context("cannot read the address the server listens on")?;
+    // Connections made from here on wait in the listener's backlog until `serve` accepts
+    // them, so the file may appear before serving starts.
+    let _url_file = config
+        .url_file
+        .as_deref()
+        .map(|path| url_file::UrlFile::write(path, addr))
+        .transpose()?;
     tracing::info!(
-        addr = %addr,
+        %addr,
         backend = state.store().backend(),
         "cloudmaster server listening"
     );

@@ -6,11 +6,10 @@ use cloudmaster_core::assess::Response;
 use cloudmaster_core::course::QuestionKind;
 use serde_json::{Value, json};
 
-use crate::api_support::{Backend, Session};
+use crate::api_support::{Session, TestDatabase};
 use crate::learning_support::*;
-use crate::on_both_backends;
 
-on_both_backends!(
+backend_tests!(
     locks_and_attempt_limits,
     answers_are_validated,
     double_submit_grades_once,
@@ -18,14 +17,14 @@ on_both_backends!(
 
 // --- locks, attempt limits, ownership -------------------------------------------------
 
-async fn locks_and_attempt_limits(backend: Backend) {
-    let app = App::spawn(backend).await;
-    let author = app.publish_course().await;
+async fn locks_and_attempt_limits(db: &TestDatabase) {
+    let app = learning_app(db).await;
+    let author = app.author();
     let outsider = app.user("otto@example.com", Role::Learner).await;
-    app.start(&outsider, MOCK)
+    app.start_attempt(&outsider, MOCK)
         .await
         .expect_error(403, "not_enrolled");
-    let learner = app.learner("lou@example.com").await;
+    let learner = app.enrolled("lou@example.com").await;
 
     let list = app
         .get(
@@ -94,12 +93,12 @@ async fn locks_and_attempt_limits(backend: Backend) {
     .await
     .expect_error(403, "locked");
     app.get(&lesson, author.t()).await.expect(200);
-    app.start(&learner, QUIZ_1)
+    app.start_attempt(&learner, QUIZ_1)
         .await
         .expect_error(403, "locked");
     app.complete(&learner, &["welcome"]).await;
     let one_left = app
-        .start(&learner, QUIZ_1)
+        .start_attempt(&learner, QUIZ_1)
         .await
         .expect_error(403, "locked");
     assert!(
@@ -114,7 +113,7 @@ async fn locks_and_attempt_limits(backend: Backend) {
     );
     app.complete(&learner, &["first-steps"]).await;
     app.get(&lesson, learner.t()).await.expect(200);
-    app.start(&learner, QUIZ_1).await.expect(201);
+    app.start_attempt(&learner, QUIZ_1).await.expect(201);
     assert_eq!(locked_flags(&learner).await, [false, true, false]);
     // The course's owner, enrolled to see the listing, is never locked out.
     app.post(
@@ -124,9 +123,9 @@ async fn locks_and_attempt_limits(backend: Backend) {
     )
     .await
     .expect(201);
-    assert_eq!(locked_flags(&author).await, [false, false, false]);
+    assert_eq!(locked_flags(author).await, [false, false, false]);
     let quiz_2 = app
-        .start(&learner, QUIZ_2)
+        .start_attempt(&learner, QUIZ_2)
         .await
         .expect_error(403, "locked");
     assert!(
@@ -137,8 +136,8 @@ async fn locks_and_attempt_limits(backend: Backend) {
     app.complete(&learner, &["availability", "recovery"]).await;
 
     // One attempt allowed: starting again resumes it until it is submitted.
-    let first = app.start(&learner, QUIZ_2).await.expect(201).body;
-    let resumed = app.start(&learner, QUIZ_2).await.expect(200).body;
+    let first = app.start_attempt(&learner, QUIZ_2).await.expect(201).body;
+    let resumed = app.start_attempt(&learner, QUIZ_2).await.expect(200).body;
     assert_eq!(resumed["id"], first["id"]);
     assert_eq!(resumed["questions"], first["questions"]);
     let attempt = first["id"].as_str().unwrap().to_owned();
@@ -149,7 +148,7 @@ async fn locks_and_attempt_limits(backend: Backend) {
     app.get(&format!("/api/v1/attempts/{attempt}"), outsider.t())
         .await
         .expect_error(404, "not_found");
-    app.submit(&outsider, &attempt, json!({}))
+    app.submit_attempt(&outsider, &attempt, json!({}))
         .await
         .expect_error(404, "not_found");
     app.get("/api/v1/attempts/not-a-uuid", learner.t())
@@ -158,16 +157,16 @@ async fn locks_and_attempt_limits(backend: Backend) {
 
     let answers = json!({ (ids[0].clone()): right(&ids[0]) });
     let result = app
-        .submit(&learner, &attempt, answers)
+        .submit_attempt(&learner, &attempt, answers)
         .await
         .expect(200)
         .body;
     assert_eq!(result["score_percent"], 50.0);
     assert_eq!(result["passed"], true, "pass mark 50");
-    app.start(&learner, QUIZ_2)
+    app.start_attempt(&learner, QUIZ_2)
         .await
         .expect_error(409, "attempts_exhausted");
-    app.save(&learner, &attempt, &ids[1], &right(&ids[1]))
+    app.save_answer(&learner, &attempt, &ids[1], &right(&ids[1]))
         .await
         .expect_error(409, "attempt_closed");
 
@@ -196,17 +195,17 @@ async fn locks_and_attempt_limits(backend: Backend) {
 
 // --- answer validation and concurrency ------------------------------------------------
 
-async fn answers_are_validated(backend: Backend) {
-    let app = App::spawn(backend).await;
-    let author = app.publish_course().await;
-    let learner = app.learner("val@example.com").await;
-    let view = app.start(&learner, MOCK).await.expect(201).body;
+async fn answers_are_validated(db: &TestDatabase) {
+    let app = learning_app(db).await;
+    let author = app.author();
+    let learner = app.enrolled("val@example.com").await;
+    let view = app.start_attempt(&learner, MOCK).await.expect(201).body;
     let attempt = view["id"].as_str().unwrap().to_owned();
-    app.save(&learner, &attempt, "not-asked", &right("lesson-format"))
+    app.save_answer(&learner, &attempt, "not-asked", &right("lesson-format"))
         .await
         .expect_error(422, "validation_failed");
     let mismatch = app
-        .save(
+        .save_answer(
             &learner,
             &attempt,
             "uptime-hours",
@@ -215,7 +214,7 @@ async fn answers_are_validated(backend: Backend) {
         .await
         .expect_error(422, "validation_failed");
     assert!(mismatch.message().contains("numeric"), "{}", mismatch.text);
-    app.save(
+    app.save_answer(
         &learner,
         &attempt,
         "lesson-format",
@@ -223,7 +222,7 @@ async fn answers_are_validated(backend: Backend) {
     )
     .await
     .expect_error(422, "validation_failed");
-    app.submit(
+    app.submit_attempt(
         &learner,
         &attempt,
         json!({"lab-order": {"type": "ordering", "order": ["start"]}}),
@@ -231,7 +230,7 @@ async fn answers_are_validated(backend: Backend) {
     .await
     .expect_error(422, "validation_failed");
     // A later save replaces the earlier one.
-    app.save(
+    app.save_answer(
         &learner,
         &attempt,
         "ids-are-stable",
@@ -239,7 +238,7 @@ async fn answers_are_validated(backend: Backend) {
     )
     .await
     .expect(204);
-    app.save(
+    app.save_answer(
         &learner,
         &attempt,
         "ids-are-stable",
@@ -277,7 +276,10 @@ async fn answers_are_validated(backend: Backend) {
         .await
         .expect(200);
     assert_eq!(pinned.body["questions"], view["questions"]);
-    let result = app.submit(&learner, &attempt, json!({})).await.expect(200);
+    let result = app
+        .submit_attempt(&learner, &attempt, json!({}))
+        .await
+        .expect(200);
     let graded = result.body["questions"]
         .as_array()
         .unwrap()
@@ -289,7 +291,7 @@ async fn answers_are_validated(backend: Backend) {
         "graded on the version it was drawn from"
     );
     assert!(!graded["prompt"].as_str().unwrap().starts_with("Reworded"));
-    let next = app.start(&learner, MOCK).await.expect(201).body;
+    let next = app.start_attempt(&learner, MOCK).await.expect(201).body;
     assert!(
         next["questions"][0]["prompt"]
             .as_str()
@@ -299,11 +301,10 @@ async fn answers_are_validated(backend: Backend) {
     );
 }
 
-async fn double_submit_grades_once(backend: Backend) {
-    let app = App::spawn(backend).await;
-    app.publish_course().await;
-    let learner = app.learner("dot@example.com").await;
-    let view = app.start(&learner, MOCK).await.expect(201).body;
+async fn double_submit_grades_once(db: &TestDatabase) {
+    let app = learning_app(db).await;
+    let learner = app.enrolled("dot@example.com").await;
+    let view = app.start_attempt(&learner, MOCK).await.expect(201).body;
     let attempt = view["id"].as_str().unwrap().to_owned();
     let answers: serde_json::Map<String, Value> = question_ids(&view)
         .iter()
@@ -311,8 +312,8 @@ async fn double_submit_grades_once(backend: Backend) {
         .collect();
     let body = Value::Object(answers);
     let (a, b) = tokio::join!(
-        app.submit(&learner, &attempt, body.clone()),
-        app.submit(&learner, &attempt, body.clone()),
+        app.submit_attempt(&learner, &attempt, body.clone()),
+        app.submit_attempt(&learner, &attempt, body.clone()),
     );
     let mut statuses = [a.status.as_u16(), b.status.as_u16()];
     statuses.sort_unstable();
