@@ -31,9 +31,13 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::store::Store;
+use crate::store::{RateCount, Store};
 
 const SHARDS: usize = 16;
+
+fn window_start_time(window: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(window).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
 
 /// Whose requests are counted together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -188,30 +192,36 @@ impl RateLimiter {
     /// Fails open (returns None) when the database is unreachable: the request would
     /// mostly fail anyway, and refusing everything on a blip is worse.
     async fn write(&self, key: RateKey, window: i64, delta: i64) -> Option<i64> {
-        let start =
-            OffsetDateTime::from_unix_timestamp(window).unwrap_or(OffsetDateTime::UNIX_EPOCH);
         let result = self
             .store
-            .add_rate_usage(&key.to_store_key(self.bucket), start, delta)
+            .add_rate_usage(
+                &key.to_store_key(self.bucket),
+                window_start_time(window),
+                delta,
+            )
             .await;
-        let mut shard = self.shard(&key).lock().unwrap_or_else(|e| e.into_inner());
-        let counter = shard.get_mut(&key).filter(|c| c.window == window);
-        match result {
-            Ok(total) => {
-                if let Some(counter) = counter {
-                    counter.pending -= delta;
-                    counter.global = counter.global.max(total);
-                }
-                Some(total)
-            }
+        let total = match result {
+            Ok(total) => Some(total),
             Err(err) => {
                 tracing::warn!(error = %crate::error::error_chain(&err), "rate-limit write failed");
-                if let Some(counter) = counter {
-                    counter.pending -= delta;
-                    counter.unflushed += delta;
-                }
                 None
             }
+        };
+        self.settle(key, window, delta, total);
+        total
+    }
+
+    /// Folds the outcome of writing `delta` into the local counter: the database total
+    /// when the write succeeded, or the delta back into `unflushed` to retry.
+    fn settle(&self, key: RateKey, window: i64, delta: i64, total: Option<i64>) {
+        let mut shard = self.shard(&key).lock().unwrap_or_else(|e| e.into_inner());
+        let Some(counter) = shard.get_mut(&key).filter(|c| c.window == window) else {
+            return;
+        };
+        counter.pending -= delta;
+        match total {
+            Some(total) => counter.global = counter.global.max(total),
+            None => counter.unflushed += delta,
         }
     }
 
@@ -231,8 +241,26 @@ impl RateLimiter {
                 }
             }
         }
-        for (key, window, delta) in work {
-            self.write(key, window, delta).await;
+        if work.is_empty() {
+            return;
+        }
+        // One transaction for the whole flush: one commit (and fsync) every 250 ms
+        // whatever the number of active keys, instead of one per key.
+        let counts: Vec<RateCount> = work
+            .iter()
+            .map(|&(key, window, delta)| RateCount {
+                key: key.to_store_key(self.bucket),
+                window_start: window_start_time(window),
+                delta,
+            })
+            .collect();
+        let totals = self.store.add_rate_usages(&counts).await;
+        if let Err(err) = &totals {
+            tracing::warn!(error = %crate::error::error_chain(err), "rate-limit flush failed");
+        }
+        for (i, (key, window, delta)) in work.into_iter().enumerate() {
+            let total = totals.as_ref().ok().map(|t| t[i]);
+            self.settle(key, window, delta, total);
         }
     }
 

@@ -106,7 +106,7 @@ pub use labs::LabStore;
 pub use learning::LearningStore;
 pub use progress::ProgressStore;
 pub use security::SecurityStore;
-pub use state::StateStore;
+pub use state::{RateCount, StateStore};
 pub use timestamp::Timestamp;
 
 /// Errors from storage. Constraint violations the API turns into 409/422 have their own

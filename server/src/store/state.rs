@@ -29,6 +29,19 @@ pub trait StateStore: Send + Sync {
         window_start: OffsetDateTime,
         delta: i64,
     ) -> StoreResult<i64>;
+    /// [`add_rate_usage`](StateStore::add_rate_usage) for many counters in one
+    /// transaction (one commit, so one fsync, for a whole flush of a replica's counters).
+    /// Counters are updated in key order, so two replicas flushing the same keys cannot
+    /// deadlock. Returns the new totals in the order of `counts`.
+    async fn add_rate_usages(&self, counts: &[RateCount]) -> StoreResult<Vec<i64>>;
     /// Deletes rate-limit windows that started before `before`.
     async fn prune_rate_usage(&self, before: OffsetDateTime) -> StoreResult<u64>;
+}
+
+/// Requests to add to one rate-limit counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateCount {
+    pub key: String,
+    pub window_start: OffsetDateTime,
+    pub delta: i64,
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use cloudmaster_core::api::{Role, Scope, Tier};
 use cloudmaster_server::auth::records::{NewApiToken, NewUser, RefreshOutcome, SessionEnd};
-use cloudmaster_server::store::StoreError;
+use cloudmaster_server::store::{RateCount, StoreError};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -21,6 +21,7 @@ backend_tests!(
     api_token_lifecycle,
     legacy_secrets_are_read_and_deleted,
     rate_usage_sums_across_stores,
+    rate_usage_flushes_many_counters_at_once,
 );
 
 // --- start-up ---------------------------------------------------------------------------
@@ -479,4 +480,28 @@ async fn rate_usage_sums_across_stores(db: &TestDatabase) {
     assert_eq!(b.prune_rate_usage(window).await.unwrap(), 1);
     assert_eq!(a.add_rate_usage("user:1", earlier, 1).await.unwrap(), 1);
     assert_eq!(a.add_rate_usage("user:1", window, 1).await.unwrap(), 61);
+}
+
+async fn rate_usage_flushes_many_counters_at_once(db: &TestDatabase) {
+    let a = db.open().await;
+    let b = db.open().await;
+    let window = OffsetDateTime::now_utc().replace_second(0).unwrap();
+    let count = |key: &str, delta| RateCount {
+        key: key.to_owned(),
+        window_start: window,
+        delta,
+    };
+    assert_eq!(a.add_rate_usage("user:b", window, 4).await.unwrap(), 4);
+    // Keys out of order; the totals come back in the order asked.
+    let flush = [count("user:c", 1), count("user:b", 2), count("user:a", 3)];
+    assert_eq!(a.add_rate_usages(&flush).await.unwrap(), [1, 6, 3]);
+    assert!(a.add_rate_usages(&[]).await.unwrap().is_empty());
+    // Two replicas flushing the same keys at once: both commit, nothing is lost.
+    let keys: Vec<RateCount> = (0..50).map(|i| count(&format!("ip:{i}"), 1)).collect();
+    let reversed: Vec<RateCount> = keys.iter().rev().cloned().collect();
+    let (x, y) = tokio::join!(a.add_rate_usages(&keys), b.add_rate_usages(&reversed));
+    x.unwrap();
+    y.unwrap();
+    assert_eq!(a.add_rate_usage("ip:0", window, 0).await.unwrap(), 2);
+    assert_eq!(b.add_rate_usage("ip:49", window, 0).await.unwrap(), 2);
 }

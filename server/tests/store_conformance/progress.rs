@@ -16,6 +16,7 @@ backend_tests!(
     progress_of_removed_lessons_stops_counting,
     all_progress_covers_every_enrolled_course,
     progress_writes_are_concurrency_safe,
+    concurrent_writes_each_get_their_own_answer,
 );
 
 // --- enrollment and progress ------------------------------------------------------------
@@ -476,6 +477,64 @@ async fn progress_writes_are_concurrency_safe(db: &TestDatabase) {
         "completion is never lost"
     );
     assert_eq!(p.completed_lessons, 1);
+}
+
+/// Writes committed together (SQLite groups the writes waiting at one moment) still answer
+/// each caller with its own row, and a write to a lesson that does not exist fails alone.
+async fn concurrent_writes_each_get_their_own_answer(db: &TestDatabase) {
+    let store = db.open().await;
+    let ada = user(&*store, "ada@example.com", Role::Instructor).await;
+    let spec = CourseSpec {
+        lessons: &[
+            ("m1", "l1", "First lesson", "Body one."),
+            ("m1", "l2", "Second lesson", "Body two."),
+        ],
+        ..CourseSpec::default()
+    };
+    publish(&*store, &spec, ada).await;
+    let mut learners = Vec::new();
+    for i in 0..8 {
+        let learner = user(&*store, &format!("l{i}@example.com"), Role::Learner).await;
+        store
+            .enroll(learner, "course", OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+        learners.push(learner);
+    }
+    let now = OffsetDateTime::now_utc();
+    let tasks: Vec<_> = (0..48u32)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            let learner = learners[i as usize % learners.len()];
+            let lesson = ["l1", "l2", "missing"][i as usize % 3];
+            tokio::spawn(async move {
+                let written = store
+                    .record_lesson_progress(
+                        learner,
+                        "course",
+                        lesson,
+                        LessonStatus::Started,
+                        Some(i),
+                        now,
+                    )
+                    .await;
+                (lesson, i, written)
+            })
+        })
+        .collect();
+    for task in tasks {
+        match task.await.unwrap() {
+            ("missing", _, written) => assert!(
+                matches!(written, Err(StoreError::NotFound(_))),
+                "{written:?}"
+            ),
+            (lesson, i, written) => {
+                let row = written.unwrap();
+                assert_eq!(row.lesson_id, lesson);
+                assert_eq!(row.position, Some(i), "each write gets its own row back");
+            }
+        }
+    }
 }
 
 // --- SQLite only ------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::Backend;
-use crate::store::{StateStore, StoreError, StoreResult, Timestamp};
+use super::{Backend, Db};
+use crate::store::{RateCount, StateStore, StoreError, StoreResult, Timestamp};
 
 #[async_trait]
 impl StateStore for Backend {
@@ -53,17 +53,22 @@ impl StateStore for Backend {
         window_start: OffsetDateTime,
         delta: i64,
     ) -> StoreResult<i64> {
-        let (count,): (i64,) = sqlx::query_as(
-            "INSERT INTO rate_usage (key, window_start, count) VALUES ($1, $2, $3) \
-             ON CONFLICT (key, window_start) DO UPDATE SET count = rate_usage.count + excluded.count \
-             RETURNING count",
-        )
-        .bind(key)
-        .bind(Timestamp::new(window_start))
-        .bind(delta)
-        .fetch_one(&self.writer)
-        .await?;
-        Ok(count)
+        add_rate_count(&self.writer, key, window_start, delta).await
+    }
+
+    async fn add_rate_usages(&self, counts: &[RateCount]) -> StoreResult<Vec<i64>> {
+        let mut order: Vec<usize> = (0..counts.len()).collect();
+        order.sort_by(|&a, &b| {
+            (&counts[a].key, counts[a].window_start).cmp(&(&counts[b].key, counts[b].window_start))
+        });
+        let mut totals = vec![0; counts.len()];
+        let mut tx = self.begin_write().await?;
+        for i in order {
+            let count = &counts[i];
+            totals[i] = add_rate_count(&mut *tx, &count.key, count.window_start, count.delta).await?;
+        }
+        tx.commit().await?;
+        Ok(totals)
     }
 
     async fn prune_rate_usage(&self, before: OffsetDateTime) -> StoreResult<u64> {
@@ -73,4 +78,23 @@ impl StateStore for Backend {
             .await?;
         Ok(done.rows_affected())
     }
+}
+
+async fn add_rate_count<'c>(
+    executor: impl sqlx::Executor<'c, Database = Db>,
+    key: &str,
+    window_start: OffsetDateTime,
+    delta: i64,
+) -> StoreResult<i64> {
+    let (count,): (i64,) = sqlx::query_as(
+        "INSERT INTO rate_usage (key, window_start, count) VALUES ($1, $2, $3) \
+         ON CONFLICT (key, window_start) DO UPDATE SET count = rate_usage.count + excluded.count \
+         RETURNING count",
+    )
+    .bind(key)
+    .bind(Timestamp::new(window_start))
+    .bind(delta)
+    .fetch_one(executor)
+    .await?;
+    Ok(count)
 }

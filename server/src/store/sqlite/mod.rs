@@ -13,6 +13,8 @@
 //! acknowledged, so an acknowledged write survives a process crash (kill -9) and a power
 //! cut. The fsync is paid per commit, not per write: progress writes are committed in
 //! groups (`progress_batch`), so one fsync covers every write waiting at that moment.
+//! Commits never checkpoint the WAL into the database file (which would stall every write
+//! queued behind them); a task on its own connection does (`checkpoint`).
 //!
 //! Encodings: UUIDs are 16-byte BLOBs, timestamps INTEGER unix microseconds (UTC), JSON TEXT.
 
@@ -42,6 +44,7 @@ sql_backend! {
     json_elements: "json_each",
 }
 
+mod checkpoint;
 mod progress_batch;
 mod search;
 use search::search_hits;
@@ -58,6 +61,8 @@ pub struct SqliteStore {
     writer: SqlitePool,
     /// Lesson-progress writes, committed in groups on `writer`.
     progress: progress_batch::ProgressBatcher,
+    /// Checkpoints the WAL from a connection of its own (None in memory: no WAL).
+    _checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 impl SqliteStore {
@@ -87,6 +92,7 @@ impl SqliteStore {
                 progress: progress_batch::ProgressBatcher::start(pool.clone()),
                 writer: pool.clone(),
                 reader: pool,
+                _checkpointer: None,
             });
         }
 
@@ -107,13 +113,22 @@ impl SqliteStore {
         // The writer switches the file to WAL (a persistent setting) and migrates before any
         // reader opens, while holding the open lock (see `OpenLock`).
         let open_lock = OpenLock::acquire(&database).await?;
+        // Commits never checkpoint: the checkpoint task does (see `checkpoint`).
+        let writer_options = base
+            .clone()
+            .journal_mode(SqliteJournalMode::Wal)
+            .pragma("wal_autocheckpoint", "0")
+            .pragma(
+                "journal_size_limit",
+                (checkpoint::RESTART_PAGES * 4096).to_string(),
+            );
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(base.clone().journal_mode(SqliteJournalMode::Wal))
+            .connect_with(writer_options.clone())
             .await?;
         migrate(&writer).await?;
         drop(open_lock);
@@ -125,6 +140,7 @@ impl SqliteStore {
             .await?;
         Ok(Self {
             progress: progress_batch::ProgressBatcher::start(writer.clone()),
+            _checkpointer: Some(checkpoint::Checkpointer::start(&writer_options).await?),
             writer,
             reader,
         })
