@@ -363,6 +363,8 @@ pub trait Store:
 
     // --- catalog and publishing -----------------------------------------------------
     async fn current_version(&self, course_id: &str) -> StoreResult<Option<CurrentVersion>>;
+    /// Ids of the courses `user_id` owns (published first by them), sorted.
+    async fn owned_courses(&self, user_id: Uuid) -> StoreResult<Vec<String>>;
     /// Stores a new immutable version and makes it current, all in one transaction.
     /// `expected_current` is the version the caller planned against (None: a new course);
     /// if another publish got there first this fails with `Conflict` (`NotFound` when it

@@ -12,6 +12,7 @@ use crate::on_both_backends;
 
 on_both_backends!(
     locks_and_attempt_limits,
+    search_marks_lessons_locked_for_the_caller,
     answers_are_validated,
     double_submit_grades_once,
 );
@@ -156,7 +157,7 @@ async fn locks_and_attempt_limits(backend: Backend) {
         .await
         .expect_error(404, "not_found");
 
-    let answers = json!({ (ids[0].clone()): right(&ids[0]) });
+    let answers = json!({ (ids[0].clone()): right_in(&first, &ids[0]) });
     let result = app
         .submit(&learner, &attempt, answers)
         .await
@@ -167,7 +168,7 @@ async fn locks_and_attempt_limits(backend: Backend) {
     app.start(&learner, QUIZ_2)
         .await
         .expect_error(409, "attempts_exhausted");
-    app.save(&learner, &attempt, &ids[1], &right(&ids[1]))
+    app.save(&learner, &attempt, &ids[1], &right_in(&first, &ids[1]))
         .await
         .expect_error(409, "attempt_closed");
 
@@ -194,6 +195,71 @@ async fn locks_and_attempt_limits(backend: Backend) {
     assert_eq!(passed, [QUIZ_2]);
 }
 
+/// Search is open to everyone; a signed-in learner sees which lesson hits are in modules
+/// still locked for them, by the rule the lesson route applies.
+async fn search_marks_lessons_locked_for_the_caller(backend: Backend) {
+    let app = App::spawn(backend).await;
+    let author = app.publish_course().await;
+    let learner = app.learner("sam@example.com").await;
+    let outsider = app.user("out@example.com", Role::Learner).await;
+    let admin = app.user("adm@example.com", Role::Admin).await;
+    let lessons = async |q: &str, session: Option<&Session>| -> Vec<(String, bool)> {
+        let hits = app
+            .get(
+                &format!("/api/v1/courses/search?q={q}"),
+                session.and_then(Session::t),
+            )
+            .await
+            .expect(200)
+            .body;
+        let mut lessons: Vec<(String, bool)> = hits
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|h| {
+                let lesson = h["lesson_id"].as_str()?.to_owned();
+                Some((lesson, h["locked"].as_bool().unwrap()))
+            })
+            .collect();
+        lessons.sort();
+        lessons
+    };
+    let both = |locked: bool| {
+        vec![
+            ("availability".to_owned(), locked),
+            ("recovery".to_owned(), locked),
+        ]
+    };
+    assert_eq!(lessons("production", Some(&learner)).await, both(true));
+    assert_eq!(
+        lessons("markdown", Some(&learner)).await,
+        [("welcome".to_owned(), false)],
+        "the first module is always open"
+    );
+    // Without credentials, outside the course, as an admin: nothing is locked.
+    assert_eq!(lessons("production", None).await, both(false));
+    assert_eq!(lessons("production", Some(&outsider)).await, both(false));
+    assert_eq!(lessons("production", Some(&admin)).await, both(false));
+    // The course's owner, enrolled, is never locked out.
+    app.post(
+        &format!("/api/v1/courses/{COURSE}/enrollment"),
+        author.t(),
+        &json!({}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(lessons("production", Some(&author)).await, both(false));
+    // Half of module 1 done: still locked; all of it: open.
+    app.complete(&learner, &["welcome"]).await;
+    assert_eq!(lessons("production", Some(&learner)).await, both(true));
+    app.complete(&learner, &["first-steps"]).await;
+    assert_eq!(lessons("production", Some(&learner)).await, both(false));
+    // A credential that is not valid is refused, as on every route behind the gate.
+    app.get("/api/v1/courses/search?q=production", Some("not-a-token"))
+        .await
+        .expect_error(401, "unauthenticated");
+}
+
 // --- answer validation and concurrency ------------------------------------------------
 
 async fn answers_are_validated(backend: Backend) {
@@ -202,7 +268,7 @@ async fn answers_are_validated(backend: Backend) {
     let learner = app.learner("val@example.com").await;
     let view = app.start(&learner, MOCK).await.expect(201).body;
     let attempt = view["id"].as_str().unwrap().to_owned();
-    app.save(&learner, &attempt, "not-asked", &right("lesson-format"))
+    app.save(&learner, &attempt, "not-asked", &right_in(&view, "lesson-format"))
         .await
         .expect_error(422, "validation_failed");
     let mismatch = app
@@ -307,7 +373,7 @@ async fn double_submit_grades_once(backend: Backend) {
     let attempt = view["id"].as_str().unwrap().to_owned();
     let answers: serde_json::Map<String, Value> = question_ids(&view)
         .iter()
-        .map(|q| (q.clone(), serde_json::to_value(right(q)).unwrap()))
+        .map(|q| (q.clone(), serde_json::to_value(right_in(&view, q)).unwrap()))
         .collect();
     let body = Value::Object(answers);
     let (a, b) = tokio::join!(

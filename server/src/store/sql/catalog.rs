@@ -41,6 +41,16 @@ pub(super) async fn current_version(
     }))
 }
 
+/// Ids of the courses `user_id` owns, sorted.
+pub(super) async fn owned_courses(s: &Backend, user_id: Uuid) -> StoreResult<Vec<String>> {
+    let ids: Vec<(String,)> =
+        sqlx::query_as("SELECT id FROM courses WHERE owner_id = $1 ORDER BY id")
+            .bind(user_id)
+            .fetch_all(s.reader())
+            .await?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
+}
+
 pub(super) async fn publish_version(
     s: &Backend,
     new: NewCourseVersion,

@@ -123,6 +123,9 @@ impl Store for Backend {
     async fn current_version(&self, course_id: &str) -> StoreResult<Option<CurrentVersion>> {
         catalog::current_version(self, course_id).await
     }
+    async fn owned_courses(&self, user_id: Uuid) -> StoreResult<Vec<String>> {
+        catalog::owned_courses(self, user_id).await
+    }
     async fn publish_version(
         &self,
         new: NewCourseVersion,
