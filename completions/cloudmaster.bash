@@ -4132,13 +4132,17 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__serve)
-            opts="-o -h --listen --database-url --data-dir --key-dir --pool-size --log-format --max-body-bytes --max-publish-bytes --rate-limit-free --rate-limit-premium --rate-limit-staff --rate-limit-anonymous --rate-limit-window-secs --trust-forwarded-for --rate-limit-login --rate-limit-register --rate-limit-refresh --argon2-memory-kib --argon2-iterations --argon2-parallelism --password-hash-threads --password-hash-queue --password-hash-wait-ms --catalog-cache-ms --auth-cache-ms --shutdown-grace-secs --lab-idle-timeout-minutes --lab-max-archive-bytes --lab-max-workspace-bytes --lab-max-archive-files --lab-script-checks --server --profile --output --quiet --no-color --yes --help"
+            opts="-o -h --listen --url-file --database-url --data-dir --key-dir --pool-size --log-format --max-body-bytes --max-publish-bytes --rate-limit-free --rate-limit-premium --rate-limit-staff --rate-limit-anonymous --rate-limit-window-secs --trust-forwarded-for --rate-limit-login --rate-limit-register --rate-limit-refresh --argon2-memory-kib --argon2-iterations --argon2-parallelism --password-hash-threads --password-hash-queue --password-hash-wait-ms --catalog-cache-ms --auth-cache-ms --shutdown-grace-secs --lab-idle-timeout-minutes --lab-max-archive-bytes --lab-max-workspace-bytes --lab-max-archive-files --lab-script-checks --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

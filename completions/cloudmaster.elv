@@ -74,7 +74,8 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --help 'Print help'
         }
         &'cloudmaster;serve'= {
-            cand --listen 'Address to listen on'
+            cand --listen 'Address to listen on (port 0 picks a free port; see --url-file)'
+            cand --url-file 'Once listening, write the server''s URL to this file (how a script learns the port picked for `--listen 127.0.0.1:0`)'
             cand --database-url 'Database URL: `sqlite://PATH` or `postgres://...` [default: sqlite://<data-dir>/cloudmaster.db]'
             cand --data-dir 'Directory for the embedded database and other server data'
             cand --key-dir 'Directory of the token and certificate signing keys, readable only by the server''s user. Replicas on one PostgreSQL database must all be given the same one (a shared mounted secret directory) [default: <data-dir>/keys]'

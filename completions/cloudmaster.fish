@@ -75,7 +75,8 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quickstart" -l q
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quickstart" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quickstart" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand quickstart" -s h -l help -d 'Print help'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l listen -d 'Address to listen on' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l listen -d 'Address to listen on (port 0 picks a free port; see --url-file)' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l url-file -d 'Once listening, write the server\'s URL to this file (how a script learns the port picked for `--listen 127.0.0.1:0`)' -r -F
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l database-url -d 'Database URL: `sqlite://PATH` or `postgres://...` [default: sqlite://<data-dir>/cloudmaster.db]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l data-dir -d 'Directory for the embedded database and other server data' -r -F
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l key-dir -d 'Directory of the token and certificate signing keys, readable only by the server\'s user. Replicas on one PostgreSQL database must all be given the same one (a shared mounted secret directory) [default: <data-dir>/keys]' -r -F

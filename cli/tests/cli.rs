@@ -8,14 +8,9 @@ mod util;
 use cloudmaster_core::Client;
 use cloudmaster_core::api::Role;
 use cloudmaster_core::credentials::Credential;
-use util::{Home, TestServer, closed_port};
+use util::{ClosedPort, Home, TestServer};
 
 const PASSWORD: &str = "correct horse battery";
-
-/// A home with no server (authoring commands only).
-fn offline() -> Home {
-    Home::new(&format!("http://127.0.0.1:{}/", closed_port()))
-}
 
 /// Scaffolds `id` in `home` and returns its folder.
 fn new_course(home: &Home, id: &str) -> std::path::PathBuf {
@@ -28,7 +23,7 @@ fn new_course(home: &Home, id: &str) -> std::path::PathBuf {
 
 #[test]
 fn course_new_then_validate_is_clean() {
-    let home = offline();
+    let home = Home::offline();
     let out = home.ok(&["course", "new", "my-course"]);
     assert!(
         out.contains("Created course `my-course` in my-course."),
@@ -51,7 +46,7 @@ fn course_new_then_validate_is_clean() {
 
 #[test]
 fn course_validate_reports_file_line_and_column() {
-    let home = offline();
+    let home = Home::offline();
     let dir = new_course(&home, "broken");
     let yaml = std::fs::read_to_string(dir.join("course.yaml")).unwrap();
     let line = yaml
@@ -97,7 +92,7 @@ fn course_validate_reports_file_line_and_column() {
 
 #[test]
 fn course_preview_validates_first_and_needs_a_terminal() {
-    let home = offline();
+    let home = Home::offline();
     new_course(&home, "draft");
     // A valid course gets as far as the terminal, which a pipe is not.
     let (code, _, err) = home.run(&["course", "preview", "draft"]);
@@ -144,11 +139,11 @@ fn tui_checks_the_login_then_needs_a_terminal() {
     );
 
     // A server that cannot be reached is reported before the terminal is taken over.
-    let closed = format!("http://127.0.0.1:{}/", closed_port());
+    let closed = ClosedPort::new();
     let output = home
         .cmd()
         .env("CLOUDMASTER_TOKEN", "cm_pat_not-a-real-token-at-all")
-        .args(["--server", &closed, "tui"])
+        .args(["--server", &closed.url, "tui"])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&output.stderr);
@@ -158,7 +153,7 @@ fn tui_checks_the_login_then_needs_a_terminal() {
 
 #[test]
 fn validate_of_a_missing_path_is_not_found() {
-    let home = offline();
+    let home = Home::offline();
     let (code, _, err) = home.run(&["course", "validate", "nowhere"]);
     assert_eq!(code, 5, "{err}");
     assert!(err.contains("nowhere does not exist"), "{err}");
@@ -260,7 +255,7 @@ fn an_expired_access_token_is_refreshed_and_saved() {
 
 #[test]
 fn passwords_are_never_read_from_a_pipe_without_password_stdin() {
-    let home = offline();
+    let home = Home::offline();
     let (code, _, err) = home.run(&["login", "--email", "a@example.com"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--password-stdin"), "{err}");
@@ -384,7 +379,7 @@ fn token_with_publish_scope_publishes_a_scaffolded_course() {
 
 #[test]
 fn publish_refuses_an_invalid_course_before_contacting_the_server() {
-    let home = offline();
+    let home = Home::offline();
     let dir = new_course(&home, "bad");
     std::fs::write(dir.join("lessons/welcome.md"), "").unwrap();
     std::fs::remove_file(dir.join("lessons/first-steps.md")).unwrap();
@@ -495,12 +490,13 @@ fn exit_codes() {
     assert_eq!(code, 3, "bad token: {err}");
     assert!(err.contains("CLOUDMASTER_TOKEN"), "{err}");
 
-    let closed = format!("http://127.0.0.1:{}/", closed_port());
-    let (code, _, err) = home.run(&["--server", &closed, "courses", "list"]);
+    let closed = ClosedPort::new();
+    let (code, _, err) = home.run(&["--server", &closed.url, "courses", "list"]);
     assert_eq!(code, 4, "{err}");
     assert!(
         err.contains(&format!(
-            "could not reach the cloudmaster server at {closed}"
+            "could not reach the cloudmaster server at {}",
+            closed.url
         )),
         "{err}"
     );
@@ -563,7 +559,7 @@ fn exit_codes() {
 
 #[test]
 fn help_documents_exit_codes_and_docs_match() {
-    let home = offline();
+    let home = Home::offline();
     let help = home.ok(&["--help"]);
     assert!(help.contains("Exit codes:"), "{help}");
     let docs =
@@ -586,7 +582,7 @@ fn help_documents_exit_codes_and_docs_match() {
 
 #[test]
 fn config_set_show_and_path_honour_xdg() {
-    let home = offline();
+    let home = Home::offline();
     let path = home.ok(&["config", "path"]);
     assert_eq!(
         path.trim(),
@@ -635,7 +631,7 @@ fn config_set_show_and_path_honour_xdg() {
 
 #[test]
 fn completions_for_every_shell() {
-    let home = offline();
+    let home = Home::offline();
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let out = home.ok(&["completions", shell]);
         assert!(out.contains("cloudmaster"), "{shell}");
@@ -675,8 +671,8 @@ fn doctor_reports_and_masks_tokens() {
     assert!(!out.contains(token));
     assert_eq!(output.status.code(), Some(1), "the token is refused: {out}");
 
-    let closed = format!("http://127.0.0.1:{}/", closed_port());
-    let (code, out, _) = home.run(&["--server", &closed, "doctor"]);
+    let closed = ClosedPort::new();
+    let (code, out, _) = home.run(&["--server", &closed.url, "doctor"]);
     assert_eq!(code, 1);
     assert!(out.contains("✗ unreachable: connection refused"), "{out}");
 }
@@ -729,7 +725,7 @@ fn start_quickstart(home: &Home) -> (Running, String, String) {
 
 #[test]
 fn quickstart_serves_the_bundled_catalog_and_logs_in_the_demo_learner() {
-    let home = offline();
+    let home = Home::offline();
     let (child, url, stderr) = start_quickstart(&home);
     let run = |args: &[&str]| {
         let mut all = vec!["--server", url.as_str()];

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use cloudmaster_core::api::Role;
 use cloudmaster_core::course::load_course;
-use util::{Home, TestServer, closed_port};
+use util::{Home, TestServer};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -23,11 +23,6 @@ fn courses_dir() -> PathBuf {
 
 fn lab_dir(course: &str, lab: &str) -> PathBuf {
     courses_dir().join(course).join("labs").join(lab)
-}
-
-/// A home with no server (authoring commands only).
-fn offline() -> Home {
-    Home::new(&format!("http://127.0.0.1:{}/", closed_port()))
 }
 
 /// Runs `args` in `dir`: (exit code, stdout, stderr).
@@ -54,7 +49,7 @@ fn copy_solution(course: &str, lab: &str, step: &str, workspace: &Path) {
 
 #[test]
 fn lab_test_passes_for_every_bundled_lab() {
-    let home = offline();
+    let home = Home::offline();
     let courses = courses_dir();
     let output = home
         .cmd()
@@ -119,7 +114,7 @@ fn lab_test_passes_for_every_bundled_lab() {
 
 #[test]
 fn lab_test_and_publish_refuse_a_lab_whose_solution_does_not_pass() {
-    let home = offline();
+    let home = Home::offline();
     home.ok(&["course", "new", "broken"]);
     let solution = home
         .path()
@@ -647,7 +642,7 @@ fn check_works_offline_and_says_the_run_was_not_recorded() {
 
 #[test]
 fn check_scripts_never_see_the_learners_credentials() {
-    let home = offline();
+    let home = Home::offline();
     home.ok(&["course", "new", "envcheck"]);
     let lab = home.path().join("envcheck/labs/hello-file");
     let seen = home.path().join("seen-env.txt");
@@ -700,6 +695,10 @@ fn check_scripts_never_see_the_learners_credentials() {
 // ---------------------------------------------------------------------------------------
 // Watch mode
 
+/// How long a watch test waits for what it expects before it fails: only a watch that
+/// never reacts takes that long.
+const PATIENCE: Duration = Duration::from_secs(60);
+
 /// A child process killed when dropped, with its stdout lines arriving on a channel.
 struct Watching {
     child: Child,
@@ -741,37 +740,38 @@ impl Watching {
         }
     }
 
-    /// Waits until a line containing `needle` arrives, at most `limit`. Returns how long it took.
-    fn wait_for(&mut self, needle: &str, limit: Duration) -> Duration {
-        let start = Instant::now();
+    /// Waits until a line containing `needle` arrives. The limit only ends a test that
+    /// hangs: it is generous, and waiting ends as soon as the line is there.
+    fn wait_for(&mut self, needle: &str) {
+        let deadline = Instant::now() + PATIENCE;
         loop {
-            let left = limit.saturating_sub(start.elapsed());
+            let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
                 Ok(line) => {
                     self.seen.push_str(&line);
                     self.seen.push('\n');
                     if line.contains(needle) {
-                        return start.elapsed();
+                        return;
                     }
                 }
                 Err(_) => panic!(
-                    "no line with `{needle}` within {limit:?}; output so far:\n{}",
+                    "no line with `{needle}` within {PATIENCE:?}; output so far:\n{}",
                     self.seen
                 ),
             }
         }
     }
 
-    /// Waits for the process to end by itself, at most `limit`.
-    fn wait_exit(&mut self, limit: Duration) -> i32 {
-        let start = Instant::now();
-        while start.elapsed() < limit {
+    /// Waits for the process to end by itself (at most a generous limit).
+    fn wait_exit(&mut self) -> i32 {
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status.code().unwrap_or(-1);
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("still watching after {limit:?}; output:\n{}", self.seen);
+        panic!("still watching after {PATIENCE:?}; output:\n{}", self.seen);
     }
 
     /// Everything the process wrote to stderr (once it has ended).
@@ -787,14 +787,14 @@ impl Drop for Watching {
     }
 }
 
-fn watch_reacts_within_two_seconds(extra: &[&str]) {
+fn watch_reacts_to_the_solution(extra: &[&str]) {
     let (_server, home) = learner();
     home.ok(&["lab", "start", "cloud-foundations/cidr-plan"]);
     let workspace = home.path().join("cloud-foundations-cidr-plan");
     let extra = [extra, &["--yes"]].concat();
     let mut watching = Watching::spawn(&home, &workspace, &extra);
-    watching.wait_for("✗ vpc-cidr", Duration::from_secs(30));
-    watching.wait_for("Watching", Duration::from_secs(10));
+    watching.wait_for("✗ vpc-cidr");
+    watching.wait_for("Watching");
 
     // The last step's solution: every step passes and the watch ends by itself.
     copy_solution(
@@ -803,19 +803,9 @@ fn watch_reacts_within_two_seconds(extra: &[&str]) {
         "private-subnets",
         &workspace,
     );
-    let reaction = watching.wait_for("✓ vpc-cidr", Duration::from_secs(10));
-    assert!(
-        reaction < Duration::from_secs(2),
-        "reacted after {reaction:?}:\n{}",
-        watching.seen
-    );
-    watching.wait_for("All steps pass locally", Duration::from_secs(30));
-    assert_eq!(
-        watching.wait_exit(Duration::from_secs(10)),
-        0,
-        "{}",
-        watching.seen
-    );
+    watching.wait_for("✓ vpc-cidr");
+    watching.wait_for("All steps pass locally");
+    assert_eq!(watching.wait_exit(), 0, "{}", watching.seen);
     let stderr = watching.stderr();
     if extra.is_empty() {
         // Notifications work on a local file system: no fallback to polling.
@@ -827,10 +817,10 @@ fn watch_reacts_within_two_seconds(extra: &[&str]) {
 
 #[test]
 fn watch_reacts_to_a_change_with_notifications() {
-    watch_reacts_within_two_seconds(&[]);
+    watch_reacts_to_the_solution(&[]);
 }
 
 #[test]
 fn watch_reacts_to_a_change_by_polling() {
-    watch_reacts_within_two_seconds(&["--poll"]);
+    watch_reacts_to_the_solution(&["--poll"]);
 }

@@ -306,7 +306,6 @@ fn review_at_the_terminal_shows_each_outcome() {
     )
     .unwrap();
     let queue = server
-        .runtime
         .block_on(client.review_queue(Some(COURSE), None))
         .unwrap();
     assert_eq!(queue.items.len(), 4);

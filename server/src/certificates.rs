@@ -7,18 +7,72 @@
 //! themselves are decided by [`cloudmaster_core::cert::completion_status`] from the facts
 //! the store reads; this module adds the course content and the certificate lifecycle.
 
-use cloudmaster_core::api::{CompletionStatus, IssuerKeys, IssuerPublicKey, LabSessionStatus};
-use cloudmaster_core::cert::{self, CertificateClaims, CertifiedLab, ob3};
+use cloudmaster_core::api::{
+    CertificateInfo, CompletionStatus, IssuerKeys, IssuerPublicKey, LabSessionStatus,
+};
+use cloudmaster_core::cert::{self, CertificateClaims, CertifiedLab, SignedCertificate, ob3};
 use cloudmaster_core::course::{Course, Requirement};
 use cloudmaster_core::lab::is_self_reported;
 use serde_json::Value;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{NewCertificate, StoredCertificate};
+use crate::store::{StoreError, StoreResult};
 /// The issuer named in certificates and Open Badges.
 pub const ISSUER_NAME: &str = "cloudmaster";
+
+/// A certificate to store: the signed file and the columns copied out of it.
+#[derive(Debug, Clone)]
+pub struct NewCertificate {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub course_id: String,
+    pub course_version: i64,
+    pub issued_at: OffsetDateTime,
+    /// The certificate file exactly as signed (canonical JSON and a newline).
+    pub document: String,
+}
+
+/// A stored certificate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredCertificate {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub course_id: String,
+    pub course_version: i64,
+    pub issued_at: OffsetDateTime,
+    /// The certificate file, byte for byte as signed.
+    pub document: String,
+    pub revoked_at: Option<OffsetDateTime>,
+    pub revoked_reason: Option<String>,
+}
+
+impl StoredCertificate {
+    /// The signed content of the file.
+    pub fn signed(&self) -> StoreResult<SignedCertificate> {
+        serde_json::from_str(&self.document).map_err(|e| {
+            StoreError::Corrupt(format!(
+                "certificate {} has an unreadable document: {e}",
+                self.id
+            ))
+        })
+    }
+
+    /// The summary the API lists (the course title as signed, not as it is today).
+    pub fn info(&self) -> StoreResult<CertificateInfo> {
+        Ok(CertificateInfo {
+            id: self.id,
+            course_id: self.course_id.clone(),
+            course_title: self.signed()?.certificate.course_title,
+            course_version: self.course_version,
+            issued_at: self.issued_at,
+            revoked_at: self.revoked_at,
+            revoked_reason: self.revoked_reason.clone(),
+        })
+    }
+}
 
 /// Issues the certificate of `course_id` to `user_id` if the completion rules are now met
 /// and none was issued yet. Called after every event that can complete a course (a lesson

@@ -27,9 +27,17 @@ pub enum LogFormat {
 /// Everything `cloudmaster-server` (and `cloudmaster serve`) can be told.
 #[derive(Clone, clap::Args)]
 pub struct ServerConfig {
-    /// Address to listen on.
+    /// Address to listen on (port 0 picks a free port; see --url-file).
     #[arg(long, global = true, env = "CLOUDMASTER_LISTEN", default_value_t = DEFAULTS.listen)]
     pub listen: SocketAddr,
+
+    /// Once listening, write the server's URL to this file (how a script learns the port
+    /// picked for `--listen 127.0.0.1:0`)
+    ///
+    /// The file holds `http://HOST:PORT` and a newline. It appears whole (written aside,
+    /// then renamed) once the server accepts connections, and is removed when it stops.
+    #[arg(long, global = true, env = "CLOUDMASTER_URL_FILE", value_name = "FILE")]
+    pub url_file: Option<PathBuf>,
 
     /// Database URL: `sqlite://PATH` or `postgres://...` [default: sqlite://<data-dir>/cloudmaster.db]
     #[arg(
@@ -185,6 +193,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            url_file: None,
             database_url: None,
             data_dir: default_data_dir(),
             key_dir: None,
@@ -293,6 +302,7 @@ impl std::fmt::Debug for ServerConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServerConfig")
             .field("listen", &self.listen)
+            .field("url_file", &self.url_file)
             .field("database_url", &redact_url(&self.database_url()))
             .field("data_dir", &self.data_dir)
             .field("key_dir", &self.key_dir())

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use crate::server_error::{Context as _, ServerError};
 use crate::state::{AppState, WeakState};
 
 /// How often the jobs run.
@@ -21,10 +22,12 @@ pub struct JobReport {
 }
 
 /// Runs every job once at the state's clock.
-pub async fn run_once(state: &AppState) -> anyhow::Result<JobReport> {
+pub async fn run_once(state: &AppState) -> Result<JobReport, ServerError> {
     let now = state.now();
     Ok(JobReport {
-        attempts_closed: crate::learning::close_expired_attempts(state, now).await?,
+        attempts_closed: crate::learning::close_expired_attempts(state, now)
+            .await
+            .context("closing overdue attempts")?,
         lab_sessions_expired: crate::labs::expire_sessions(state, now).await?,
     })
 }
@@ -41,7 +44,10 @@ pub(crate) fn spawn(state: WeakState) {
                     tracing::info!(?report, "background jobs ran");
                 }
                 Ok(_) => {}
-                Err(err) => tracing::warn!(error = %format!("{err:#}"), "background job failed"),
+                Err(err) => tracing::warn!(
+                    error = crate::error::error_chain(&err),
+                    "background job failed"
+                ),
             }
         }
     });

@@ -19,7 +19,6 @@
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, anyhow};
 use cloudmaster_core::api::User;
 use cloudmaster_core::cert::CertificateSigner;
 use rand::RngCore as _;
@@ -28,6 +27,7 @@ use time::OffsetDateTime;
 
 use crate::auth::jwt::{ACCESS_TOKEN_SECS, Claims, JwtKeys};
 use crate::error::ApiError;
+use crate::server_error::{Context as _, ServerError, is_read_only};
 use crate::store::Store;
 
 pub mod dir;
@@ -92,7 +92,11 @@ impl std::fmt::Debug for Keys {
 impl Keys {
     /// Prepares the key directory at start-up and loads it: creates it and any missing
     /// key, moves keys out of the database, deletes token keys whose tokens have expired.
-    pub async fn open(dir: KeyDir, store: &dyn Store, now: OffsetDateTime) -> anyhow::Result<Keys> {
+    pub async fn open(
+        dir: KeyDir,
+        store: &dyn Store,
+        now: OffsetDateTime,
+    ) -> Result<Keys, ServerError> {
         dir.create()?;
         let locking = dir.clone();
         // A read-only mount (a secret volume) is fine while nothing needs writing.
@@ -101,7 +105,7 @@ impl Keys {
             .context("locking the key directory")?
         {
             Ok(lock) => Some(lock),
-            Err(e) if read_only(&e) => None,
+            Err(e) if is_read_only(&e) => None,
             Err(e) => {
                 return Err(e).with_context(|| {
                     format!("cannot lock the key directory {}", dir.path().display())
@@ -134,17 +138,17 @@ impl Keys {
             let written = dir.write(&set).and_then(|()| dir.remove_files(&removed));
             match written {
                 Ok(()) => {}
-                Err(err) if !changed && root_read_only(&err) => tracing::info!(
+                Err(err) if !changed && err.is_read_only() => tracing::info!(
                     dir = %dir.path().display(),
                     "the key directory is read-only; expired token keys stay in it"
                 ),
-                Err(err) if root_read_only(&err) => {
-                    return Err(err.context(format!(
+                Err(err) if err.is_read_only() => {
+                    return Err(err).context(format!(
                         "the key directory {} is read-only, but it lacks keys that start-up \
                          must add (new keys, or keys to move out of the database); start the \
                          server once with a writable key directory",
                         dir.path().display()
-                    )));
+                    ));
                 }
                 Err(err) => return Err(err),
             }
@@ -171,7 +175,7 @@ impl Keys {
     }
 
     /// Reads the key directory again (after a rotation). On error the keys in use stay.
-    pub fn reload(&self) -> anyhow::Result<()> {
+    pub fn reload(&self) -> Result<(), ServerError> {
         let loaded = load(&self.dir.read()?, &self.dir)?;
         *self.loaded.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(loaded);
         Ok(())
@@ -200,7 +204,10 @@ impl Keys {
         match self.reload() {
             Ok(()) => true,
             Err(err) => {
-                tracing::warn!(error = format!("{err:#}"), "cannot reload the signing keys");
+                tracing::warn!(
+                    error = crate::error::error_chain(&err),
+                    "cannot reload the signing keys"
+                );
                 false
             }
         }
@@ -253,7 +260,7 @@ pub fn rotate(
     dir: &KeyDir,
     kinds: &[KeyKind],
     now: OffsetDateTime,
-) -> anyhow::Result<Vec<KeyInfo>> {
+) -> Result<Vec<KeyInfo>, ServerError> {
     dir.create()?;
     let _lock = dir
         .lock()
@@ -274,7 +281,7 @@ pub fn rotate(
 }
 
 /// The keys in a directory (no secrets), oldest first.
-pub fn list(dir: &KeyDir) -> anyhow::Result<Vec<KeyInfo>> {
+pub fn list(dir: &KeyDir) -> Result<Vec<KeyInfo>, ServerError> {
     Ok(dir.read()?.keys.into_iter().map(|k| k.info).collect())
 }
 
@@ -285,7 +292,7 @@ fn import(
     kind: KeyKind,
     secret: Vec<u8>,
     now: OffsetDateTime,
-) -> anyhow::Result<bool> {
+) -> Result<bool, ServerError> {
     let kid = match kind {
         KeyKind::Jwt => {
             if set
@@ -299,7 +306,9 @@ fn import(
         KeyKind::Certificate => {
             let kid = CertificateSigner::from_secret(&secret)
                 .map_err(|e| {
-                    anyhow!("the certificate signing key in the database is unusable: {e}")
+                    ServerError::Refused(format!(
+                        "the certificate signing key in the database is unusable: {e}"
+                    ))
                 })?
                 .key_id();
             if set.of(kind).any(|k| k.info.kid == kid) {
@@ -313,23 +322,8 @@ fn import(
     Ok(true)
 }
 
-/// Whether `err` says the directory cannot be written to at all.
-fn read_only(err: &std::io::Error) -> bool {
-    matches!(
-        err.kind(),
-        std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
-    )
-}
-
-/// Whether the error chain ends in [`read_only`].
-fn root_read_only(err: &anyhow::Error) -> bool {
-    err.root_cause()
-        .downcast_ref::<std::io::Error>()
-        .is_some_and(read_only)
-}
-
 /// A new random key of `kind` and its id.
-fn new_key(kind: KeyKind) -> anyhow::Result<(String, Vec<u8>)> {
+fn new_key(kind: KeyKind) -> Result<(String, Vec<u8>), ServerError> {
     Ok(match kind {
         KeyKind::Jwt => {
             let mut secret = vec![0u8; 64];
@@ -340,7 +334,7 @@ fn new_key(kind: KeyKind) -> anyhow::Result<(String, Vec<u8>)> {
             let mut secret = vec![0u8; 32];
             rand::rng().fill_bytes(&mut secret);
             let kid = CertificateSigner::from_secret(&secret)
-                .map_err(|e| anyhow!("{e}"))?
+                .map_err(|e| ServerError::Refused(format!("a new certificate key: {e}")))?
                 .key_id();
             (kid, secret)
         }
@@ -354,15 +348,15 @@ fn random_kid() -> String {
 }
 
 /// Turns the keys of a directory into signers and verifiers.
-fn load(set: &KeySet, dir: &KeyDir) -> anyhow::Result<Loaded> {
+fn load(set: &KeySet, dir: &KeyDir) -> Result<Loaded, ServerError> {
     let missing = |kind: KeyKind, flag: &str| {
-        anyhow!(
+        ServerError::Refused(format!(
             "the key directory {} has no current {} key; run `cloudmaster-server keys rotate \
              {flag}` with `--key-dir {}`",
             dir.path().display(),
             kind.as_str(),
             dir.path().display()
-        )
+        ))
     };
     let current = set
         .current(KeyKind::Jwt)
@@ -386,19 +380,19 @@ fn load(set: &KeySet, dir: &KeyDir) -> anyhow::Result<Loaded> {
     let mut signers = Vec::new();
     for key in certificate_keys {
         let signer = CertificateSigner::from_secret(key.secret.expose_secret()).map_err(|e| {
-            anyhow!(
+            ServerError::Refused(format!(
                 "the certificate key {} in {} is unusable: {e}",
                 key.info.kid,
                 dir.path().display()
-            )
+            ))
         })?;
         if signer.key_id() != key.info.kid {
-            return Err(anyhow!(
+            return Err(ServerError::Refused(format!(
                 "the certificate key file of {} in {} holds the key {}; restore the file",
                 key.info.kid,
                 dir.path().display(),
                 signer.key_id()
-            ));
+            )));
         }
         signers.push(signer);
     }

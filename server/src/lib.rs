@@ -13,13 +13,14 @@
 //! - [`telemetry`] and [`metrics`]: request ids in every log line, Prometheus metrics,
 //!   panics as JSON 500s. [`cache`] keeps the catalog's JSON in memory with bounded staleness.
 //!
-//! Tests (and the CLI's `quickstart`) start the server on a port-0 listener with [`serve`].
+//! Tests (and the CLI's `quickstart`) start the server on a port-0 listener with [`serve`];
+//! a `cloudmaster-server` process started on port 0 says which port it got through
+//! `--url-file` ([`url_file`]).
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Response;
@@ -27,6 +28,8 @@ use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+
+use crate::server_error::Context as _;
 
 pub mod auth;
 pub mod bundles;
@@ -46,13 +49,16 @@ pub mod owner_only;
 pub mod publish;
 pub mod ratelimit;
 pub mod routes;
+pub mod server_error;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod url_file;
 
 pub use cloudmaster_core::api::PublishOutcome;
 pub use config::{LogFormat, ServerConfig};
 pub use error::ApiError;
+pub use server_error::ServerError;
 pub use state::{AppState, Clock, SystemClock};
 pub use telemetry::init_tracing;
 
@@ -108,14 +114,25 @@ pub async fn serve(
 }
 
 /// Opens the database, binds `config.listen` and serves until SIGINT or SIGTERM; then
-/// drains in-flight requests for up to `shutdown_grace_secs`.
-pub async fn run(config: ServerConfig) -> anyhow::Result<()> {
+/// drains in-flight requests for up to `shutdown_grace_secs`. With `url_file` set, the
+/// bound address is written there once the listener accepts connections.
+pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
     let state = AppState::open(&config).await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener
+        .local_addr()
+        .context("cannot read the address the server listens on")?;
+    // Connections made from here on wait in the listener's backlog until `serve` accepts
+    // them, so the file may appear before serving starts.
+    let _url_file = config
+        .url_file
+        .as_deref()
+        .map(|path| url_file::UrlFile::write(path, addr))
+        .transpose()?;
     tracing::info!(
-        addr = %listener.local_addr()?,
+        %addr,
         backend = state.store().backend(),
         "cloudmaster server listening"
     );

@@ -90,7 +90,8 @@ fn main() -> ExitCode {
         match cli.command {
             None => cloudmaster_server::run(cli.config)
                 .await
-                .map(|()| ExitCode::SUCCESS),
+                .map(|()| ExitCode::SUCCESS)
+                .map_err(anyhow::Error::from),
             Some(Command::CreateUser(args)) => create_user(&cli.config, args).await,
             Some(Command::Keys(command)) => manage_keys(&cli.config, &command),
         }

@@ -12,8 +12,9 @@ use std::io::{self, Write as _};
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::Path;
 
-use anyhow::{Context as _, bail};
 use rand::RngCore as _;
+
+use crate::server_error::{Context as _, ServerError};
 
 /// Permission bits that let anyone but the owner in.
 const OTHERS: u32 = 0o077;
@@ -22,7 +23,7 @@ const STICKY: u32 = 0o1000;
 
 /// Creates `dir` (and missing parents) with mode 0700, or tightens an existing directory
 /// that others may enter. `what` names it in messages ("data directory").
-pub fn ensure_dir(dir: &Path, what: &str) -> anyhow::Result<()> {
+pub fn ensure_dir(dir: &Path, what: &str) -> Result<(), ServerError> {
     DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -36,12 +37,12 @@ pub fn ensure_dir(dir: &Path, what: &str) -> anyhow::Result<()> {
         return Ok(());
     }
     if mode & STICKY != 0 {
-        bail!(
+        return Err(ServerError::Refused(format!(
             "the {what} {} is a shared directory (mode {:o}); give the server a directory \
              of its own",
             dir.display(),
             mode & 0o7777
-        );
+        )));
     }
     fs::set_permissions(dir, Permissions::from_mode(0o700)).with_context(|| {
         format!(
@@ -62,7 +63,7 @@ pub fn ensure_dir(dir: &Path, what: &str) -> anyhow::Result<()> {
 
 /// Creates `path` empty with mode 0600 if it does not exist; tightens it to 0600 if it
 /// does and others may read it.
-pub fn ensure_file(path: &Path, what: &str) -> anyhow::Result<()> {
+pub fn ensure_file(path: &Path, what: &str) -> Result<(), ServerError> {
     OpenOptions::new()
         .create(true)
         .append(true)
@@ -73,7 +74,7 @@ pub fn ensure_file(path: &Path, what: &str) -> anyhow::Result<()> {
 }
 
 /// Tightens `path` to 0600 if it exists and others may read it.
-pub fn tighten_file(path: &Path, what: &str) -> anyhow::Result<()> {
+pub fn tighten_file(path: &Path, what: &str) -> Result<(), ServerError> {
     let mode = match fs::metadata(path) {
         Ok(meta) => meta.permissions().mode(),
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -102,19 +103,19 @@ pub fn tighten_file(path: &Path, what: &str) -> anyhow::Result<()> {
 }
 
 /// Refuses a file that others may read (see the module docs for why it is not tightened).
-pub fn check_file(path: &Path, what: &str) -> anyhow::Result<()> {
+pub fn check_file(path: &Path, what: &str) -> Result<(), ServerError> {
     let mode = fs::metadata(path)
         .with_context(|| format!("cannot read the {what} {}", path.display()))?
         .permissions()
         .mode();
     if mode & OTHERS != 0 {
-        bail!(
+        return Err(ServerError::Refused(format!(
             "the {what} {} has mode {:o}: other users may read it. Run `chmod 600 {}`; if \
              someone else could have copied it, also run `cloudmaster-server keys rotate`",
             path.display(),
             mode & 0o777,
             path.display()
-        );
+        )));
     }
     Ok(())
 }
@@ -122,7 +123,7 @@ pub fn check_file(path: &Path, what: &str) -> anyhow::Result<()> {
 /// Replaces `path` with `contents` so that readers see the old file or the new one, never
 /// a part: written to a 0600 temporary file in the same directory, flushed to disk, then
 /// renamed over `path`.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), ServerError> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

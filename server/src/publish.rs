@@ -14,13 +14,56 @@ use cloudmaster_core::api::{
     Price, PublishManifest, PublishOutcome, QuizOutline, Role, User,
 };
 use cloudmaster_core::course::{self, Course, Manifest, Plan};
+use time::OffsetDateTime;
+use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{CurrentVersion, NewCourseVersion, StoreError};
+use crate::store::{StoreError, StoreResult};
 
 /// At most this many problems are listed in a 422 message.
 const MAX_LISTED_PROBLEMS: usize = 50;
+
+/// Everything a publish writes: the immutable version and the catalog projection of it.
+/// Built by the API layer from a validated course; the store only persists it.
+#[derive(Debug, Clone)]
+pub struct NewCourseVersion {
+    pub course_id: String,
+    pub published_by: Uuid,
+    /// The full course bundle (JSON of `cloudmaster_core::course::Course`), kept per version.
+    pub bundle: serde_json::Value,
+    /// The publish manifest (item hashes) of this version, JSON.
+    pub manifest: serde_json::Value,
+    /// Catalog projection of this version. `summary.id`, `summary.version`,
+    /// `summary.lesson_count` and `published_at` are ignored: the store sets them (course id,
+    /// next version number, `lessons.len()`, the caller's `now`).
+    pub detail: CourseDetail,
+    /// Lessons in course order, for lesson reads and full-text search.
+    pub lessons: Vec<Lesson>,
+    /// Set by a rollback: the version whose content this one restores.
+    pub restored_from: Option<i64>,
+}
+
+impl NewCourseVersion {
+    /// The catalog projection as stored: `detail` made to agree with what the store decided
+    /// (the course id, version number, lesson count and publication time).
+    pub fn published_detail(&self, version: i64, published_at: OffsetDateTime) -> CourseDetail {
+        let mut detail = self.detail.clone();
+        detail.summary.id.clone_from(&self.course_id);
+        detail.summary.version = version;
+        detail.summary.lesson_count = u32::try_from(self.lessons.len()).unwrap_or(u32::MAX);
+        detail.published_at = published_at;
+        detail
+    }
+}
+
+/// The current version of a course, as publishing needs it.
+#[derive(Debug, Clone)]
+pub struct CurrentVersion {
+    pub version: i64,
+    pub owner_id: Uuid,
+    pub manifest: serde_json::Value,
+}
 
 impl AppState {
     /// Publishes `course` as `publisher` (or plans it, with `dry_run`).
@@ -284,4 +327,51 @@ pub fn project_lessons(course: &Course) -> Vec<Lesson> {
             })
         })
         .collect()
+}
+
+/// The optimistic check of a publish: the caller planned against `expected`.
+pub(crate) fn check_expected(
+    course_id: &str,
+    current: Option<i64>,
+    expected: Option<i64>,
+) -> StoreResult<()> {
+    match (current, expected) {
+        _ if current == expected => Ok(()),
+        (Some(_), None) => Err(StoreError::Conflict(format!("course `{course_id}`"))),
+        (Some(current), Some(_)) => Err(StoreError::Conflict(format!(
+            "version {current} of course `{course_id}`"
+        ))),
+        (None, Some(expected)) => Err(StoreError::NotFound(format!(
+            "version {expected} of course `{course_id}`"
+        ))),
+        (None, None) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_publish_must_have_planned_against_the_current_version() {
+        assert!(check_expected("c", None, None).is_ok());
+        assert!(check_expected("c", Some(3), Some(3)).is_ok());
+        let message = |r: StoreResult<()>| match r {
+            Err(StoreError::Conflict(what)) => format!("conflict: {what}"),
+            Err(StoreError::NotFound(what)) => format!("not found: {what}"),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(
+            message(check_expected("c", Some(3), None)),
+            "conflict: course `c`"
+        );
+        assert_eq!(
+            message(check_expected("c", Some(4), Some(3))),
+            "conflict: version 4 of course `c`"
+        );
+        assert_eq!(
+            message(check_expected("c", None, Some(3))),
+            "not found: version 3 of course `c`"
+        );
+    }
 }

@@ -10,12 +10,12 @@
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use anyhow::Context as _;
 use cloudmaster_core::api::{Role, Tier, User};
 use time::OffsetDateTime;
 
 use crate::auth::cache::AuthCache;
 use crate::auth::password::{self, PasswordHasher};
+use crate::auth::records::NewUser;
 use crate::auth::tokens::TokenUses;
 use crate::bundles::{BundleCache, PublishedCourse};
 use crate::cache::CatalogCache;
@@ -24,7 +24,8 @@ use crate::error::ApiError;
 use crate::keys::{KeyDir, Keys};
 use crate::metrics::Metrics;
 use crate::ratelimit::{AuthLimiters, RateLimiter};
-use crate::store::{self, NewUser, Store, StoreError};
+use crate::server_error::{Context as _, ServerError};
+use crate::store::{self, Store, StoreError};
 
 /// Where the time comes from; tests may substitute their own.
 pub trait Clock: Send + Sync + 'static {
@@ -86,7 +87,7 @@ impl AppState {
     /// Opens the database named by `config` (running migrations) and prepares the state.
     /// The data directory, when the database lives there or it exists, is made
     /// owner-only (0700), and the SQLite file 0600.
-    pub async fn open(config: &ServerConfig) -> anyhow::Result<AppState> {
+    pub async fn open(config: &ServerConfig) -> Result<AppState, ServerError> {
         if config.uses_default_database() || config.data_dir.exists() {
             crate::owner_only::ensure_dir(&config.data_dir, "data directory")?;
         }
@@ -103,7 +104,7 @@ impl AppState {
         config: &ServerConfig,
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
-    ) -> anyhow::Result<AppState> {
+    ) -> Result<AppState, ServerError> {
         let keys = Keys::open(KeyDir::new(config.key_dir()), &*store, clock.now())
             .await
             .context("cannot load the signing keys")?;
@@ -113,7 +114,7 @@ impl AppState {
                 limiter: RateLimiter::new(store.clone(), config.rate_limit_window_secs),
                 auth_limiters: AuthLimiters::new(store.clone()),
                 hasher: PasswordHasher::start(config.hashing_limits())
-                    .map_err(anyhow::Error::msg)?,
+                    .map_err(ServerError::Refused)?,
                 catalog: CatalogCache::new(Duration::from_millis(config.catalog_cache_ms)),
                 bundles: BundleCache::default(),
                 auth_cache: AuthCache::new(Duration::from_millis(config.auth_cache_ms)),
@@ -342,7 +343,10 @@ fn spawn_background(state: Weak<Inner>) {
                 let reloading = inner.clone();
                 let reloaded = tokio::task::spawn_blocking(move || reloading.keys.reload()).await;
                 if let Ok(Err(err)) = reloaded {
-                    tracing::warn!(error = format!("{err:#}"), "cannot reload the signing keys");
+                    tracing::warn!(
+                        error = crate::error::error_chain(&err),
+                        "cannot reload the signing keys"
+                    );
                 }
             }
         }

@@ -1,10 +1,17 @@
 //! The HTTP API, end to end: the real server on a port-0 listener, real HTTP with reqwest.
 //!
-//! Every test runs on SQLite (`<test>::sqlite`) and, when `CLOUDMASTER_TEST_POSTGRES_URL`
-//! names a PostgreSQL server, on a fresh PostgreSQL database too (`<test>::postgres`).
-//! The cases are grouped by area under `api_cases/`; helpers are in `api_support/`.
+//! Every test runs on SQLite (`<area>::sqlite::<test>`) and, when
+//! `CLOUDMASTER_TEST_POSTGRES_URL` names a PostgreSQL server, on a fresh PostgreSQL database
+//! too (`<area>::postgres::<test>`), so `cargo test --test api postgres` runs one backend.
+//! The cases are grouped by area under `api_cases/`; servers are started by `TestApp`
+//! (`api_support/`) on the databases of `support/`.
+
+#[macro_use]
+mod support;
 
 mod api_support;
+#[path = "api_cases/labs_support.rs"]
+mod labs_support;
 #[path = "api_cases/learning_support.rs"]
 mod learning_support;
 

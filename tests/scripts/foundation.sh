@@ -6,17 +6,21 @@
 # Usage: tests/scripts/foundation.sh CLOUDMASTER_BIN CLOUDMASTER_SERVER_BIN COURSES_DIR
 set -euo pipefail
 cm=$1 server=$2 courses=$3
+scripts=$(cd "$(dirname "$0")/../../scripts" && pwd)
 
 work=$(mktemp -d)
-trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+server_pid=""
+trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 export XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data XDG_STATE_HOME=$work/state
 export CLOUDMASTER_CREDENTIALS=file
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-export CLOUDMASTER_SERVER=http://127.0.0.1:$port
 
-"$server" --listen "127.0.0.1:$port" --data-dir "$work/server" >"$work/server.log" 2>&1 &
+# The server picks a free port and says which in its URL file.
+"$server" --listen 127.0.0.1:0 --url-file "$work/server.url" --data-dir "$work/server" \
+  >"$work/server.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 200); do "$cm" doctor >/dev/null 2>&1 && break; sleep 0.05; done
+CLOUDMASTER_SERVER=$("$scripts/server-url" "$server_pid" "$work/server.url") ||
+  { cat "$work/server.log" >&2; exit 1; }
+export CLOUDMASTER_SERVER
 
 echo admin-password-1 | "$server" --data-dir "$work/server" create-user \
   --email admin@example.test --name Admin --role admin --password-stdin

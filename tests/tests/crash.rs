@@ -3,48 +3,39 @@
 //! SIGKILL, and a fresh process on the same database must return all of them.
 
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use cloudmaster_core::Client;
 use cloudmaster_core::api::{LessonProgressUpdate, LessonStatus};
 use cloudmaster_core::course::load_course;
 use cloudmaster_core::credentials::Credential;
+use cloudmaster_e2e::ServerProcess;
 
 const LESSONS: usize = 100;
 const LEARNERS: usize = 10;
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
-    listener.local_addr().expect("local addr").port()
-}
 
 fn server_bin() -> std::path::PathBuf {
     assert_cmd::cargo::cargo_bin("cloudmaster-server")
 }
 
-fn start_server(data_dir: &Path, port: u16) -> Child {
-    Command::new(server_bin())
-        .args(["--listen", &format!("127.0.0.1:{port}")])
+/// A server on `data_dir`, listening once this returns.
+fn start_server(tmp: &Path, data_dir: &Path, name: &str) -> ServerProcess {
+    let mut server = Command::new(server_bin());
+    server
         .arg("--data-dir")
         .arg(data_dir)
         .env("CLOUDMASTER_RATE_LIMIT_FREE", "0")
         .env("CLOUDMASTER_RATE_LIMIT_STAFF", "0")
-        .env("CLOUDMASTER_RATE_LIMIT_ANONYMOUS", "0")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start cloudmaster-server")
+        .env("CLOUDMASTER_RATE_LIMIT_ANONYMOUS", "0");
+    ServerProcess::start(server, tmp, name)
 }
 
-async fn wait_ready(client: &Client) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.health().await.is_err() {
-        assert!(Instant::now() < deadline, "server did not come up");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+/// A client of the server at `url`, signed in with `access_token`.
+fn signed_in(url: &url::Url, access_token: &str) -> Client {
+    let client = Client::new(url.clone(), None).unwrap();
+    client.set_credential(Some(Credential::token(access_token.to_owned())));
+    client
 }
 
 /// A course with many lessons, so 1,000 writes land on 1,000 distinct rows.
@@ -72,11 +63,9 @@ fn write_course(dir: &Path) {
 async fn acknowledged_progress_survives_kill_9() {
     let tmp = tempfile::tempdir().unwrap();
     let data_dir = tmp.path().join("server");
-    let port = free_port();
-    let url: url::Url = format!("http://127.0.0.1:{port}").parse().unwrap();
-    let mut server = start_server(&data_dir, port);
+    let mut server = start_server(tmp.path(), &data_dir, "first");
+    let url: url::Url = server.url.parse().unwrap();
     let anonymous = Client::new(url.clone(), None).unwrap();
-    wait_ready(&anonymous).await;
 
     let mut create = Command::new(server_bin())
         .arg("--data-dir")
@@ -105,26 +94,32 @@ async fn acknowledged_progress_survives_kill_9() {
     write_course(&course_dir);
     let (course, problems) = load_course(&course_dir).unwrap();
     assert!(problems.is_empty(), "test course is invalid: {problems:?}");
-    let author = Client::new(url.clone(), None).unwrap();
-    let pair = author
+    let pair = Client::new(url.clone(), None)
+        .unwrap()
         .login("author@crash.test", "author-password-1")
         .await
         .unwrap();
-    author.set_credential(Some(Credential::token(pair.access_token)));
+    let author = signed_in(&url, &pair.access_token);
     author.publish(&course, false, |_, _| {}).await.unwrap();
 
-    let mut learners = Vec::new();
+    // The learners' access tokens, to ask the restarted server (on another port) too.
+    let mut tokens = Vec::new();
     for n in 0..LEARNERS {
         let email = format!("learner{n}@crash.test");
         anonymous
             .register(&email, "Learner", "learner-password-1")
             .await
             .unwrap();
-        let client = Client::new(url.clone(), None).unwrap();
-        let pair = client.login(&email, "learner-password-1").await.unwrap();
-        client.set_credential(Some(Credential::token(pair.access_token)));
+        let pair = Client::new(url.clone(), None)
+            .unwrap()
+            .login(&email, "learner-password-1")
+            .await
+            .unwrap();
+        tokens.push(pair.access_token);
+    }
+    let learners: Vec<Client> = tokens.iter().map(|t| signed_in(&url, t)).collect();
+    for client in &learners {
         client.enroll("durable").await.unwrap();
-        learners.push(client);
     }
 
     // 1,000 acknowledged writes, 100 concurrent at a time.
@@ -149,18 +144,18 @@ async fn acknowledged_progress_survives_kill_9() {
     }
     assert_eq!(acknowledged, LEARNERS * LESSONS);
 
-    server.kill().expect("SIGKILL the server"); // Child::kill sends SIGKILL on Unix
-    server.wait().unwrap();
+    server.kill();
 
-    let mut server = start_server(&data_dir, port);
-    wait_ready(&anonymous).await;
-    for client in &learners {
-        let progress = client.course_progress("durable").await.unwrap();
+    let restarted = start_server(tmp.path(), &data_dir, "restarted");
+    let url: url::Url = restarted.url.parse().unwrap();
+    for token in &tokens {
+        let progress = signed_in(&url, token)
+            .course_progress("durable")
+            .await
+            .unwrap();
         assert_eq!(
             progress.completed_lessons as usize, LESSONS,
             "lost progress after kill -9"
         );
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
 }

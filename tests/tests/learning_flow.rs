@@ -9,57 +9,30 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
 
 use cloudmaster_core::course::{Course, load_course};
+use cloudmaster_e2e::ServerProcess;
 use serde_json::Value;
 
 const COURSE: &str = "cloud-foundations";
 const LAB: &str = "cidr-plan";
 
 struct Env {
+    server: ServerProcess,
     work: tempfile::TempDir,
-    server: Child,
-    url: String,
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        let _ = self.server.kill();
-        let _ = self.server.wait();
-    }
 }
 
 impl Env {
     fn start() -> Env {
         let work = tempfile::tempdir().unwrap();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let server = Command::new(assert_cmd::cargo::cargo_bin("cloudmaster-server"))
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .arg("--data-dir")
-            .arg(work.path().join("server"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start cloudmaster-server");
-        let env = Env {
+        let mut server = Command::new(assert_cmd::cargo::cargo_bin("cloudmaster-server"));
+        server.arg("--data-dir").arg(work.path().join("server"));
+        Env {
+            server: ServerProcess::start(server, work.path(), "server"),
             work,
-            server,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !env.cm(&["doctor"]).status.success() {
-            assert!(Instant::now() < deadline, "server did not come up");
-            std::thread::sleep(Duration::from_millis(50));
         }
-        env
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -75,7 +48,7 @@ impl Env {
             .env("XDG_STATE_HOME", self.path("state"))
             .env("XDG_CACHE_HOME", self.path("cache"))
             .env("CLOUDMASTER_CREDENTIALS", "file")
-            .env("CLOUDMASTER_SERVER", &self.url)
+            .env("CLOUDMASTER_SERVER", &self.server.url)
             .env("NO_COLOR", "1")
             .env_remove("CLOUDMASTER_TOKEN")
             .stdin(Stdio::null());

@@ -12,6 +12,6 @@ pub struct Args {
 impl Args {
     pub async fn run(self) -> anyhow::Result<()> {
         cloudmaster_server::init_tracing(self.config.log_format);
-        cloudmaster_server::run(self.config).await
+        Ok(cloudmaster_server::run(self.config).await?)
     }
 }

@@ -1,17 +1,14 @@
 //! The course of the learning tests (`cert-prep`: two lessons, a module quiz over every
-//! question type, a mock exam), a server whose clock a test can move forward, and answers
+//! question type, a mock exam), published on a [`TestServer`] with a learner enrolled, and answers
 //! written as a learner writes them: options named by the letters the attempt (or review
 //! item) shows them under.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use cloudmaster_core::api::Role;
 use cloudmaster_core::course::{has_errors, load_course};
-use cloudmaster_server::{AppState, Clock, ServerConfig};
-use time::OffsetDateTime;
 
-use super::Home;
+use super::{Home, TestServer};
 
 pub const PASSWORD: &str = "correct horse battery";
 pub const COURSE: &str = "cert-prep";
@@ -156,77 +153,10 @@ pub fn write_course(dir: &Path) -> PathBuf {
     root
 }
 
-/// A server like `util::TestServer` whose clock the test can move forward (review items
-/// come due, attempts run out of time).
-pub struct Server {
-    pub url: String,
-    pub state: AppState,
-    pub clock: Arc<ShiftedClock>,
-    pub runtime: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
-}
-
-/// The system clock plus a shift.
-#[derive(Default)]
-pub struct ShiftedClock(Mutex<time::Duration>);
-
-impl Clock for ShiftedClock {
-    fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc() + *self.0.lock().unwrap()
-    }
-}
-
-impl Server {
-    pub fn start() -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let clock = Arc::new(ShiftedClock::default());
-        let (state, url) = runtime.block_on(async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            let config = ServerConfig {
-                listen: addr,
-                data_dir: dir.path().to_owned(),
-                database_url: None,
-                ..ServerConfig::default()
-            };
-            let store = cloudmaster_server::store::open(&config.database_url(), config.pool_size)
-                .await
-                .unwrap();
-            let state = AppState::with_store(&config, store, clock.clone())
-                .await
-                .unwrap();
-            tokio::spawn(cloudmaster_server::serve(
-                listener,
-                state.clone(),
-                std::future::pending(),
-            ));
-            (state, format!("http://{addr}/"))
-        });
-        Server {
-            url,
-            state,
-            clock,
-            runtime,
-            _dir: dir,
-        }
-    }
-
-    /// Moves the server's clock forward.
-    pub fn advance(&self, by: time::Duration) {
-        *self.clock.0.lock().unwrap() += by;
-    }
-}
-
 /// A server with the course published and a learner logged in and enrolled.
-pub fn enrolled() -> (Server, Home) {
-    let server = Server::start();
+pub fn enrolled() -> (TestServer, Home) {
+    let server = TestServer::start();
     let teacher = server
-        .runtime
         .block_on(server.state.create_user(
             "teacher@example.com",
             "Teacher",
@@ -238,7 +168,6 @@ pub fn enrolled() -> (Server, Home) {
     let (course, diagnostics) = load_course(&write_course(home.path())).unwrap();
     assert!(!has_errors(&diagnostics), "{diagnostics:?}");
     server
-        .runtime
         .block_on(server.state.publish(&teacher, course, false))
         .unwrap();
     home.register("learner@example.com", PASSWORD);
@@ -247,7 +176,7 @@ pub fn enrolled() -> (Server, Home) {
 }
 
 /// [`enrolled`], with every lesson completed (the module quiz unlocks).
-pub fn ready_for_the_quiz() -> (Server, Home) {
+pub fn ready_for_the_quiz() -> (TestServer, Home) {
     let (server, home) = enrolled();
     home.ok(&["lesson", "done", "cert-prep/reading"]);
     home.ok(&["lesson", "done", "cert-prep/second"]);

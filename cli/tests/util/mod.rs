@@ -1,25 +1,41 @@
-//! Helpers for the CLI tests: a real server on port 0 over a temporary SQLite database, and
-//! the `cloudmaster` binary run in an isolated home (XDG folders, file credentials), set on
-//! the child process only — the test process's environment is never changed.
+//! Helpers for the CLI tests: a real server on a port-0 listener over a temporary SQLite
+//! database ([`TestServer`], the one way these tests start one), the `cloudmaster` binary
+//! run in an isolated home (XDG folders, file credentials, set on the child process only —
+//! the test process's environment is never changed), and a server address that refuses
+//! connections ([`ClosedPort`]).
 
 #![allow(dead_code)]
 
 pub mod learning;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use assert_cmd::Command;
 use cloudmaster_core::api::{Role, User};
 use cloudmaster_core::course::load_course;
-use cloudmaster_server::{AppState, ServerConfig};
+use cloudmaster_server::{AppState, Clock, ServerConfig};
 use tempfile::TempDir;
+use time::OffsetDateTime;
 
-/// A server running in the background of this test, stopped when dropped.
+/// A server running in the background of this test, stopped when dropped, on a clock the
+/// test can move forward (review items come due, attempts run out of time).
 pub struct TestServer {
     pub url: String,
     pub state: AppState,
+    clock: Arc<ShiftedClock>,
     runtime: tokio::runtime::Runtime,
     _dir: TempDir,
+}
+
+/// The system clock plus a shift.
+#[derive(Default)]
+struct ShiftedClock(Mutex<time::Duration>);
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc() + *self.0.lock().unwrap()
+    }
 }
 
 impl TestServer {
@@ -30,6 +46,7 @@ impl TestServer {
             .enable_all()
             .build()
             .unwrap();
+        let clock = Arc::new(ShiftedClock::default());
         let (state, url) = runtime.block_on(async {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
@@ -39,7 +56,12 @@ impl TestServer {
                 database_url: None,
                 ..ServerConfig::default()
             };
-            let state = AppState::open(&config).await.unwrap();
+            let store = cloudmaster_server::store::open(&config.database_url(), config.pool_size)
+                .await
+                .unwrap();
+            let state = AppState::with_store(&config, store, clock.clone())
+                .await
+                .unwrap();
             tokio::spawn(cloudmaster_server::serve(
                 listener,
                 state.clone(),
@@ -50,9 +72,15 @@ impl TestServer {
         TestServer {
             url,
             state,
+            clock,
             runtime,
             _dir: dir,
         }
+    }
+
+    /// Moves the server's clock forward.
+    pub fn advance(&self, by: time::Duration) {
+        *self.clock.0.lock().unwrap() += by;
     }
 
     /// The same server (same database) answering on a new port too, as after a restart on
@@ -97,6 +125,8 @@ impl TestServer {
 pub struct Home {
     pub dir: TempDir,
     pub server: String,
+    /// For [`Home::offline`]: keeps its server address refusing connections.
+    _unreachable: Option<ClosedPort>,
 }
 
 impl Home {
@@ -104,7 +134,16 @@ impl Home {
         Home {
             dir: tempfile::tempdir().unwrap(),
             server: server.to_owned(),
+            _unreachable: None,
         }
+    }
+
+    /// A home whose server cannot be reached (for commands that need none).
+    pub fn offline() -> Home {
+        let closed = ClosedPort::new();
+        let mut home = Home::new(&closed.url);
+        home._unreachable = Some(closed);
+        home
     }
 
     pub fn path(&self) -> &Path {
@@ -215,8 +254,27 @@ impl Home {
     }
 }
 
-/// A port nothing listens on (bound, then released).
-pub fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+/// A local server address that refuses connections, for as long as this value lives: a
+/// socket bound to a free port that never listens. Connecting gets "connection refused",
+/// and since the socket does not allow address reuse, no other socket can take the port
+/// meanwhile (a port found free and then released could be taken by anyone, so the "no
+/// server here" of a test could become someone's server answering).
+pub struct ClosedPort {
+    /// `http://127.0.0.1:PORT/`
+    pub url: String,
+    _socket: tokio::net::TcpSocket,
+}
+
+impl ClosedPort {
+    pub fn new() -> ClosedPort {
+        let socket = tokio::net::TcpSocket::new_v4().expect("create a socket");
+        socket
+            .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .expect("bind a free port");
+        let addr = socket.local_addr().expect("bound address");
+        ClosedPort {
+            url: format!("http://{addr}/"),
+            _socket: socket,
+        }
+    }
 }

@@ -186,36 +186,71 @@ mod tests {
         assert_eq!(out.stdout.trim(), real.to_str().unwrap());
     }
 
-    #[test]
-    fn timeout_kills_the_whole_group() {
-        let ws = tempfile::tempdir().unwrap();
-        let start = Instant::now();
-        // The grandchild `sleep` holds stdout open: unless the group dies, this takes 30 s.
-        let out = sh("sleep 30; echo done", ws.path(), Duration::from_millis(300));
-        assert!(out.status.is_none(), "it should have timed out");
-        assert!(
-            start.elapsed() < Duration::from_secs(2),
-            "{:?}",
-            start.elapsed()
-        );
+    /// Whether process `pid` is gone: it no longer exists, or only as a zombie waiting for
+    /// its new parent to reap it (which, in a container, may never happen). Waits for a
+    /// generous while, returning as soon as it is gone: `SIGKILL` takes effect
+    /// asynchronously. Linux only (it reads `/proc`), like the tests that use it.
+    #[cfg(target_os = "linux")]
+    fn ends(pid: u32) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let gone = match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+                // The state follows the parenthesised command name.
+                Ok(stat) => stat
+                    .rsplit_once(") ")
+                    .is_some_and(|(_, rest)| rest.starts_with('Z')),
+                Err(_) => true,
+            };
+            if gone || Instant::now() > deadline {
+                return gone;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
     }
 
     #[test]
+    #[cfg(target_os = "linux")]
+    fn timeout_kills_the_whole_group() {
+        let ws = tempfile::tempdir().unwrap();
+        // The script waits for its child `sleep`, which also holds stdout open: unless the
+        // whole group is killed, the sleep outlives the call. The timeout is retried longer
+        // until the script got to write the pid down on a slow machine.
+        let script = "sleep 600 & echo $! > sleep.pid; wait; echo done";
+        let written_pid = || {
+            let text = std::fs::read_to_string(ws.path().join("sleep.pid")).ok()?;
+            text.trim().parse::<u32>().ok()
+        };
+        for timeout in [1, 5, 30] {
+            let out = sh(script, ws.path(), Duration::from_secs(timeout));
+            assert!(out.status.is_none(), "it should have timed out");
+            assert!(!out.stdout.contains("done"), "{}", out.stdout);
+            if written_pid().is_some() {
+                break;
+            }
+        }
+        let pid = written_pid().expect("the script wrote the pid");
+        assert!(ends(pid), "the group's `sleep` {pid} still runs");
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
     fn background_leftovers_do_not_hold_the_check() {
         let ws = tempfile::tempdir().unwrap();
-        let start = Instant::now();
+        // The background `sleep` holds stdout open: unless it is killed when the script
+        // exits, the output is never complete and is lost (after a grace period).
         let out = sh(
-            "sleep 30 & echo started",
+            "sleep 600 & echo started $!",
             ws.path(),
-            Duration::from_secs(10),
+            Duration::from_secs(60),
         );
         assert!(out.status.unwrap().success());
-        assert_eq!(out.stdout.trim(), "started");
-        assert!(
-            start.elapsed() < Duration::from_secs(2),
-            "{:?}",
-            start.elapsed()
-        );
+        let pid: u32 = out
+            .stdout
+            .trim()
+            .strip_prefix("started ")
+            .and_then(|pid| pid.parse().ok())
+            .unwrap_or_else(|| panic!("{:?}", out.stdout));
+        assert!(ends(pid), "the leftover `sleep` {pid} still runs");
     }
 
     #[test]

@@ -257,8 +257,9 @@ mod tests {
         let (mut watcher, fell_back) = ChangeWatcher::start(root, WatchMode::Poll).await;
         assert_eq!(fell_back, None);
         std::fs::write(root.join("main.tf"), "x").unwrap();
+        // Generous: only a watcher that never notices the change waits it out.
         let changed =
-            tokio::time::timeout(Duration::from_secs(10), watcher.changed_from(&baseline))
+            tokio::time::timeout(Duration::from_secs(60), watcher.changed_from(&baseline))
                 .await
                 .expect("the change is noticed")
                 .expect("the watcher still runs");

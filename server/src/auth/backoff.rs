@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::store::LoginFailures;
+use super::records::LoginFailures;
 
 /// How many failures a subject gets for free and how long the back-off grows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use cloudmaster_core::api::User;
 use uuid::Uuid;
 
-use crate::store::SessionEnd;
+use super::records::SessionEnd;
 
 /// Entries beyond this many trigger a sweep of expired ones.
 const SWEEP_ABOVE: usize = 10_000;

@@ -18,15 +18,16 @@ use axum::http::{HeaderMap, header};
 use cloudmaster_core::api::{Role, Scope, User};
 use uuid::Uuid;
 
+use self::records::SessionEnd;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::SessionEnd;
 
 mod argon;
 pub mod backoff;
 pub mod cache;
 pub mod jwt;
 pub mod password;
+pub mod records;
 pub mod session;
 pub mod tokens;
 

@@ -14,10 +14,10 @@ use time::Duration;
 use uuid::Uuid;
 
 use super::password::{self, Lane, Verified};
+use super::records::{NewAuditEntry, NewRefreshToken, RefreshOutcome, SessionEnd};
 use super::{backoff, jwt, tokens};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{NewAuditEntry, NewRefreshToken, RefreshOutcome, SessionEnd};
 
 /// Lifetime of a refresh token.
 pub const REFRESH_TOKEN_DAYS: i64 = 30;

@@ -18,7 +18,6 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, bail};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use secrecy::{ExposeSecret as _, SecretSlice};
@@ -26,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::owner_only;
+use crate::server_error::{Context as _, ServerError};
 
 /// The manifest's file name.
 const MANIFEST: &str = "keys.json";
@@ -148,7 +148,7 @@ impl KeyDir {
     }
 
     /// Creates the directory (0700), or tightens an existing one.
-    pub fn create(&self) -> anyhow::Result<()> {
+    pub fn create(&self) -> Result<(), ServerError> {
         owner_only::ensure_dir(&self.path, "key directory")
     }
 
@@ -167,7 +167,7 @@ impl KeyDir {
     }
 
     /// Reads the manifest and every key it names. An empty set when there is no manifest.
-    pub fn read(&self) -> anyhow::Result<KeySet> {
+    pub fn read(&self) -> Result<KeySet, ServerError> {
         let manifest_path = self.path.join(MANIFEST);
         let text = match fs::read_to_string(&manifest_path) {
             Ok(text) => text,
@@ -220,7 +220,7 @@ impl KeyDir {
     }
 
     /// Writes the files of keys that have none yet, then the manifest. Call with the lock.
-    pub fn write(&self, set: &KeySet) -> anyhow::Result<()> {
+    pub fn write(&self, set: &KeySet) -> Result<(), ServerError> {
         for key in &set.keys {
             let path = self.path.join(key.info.file_name());
             if !path.exists() {
@@ -239,7 +239,7 @@ impl KeyDir {
 
     /// Deletes the files of keys the manifest no longer names. Call with the lock, after
     /// [`KeyDir::write`].
-    pub fn remove_files(&self, removed: &[KeyInfo]) -> anyhow::Result<()> {
+    pub fn remove_files(&self, removed: &[KeyInfo]) -> Result<(), ServerError> {
         for info in removed {
             let path = self.path.join(info.file_name());
             match fs::remove_file(&path) {
@@ -255,9 +255,11 @@ impl KeyDir {
 }
 
 /// Refuses a key id that could escape the directory as part of a file name.
-pub fn check_kid(kid: &str) -> anyhow::Result<()> {
+pub fn check_kid(kid: &str) -> Result<(), ServerError> {
     if kid.is_empty() || !kid.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        bail!("`{kid}` is not a key id: use letters, digits and `_` only");
+        return Err(ServerError::Refused(format!(
+            "`{kid}` is not a key id: use letters, digits and `_` only"
+        )));
     }
     Ok(())
 }

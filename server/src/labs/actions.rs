@@ -9,12 +9,12 @@ use cloudmaster_core::api::{
 use time::Duration;
 use uuid::Uuid;
 
+use super::records::{NewLabSession, StepRecord};
 use super::session::{self, Loaded, closed, edit_active, lab_of, unknown_step};
 use super::view::{self, session_view};
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{NewLabSession, StepRecord};
 
 /// The labs of an enrolled course, in course order, with the caller's standing.
 pub async fn list(

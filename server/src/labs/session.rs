@@ -7,10 +7,10 @@ use cloudmaster_core::api::LabSessionStatus;
 use cloudmaster_core::course::{Lab, Step};
 use uuid::Uuid;
 
+use super::records::LabSessionRecord;
 use crate::bundles::PublishedCourse;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::LabSessionRecord;
 
 /// A session with the course version it runs on.
 pub struct Loaded {

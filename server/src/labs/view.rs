@@ -6,8 +6,8 @@ use cloudmaster_core::course::{Course, Lab, LabFile, Step};
 use cloudmaster_core::lab::is_self_reported;
 use uuid::Uuid;
 
+use super::records::LabSessionRecord;
 use crate::config::ServerConfig;
-use crate::store::LabSessionRecord;
 
 /// The session as the API shows it. `lab` is the lab of the session's course version; a
 /// step is self-reported when `config` has the server skip its `command` or `script`

@@ -5,8 +5,8 @@ use cloudmaster_core::api::{AssessmentInfo, AssessmentKind, AttemptStatus};
 use cloudmaster_core::assess::{Draw, draw_mock_exam, draw_quiz};
 use cloudmaster_core::course::{Course, DEFAULT_PASS_MARK, Quiz};
 
+use super::records::AttemptRecord;
 use crate::error::ApiError;
-use crate::store::AttemptRecord;
 
 /// One quiz or mock exam of a course version.
 #[derive(Debug, Clone, PartialEq, Eq)]

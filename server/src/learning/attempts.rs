@@ -24,11 +24,11 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::assessments::Assessment;
+use super::records::{AttemptClosing, AttemptRecord, NewAttempt, SaveOutcome, StartOutcome};
 use super::{grading, locks, require_enrolled};
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{AttemptClosing, AttemptRecord, NewAttempt, SaveOutcome, StartOutcome};
 
 /// How long after its deadline a timed attempt still takes answers and a submit: network
 /// latency between the learner pressing submit and the server receiving it.
@@ -506,7 +506,7 @@ mod tests {
     use super::*;
 
     fn attempt(deadline: Option<OffsetDateTime>, last_activity: OffsetDateTime) -> AttemptRecord {
-        let mut record = crate::store::created_record(NewAttempt {
+        let mut record = AttemptRecord::created(NewAttempt {
             id: Uuid::nil(),
             user_id: Uuid::nil(),
             course_id: "c".into(),

@@ -15,7 +15,7 @@ use cloudmaster_core::assess::{Rating, Response, Shown, grade};
 use cloudmaster_core::course::Course;
 use time::OffsetDateTime;
 
-use crate::store::{AttemptClosing, AttemptRecord, Evidence};
+use super::records::{AttemptClosing, AttemptRecord, Evidence};
 
 /// The domain of questions that name none.
 pub const GENERAL_DOMAIN: &str = "general";
@@ -139,7 +139,7 @@ mod tests {
     use super::*;
 
     fn attempt_of(question_ids: &[&str], seed: u64) -> AttemptRecord {
-        crate::store::created_record(crate::store::NewAttempt {
+        AttemptRecord::created(crate::learning::records::NewAttempt {
             id: Uuid::nil(),
             user_id: Uuid::nil(),
             course_id: "c".into(),

@@ -1,5 +1,5 @@
-//! The learning loop on the server: assessment attempts, mastery, spaced review, readiness,
-//! and the module locks that keep a course in order.
+//! The learning loop on the server: lesson progress, assessment attempts, mastery, spaced
+//! review, readiness, and the module locks that keep a course in order.
 //!
 //! The pure engine is `cloudmaster_core::assess` (drawing, grading, BKT, FSRS, readiness);
 //! this module wires it to the store and the clock, and the routes
@@ -10,7 +10,9 @@
 //! - [`review`]: the due queue and review answers; [`readiness`]: mastery, the readiness
 //!   index and what to study next;
 //! - [`locks`]: module k opens once every lesson before it is completed, a module quiz once
-//!   its module's lessons are.
+//!   its module's lessons are;
+//! - [`records`]: what the store keeps of attempts, evidence, mastery and review cards;
+//!   [`progress`]: a course's progress (percent, resume point) from its lesson rows.
 
 use time::OffsetDateTime;
 
@@ -22,7 +24,9 @@ pub mod assessments;
 pub mod attempts;
 pub mod grading;
 pub mod locks;
+pub mod progress;
 pub mod readiness;
+pub mod records;
 pub mod review;
 
 pub use attempts::{ABANDON_AFTER, ATTEMPT_GRACE, is_overdue};
@@ -31,7 +35,10 @@ pub use attempts::{ABANDON_AFTER, ATTEMPT_GRACE, is_overdue};
 /// abandoned (untimed, idle for [`ABANDON_AFTER`]), grading each on the answers saved in
 /// time. Returns how many it closed. Safe to run on several replicas at once: each attempt
 /// is closed by a conditional update that only one of them wins.
-pub async fn close_expired_attempts(state: &AppState, now: OffsetDateTime) -> anyhow::Result<u32> {
+pub async fn close_expired_attempts(
+    state: &AppState,
+    now: OffsetDateTime,
+) -> Result<u32, crate::store::StoreError> {
     let overdue = state
         .store()
         .overdue_attempts(now - ATTEMPT_GRACE, now - ABANDON_AFTER)

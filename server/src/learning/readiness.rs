@@ -14,11 +14,11 @@ use cloudmaster_core::api::{
 use cloudmaster_core::assess::{BktParams, MasteryState, ReadinessConfig, readiness};
 use cloudmaster_core::course::Course;
 
+use super::records::{AttemptRecord, MasteryRecord};
 use super::require_enrolled;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{AttemptRecord, MasteryRecord};
 
 /// Most questions in a readiness report's study list.
 pub const STUDY_QUESTIONS: usize = 10;

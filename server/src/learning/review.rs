@@ -17,12 +17,12 @@ use cloudmaster_core::assess::{Rating, Shown, grade, review::is_fast, sub_seed};
 use uuid::Uuid;
 
 use super::attempts::shown_to_authored;
+use super::records::Evidence;
 use super::require_enrolled;
 use crate::auth::Auth;
 use crate::bundles::PublishedCourse;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::Evidence;
 
 /// Review items returned when the client names no limit, and the most it may ask for.
 pub const QUEUE_DEFAULT: u32 = 20;

@@ -21,10 +21,10 @@ use uuid::Uuid;
 use super::courses::not_enrolled;
 use crate::auth::Auth;
 use crate::certificates;
+use crate::certificates::StoredCertificate;
 use crate::error::ApiError;
 use crate::extract::{Json, Path};
 use crate::state::AppState;
-use crate::store::StoredCertificate;
 
 /// Longest accepted revocation reason, in characters.
 const MAX_REASON_CHARS: usize = 500;

@@ -9,11 +9,11 @@ use cloudmaster_core::api::{ApiTokenInfo, CreateTokenRequest, CreatedToken, Erro
 use time::Duration;
 use uuid::Uuid;
 
+use crate::auth::records::NewApiToken;
 use crate::auth::{Auth, ScopeSet, tokens};
 use crate::error::ApiError;
 use crate::extract::{Json, Path};
 use crate::state::AppState;
-use crate::store::NewApiToken;
 
 /// Longest allowed token lifetime, in days (ten years).
 const MAX_DAYS: u32 = 3_650;

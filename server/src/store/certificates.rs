@@ -4,64 +4,12 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use cloudmaster_core::api::CertificateInfo;
 pub use cloudmaster_core::cert::CompletionFacts;
-use cloudmaster_core::cert::SignedCertificate;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{StoreError, StoreResult};
-
-/// A certificate to store: the signed file and the columns copied out of it.
-#[derive(Debug, Clone)]
-pub struct NewCertificate {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub course_id: String,
-    pub course_version: i64,
-    pub issued_at: OffsetDateTime,
-    /// The certificate file exactly as signed (canonical JSON and a newline).
-    pub document: String,
-}
-
-/// A stored certificate.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredCertificate {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub course_id: String,
-    pub course_version: i64,
-    pub issued_at: OffsetDateTime,
-    /// The certificate file, byte for byte as signed.
-    pub document: String,
-    pub revoked_at: Option<OffsetDateTime>,
-    pub revoked_reason: Option<String>,
-}
-
-impl StoredCertificate {
-    /// The signed content of the file.
-    pub fn signed(&self) -> StoreResult<SignedCertificate> {
-        serde_json::from_str(&self.document).map_err(|e| {
-            StoreError::Corrupt(format!(
-                "certificate {} has an unreadable document: {e}",
-                self.id
-            ))
-        })
-    }
-
-    /// The summary the API lists (the course title as signed, not as it is today).
-    pub fn info(&self) -> StoreResult<CertificateInfo> {
-        Ok(CertificateInfo {
-            id: self.id,
-            course_id: self.course_id.clone(),
-            course_title: self.signed()?.certificate.course_title,
-            course_version: self.course_version,
-            issued_at: self.issued_at,
-            revoked_at: self.revoked_at,
-            revoked_reason: self.revoked_reason.clone(),
-        })
-    }
-}
+use crate::certificates::{NewCertificate, StoredCertificate};
 
 /// Sorts the `(kind, id)` rows of the backends' completion query (kinds `lesson`,
 /// `assessment`, `lab`) into facts.

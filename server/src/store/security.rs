@@ -5,62 +5,8 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{StoreError, StoreResult};
-
-/// Why a login session ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionEnd {
-    /// The user logged out.
-    Logout,
-    /// A used refresh token was presented again, so the whole family was revoked.
-    Reuse,
-}
-
-impl SessionEnd {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SessionEnd::Logout => "logout",
-            SessionEnd::Reuse => "reuse",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> StoreResult<SessionEnd> {
-        match s {
-            "logout" => Ok(SessionEnd::Logout),
-            "reuse" => Ok(SessionEnd::Reuse),
-            other => Err(StoreError::Corrupt(format!("session end reason `{other}`"))),
-        }
-    }
-}
-
-/// Consecutive failed logins of one subject (an account or a client address).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LoginFailures {
-    pub failures: u32,
-    pub last_failure_at: OffsetDateTime,
-}
-
-/// An audit-log entry to append.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewAuditEntry {
-    pub at: OffsetDateTime,
-    /// Who acted (None: someone without an account).
-    pub actor_id: Option<Uuid>,
-    /// Dotted name of what happened (`auth.login_backoff`, ...).
-    pub action: String,
-    /// The account acted on, if any.
-    pub subject_id: Option<Uuid>,
-    pub client_ip: Option<String>,
-    /// A JSON object with the details.
-    pub detail: serde_json::Value,
-}
-
-/// A stored audit-log entry.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AuditEntry {
-    pub id: i64,
-    pub entry: NewAuditEntry,
-}
+use super::StoreResult;
+use crate::auth::records::{AuditEntry, LoginFailures, NewAuditEntry, SessionEnd};
 
 #[async_trait]
 pub trait SecurityStore: Send + Sync {

@@ -17,7 +17,7 @@ pub struct Timestamp(OffsetDateTime);
 impl Timestamp {
     /// `t` in UTC, truncated to whole microseconds.
     pub fn new(t: OffsetDateTime) -> Timestamp {
-        Timestamp(super::shared::micros(t))
+        Timestamp(micros(t))
     }
 
     /// The instant as the API types carry it.
@@ -36,6 +36,14 @@ impl Timestamp {
             .map_err(|e| format!("timestamp {micros}: {e}"))?;
         Ok(Timestamp(t))
     }
+}
+
+/// The instant `t` in UTC, truncated to whole microseconds: the precision both backends
+/// store, so a value returned by a write equals the value a later read returns.
+pub(crate) fn micros(t: OffsetDateTime) -> OffsetDateTime {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let nanos = t.nanosecond() / 1_000 * 1_000;
+    t.replace_nanosecond(nanos).unwrap_or(t)
 }
 
 impl From<OffsetDateTime> for Timestamp {
@@ -83,12 +91,6 @@ impl Type<Postgres> for Timestamp {
     }
 }
 
-impl sqlx::postgres::PgHasArrayType for Timestamp {
-    fn array_type_info() -> sqlx::postgres::PgTypeInfo {
-        <OffsetDateTime as sqlx::postgres::PgHasArrayType>::array_type_info()
-    }
-}
-
 impl Encode<'_, Postgres> for Timestamp {
     fn encode_by_ref(
         &self,
@@ -116,5 +118,14 @@ mod tests {
         let t = Timestamp::new(datetime!(2025-01-01 10:00:00.123456789 +02:00));
         assert_eq!(t.get(), datetime!(2025-01-01 08:00:00.123456 UTC));
         assert_eq!(Timestamp::from_unix_micros(t.unix_micros()).unwrap(), t);
+    }
+
+    #[test]
+    fn micros_truncates_and_normalises_to_utc() {
+        let t = datetime!(2025-01-01 10:00:00.123456789 +02:00);
+        let m = micros(t);
+        assert_eq!(m.offset(), time::UtcOffset::UTC);
+        assert_eq!(m.nanosecond(), 123_456_000);
+        assert_eq!(m, datetime!(2025-01-01 08:00:00.123456 UTC));
     }
 }

@@ -6,11 +6,10 @@ use cloudmaster_core::assess::Response;
 use cloudmaster_core::course::QuestionKind;
 use serde_json::{Value, json};
 
-use crate::api_support::{Backend, Session};
+use crate::api_support::{Session, TestDatabase};
 use crate::learning_support::*;
-use crate::on_both_backends;
 
-on_both_backends!(
+backend_tests!(
     locks_and_attempt_limits,
     search_marks_lessons_locked_for_the_caller,
     answers_are_validated,
@@ -19,14 +18,14 @@ on_both_backends!(
 
 // --- locks, attempt limits, ownership -------------------------------------------------
 
-async fn locks_and_attempt_limits(backend: Backend) {
-    let app = App::spawn(backend).await;
-    let author = app.publish_course().await;
+async fn locks_and_attempt_limits(db: &TestDatabase) {
+    let app = learning_app(db).await;
+    let author = app.author();
     let outsider = app.user("otto@example.com", Role::Learner).await;
-    app.start(&outsider, MOCK)
+    app.start_attempt(&outsider, MOCK)
         .await
         .expect_error(403, "not_enrolled");
-    let learner = app.learner("lou@example.com").await;
+    let learner = app.enrolled("lou@example.com").await;
 
     let list = app
         .get(
@@ -95,12 +94,12 @@ async fn locks_and_attempt_limits(backend: Backend) {
     .await
     .expect_error(403, "locked");
     app.get(&lesson, author.t()).await.expect(200);
-    app.start(&learner, QUIZ_1)
+    app.start_attempt(&learner, QUIZ_1)
         .await
         .expect_error(403, "locked");
     app.complete(&learner, &["welcome"]).await;
     let one_left = app
-        .start(&learner, QUIZ_1)
+        .start_attempt(&learner, QUIZ_1)
         .await
         .expect_error(403, "locked");
     assert!(
@@ -115,7 +114,7 @@ async fn locks_and_attempt_limits(backend: Backend) {
     );
     app.complete(&learner, &["first-steps"]).await;
     app.get(&lesson, learner.t()).await.expect(200);
-    app.start(&learner, QUIZ_1).await.expect(201);
+    app.start_attempt(&learner, QUIZ_1).await.expect(201);
     assert_eq!(locked_flags(&learner).await, [false, true, false]);
     // The course's owner, enrolled to see the listing, is never locked out.
     app.post(
@@ -125,9 +124,9 @@ async fn locks_and_attempt_limits(backend: Backend) {
     )
     .await
     .expect(201);
-    assert_eq!(locked_flags(&author).await, [false, false, false]);
+    assert_eq!(locked_flags(author).await, [false, false, false]);
     let quiz_2 = app
-        .start(&learner, QUIZ_2)
+        .start_attempt(&learner, QUIZ_2)
         .await
         .expect_error(403, "locked");
     assert!(
@@ -138,8 +137,8 @@ async fn locks_and_attempt_limits(backend: Backend) {
     app.complete(&learner, &["availability", "recovery"]).await;
 
     // One attempt allowed: starting again resumes it until it is submitted.
-    let first = app.start(&learner, QUIZ_2).await.expect(201).body;
-    let resumed = app.start(&learner, QUIZ_2).await.expect(200).body;
+    let first = app.start_attempt(&learner, QUIZ_2).await.expect(201).body;
+    let resumed = app.start_attempt(&learner, QUIZ_2).await.expect(200).body;
     assert_eq!(resumed["id"], first["id"]);
     assert_eq!(resumed["questions"], first["questions"]);
     let attempt = first["id"].as_str().unwrap().to_owned();
@@ -150,7 +149,7 @@ async fn locks_and_attempt_limits(backend: Backend) {
     app.get(&format!("/api/v1/attempts/{attempt}"), outsider.t())
         .await
         .expect_error(404, "not_found");
-    app.submit(&outsider, &attempt, json!({}))
+    app.submit_attempt(&outsider, &attempt, json!({}))
         .await
         .expect_error(404, "not_found");
     app.get("/api/v1/attempts/not-a-uuid", learner.t())
@@ -159,16 +158,16 @@ async fn locks_and_attempt_limits(backend: Backend) {
 
     let answers = json!({ (ids[0].clone()): right_in(&first, &ids[0]) });
     let result = app
-        .submit(&learner, &attempt, answers)
+        .submit_attempt(&learner, &attempt, answers)
         .await
         .expect(200)
         .body;
     assert_eq!(result["score_percent"], 50.0);
     assert_eq!(result["passed"], true, "pass mark 50");
-    app.start(&learner, QUIZ_2)
+    app.start_attempt(&learner, QUIZ_2)
         .await
         .expect_error(409, "attempts_exhausted");
-    app.save(&learner, &attempt, &ids[1], &right_in(&first, &ids[1]))
+    app.save_answer(&learner, &attempt, &ids[1], &right_in(&first, &ids[1]))
         .await
         .expect_error(409, "attempt_closed");
 
@@ -197,10 +196,10 @@ async fn locks_and_attempt_limits(backend: Backend) {
 
 /// Search is open to everyone; a signed-in learner sees which lesson hits are in modules
 /// still locked for them, by the rule the lesson route applies.
-async fn search_marks_lessons_locked_for_the_caller(backend: Backend) {
-    let app = App::spawn(backend).await;
-    let author = app.publish_course().await;
-    let learner = app.learner("sam@example.com").await;
+async fn search_marks_lessons_locked_for_the_caller(db: &TestDatabase) {
+    let app = learning_app(db).await;
+    let author = app.author();
+    let learner = app.enrolled("sam@example.com").await;
     let outsider = app.user("out@example.com", Role::Learner).await;
     let admin = app.user("adm@example.com", Role::Admin).await;
     let lessons = async |q: &str, session: Option<&Session>| -> Vec<(String, bool)> {
@@ -248,7 +247,7 @@ async fn search_marks_lessons_locked_for_the_caller(backend: Backend) {
     )
     .await
     .expect(201);
-    assert_eq!(lessons("production", Some(&author)).await, both(false));
+    assert_eq!(lessons("production", Some(author)).await, both(false));
     // Half of module 1 done: still locked; all of it: open.
     app.complete(&learner, &["welcome"]).await;
     assert_eq!(lessons("production", Some(&learner)).await, both(true));
@@ -262,17 +261,17 @@ async fn search_marks_lessons_locked_for_the_caller(backend: Backend) {
 
 // --- answer validation and concurrency ------------------------------------------------
 
-async fn answers_are_validated(backend: Backend) {
-    let app = App::spawn(backend).await;
-    let author = app.publish_course().await;
-    let learner = app.learner("val@example.com").await;
-    let view = app.start(&learner, MOCK).await.expect(201).body;
+async fn answers_are_validated(db: &TestDatabase) {
+    let app = learning_app(db).await;
+    let author = app.author();
+    let learner = app.enrolled("val@example.com").await;
+    let view = app.start_attempt(&learner, MOCK).await.expect(201).body;
     let attempt = view["id"].as_str().unwrap().to_owned();
-    app.save(&learner, &attempt, "not-asked", &right_in(&view, "lesson-format"))
+    app.save_answer(&learner, &attempt, "not-asked", &right_in(&view, "lesson-format"))
         .await
         .expect_error(422, "validation_failed");
     let mismatch = app
-        .save(
+        .save_answer(
             &learner,
             &attempt,
             "uptime-hours",
@@ -281,7 +280,7 @@ async fn answers_are_validated(backend: Backend) {
         .await
         .expect_error(422, "validation_failed");
     assert!(mismatch.message().contains("numeric"), "{}", mismatch.text);
-    app.save(
+    app.save_answer(
         &learner,
         &attempt,
         "lesson-format",
@@ -289,7 +288,7 @@ async fn answers_are_validated(backend: Backend) {
     )
     .await
     .expect_error(422, "validation_failed");
-    app.submit(
+    app.submit_attempt(
         &learner,
         &attempt,
         json!({"lab-order": {"type": "ordering", "order": ["start"]}}),
@@ -297,7 +296,7 @@ async fn answers_are_validated(backend: Backend) {
     .await
     .expect_error(422, "validation_failed");
     // A later save replaces the earlier one.
-    app.save(
+    app.save_answer(
         &learner,
         &attempt,
         "ids-are-stable",
@@ -305,7 +304,7 @@ async fn answers_are_validated(backend: Backend) {
     )
     .await
     .expect(204);
-    app.save(
+    app.save_answer(
         &learner,
         &attempt,
         "ids-are-stable",
@@ -343,7 +342,10 @@ async fn answers_are_validated(backend: Backend) {
         .await
         .expect(200);
     assert_eq!(pinned.body["questions"], view["questions"]);
-    let result = app.submit(&learner, &attempt, json!({})).await.expect(200);
+    let result = app
+        .submit_attempt(&learner, &attempt, json!({}))
+        .await
+        .expect(200);
     let graded = result.body["questions"]
         .as_array()
         .unwrap()
@@ -355,7 +357,7 @@ async fn answers_are_validated(backend: Backend) {
         "graded on the version it was drawn from"
     );
     assert!(!graded["prompt"].as_str().unwrap().starts_with("Reworded"));
-    let next = app.start(&learner, MOCK).await.expect(201).body;
+    let next = app.start_attempt(&learner, MOCK).await.expect(201).body;
     assert!(
         next["questions"][0]["prompt"]
             .as_str()
@@ -365,11 +367,10 @@ async fn answers_are_validated(backend: Backend) {
     );
 }
 
-async fn double_submit_grades_once(backend: Backend) {
-    let app = App::spawn(backend).await;
-    app.publish_course().await;
-    let learner = app.learner("dot@example.com").await;
-    let view = app.start(&learner, MOCK).await.expect(201).body;
+async fn double_submit_grades_once(db: &TestDatabase) {
+    let app = learning_app(db).await;
+    let learner = app.enrolled("dot@example.com").await;
+    let view = app.start_attempt(&learner, MOCK).await.expect(201).body;
     let attempt = view["id"].as_str().unwrap().to_owned();
     let answers: serde_json::Map<String, Value> = question_ids(&view)
         .iter()
@@ -377,8 +378,8 @@ async fn double_submit_grades_once(backend: Backend) {
         .collect();
     let body = Value::Object(answers);
     let (a, b) = tokio::join!(
-        app.submit(&learner, &attempt, body.clone()),
-        app.submit(&learner, &attempt, body.clone()),
+        app.submit_attempt(&learner, &attempt, body.clone()),
+        app.submit_attempt(&learner, &attempt, body.clone()),
     );
     let mut statuses = [a.status.as_u16(), b.status.as_u16()];
     statuses.sort_unstable();

@@ -3,10 +3,9 @@
 use cloudmaster_core::api::Role;
 use serde_json::json;
 
-use crate::api_support::{Backend, PASSWORD, TestApp, course};
-use crate::on_both_backends;
+use crate::api_support::{PASSWORD, TestApp, TestDatabase, course};
 
-on_both_backends!(
+backend_tests!(
     sessions_rotate_and_detect_reuse,
     registration_rules,
     unauthenticated_and_malformed_requests,
@@ -14,8 +13,8 @@ on_both_backends!(
     roles_are_enforced,
 );
 
-async fn sessions_rotate_and_detect_reuse(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn sessions_rotate_and_detect_reuse(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     app.post(
         "/api/v1/auth/register",
         None,
@@ -102,8 +101,8 @@ async fn sessions_rotate_and_detect_reuse(backend: Backend) {
     .expect_error(401, "unauthenticated");
 }
 
-async fn registration_rules(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn registration_rules(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     let created = app
         .post(
             "/api/v1/auth/register",
@@ -148,8 +147,8 @@ async fn registration_rules(backend: Backend) {
     .expect_error(422, "validation_failed");
 }
 
-async fn unauthenticated_and_malformed_requests(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn unauthenticated_and_malformed_requests(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     for path in [
         "/api/v1/me",
         "/api/v1/enrollments",
@@ -204,8 +203,8 @@ async fn unauthenticated_and_malformed_requests(backend: Backend) {
     .expect_error(413, "payload_too_large");
 }
 
-async fn api_tokens_and_scopes(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn api_tokens_and_scopes(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     let learner = app.user("lea@example.com", Role::Learner).await;
     let created = app
         .post(
@@ -303,8 +302,8 @@ async fn api_tokens_and_scopes(backend: Backend) {
         .expect(204);
 }
 
-async fn roles_are_enforced(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn roles_are_enforced(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     let learner = app.user("lou@example.com", Role::Learner).await;
     let other = app.user("lin@example.com", Role::Learner).await;
     let admin = app.user("root@example.com", Role::Admin).await;

@@ -4,10 +4,9 @@ use cloudmaster_core::api::Role;
 use cloudmaster_core::course::{Level, Price};
 use serde_json::json;
 
-use crate::api_support::{Backend, TestApp, course};
-use crate::on_both_backends;
+use crate::api_support::{TestApp, TestDatabase, course};
 
-on_both_backends!(
+backend_tests!(
     catalog_lists_filters_searches,
     enrollment_rules,
     progress_round_trip
@@ -49,8 +48,8 @@ fn ids(body: &serde_json::Value) -> Vec<String> {
     ids
 }
 
-async fn catalog_lists_filters_searches(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn catalog_lists_filters_searches(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     assert_eq!(
         app.get("/api/v1/courses", None).await.expect(200).body,
         json!([])
@@ -128,8 +127,8 @@ async fn catalog_lists_filters_searches(backend: Backend) {
         .expect_error(404, "not_found");
 }
 
-async fn enrollment_rules(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn enrollment_rules(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     seed(&app).await;
     let learner = app.user("lena@example.com", Role::Learner).await;
 
@@ -229,8 +228,8 @@ fn ids_of_enrollments(body: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-async fn progress_round_trip(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn progress_round_trip(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     let instructor = seed(&app).await;
     let learner = app.user("leo@example.com", Role::Learner).await;
     let lesson = "/api/v1/courses/basics/lessons/welcome";

@@ -12,10 +12,9 @@ use cloudmaster_server::certificates::award_if_complete;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::api_support::{Backend, Session, TestApp, course};
-use crate::on_both_backends;
+use crate::api_support::{Session, TestApp, TestDatabase, course};
 
-on_both_backends!(
+backend_tests!(
     issued_once_rules_are_met_and_verifies_with_the_published_key,
     revocation_shows_in_status_and_blocks_the_open_badge,
     open_badge_proof_verifies_with_the_issuer_key,
@@ -98,8 +97,8 @@ async fn certified(app: &TestApp, learner: &Session, course: &str) -> Uuid {
         .expect("the course is complete")
 }
 
-async fn issued_once_rules_are_met_and_verifies_with_the_published_key(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn issued_once_rules_are_met_and_verifies_with_the_published_key(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     let learner = setup(&app, &course_with("cert-basics", lessons_only())).await;
     let id = learner.user.id;
 
@@ -213,8 +212,8 @@ async fn issued_once_rules_are_met_and_verifies_with_the_published_key(backend: 
         .expect_error(403, "not_enrolled");
 }
 
-async fn revocation_shows_in_status_and_blocks_the_open_badge(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn revocation_shows_in_status_and_blocks_the_open_badge(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     let learner = setup(&app, &course_with("cert-revoke", lessons_only())).await;
     let certificate = certified(&app, &learner, "cert-revoke").await;
     let admin = app.user("admin@example.com", Role::Admin).await;
@@ -287,8 +286,8 @@ async fn revocation_shows_in_status_and_blocks_the_open_badge(backend: Backend) 
     );
 }
 
-async fn open_badge_proof_verifies_with_the_issuer_key(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn open_badge_proof_verifies_with_the_issuer_key(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     let mut course = course_with("cert-badge", lessons_only());
     course.summary = "Learn the basics of the course format.".to_owned();
     let learner = setup(&app, &course).await;
@@ -336,8 +335,8 @@ async fn open_badge_proof_verifies_with_the_issuer_key(backend: Backend) {
     assert_eq!(again, badge);
 }
 
-async fn quizzes_and_labs_count_towards_completion(backend: Backend) {
-    let (app, db) = TestApp::spawn(backend).await;
+async fn quizzes_and_labs_count_towards_completion(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     let rules = Completion {
         lessons: Requirement::All,
         quizzes: Requirement::All,
@@ -372,11 +371,11 @@ async fn quizzes_and_labs_count_towards_completion(backend: Backend) {
 
     // A failed attempt and a still-open one do not count; neither does a pass elsewhere.
     let quiz = "getting-started-quiz";
-    raw::attempt(&db, user, "cert-full", quiz, "submitted", Some(false)).await;
-    raw::attempt(&db, user, "cert-full", quiz, "open", None).await;
+    raw::attempt(db, user, "cert-full", quiz, "submitted", Some(false)).await;
+    raw::attempt(db, user, "cert-full", quiz, "open", None).await;
     let stranger = app.user("stranger@example.com", Role::Learner).await;
     raw::attempt(
-        &db,
+        db,
         stranger.user.id,
         "cert-full",
         quiz,
@@ -394,8 +393,8 @@ async fn quizzes_and_labs_count_towards_completion(backend: Backend) {
     );
 
     // An expired attempt graded as passed counts, as does a passed lab.
-    raw::attempt(&db, user, "cert-full", quiz, "expired", Some(true)).await;
-    raw::attempt(&db, user, "cert-full", quiz, "submitted", Some(true)).await;
+    raw::attempt(db, user, "cert-full", quiz, "expired", Some(true)).await;
+    raw::attempt(db, user, "cert-full", quiz, "submitted", Some(true)).await;
     let facts = app
         .state
         .store()
@@ -405,7 +404,7 @@ async fn quizzes_and_labs_count_towards_completion(backend: Backend) {
     assert_eq!(facts.passed_assessments, [quiz], "distinct assessments");
     let status = completion(&app, &learner, "cert-full").await;
     assert!(status.quizzes.met && !status.labs.met);
-    raw::lab_pass(&db, user, "cert-full", "hello-file").await;
+    raw::lab_pass(db, user, "cert-full", "hello-file").await;
     let status = completion(&app, &learner, "cert-full").await;
     assert!(status.complete, "{status:?}");
     let mut facts = app
@@ -439,8 +438,8 @@ async fn quizzes_and_labs_count_towards_completion(backend: Backend) {
     );
 }
 
-async fn concurrent_awards_store_one_certificate(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn concurrent_awards_store_one_certificate(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     let learner = setup(&app, &course_with("cert-race", lessons_only())).await;
     complete_lesson(&app, &learner, "cert-race", "welcome").await;
     complete_lesson(&app, &learner, "cert-race", "first-steps").await;
@@ -472,17 +471,17 @@ async fn concurrent_awards_store_one_certificate(backend: Backend) {
 mod raw {
     use uuid::Uuid;
 
-    use crate::api_support::TestDb;
+    use crate::api_support::{Backend, TestDatabase};
 
     pub async fn attempt(
-        db: &TestDb,
+        db: &TestDatabase,
         user: Uuid,
         course: &str,
         quiz: &str,
         status: &str,
         passed: Option<bool>,
     ) {
-        if db.backend == "postgres" {
+        if db.backend == Backend::Postgres {
             let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
             sqlx::query(
                 "INSERT INTO attempts (id, user_id, course_id, course_version, kind, \
@@ -519,8 +518,8 @@ mod raw {
         }
     }
 
-    pub async fn lab_pass(db: &TestDb, user: Uuid, course: &str, lab: &str) {
-        if db.backend == "postgres" {
+    pub async fn lab_pass(db: &TestDatabase, user: Uuid, course: &str, lab: &str) {
+        if db.backend == Backend::Postgres {
             let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
             sqlx::query(
                 "INSERT INTO lab_passes (user_id, course_id, lab_id, session_id, passed_at) \
@@ -552,14 +551,14 @@ mod raw {
     }
 }
 
-async fn certificates_signed_before_a_rotation_keep_verifying(backend: Backend) {
-    let (app, db) = TestApp::spawn(backend).await;
+async fn certificates_signed_before_a_rotation_keep_verifying(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     let course = course_with("cert-rotate", lessons_only());
     let first = setup(&app, &course).await;
     let old_certificate = certified(&app, &first, "cert-rotate").await;
     let old_key = issuer_key(&app).await;
 
-    let dir = cloudmaster_server::keys::KeyDir::new(crate::api_support::config(&db).key_dir());
+    let dir = cloudmaster_server::keys::KeyDir::new(crate::api_support::config(db).key_dir());
     let made = cloudmaster_server::keys::rotate(
         &dir,
         &[cloudmaster_server::keys::KeyKind::Certificate],

@@ -7,10 +7,9 @@ use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
-use crate::api_support::{Backend, ManualClock, TestApp, TestDb, course};
-use crate::on_both_backends;
+use crate::api_support::{ManualClock, TestApp, TestDatabase, course};
 
-on_both_backends!(every_stored_timestamp_comes_from_the_injected_clock);
+backend_tests!(every_stored_timestamp_comes_from_the_injected_clock);
 
 fn at(value: &Value) -> OffsetDateTime {
     let text = value
@@ -19,12 +18,11 @@ fn at(value: &Value) -> OffsetDateTime {
     OffsetDateTime::parse(text, &Rfc3339).unwrap_or_else(|e| panic!("{text}: {e}"))
 }
 
-async fn every_stored_timestamp_comes_from_the_injected_clock(backend: Backend) {
-    let db = TestDb::of(backend).await.unwrap();
+async fn every_stored_timestamp_comes_from_the_injected_clock(db: &TestDatabase) {
     let clock = ManualClock::new();
     // Far enough from the system clock that a time taken from it could not pass.
     clock.advance(Duration::days(40));
-    let app = TestApp::on_clock(&db, clock.clone(), |_| {}).await;
+    let app = TestApp::builder(db).clock(clock.clone()).spawn().await;
     let then = clock.now();
 
     let instructor = app.user("ines@example.com", Role::Instructor).await;

@@ -5,10 +5,9 @@
 use cloudmaster_core::api::Role;
 use serde_json::{Value, json};
 
-use crate::api_support::{Backend, TestApp, course};
-use crate::on_both_backends;
+use crate::api_support::{TestApp, TestDatabase, course};
 
-on_both_backends!(
+backend_tests!(
     concurrent_enrollments_create_one,
     integer_query_parameters_are_checked,
     openapi_documents_statuses_and_rules,
@@ -16,8 +15,8 @@ on_both_backends!(
 
 /// Twenty enrollments of one user in one course at once: one 201, nineteen 200, all with
 /// the same enrollment.
-async fn concurrent_enrollments_create_one(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn concurrent_enrollments_create_one(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     let instructor = app.user("teacher@example.com", Role::Instructor).await;
     app.publish(&instructor, &course("basics")).await;
     let learner = app.user("lena@example.com", Role::Learner).await;
@@ -42,8 +41,8 @@ async fn concurrent_enrollments_create_one(backend: Backend) {
     assert_eq!(listed.body.as_array().unwrap().len(), 1);
 }
 
-async fn integer_query_parameters_are_checked(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn integer_query_parameters_are_checked(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     let learner = app.user("lena@example.com", Role::Learner).await;
     for (path, parameter) in [
         ("/api/v1/courses/search?q=cloud&limit=", "limit"),
@@ -95,8 +94,8 @@ fn statuses(op: &Value) -> Vec<String> {
 
 /// Spot checks of what the document promises; `scripts/api-conformance` checks all of it
 /// against the running server.
-async fn openapi_documents_statuses_and_rules(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn openapi_documents_statuses_and_rules(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     let doc = app.get("/api/v1/openapi.json", None).await.expect(200).body;
 
     // Every route behind the gate can answer 429 and, with a bad credential, 401.

@@ -7,15 +7,15 @@ use std::path::Path;
 
 use cloudmaster_core::api::{IssuerKeys, Role};
 use cloudmaster_core::cert::{self, CertificateClaims, CertificateSigner, PublicKey};
+use cloudmaster_server::error::error_chain;
 use cloudmaster_server::keys::{self, KeyDir, KeyKind};
 use cloudmaster_server::{AppState, ServerConfig};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::api_support::{Backend, TestApp, TestDb, config};
-use crate::on_both_backends;
+use crate::api_support::{TestApp, TestDatabase, config};
 
-on_both_backends!(
+backend_tests!(
     database_keys_move_to_the_key_directory,
     rotation_keeps_tokens_until_their_key_is_deleted,
     readable_key_files_are_refused,
@@ -83,16 +83,15 @@ async fn data_directory_database_and_keys_are_owner_only() {
     assert_eq!(mode(&db), 0o600);
 }
 
-async fn readable_key_files_are_refused(backend: Backend) {
-    let db = TestDb::of(backend).await.unwrap();
-    let _first = TestApp::on(&db, |_| {}).await;
-    let key_dir = config(&db).key_dir();
+async fn readable_key_files_are_refused(db: &TestDatabase) {
+    let _first = TestApp::spawn(db).await;
+    let key_dir = config(db).key_dir();
     let manifest = key_dir.join("keys.json");
     set_mode(&manifest, 0o644);
-    let Err(err) = AppState::open(&config(&db)).await else {
+    let Err(err) = AppState::open(&config(db)).await else {
         panic!("a key manifest others may read is refused");
     };
-    let message = format!("{err:#}");
+    let message = error_chain(&err);
     assert!(
         message.contains(&manifest.display().to_string())
             && message.contains("644")
@@ -101,8 +100,7 @@ async fn readable_key_files_are_refused(backend: Backend) {
     );
 }
 
-async fn database_keys_move_to_the_key_directory(backend: Backend) {
-    let db = TestDb::of(backend).await.unwrap();
+async fn database_keys_move_to_the_key_directory(db: &TestDatabase) {
     // A database as servers before the key directory left it.
     let store = cloudmaster_server::store::open(&db.url, 2).await.unwrap();
     let jwt_secret = [7u8; 64];
@@ -126,10 +124,10 @@ async fn database_keys_move_to_the_key_directory(backend: Backend) {
         })
         .unwrap();
 
-    let app = TestApp::on(&db, |_| {}).await;
+    let app = TestApp::spawn(db).await;
     assert_eq!(store.secret("jwt").await.unwrap(), None, "deleted");
     assert_eq!(store.secret("certificate_signing_key").await.unwrap(), None);
-    let listed = keys::list(&KeyDir::new(config(&db).key_dir())).unwrap();
+    let listed = keys::list(&KeyDir::new(config(db).key_dir())).unwrap();
     let current = |kind| {
         listed
             .iter()
@@ -152,10 +150,10 @@ async fn database_keys_move_to_the_key_directory(backend: Backend) {
     assert!(cert::verify_with_keys(old_certificate.as_bytes(), &published).is_ok());
 
     // A second start finds nothing left to move and keeps the keys.
-    let again = TestApp::on(&db, |_| {}).await;
+    let again = TestApp::spawn(db).await;
     again.get("/api/v1/me", learner.t()).await.expect(200);
     assert_eq!(
-        keys::list(&KeyDir::new(config(&db).key_dir())).unwrap(),
+        keys::list(&KeyDir::new(config(db).key_dir())).unwrap(),
         listed
     );
 }
@@ -183,10 +181,9 @@ async fn issuer_keys(app: &TestApp) -> Vec<PublicKey> {
         .collect()
 }
 
-async fn rotation_keeps_tokens_until_their_key_is_deleted(backend: Backend) {
-    let db = TestDb::of(backend).await.unwrap();
-    let a = TestApp::on(&db, |_| {}).await;
-    let dir = KeyDir::new(config(&db).key_dir());
+async fn rotation_keeps_tokens_until_their_key_is_deleted(db: &TestDatabase) {
+    let a = TestApp::spawn(db).await;
+    let dir = KeyDir::new(config(db).key_dir());
     let before = a.user("ada@example.com", Role::Learner).await;
     let old_kid = token_kid(&before.token);
 
@@ -198,7 +195,7 @@ async fn rotation_keeps_tokens_until_their_key_is_deleted(backend: Backend) {
 
     // A replica started after the rotation signs with the new key and still accepts
     // tokens of the old one.
-    let b = TestApp::on(&db, |_| {}).await;
+    let b = TestApp::spawn(db).await;
     b.get("/api/v1/me", before.t()).await.expect(200);
     let after = b.login("ada@example.com").await;
     assert_eq!(token_kid(&after.token), new_kid);
@@ -227,16 +224,15 @@ async fn rotation_keeps_tokens_until_their_key_is_deleted(backend: Backend) {
     a.get("/api/v1/me", before.t())
         .await
         .expect_error(401, "unauthenticated");
-    let c = TestApp::on(&db, |_| {}).await;
+    let c = TestApp::spawn(db).await;
     c.get("/api/v1/me", before.t())
         .await
         .expect_error(401, "unauthenticated");
     c.get("/api/v1/me", after.t()).await.expect(200);
 }
 
-async fn a_database_key_found_next_to_existing_keys_is_kept_retired(backend: Backend) {
-    let db = TestDb::of(backend).await.unwrap();
-    let first = TestApp::on(&db, |_| {}).await;
+async fn a_database_key_found_next_to_existing_keys_is_kept_retired(db: &TestDatabase) {
+    let first = TestApp::spawn(db).await;
     let current = issuer_keys(&first).await;
     assert_eq!(current.len(), 1);
     // A key left in the database (say, by an old replica) next to a key directory that
@@ -245,7 +241,7 @@ async fn a_database_key_found_next_to_existing_keys_is_kept_retired(backend: Bac
     db.put_legacy_secret("certificate_signing_key", &cert_secret)
         .await;
     db.put_legacy_secret("jwt", &[4u8; 64]).await;
-    let second = TestApp::on(&db, |_| {}).await;
+    let second = TestApp::spawn(db).await;
     let published = issuer_keys(&second).await;
     let old = CertificateSigner::from_secret(&cert_secret)
         .unwrap()
@@ -255,7 +251,7 @@ async fn a_database_key_found_next_to_existing_keys_is_kept_retired(backend: Bac
         [current[0].key_id(), old],
         "the current key stays current"
     );
-    let listed = keys::list(&KeyDir::new(config(&db).key_dir())).unwrap();
+    let listed = keys::list(&KeyDir::new(config(db).key_dir())).unwrap();
     let jwt: Vec<_> = listed.iter().filter(|k| k.kind == KeyKind::Jwt).collect();
     assert_eq!(jwt.len(), 2);
     assert_eq!(jwt.iter().filter(|k| k.retired_at.is_none()).count(), 1);
@@ -315,11 +311,10 @@ fn keys_rotate_and_list_commands() {
     }
 }
 
-async fn a_read_only_key_directory_with_every_key_is_used(backend: Backend) {
-    let db = TestDb::of(backend).await.unwrap();
-    let first = TestApp::on(&db, |_| {}).await;
+async fn a_read_only_key_directory_with_every_key_is_used(db: &TestDatabase) {
+    let first = TestApp::spawn(db).await;
     let session = first.user("ada@example.com", Role::Learner).await;
-    let key_dir = config(&db).key_dir();
+    let key_dir = config(db).key_dir();
     set_mode(&key_dir, 0o500);
     if std::fs::write(key_dir.join("probe"), b"").is_ok() {
         // Running as root: permissions do not stop writes, so there is nothing to test.
@@ -327,13 +322,14 @@ async fn a_read_only_key_directory_with_every_key_is_used(backend: Backend) {
         set_mode(&key_dir, 0o700);
         return;
     }
-    let replica = TestApp::on(&db, |_| {}).await;
+    let replica = TestApp::spawn(db).await;
     replica.get("/api/v1/me", session.t()).await.expect(200);
 
     db.put_legacy_secret("jwt", &[1u8; 64]).await;
-    let Err(err) = AppState::open(&config(&db)).await else {
+    let Err(err) = AppState::open(&config(db)).await else {
         panic!("a key left in the database cannot be moved to a read-only directory");
     };
-    assert!(format!("{err:#}").contains("read-only"), "{err:#}");
+    let message = error_chain(&err);
+    assert!(message.contains("read-only"), "{message}");
     set_mode(&key_dir, 0o700);
 }

@@ -5,24 +5,19 @@
 use std::path::{Path, PathBuf};
 
 use cloudmaster_core::api::{
-    HintView, LabSession, LabSessionStatus, LabSummary, Role, SelfReported, StepSolution,
+    LabSession, LabSessionStatus, LabSummary, Role, SelfReported, StepSolution,
 };
 use serde_json::json;
 use time::Duration;
 use uuid::Uuid;
 
-use crate::api_support::Backend;
-use crate::on_both_backends;
-
-#[path = "labs_support.rs"]
-mod support;
-
-use support::{
-    COURSE, LabServer, all_paths, condition_message, lab, long_named_archive, message_of,
+use crate::api_support::TestDatabase;
+use crate::labs_support::{
+    COURSE, all_paths, condition_message, lab, lab_app, long_named_archive, message_of,
     raw_archive, reported, submission, workspace,
 };
 
-on_both_backends!(
+backend_tests!(
     sessions_hints_solutions_and_abandon,
     the_server_grades_submissions,
     script_checks_run_on_a_sandboxed_server,
@@ -34,14 +29,17 @@ on_both_backends!(
     steps_with_local_only_checks_are_self_reported,
 );
 
-async fn sessions_hints_solutions_and_abandon(backend: Backend) {
-    let server = LabServer::spawn(backend, |_| {}).await;
+async fn sessions_hints_solutions_and_abandon(db: &TestDatabase) {
+    let server = lab_app(db, |_| {}).await;
     let docker = lab("fix-dockerfile");
 
     // The labs in course order (module listing order), nothing passed or running yet.
     let labs: Vec<LabSummary> = serde_json::from_value(
         server
-            .get(&format!("/api/v1/courses/{COURSE}/labs"))
+            .get(
+                &format!("/api/v1/courses/{COURSE}/labs"),
+                server.learner().t(),
+            )
             .await
             .expect(200)
             .body,
@@ -56,7 +54,7 @@ async fn sessions_hints_solutions_and_abandon(backend: Backend) {
     assert_eq!((labs[1].steps, labs[1].time_limit_minutes), (3, 60));
 
     // Start: no solution files reach the client; deadlines follow the lab and the config.
-    let started = server.start("fix-dockerfile").await;
+    let started = server.start_lab("fix-dockerfile").await;
     let id = started.session.id;
     assert!(!started.lab.files.is_empty());
     assert!(
@@ -93,6 +91,7 @@ async fn sessions_hints_solutions_and_abandon(backend: Backend) {
     let again = server
         .post(
             &format!("/api/v1/courses/{COURSE}/labs/fix-dockerfile/sessions"),
+            server.learner().t(),
             &json!({}),
         )
         .await
@@ -100,7 +99,10 @@ async fn sessions_hints_solutions_and_abandon(backend: Backend) {
     assert_eq!(again.body["session"]["id"], json!(id));
     let labs: Vec<LabSummary> = serde_json::from_value(
         server
-            .get(&format!("/api/v1/courses/{COURSE}/labs"))
+            .get(
+                &format!("/api/v1/courses/{COURSE}/labs"),
+                server.learner().t(),
+            )
             .await
             .body,
     )
@@ -108,7 +110,7 @@ async fn sessions_hints_solutions_and_abandon(backend: Backend) {
     assert_eq!(labs[1].active_session, Some(id));
 
     // Someone else's session does not exist for them.
-    let other = server.login("other@example.com", Role::Learner).await;
+    let other = server.user("other@example.com", Role::Learner).await;
     for request in [
         server
             .http
@@ -121,41 +123,44 @@ async fn sessions_hints_solutions_and_abandon(backend: Backend) {
         ))),
     ] {
         server
-            .send(request.bearer_auth(&other.access_token))
+            .send(request.bearer_auth(&other.token))
             .await
             .expect_error(404, "not_found");
     }
     server
-        .get("/api/v1/lab-sessions/not-a-uuid")
+        .get("/api/v1/lab-sessions/not-a-uuid", server.learner().t())
         .await
         .expect_error(404, "not_found");
 
     // Hints come one at a time, then run out.
     let hint_path = format!("/api/v1/lab-sessions/{id}/steps/pin-base-image/hint");
     for number in 1..=3u32 {
-        let hint: HintView =
-            serde_json::from_value(server.post(&hint_path, &json!({})).await.expect(200).body)
-                .unwrap();
+        let hint = server.next_hint(&hint_path).await;
         assert_eq!((hint.number, hint.of), (number, 3));
         assert_eq!(hint.text, docker.steps[0].hints[number as usize - 1].text);
     }
     server
-        .post(&hint_path, &json!({}))
+        .post(&hint_path, server.learner().t(), &json!({}))
         .await
         .expect_error(404, "not_found");
     server
         .post(
             &format!("/api/v1/lab-sessions/{id}/steps/no-such-step/hint"),
+            server.learner().t(),
             &json!({}),
         )
         .await
         .expect_error(404, "not_found");
-    assert_eq!(server.session(id).await.steps[0].hints_shown, 3);
+    assert_eq!(server.lab_session(id).await.steps[0].hints_shown, 3);
 
     // Check reports: unknown steps are refused; failures are counted; a pass is recorded.
     let checks = format!("/api/v1/lab-sessions/{id}/checks");
     let refused = server
-        .post(&checks, &json!({"step": "nope", "passed": true}))
+        .post(
+            &checks,
+            server.learner().t(),
+            &json!({"step": "nope", "passed": true}),
+        )
         .await
         .expect_error(422, "validation_failed");
     assert!(
@@ -163,10 +168,14 @@ async fn sessions_hints_solutions_and_abandon(backend: Backend) {
         "{}",
         refused.text
     );
-    server.clock.advance(Duration::minutes(5));
+    server.clock().advance(Duration::minutes(5));
     let after_failure: LabSession = serde_json::from_value(
         server
-            .post(&checks, &json!({"step": "pin-base-image", "passed": false}))
+            .post(
+                &checks,
+                server.learner().t(),
+                &json!({"step": "pin-base-image", "passed": false}),
+            )
             .await
             .expect(200)
             .body,
@@ -180,11 +189,12 @@ async fn sessions_hints_solutions_and_abandon(backend: Backend) {
         "a check report is activity"
     );
     // A failure on content already checked is activity, but no new attempt.
-    server.clock.advance(Duration::minutes(1));
+    server.clock().advance(Duration::minutes(1));
     let repeated: LabSession = serde_json::from_value(
         server
             .post(
                 &checks,
+                server.learner().t(),
                 &json!({"step": "pin-base-image", "passed": false, "new_content": false}),
             )
             .await
@@ -202,7 +212,11 @@ async fn sessions_hints_solutions_and_abandon(backend: Backend) {
     // Solutions: refused before the step passed, given once skipped (no credit) or passed.
     let solution_path = |step: &str| format!("/api/v1/lab-sessions/{id}/steps/{step}/solution");
     let refused = server
-        .post(&solution_path("non-root-user"), &json!({}))
+        .post(
+            &solution_path("non-root-user"),
+            server.learner().t(),
+            &json!({}),
+        )
         .await
         .expect_error(409, "conflict");
     assert!(refused.message().contains("skip"), "{}", refused.text);
@@ -210,6 +224,7 @@ async fn sessions_hints_solutions_and_abandon(backend: Backend) {
         server
             .post(
                 &format!("{}?skip=true", solution_path("non-root-user")),
+                server.learner().t(),
                 &json!({}),
             )
             .await
@@ -221,34 +236,46 @@ async fn sessions_hints_solutions_and_abandon(backend: Backend) {
     assert_eq!(skipped.files.len(), 1);
     assert_eq!(skipped.files[0].path, "Dockerfile");
     assert_eq!(skipped.files[0].content, expected.content);
-    let session = server.session(id).await;
+    let session = server.lab_session(id).await;
     assert!(session.steps[1].skipped && !session.steps[1].passed);
     server
-        .post(&solution_path("non-root-user"), &json!({}))
+        .post(
+            &solution_path("non-root-user"),
+            server.learner().t(),
+            &json!({}),
+        )
         .await
         .expect(200);
 
     server
-        .post(&checks, &json!({"step": "pin-base-image", "passed": true}))
+        .post(
+            &checks,
+            server.learner().t(),
+            &json!({"step": "pin-base-image", "passed": true}),
+        )
         .await
         .expect(200);
     let solution: StepSolution = serde_json::from_value(
         server
-            .post(&solution_path("pin-base-image"), &json!({}))
+            .post(
+                &solution_path("pin-base-image"),
+                server.learner().t(),
+                &json!({}),
+            )
             .await
             .expect(200)
             .body,
     )
     .unwrap();
     assert_eq!(solution.files[0].path, "Dockerfile");
-    let session = server.session(id).await;
+    let session = server.lab_session(id).await;
     assert!(session.steps[0].passed && !session.steps[0].skipped);
     assert_eq!(session.current_step.as_deref(), Some("healthcheck"));
 
     // The active list, then abandon (idempotent), after which the session is closed.
     let active: Vec<LabSession> = serde_json::from_value(
         server
-            .get("/api/v1/lab-sessions?active=true")
+            .get("/api/v1/lab-sessions?active=true", server.learner().t())
             .await
             .expect(200)
             .body,
@@ -256,46 +283,50 @@ async fn sessions_hints_solutions_and_abandon(backend: Backend) {
     .unwrap();
     assert_eq!(active.iter().map(|s| s.id).collect::<Vec<_>>(), [id]);
     server
-        .delete(&format!("/api/v1/lab-sessions/{id}"))
+        .delete(&format!("/api/v1/lab-sessions/{id}"), server.learner().t())
         .await
         .expect(204);
     server
-        .delete(&format!("/api/v1/lab-sessions/{id}"))
+        .delete(&format!("/api/v1/lab-sessions/{id}"), server.learner().t())
         .await
         .expect(204);
-    let session = server.session(id).await;
+    let session = server.lab_session(id).await;
     assert_eq!(session.status, LabSessionStatus::Abandoned);
     assert!(session.ended_at.is_some());
     server
         .post(
             &hint_path.replace("pin-base-image", "healthcheck"),
+            server.learner().t(),
             &json!({}),
         )
         .await
         .expect_error(409, "session_closed");
     let active = server
-        .get("/api/v1/lab-sessions?active=true")
+        .get("/api/v1/lab-sessions?active=true", server.learner().t())
         .await
         .expect(200);
     assert_eq!(active.body, json!([]));
-    let all = server.get("/api/v1/lab-sessions").await.expect(200);
+    let all = server
+        .get("/api/v1/lab-sessions", server.learner().t())
+        .await
+        .expect(200);
     assert_eq!(all.body.as_array().unwrap().len(), 1);
 
     // A new start is a new session.
-    let fresh = server.start("fix-dockerfile").await;
+    let fresh = server.start_lab("fix-dockerfile").await;
     assert_ne!(fresh.session.id, id);
 }
 
-async fn the_server_grades_submissions(backend: Backend) {
-    let server = LabServer::spawn(backend, |_| {}).await;
+async fn the_server_grades_submissions(db: &TestDatabase) {
+    let server = lab_app(db, |_| {}).await;
     let cidr = lab("cidr-plan");
-    let id = server.start("cidr-plan").await.session.id;
+    let id = server.start_lab("cidr-plan").await.session.id;
     let script_ok = [reported("private-subnets", "no-overlap", true)];
 
     // The starter files fail, with the authored messages.
     let starter = submission(
         server
-            .submit(id, workspace(cidr, 0), Some(&script_ok[..]))
+            .submit_lab(id, workspace(cidr, 0), Some(&script_ok[..]))
             .await,
     );
     assert!(!starter.passed);
@@ -318,19 +349,23 @@ async fn the_server_grades_submissions(backend: Backend) {
         .iter()
         .flat_map(|s| s.conditions.iter().map(|c| reported(&s.id, &c.id, true)))
         .collect();
-    let lying = submission(server.submit(id, workspace(cidr, 2), Some(&lies[..])).await);
+    let lying = submission(
+        server
+            .submit_lab(id, workspace(cidr, 2), Some(&lies[..]))
+            .await,
+    );
     assert!(!lying.passed);
     assert!(lying.steps[0].passed && lying.steps[1].passed && !lying.steps[2].passed);
     assert_eq!(
         message_of(&lying, "private-subnets", "private-a-cidr"),
         Some(condition_message(cidr, 2, "private-a-cidr"))
     );
-    let session = server.session(id).await;
+    let session = server.lab_session(id).await;
     assert!(session.steps[0].passed && !session.steps[2].passed);
     assert_eq!(session.current_step.as_deref(), Some("private-subnets"));
 
     // A script check the client did not report counts as failed.
-    let unreported = submission(server.submit(id, workspace(cidr, 3), None).await);
+    let unreported = submission(server.submit_lab(id, workspace(cidr, 3), None).await);
     assert!(!unreported.passed);
     assert_eq!(
         unreported.steps[2].self_reported,
@@ -344,7 +379,7 @@ async fn the_server_grades_submissions(backend: Backend) {
             server
                 .http
                 .post(server.url(&format!("/api/v1/lab-sessions/{id}/submit")))
-                .bearer_auth(&server.learner)
+                .bearer_auth(&server.learner().token)
                 .header("x-cloudmaster-self-reported", "{not json")
                 .body(workspace(cidr, 3)),
         )
@@ -356,19 +391,19 @@ async fn the_server_grades_submissions(backend: Backend) {
         bad.text
     );
     server
-        .submit(
+        .submit_lab(
             id,
             workspace(cidr, 3),
             Some(&[reported("private-subnets", "no-such-check", true)][..]),
         )
         .await
         .expect_error(422, "validation_failed");
-    assert_eq!(server.session(id).await.submissions, 3);
+    assert_eq!(server.lab_session(id).await.submissions, 3);
     assert!(
         server
             .state
             .store()
-            .lab_passes(server.learner_id, COURSE)
+            .lab_passes(server.learner().user.id, COURSE)
             .await
             .unwrap()
             .is_empty()
@@ -377,7 +412,7 @@ async fn the_server_grades_submissions(backend: Backend) {
     // Every step solved: the lab passes, the session ends, the pass is recorded.
     let solved = submission(
         server
-            .submit(id, workspace(cidr, 3), Some(&script_ok[..]))
+            .submit_lab(id, workspace(cidr, 3), Some(&script_ok[..]))
             .await,
     );
     assert!(solved.passed, "{solved:#?}");
@@ -388,14 +423,17 @@ async fn the_server_grades_submissions(backend: Backend) {
     let passes = server
         .state
         .store()
-        .lab_passes(server.learner_id, COURSE)
+        .lab_passes(server.learner().user.id, COURSE)
         .await
         .unwrap();
     assert_eq!(passes.len(), 1);
     assert_eq!(passes[0].0, "cidr-plan");
     let labs: Vec<LabSummary> = serde_json::from_value(
         server
-            .get(&format!("/api/v1/courses/{COURSE}/labs"))
+            .get(
+                &format!("/api/v1/courses/{COURSE}/labs"),
+                server.learner().t(),
+            )
             .await
             .body,
     )
@@ -404,11 +442,11 @@ async fn the_server_grades_submissions(backend: Backend) {
 
     // A passed session takes no more submissions and cannot be abandoned.
     server
-        .submit(id, workspace(cidr, 3), Some(&script_ok[..]))
+        .submit_lab(id, workspace(cidr, 3), Some(&script_ok[..]))
         .await
         .expect_error(409, "session_closed");
     server
-        .delete(&format!("/api/v1/lab-sessions/{id}"))
+        .delete(&format!("/api/v1/lab-sessions/{id}"), server.learner().t())
         .await
         .expect_error(409, "session_closed");
     assert!(
@@ -420,30 +458,35 @@ async fn the_server_grades_submissions(backend: Backend) {
 
     // A skipped step earns no credit, so the lab cannot pass in that session.
     let docker = lab("fix-dockerfile");
-    let id = server.start("fix-dockerfile").await.session.id;
+    let id = server.start_lab("fix-dockerfile").await.session.id;
     server
         .post(
             &format!("/api/v1/lab-sessions/{id}/steps/healthcheck/solution?skip=true"),
+            server.learner().t(),
             &json!({}),
         )
         .await
         .expect(200);
-    let skipped = submission(server.submit(id, workspace(docker, 3), Some(&[][..])).await);
+    let skipped = submission(
+        server
+            .submit_lab(id, workspace(docker, 3), Some(&[][..]))
+            .await,
+    );
     assert!(!skipped.passed);
     let last = &skipped.steps[2];
     assert!(last.skipped && !last.passed && last.verified.iter().all(|c| c.passed()));
     assert_eq!(skipped.session.status, LabSessionStatus::Active);
 }
 
-async fn script_checks_run_on_a_sandboxed_server(backend: Backend) {
-    let server = LabServer::spawn(backend, |c| c.lab_script_checks = true).await;
+async fn script_checks_run_on_a_sandboxed_server(db: &TestDatabase) {
+    let server = lab_app(db, |c| c.lab_script_checks = true).await;
     let cidr = lab("cidr-plan");
-    let id = server.start("cidr-plan").await.session.id;
+    let id = server.start_lab("cidr-plan").await.session.id;
     // The server runs the script itself: a false claim of failure changes nothing.
     let claims = [reported("private-subnets", "no-overlap", false)];
     let solved = submission(
         server
-            .submit(id, workspace(cidr, 3), Some(&claims[..]))
+            .submit_lab(id, workspace(cidr, 3), Some(&claims[..]))
             .await,
     );
     assert!(solved.passed, "{solved:#?}");
@@ -456,13 +499,13 @@ async fn script_checks_run_on_a_sandboxed_server(backend: Backend) {
     );
 }
 
-async fn malicious_archives_are_refused(backend: Backend) {
-    let server = LabServer::spawn(backend, |c| {
+async fn malicious_archives_are_refused(db: &TestDatabase) {
+    let server = lab_app(db, |c| {
         c.lab_max_archive_bytes = 64 * 1024;
         c.lab_max_workspace_bytes = 1024 * 1024;
     })
     .await;
-    let id = server.start("fix-dockerfile").await.session.id;
+    let id = server.start_lab("fix-dockerfile").await.session.id;
     let file = tar::EntryType::Regular;
     let cases: [(&str, Vec<u8>, &str); 4] = [
         (
@@ -491,7 +534,7 @@ async fn malicious_archives_are_refused(backend: Backend) {
     ];
     for (what, archive, expected) in cases {
         let reply = server
-            .submit(id, archive, None)
+            .submit_lab(id, archive, None)
             .await
             .expect_error(422, "validation_failed");
         assert!(
@@ -502,7 +545,7 @@ async fn malicious_archives_are_refused(backend: Backend) {
     }
     // Nothing was written anywhere under the data directory (the scratch folders are gone)
     // or next to it.
-    let escaped: Vec<PathBuf> = all_paths(server.data.path())
+    let escaped: Vec<PathBuf> = all_paths(server.data_dir())
         .into_iter()
         .filter(|p| p.starts_with(server.scratch_root()) || p.ends_with("escaped.txt"))
         .filter(|p| p != &server.scratch_root())
@@ -515,26 +558,26 @@ async fn malicious_archives_are_refused(backend: Backend) {
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
         .collect();
     server
-        .submit(id, noise, None)
+        .submit_lab(id, noise, None)
         .await
         .expect_error(413, "payload_too_large");
     // Not an archive at all.
     server
-        .submit(id, b"plain text".to_vec(), None)
+        .submit_lab(id, b"plain text".to_vec(), None)
         .await
         .expect_error(422, "validation_failed");
 
     // None of it counted as a submission.
-    let session = server.session(id).await;
+    let session = server.lab_session(id).await;
     assert_eq!(session.submissions, 0);
     assert_eq!(session.status, LabSessionStatus::Active);
 }
 
 /// Names the file system would refuse (ENAMETOOLONG) are the archive's fault: 422 with what
 /// to change, never a 500.
-async fn names_file_systems_refuse_are_422(backend: Backend) {
-    let server = LabServer::spawn(backend, |_| {}).await;
-    let id = server.start("fix-dockerfile").await.session.id;
+async fn names_file_systems_refuse_are_422(db: &TestDatabase) {
+    let server = lab_app(db, |_| {}).await;
+    let id = server.start_lab("fix-dockerfile").await.session.id;
     let cases = [
         (
             "a name of 300 characters",
@@ -549,7 +592,7 @@ async fn names_file_systems_refuse_are_422(backend: Backend) {
     ];
     for (what, name, expected) in cases {
         let reply = server
-            .submit(id, long_named_archive(&name), None)
+            .submit_lab(id, long_named_archive(&name), None)
             .await
             .expect_error(422, "validation_failed");
         assert!(
@@ -567,26 +610,27 @@ async fn names_file_systems_refuse_are_422(backend: Backend) {
     }
     let leftovers: Vec<PathBuf> = all_paths(&server.scratch_root());
     assert!(leftovers.is_empty(), "{leftovers:?}");
-    assert_eq!(server.session(id).await.submissions, 0);
+    assert_eq!(server.lab_session(id).await.submissions, 0);
 }
 
-async fn idle_and_overdue_sessions_expire(backend: Backend) {
-    let server = LabServer::spawn(backend, |_| {}).await;
+async fn idle_and_overdue_sessions_expire(db: &TestDatabase) {
+    let server = lab_app(db, |_| {}).await;
     let docker = lab("fix-dockerfile");
-    let submitted = server.start("fix-dockerfile").await.session.id;
-    let idle = server.start("terraform-variables").await.session.id;
-    let kept_alive = server.start("cidr-plan").await.session.id;
+    let submitted = server.start_lab("fix-dockerfile").await.session.id;
+    let idle = server.start_lab("terraform-variables").await.session.id;
+    let kept_alive = server.start_lab("cidr-plan").await.session.id;
     submission(
         server
-            .submit(submitted, workspace(docker, 1), Some(&[][..]))
+            .submit_lab(submitted, workspace(docker, 1), Some(&[][..]))
             .await,
     );
 
     // Activity moves the idle deadline.
-    server.clock.advance(Duration::minutes(20));
+    server.clock().advance(Duration::minutes(20));
     server
         .post(
             &format!("/api/v1/lab-sessions/{kept_alive}/steps/vpc-block/hint"),
+            server.learner().t(),
             &json!({}),
         )
         .await
@@ -603,21 +647,24 @@ async fn idle_and_overdue_sessions_expire(backend: Backend) {
     std::fs::create_dir_all(&foreign).unwrap();
 
     // Past the idle timeout of the first two (30 minutes of no activity), not the third.
-    server.clock.advance(Duration::minutes(11));
+    server.clock().advance(Duration::minutes(11));
     let report = cloudmaster_server::jobs::run_once(&server.state)
         .await
         .unwrap();
     assert_eq!(report.lab_sessions_expired, 2);
-    let first = server.session(submitted).await;
+    let first = server.lab_session(submitted).await;
     assert_eq!(
         first.status,
         LabSessionStatus::Failed,
         "it had a submission"
     );
     assert_eq!(first.ended_at, Some(first.idle_expires_at));
-    assert_eq!(server.session(idle).await.status, LabSessionStatus::Expired);
     assert_eq!(
-        server.session(kept_alive).await.status,
+        server.lab_session(idle).await.status,
+        LabSessionStatus::Expired
+    );
+    assert_eq!(
+        server.lab_session(kept_alive).await.status,
         LabSessionStatus::Active
     );
     assert!(
@@ -632,7 +679,7 @@ async fn idle_and_overdue_sessions_expire(backend: Backend) {
 
     // Ended sessions refuse work.
     server
-        .submit(
+        .submit_lab(
             idle,
             workspace(lab("terraform-variables"), 3),
             Some(&[][..]),
@@ -642,12 +689,16 @@ async fn idle_and_overdue_sessions_expire(backend: Backend) {
     server
         .post(
             &format!("/api/v1/lab-sessions/{idle}/checks"),
+            server.learner().t(),
             &json!({"step": "add-variables", "passed": true}),
         )
         .await
         .expect_error(409, "session_closed");
     server
-        .delete(&format!("/api/v1/lab-sessions/{idle}"))
+        .delete(
+            &format!("/api/v1/lab-sessions/{idle}"),
+            server.learner().t(),
+        )
         .await
         .expect_error(409, "session_closed");
 
@@ -656,27 +707,28 @@ async fn idle_and_overdue_sessions_expire(backend: Backend) {
     server
         .post(
             &format!("/api/v1/lab-sessions/{kept_alive}/steps/vpc-block/hint"),
+            server.learner().t(),
             &json!({}),
         )
         .await
         .expect(200);
     server
-        .clock
+        .clock()
         .advance(Duration::minutes(29) + Duration::seconds(30));
-    let third = server.session(kept_alive).await;
+    let third = server.lab_session(kept_alive).await;
     assert_eq!(third.status, LabSessionStatus::Expired);
     assert!(third.idle_expires_at > third.expires_at);
     assert_eq!(third.ended_at, Some(third.expires_at));
-    let restarted = server.start("cidr-plan").await.session.id;
+    let restarted = server.start_lab("cidr-plan").await.session.id;
     assert_ne!(restarted, kept_alive);
 }
 
-async fn a_lab_opens_with_its_module(backend: Backend) {
-    let server = LabServer::spawn(backend, |_| {}).await;
+async fn a_lab_opens_with_its_module(db: &TestDatabase) {
+    let server = lab_app(db, |_| {}).await;
     // A second learner, enrolled but with no lesson done: the labs of module 3 stay shut.
-    let newcomer = server.login("newcomer@example.com", Role::Learner).await;
+    let newcomer = server.user("newcomer@example.com", Role::Learner).await;
     let as_newcomer =
-        |request: reqwest::RequestBuilder| server.send(request.bearer_auth(&newcomer.access_token));
+        |request: reqwest::RequestBuilder| server.send(request.bearer_auth(&newcomer.token));
     as_newcomer(
         server
             .http
@@ -713,14 +765,17 @@ async fn a_lab_opens_with_its_module(backend: Backend) {
     // The learner of the fixture finished the modules before it: the same lab opens.
     let labs: Vec<LabSummary> = serde_json::from_value(
         server
-            .get(&format!("/api/v1/courses/{COURSE}/labs"))
+            .get(
+                &format!("/api/v1/courses/{COURSE}/labs"),
+                server.learner().t(),
+            )
             .await
             .expect(200)
             .body,
     )
     .unwrap();
     assert!(labs.iter().all(|l| !l.locked), "{labs:?}");
-    server.start("fix-dockerfile").await;
+    server.start_lab("fix-dockerfile").await;
 }
 
 /// Whether `text` (a response body) contains any hint text of `lab` but those of
@@ -746,8 +801,8 @@ fn leaked_hints(
     leaked
 }
 
-async fn hint_texts_come_only_from_the_hint_endpoint(backend: Backend) {
-    let server = LabServer::spawn(backend, |_| {}).await;
+async fn hint_texts_come_only_from_the_hint_endpoint(db: &TestDatabase) {
+    let server = lab_app(db, |_| {}).await;
     let docker = lab("fix-dockerfile");
     assert!(docker.steps.iter().all(|s| s.hints.len() == 3));
 
@@ -756,6 +811,7 @@ async fn hint_texts_come_only_from_the_hint_endpoint(backend: Backend) {
     let started = server
         .post(
             &format!("/api/v1/courses/{COURSE}/labs/fix-dockerfile/sessions"),
+            server.learner().t(),
             &json!({}),
         )
         .await
@@ -787,6 +843,7 @@ async fn hint_texts_come_only_from_the_hint_endpoint(backend: Backend) {
     let report = server
         .post(
             &format!("/api/v1/lab-sessions/{id}/checks"),
+            server.learner().t(),
             &json!({"step": "pin-base-image", "passed": false}),
         )
         .await
@@ -794,12 +851,18 @@ async fn hint_texts_come_only_from_the_hint_endpoint(backend: Backend) {
     for reply in [
         report,
         server
-            .get(&format!("/api/v1/lab-sessions/{id}"))
+            .get(&format!("/api/v1/lab-sessions/{id}"), server.learner().t())
             .await
             .expect(200),
-        server.get("/api/v1/lab-sessions").await.expect(200),
         server
-            .get(&format!("/api/v1/courses/{COURSE}/labs"))
+            .get("/api/v1/lab-sessions", server.learner().t())
+            .await
+            .expect(200),
+        server
+            .get(
+                &format!("/api/v1/courses/{COURSE}/labs"),
+                server.learner().t(),
+            )
             .await
             .expect(200),
     ] {
@@ -809,13 +872,13 @@ async fn hint_texts_come_only_from_the_hint_endpoint(backend: Backend) {
     // The endpoint gives them in order; a resumed session's lab carries the revealed ones
     // only.
     let hint_path = format!("/api/v1/lab-sessions/{id}/steps/pin-base-image/hint");
-    let first: HintView =
-        serde_json::from_value(server.post(&hint_path, &json!({})).await.expect(200).body).unwrap();
+    let first = server.next_hint(&hint_path).await;
     assert_eq!((first.number, first.of), (1, 3));
     assert_eq!(first.text, docker.steps[0].hints[0].text);
     let resumed = server
         .post(
             &format!("/api/v1/courses/{COURSE}/labs/fix-dockerfile/sessions"),
+            server.learner().t(),
             &json!({}),
         )
         .await
@@ -833,23 +896,21 @@ async fn hint_texts_come_only_from_the_hint_endpoint(backend: Backend) {
     assert!(resumed.lab.steps[0].hints[1].text.is_empty());
     assert_eq!(resumed.session.steps[0].hints_shown, 1);
     for number in 2..=3u32 {
-        let hint: HintView =
-            serde_json::from_value(server.post(&hint_path, &json!({})).await.expect(200).body)
-                .unwrap();
+        let hint = server.next_hint(&hint_path).await;
         assert_eq!(hint.number, number);
         assert_eq!(hint.text, docker.steps[0].hints[number as usize - 1].text);
     }
     server
-        .post(&hint_path, &json!({}))
+        .post(&hint_path, server.learner().t(), &json!({}))
         .await
         .expect_error(404, "not_found");
 }
 
-async fn steps_with_local_only_checks_are_self_reported(backend: Backend) {
-    let server = LabServer::spawn(backend, |_| {}).await;
+async fn steps_with_local_only_checks_are_self_reported(db: &TestDatabase) {
+    let server = lab_app(db, |_| {}).await;
     let cidr = lab("cidr-plan");
     // `private-subnets` has a script check the server does not run.
-    let start = server.start("cidr-plan").await;
+    let start = server.start_lab("cidr-plan").await;
     let flags: Vec<(&str, bool)> = start
         .session
         .steps
@@ -867,7 +928,7 @@ async fn steps_with_local_only_checks_are_self_reported(backend: Backend) {
     let claims = [reported("private-subnets", "no-overlap", true)];
     let passed = submission(
         server
-            .submit(start.session.id, workspace(cidr, 3), Some(&claims[..]))
+            .submit_lab(start.session.id, workspace(cidr, 3), Some(&claims[..]))
             .await,
     );
     assert!(passed.passed && passed.self_reported, "{passed:#?}");
@@ -875,12 +936,13 @@ async fn steps_with_local_only_checks_are_self_reported(backend: Backend) {
     assert_eq!(passed.steps[2].self_reported, claims);
 
     // With the sandbox the server runs the script itself: nothing is self-reported.
-    let sandboxed = LabServer::spawn(backend, |c| c.lab_script_checks = true).await;
-    let start = sandboxed.start("cidr-plan").await;
+    let sandboxed_db = db.another().await;
+    let sandboxed = lab_app(&sandboxed_db, |c| c.lab_script_checks = true).await;
+    let start = sandboxed.start_lab("cidr-plan").await;
     assert!(start.session.steps.iter().all(|s| !s.self_reported));
     let graded = submission(
         sandboxed
-            .submit(start.session.id, workspace(cidr, 3), Some(&claims[..]))
+            .submit_lab(start.session.id, workspace(cidr, 3), Some(&claims[..]))
             .await,
     );
     assert!(graded.passed && !graded.self_reported, "{graded:#?}");

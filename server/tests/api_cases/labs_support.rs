@@ -1,23 +1,20 @@
-//! Helpers of the lab API tests: a server on an injected clock with the bundled
-//! `cloud-foundations` course published and a learner enrolled, workspaces built from the
-//! lab's own starter and solution files, and hand-made hostile archives.
+//! Helpers of the lab API tests: a server on a clock the test moves with the bundled
+//! `cloud-foundations` course published and a learner enrolled, the lab requests, workspaces
+//! built from the lab's own starter and solution files, and hand-made hostile archives.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::LazyLock;
 
-use cloudmaster_core::api::{
-    LabSession, LabSessionStart, LabSubmission, Role, SelfReported, TokenPair,
-};
+use cloudmaster_core::api::{HintView, LabSession, LabSessionStart, LabSubmission, SelfReported};
 use cloudmaster_core::course::{Course, Lab, load_course};
 use cloudmaster_core::lab::{
     ArchiveLimits, IfNotEmpty, apply_solution, materialize_starter, pack_workspace,
 };
-use cloudmaster_server::{AppState, Clock, ServerConfig};
+use cloudmaster_server::ServerConfig;
 use serde_json::json;
-use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::api_support::{Backend, PASSWORD, Reply, TestDb, config};
+use crate::api_support::{ManualClock, Reply, TestApp, TestDatabase};
 
 pub const COURSE: &str = "cloud-foundations";
 
@@ -40,173 +37,41 @@ pub fn lab(id: &str) -> &'static Lab {
         .expect("bundled lab")
 }
 
-/// A clock the test moves by hand.
-pub struct TestClock(Mutex<OffsetDateTime>);
-
-impl Clock for TestClock {
-    fn now(&self) -> OffsetDateTime {
-        *self.0.lock().unwrap()
-    }
-}
-
-impl TestClock {
-    pub fn advance(&self, by: Duration) {
-        *self.0.lock().unwrap() += by;
-    }
-}
-
-/// A server on an injected clock with its own data directory, the bundled course
-/// published, and a learner enrolled in it.
-pub struct LabServer {
-    pub base: String,
-    pub state: AppState,
-    pub http: reqwest::Client,
-    pub clock: Arc<TestClock>,
-    pub data: tempfile::TempDir,
-    pub learner: String,
-    pub learner_id: Uuid,
-    _db: TestDb,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-impl LabServer {
-    pub async fn spawn(backend: Backend, tweak: impl FnOnce(&mut ServerConfig)) -> LabServer {
-        let db = TestDb::of(backend).await.expect("backend available");
-        let data = tempfile::tempdir().expect("temp dir");
-        let mut config = config(&db);
-        config.data_dir = data.path().to_owned();
-        tweak(&mut config);
-        let store = cloudmaster_server::store::open(&config.database_url(), config.pool_size)
-            .await
-            .expect("open store");
-        let clock = Arc::new(TestClock(Mutex::new(OffsetDateTime::now_utc())));
-        let state = AppState::with_store(&config, store, clock.clone())
-            .await
-            .expect("state");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let serving = state.clone();
-        tokio::spawn(async move {
-            let _ = cloudmaster_server::serve(listener, serving, async {
-                let _ = stopped.await;
-            })
-            .await;
-        });
-        let mut server = LabServer {
-            base,
-            state,
-            http: reqwest::Client::new(),
-            clock,
-            data,
-            learner: String::new(),
-            learner_id: Uuid::nil(),
-            _db: db,
-            _stop: stop,
-        };
-        let author = server.login("author@example.com", Role::Instructor).await;
-        server
-            .send(
-                server
-                    .http
-                    .post(server.url(&format!("/api/v1/courses/{COURSE}/versions")))
-                    .bearer_auth(&author.access_token)
-                    .json(&*BUNDLED),
-            )
-            .await
-            .expect(200);
-        let learner = server.login("learner@example.com", Role::Learner).await;
-        server.learner = learner.access_token;
-        server.learner_id = learner.user.id;
-        server
-            .post(&format!("/api/v1/courses/{COURSE}/enrollment"), &json!({}))
-            .await
-            .expect(201);
-        // Modules open in order: finish the lessons before the last module with a lab, so
-        // that every lab of the course can be started (and the course is not complete).
-        let last_lab_module = BUNDLED
-            .modules
-            .iter()
-            .rposition(|m| !m.labs.is_empty())
-            .unwrap_or(0);
-        for module in &BUNDLED.modules[..last_lab_module] {
-            for lesson in &module.lessons {
-                let path = format!("/api/v1/courses/{COURSE}/lessons/{}/progress", lesson.id);
-                server
-                    .send(
-                        server
-                            .http
-                            .put(server.url(&path))
-                            .bearer_auth(&server.learner)
-                            .json(&json!({"status": "completed"})),
-                    )
-                    .await
-                    .expect(200);
-            }
-        }
-        server
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    pub async fn login(&self, email: &str, role: Role) -> TokenPair {
-        self.state
-            .create_user(email, email, PASSWORD, role)
-            .await
-            .expect("create user");
-        let reply = self
-            .send(
-                self.http
-                    .post(self.url("/api/v1/auth/login"))
-                    .json(&json!({"email": email, "password": PASSWORD})),
-            )
-            .await
-            .expect(200);
-        serde_json::from_value(reply.body).expect("token pair")
-    }
-
-    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
-        let response = request.send().await.expect("request sent");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("body");
-        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
-        Reply {
-            status,
-            headers,
-            body,
-            text,
+/// A server on `db` with `tweak` applied to its configuration, on a clock the test moves,
+/// with the bundled course published and [`TestApp::learner`] enrolled in it.
+pub async fn lab_app(db: &TestDatabase, tweak: impl FnOnce(&mut ServerConfig)) -> TestApp {
+    let app = TestApp::builder(db)
+        .config(tweak)
+        .clock(ManualClock::new())
+        .publish(BUNDLED.clone())
+        .learner("learner@example.com")
+        .spawn()
+        .await;
+    // Modules open in order: finish the lessons before the last module with a lab, so
+    // that every lab of the course can be started (and the course is not complete).
+    let last_lab_module = BUNDLED
+        .modules
+        .iter()
+        .rposition(|m| !m.labs.is_empty())
+        .unwrap_or(0);
+    for module in &BUNDLED.modules[..last_lab_module] {
+        for lesson in &module.lessons {
+            let path = format!("/api/v1/courses/{COURSE}/lessons/{}/progress", lesson.id);
+            app.put(&path, app.learner().t(), &json!({"status": "completed"}))
+                .await
+                .expect(200);
         }
     }
+    app
+}
 
-    pub async fn get(&self, path: &str) -> Reply {
-        self.send(self.http.get(self.url(path)).bearer_auth(&self.learner))
-            .await
-    }
-
-    pub async fn post(&self, path: &str, body: &serde_json::Value) -> Reply {
-        self.send(
-            self.http
-                .post(self.url(path))
-                .bearer_auth(&self.learner)
-                .json(body),
-        )
-        .await
-    }
-
-    pub async fn delete(&self, path: &str) -> Reply {
-        self.send(self.http.delete(self.url(path)).bearer_auth(&self.learner))
-            .await
-    }
-
-    pub async fn start(&self, lab: &str) -> LabSessionStart {
+/// The lab requests, as [`TestApp::learner`].
+impl TestApp {
+    pub async fn start_lab(&self, lab: &str) -> LabSessionStart {
         let reply = self
             .post(
                 &format!("/api/v1/courses/{COURSE}/labs/{lab}/sessions"),
+                self.learner().t(),
                 &json!({}),
             )
             .await
@@ -214,13 +79,21 @@ impl LabServer {
         serde_json::from_value(reply.body).expect("LabSessionStart")
     }
 
-    pub async fn session(&self, id: Uuid) -> LabSession {
-        let reply = self.get(&format!("/api/v1/lab-sessions/{id}")).await;
+    /// The next hint, from the hint endpoint at `path`.
+    pub async fn next_hint(&self, path: &str) -> HintView {
+        let reply = self.post(path, self.learner().t(), &json!({})).await;
+        serde_json::from_value(reply.expect(200).body).expect("HintView")
+    }
+
+    pub async fn lab_session(&self, id: Uuid) -> LabSession {
+        let reply = self
+            .get(&format!("/api/v1/lab-sessions/{id}"), self.learner().t())
+            .await;
         serde_json::from_value(reply.expect(200).body).expect("LabSession")
     }
 
     /// Submits `archive` with the self-reported results `reported` (`None`: no header).
-    pub async fn submit(
+    pub async fn submit_lab(
         &self,
         id: Uuid,
         archive: Vec<u8>,
@@ -229,7 +102,7 @@ impl LabServer {
         let mut request = self
             .http
             .post(self.url(&format!("/api/v1/lab-sessions/{id}/submit")))
-            .bearer_auth(&self.learner)
+            .bearer_auth(&self.learner().token)
             .header("content-type", "application/gzip")
             .body(archive);
         if let Some(reported) = reported {
@@ -241,8 +114,9 @@ impl LabServer {
         self.send(request).await
     }
 
+    /// Where the server unpacks lab submissions.
     pub fn scratch_root(&self) -> PathBuf {
-        self.data.path().join("lab-submissions")
+        self.state.config().lab_scratch_dir()
     }
 }
 

@@ -10,10 +10,9 @@ use serde_json::{Value, json};
 use time::Duration;
 use time::format_description::well_known::Rfc3339;
 
-use crate::api_support::{Backend, Session};
-use crate::on_both_backends;
+use crate::api_support::{Session, TestApp, TestDatabase};
 
-on_both_backends!(
+backend_tests!(
     nothing_secret_before_submission,
     options_are_lettered_as_shown_and_mapped_back,
     timed_exam_closes_at_its_deadline,
@@ -125,13 +124,12 @@ fn assert_no_secrets(json: &Value, course: &Course, what: &str) {
     }
 }
 
-async fn nothing_secret_before_submission(backend: Backend) {
-    let app = App::spawn(backend).await;
-    app.publish_course().await;
-    let learner = app.learner("ada@example.com").await;
+async fn nothing_secret_before_submission(db: &TestDatabase) {
+    let app = learning_app(db).await;
+    let learner = app.enrolled("ada@example.com").await;
     let course = learning_course();
 
-    let started = app.start(&learner, MOCK).await.expect(201);
+    let started = app.start_attempt(&learner, MOCK).await.expect(201);
     assert_no_secrets(&started.body, &course, "started mock exam");
     let mut types: Vec<&str> = started.body["questions"]
         .as_array()
@@ -158,7 +156,7 @@ async fn nothing_secret_before_submission(backend: Backend) {
 
     let attempt = started.body["id"].as_str().unwrap().to_owned();
     for q in question_ids(&started.body) {
-        app.save(&learner, &attempt, &q, &wrong_in(&started.body, &q))
+        app.save_answer(&learner, &attempt, &q, &wrong_in(&started.body, &q))
             .await
             .expect(204);
     }
@@ -174,7 +172,10 @@ async fn nothing_secret_before_submission(backend: Backend) {
     assert_eq!(shown.body["answers"]["loss-term"]["text"], "RTO");
 
     // Once submitted, the result carries the answer key (so the checks above could fail).
-    let result = app.submit(&learner, &attempt, json!({})).await.expect(200);
+    let result = app
+        .submit_attempt(&learner, &attempt, json!({}))
+        .await
+        .expect(200);
     assert_eq!(result.body["score_percent"], 0.0);
     let numeric = result.body["questions"]
         .as_array()
@@ -198,7 +199,7 @@ async fn nothing_secret_before_submission(backend: Backend) {
     );
 
     // Review items are questions too: due after the 10-minute relearning step.
-    app.advance(Duration::minutes(10));
+    app.clock().advance(Duration::minutes(10));
     let queue = app.get("/api/v1/review", learner.t()).await.expect(200);
     assert_eq!(queue.body["due"], 7, "{}", queue.text);
     assert_no_secrets(&queue.body, &course, "review queue");
@@ -208,15 +209,14 @@ async fn nothing_secret_before_submission(backend: Backend) {
 
 /// Letters follow the order shown; what a learner picks is graded, stored and reviewed as
 /// the authored option, and everything sent back reads in the letters of the screen.
-async fn options_are_lettered_as_shown_and_mapped_back(backend: Backend) {
-    let app = App::spawn(backend).await;
-    app.publish_course().await;
-    let learner = app.learner("lea@example.com").await;
-    let view = app.start(&learner, MOCK).await.expect(201).body;
+async fn options_are_lettered_as_shown_and_mapped_back(db: &TestDatabase) {
+    let app = learning_app(db).await;
+    let learner = app.enrolled("lea@example.com").await;
+    let view = app.start_attempt(&learner, MOCK).await.expect(201).body;
     let attempt = view["id"].as_str().unwrap().to_owned();
     let choice_questions = ["lesson-format", "course-parts", "scale-direction", "lab-order"];
     for q in choice_questions {
-        app.save(&learner, &attempt, q, &right_in(&view, q))
+        app.save_answer(&learner, &attempt, q, &right_in(&view, q))
             .await
             .expect(204);
     }
@@ -232,7 +232,7 @@ async fn options_are_lettered_as_shown_and_mapped_back(backend: Backend) {
         assert_eq!(stored.answers[q], right(q), "{q} stored as authored");
     }
     // Resuming shows the same order, letters and saved answers.
-    let resumed = app.start(&learner, MOCK).await.expect(200).body;
+    let resumed = app.start_attempt(&learner, MOCK).await.expect(200).body;
     assert_eq!(resumed["questions"], view["questions"]);
     for q in choice_questions {
         assert_eq!(
@@ -268,7 +268,7 @@ async fn options_are_lettered_as_shown_and_mapped_back(backend: Backend) {
         repeated.text
     );
 
-    let result = app.submit(&learner, &attempt, json!({})).await.expect(200).body;
+    let result = app.submit_attempt(&learner, &attempt, json!({})).await.expect(200).body;
     for q in choice_questions {
         let graded = result["questions"]
             .as_array()
@@ -320,7 +320,7 @@ async fn options_are_lettered_as_shown_and_mapped_back(backend: Backend) {
     assert_eq!(closed["answers"], resumed["answers"]);
 
     // A review shows its own order; its letters are the ones an answer names.
-    app.advance(Duration::days(400));
+    app.clock().advance(Duration::days(400));
     let queue = due_now(&app, &learner).await;
     let item = queue["items"]
         .as_array()
@@ -357,28 +357,27 @@ async fn options_are_lettered_as_shown_and_mapped_back(backend: Backend) {
 
 // --- time limits ----------------------------------------------------------------------
 
-async fn timed_exam_closes_at_its_deadline(backend: Backend) {
-    let app = App::spawn(backend).await;
-    app.publish_course().await;
-    let learner = app.learner("tim@example.com").await;
+async fn timed_exam_closes_at_its_deadline(db: &TestDatabase) {
+    let app = learning_app(db).await;
+    let learner = app.enrolled("tim@example.com").await;
     let started_at = app.now();
-    let view = app.start(&learner, MOCK).await.expect(201).body;
+    let view = app.start_attempt(&learner, MOCK).await.expect(201).body;
     let attempt = view["id"].as_str().unwrap().to_owned();
     let deadline = parse_time(&view["deadline"]);
     assert_eq!(deadline, started_at + Duration::minutes(30));
     let ids = question_ids(&view);
-    app.save(&learner, &attempt, &ids[0], &right_in(&view, &ids[0]))
+    app.save_answer(&learner, &attempt, &ids[0], &right_in(&view, &ids[0]))
         .await
         .expect(204);
 
     // The grace period still takes answers; one second later nothing is accepted.
-    app.set(deadline + Duration::seconds(5));
-    app.save(&learner, &attempt, &ids[1], &right_in(&view, &ids[1]))
+    app.clock().set(deadline + Duration::seconds(5));
+    app.save_answer(&learner, &attempt, &ids[1], &right_in(&view, &ids[1]))
         .await
         .expect(204);
-    app.advance(Duration::seconds(1));
+    app.clock().advance(Duration::seconds(1));
     let late = app
-        .save(&learner, &attempt, &ids[2], &right_in(&view, &ids[2]))
+        .save_answer(&learner, &attempt, &ids[2], &right_in(&view, &ids[2]))
         .await
         .expect_error(409, "attempt_closed");
     let deadline_text = deadline.format(&Rfc3339).unwrap();
@@ -388,7 +387,7 @@ async fn timed_exam_closes_at_its_deadline(backend: Backend) {
         .map(|q| (q.clone(), serde_json::to_value(right_in(&view, q)).unwrap()))
         .collect();
     let submitted = app
-        .submit(&learner, &attempt, Value::Object(all_right.clone()))
+        .submit_attempt(&learner, &attempt, Value::Object(all_right.clone()))
         .await
         .expect_error(409, "attempt_closed");
     assert!(
@@ -408,10 +407,10 @@ async fn timed_exam_closes_at_its_deadline(backend: Backend) {
     );
 
     // A submit after the deadline closes the attempt itself, ignoring its answers.
-    let view = app.start(&learner, MOCK).await.expect(201).body;
+    let view = app.start_attempt(&learner, MOCK).await.expect(201).body;
     let second = view["id"].as_str().unwrap().to_owned();
     let second_ids = question_ids(&view);
-    app.save(
+    app.save_answer(
         &learner,
         &second,
         &second_ids[0],
@@ -419,9 +418,10 @@ async fn timed_exam_closes_at_its_deadline(backend: Backend) {
     )
         .await
         .expect(204);
-    app.set(parse_time(&view["deadline"]) + Duration::seconds(6));
+    app.clock()
+        .set(parse_time(&view["deadline"]) + Duration::seconds(6));
     let refused = app
-        .submit(&learner, &second, Value::Object(all_right))
+        .submit_attempt(&learner, &second, Value::Object(all_right))
         .await
         .expect_error(409, "attempt_closed");
     assert!(
@@ -446,27 +446,26 @@ async fn timed_exam_closes_at_its_deadline(backend: Backend) {
     );
 }
 
-async fn abandoned_attempts_are_closed_by_the_job(backend: Backend) {
-    let app = App::spawn(backend).await;
-    app.publish_course().await;
-    let learner = app.learner("abe@example.com").await;
+async fn abandoned_attempts_are_closed_by_the_job(db: &TestDatabase) {
+    let app = learning_app(db).await;
+    let learner = app.enrolled("abe@example.com").await;
     app.complete(&learner, &["welcome", "first-steps"]).await;
-    let view = app.start(&learner, QUIZ_1).await.expect(201).body;
+    let view = app.start_attempt(&learner, QUIZ_1).await.expect(201).body;
     assert_eq!(view["deadline"], Value::Null, "the quiz is untimed");
     let attempt = view["id"].as_str().unwrap().to_owned();
     let q = question_ids(&view)[0].clone();
-    app.advance(Duration::hours(2));
-    app.save(&learner, &attempt, &q, &right_in(&view, &q))
+    app.clock().advance(Duration::hours(2));
+    app.save_answer(&learner, &attempt, &q, &right_in(&view, &q))
         .await
         .expect(204);
 
     // Idle for exactly 24 hours after the last answer: still open.
-    app.advance(Duration::hours(24));
+    app.clock().advance(Duration::hours(24));
     let report = cloudmaster_server::jobs::run_once(&app.state)
         .await
         .unwrap();
     assert_eq!(report.attempts_closed, 0);
-    app.advance(Duration::seconds(1));
+    app.clock().advance(Duration::seconds(1));
     let report = cloudmaster_server::jobs::run_once(&app.state)
         .await
         .unwrap();
@@ -492,11 +491,10 @@ async fn abandoned_attempts_are_closed_by_the_job(backend: Backend) {
 
 // --- spaced review ----------------------------------------------------------------------
 
-async fn review_follows_the_card_schedule(backend: Backend) {
-    let app = App::spawn(backend).await;
-    app.publish_course().await;
-    let learner = app.learner("rev@example.com").await;
-    let view = app.start(&learner, MOCK).await.expect(201).body;
+async fn review_follows_the_card_schedule(db: &TestDatabase) {
+    let app = learning_app(db).await;
+    let learner = app.enrolled("rev@example.com").await;
+    let view = app.start_attempt(&learner, MOCK).await.expect(201).body;
     let attempt = view["id"].as_str().unwrap().to_owned();
     let ids = question_ids(&view);
     // The first question wrong, every other one right.
@@ -513,7 +511,7 @@ async fn review_follows_the_card_schedule(backend: Backend) {
         })
         .collect();
     let result = app
-        .submit(&learner, &attempt, Value::Object(answers))
+        .submit_attempt(&learner, &attempt, Value::Object(answers))
         .await
         .expect(200)
         .body;
@@ -531,9 +529,9 @@ async fn review_follows_the_card_schedule(backend: Backend) {
     // result said so.
     let missed = schedule(None, Rating::Again, finished);
     assert_eq!(parse_time(&result["first_review_due"]), missed.due);
-    app.set(missed.due - Duration::seconds(1));
+    app.clock().set(missed.due - Duration::seconds(1));
     assert_eq!(due_now(&app, &learner).await["due"], 0);
-    app.set(missed.due);
+    app.clock().set(missed.due);
     let due = due_now(&app, &learner).await;
     assert_eq!(due["due"], 1);
     assert_eq!(due["items"][0]["question"]["id"], ids[0].as_str());
@@ -541,9 +539,9 @@ async fn review_follows_the_card_schedule(backend: Backend) {
 
     // The others are due when FSRS says a Good answer is (attempts do not time answers).
     let learned = schedule(None, Rating::Good, finished);
-    app.set(learned.due - Duration::seconds(1));
+    app.clock().set(learned.due - Duration::seconds(1));
     assert_eq!(due_now(&app, &learner).await["due"], 1);
-    app.set(learned.due);
+    app.clock().set(learned.due);
     let due = due_now(&app, &learner).await;
     assert_eq!(due["due"], 7);
     let limited = app
@@ -594,7 +592,7 @@ async fn review_follows_the_card_schedule(backend: Backend) {
     .expect_error(403, "not_enrolled");
 }
 
-async fn due_now(app: &App, learner: &Session) -> Value {
+async fn due_now(app: &TestApp, learner: &Session) -> Value {
     app.get("/api/v1/review", learner.t())
         .await
         .expect(200)
@@ -603,10 +601,9 @@ async fn due_now(app: &App, learner: &Session) -> Value {
 
 // --- mastery and readiness ------------------------------------------------------------
 
-async fn mastery_and_readiness(backend: Backend) {
-    let app = App::spawn(backend).await;
-    app.publish_course().await;
-    let learner = app.learner("mia@example.com").await;
+async fn mastery_and_readiness(db: &TestDatabase) {
+    let app = learning_app(db).await;
+    let learner = app.enrolled("mia@example.com").await;
     let path = format!("/api/v1/courses/{COURSE}/mastery");
     let before = app.get(&path, learner.t()).await.expect(200).body;
     assert_eq!(before["answers"], 0);
@@ -636,14 +633,14 @@ async fn mastery_and_readiness(backend: Backend) {
         json!(["basics", "ops"])
     );
 
-    let view = app.start(&learner, MOCK).await.expect(201).body;
+    let view = app.start_attempt(&learner, MOCK).await.expect(201).body;
     let attempt = view["id"].as_str().unwrap().to_owned();
     let answers: serde_json::Map<String, Value> = question_ids(&view)
         .iter()
         .filter(|q| *q != "loss-term")
         .map(|q| (q.clone(), serde_json::to_value(right_in(&view, q)).unwrap()))
         .collect();
-    app.submit(&learner, &attempt, Value::Object(answers))
+    app.submit_attempt(&learner, &attempt, Value::Object(answers))
         .await
         .expect(200);
     let after = app.get(&path, learner.t()).await.expect(200).body;

@@ -1,168 +1,37 @@
-//! Helpers of the learning API tests: a server whose clock only the test moves, and a
-//! course with every question type, two modules with quizzes and a timed mock exam.
+//! Helpers of the learning API tests: a server whose clock only the test moves with a
+//! course of every question type published (two modules with quizzes and a timed mock
+//! exam), and the requests of taking its assessments.
 
-use std::sync::{Arc, Mutex};
-
-use cloudmaster_core::api::{Role, TokenPair};
 use cloudmaster_core::assess::Response;
 use cloudmaster_core::course::{
     ChoiceOption, Course, Domain, Exam, Lesson, MockExam, Module, Question, QuestionKind, Quiz,
 };
-use cloudmaster_server::{AppState, Clock};
 use serde_json::{Value, json};
+use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use time::{Duration, OffsetDateTime};
-use tokio::net::TcpListener;
 
-use crate::api_support::{Backend, PASSWORD, Reply, Session, TestDb, config, course};
+use crate::api_support::{ManualClock, Reply, Session, TestApp, TestDatabase, course};
+
 pub const COURSE: &str = "learnco";
 pub const MOCK: &str = "mock";
 pub const QUIZ_1: &str = "getting-started-quiz";
 pub const QUIZ_2: &str = "operations-quiz";
 
-// --- a server with a clock the test moves -----------------------------------------------
-
-pub struct TestClock(pub Mutex<OffsetDateTime>);
-
-impl Clock for TestClock {
-    fn now(&self) -> OffsetDateTime {
-        *self.0.lock().unwrap()
-    }
+/// A server on `db` whose clock only moves when the test says so, with the test course
+/// ([`learning_course`]) published by [`TestApp::author`].
+pub async fn learning_app(db: &TestDatabase) -> TestApp {
+    TestApp::builder(db)
+        .clock(ManualClock::new())
+        .publish(learning_course())
+        .spawn()
+        .await
 }
 
-/// One server whose clock only moves when the test says so.
-pub struct App {
-    pub base: String,
-    pub state: AppState,
-    pub http: reqwest::Client,
-    pub clock: Arc<TestClock>,
-    _db: TestDb,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-impl App {
-    pub async fn spawn(backend: Backend) -> App {
-        let db = TestDb::of(backend).await.expect("backend available");
-        let config = config(&db);
-        let store = cloudmaster_server::store::open(&db.url, config.pool_size)
-            .await
-            .expect("open store");
-        // Real time (whole seconds) at the start, so access tokens are valid.
-        let start = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
-        let clock = Arc::new(TestClock(Mutex::new(start)));
-        let state = AppState::with_store(&config, store, clock.clone())
-            .await
-            .expect("state");
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let serving = state.clone();
-        tokio::spawn(async move {
-            let _ = cloudmaster_server::serve(listener, serving, async {
-                let _ = stopped.await;
-            })
-            .await;
-        });
-        App {
-            base,
-            state,
-            http: reqwest::Client::new(),
-            clock,
-            _db: db,
-            _stop: stop,
-        }
-    }
-
-    pub fn now(&self) -> OffsetDateTime {
-        self.clock.now()
-    }
-
-    pub fn advance(&self, by: Duration) {
-        *self.clock.0.lock().unwrap() += by;
-    }
-
-    pub fn set(&self, at: OffsetDateTime) {
-        *self.clock.0.lock().unwrap() = at;
-    }
-
-    pub async fn send(&self, request: reqwest::RequestBuilder, token: Option<&str>) -> Reply {
-        let request = match token {
-            Some(token) => request.bearer_auth(token),
-            None => request,
-        };
-        let response = request.send().await.expect("request sent");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("body");
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
-            body,
-            text,
-        }
-    }
-
-    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
-        self.send(self.http.get(format!("{}{path}", self.base)), token)
-            .await
-    }
-
-    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
-        let url = format!("{}{path}", self.base);
-        self.send(self.http.post(url).json(body), token).await
-    }
-
-    pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
-        let url = format!("{}{path}", self.base);
-        self.send(self.http.put(url).json(body), token).await
-    }
-
-    pub async fn user(&self, email: &str, role: Role) -> Session {
-        self.state
-            .create_user(email, email, PASSWORD, role)
-            .await
-            .expect("create user");
-        let reply = self
-            .post(
-                "/api/v1/auth/login",
-                None,
-                &json!({"email": email, "password": PASSWORD}),
-            )
-            .await
-            .expect(200);
-        let pair: TokenPair = serde_json::from_value(reply.body).unwrap();
-        Session {
-            token: pair.access_token,
-            refresh: pair.refresh_token,
-            user: pair.user,
-        }
-    }
-
-    /// Publishes the test course as a new instructor and returns them.
-    pub async fn publish_course(&self) -> Session {
-        let author = self.user("author@example.com", Role::Instructor).await;
-        let bundle = serde_json::to_value(learning_course()).unwrap();
-        self.post(
-            &format!("/api/v1/courses/{COURSE}/versions"),
-            author.t(),
-            &bundle,
-        )
-        .await
-        .expect(200);
-        author
-    }
-
-    /// A learner enrolled in the test course.
-    pub async fn learner(&self, email: &str) -> Session {
-        let learner = self.user(email, Role::Learner).await;
-        self.post(
-            &format!("/api/v1/courses/{COURSE}/enrollment"),
-            learner.t(),
-            &json!({}),
-        )
-        .await
-        .expect(201);
+impl TestApp {
+    /// A new learner enrolled in the test course.
+    pub async fn enrolled(&self, email: &str) -> Session {
+        let learner = self.user(email, cloudmaster_core::api::Role::Learner).await;
+        self.enroll(&learner, COURSE).await;
         learner
     }
 
@@ -178,7 +47,8 @@ impl App {
         }
     }
 
-    pub async fn start(&self, learner: &Session, assessment: &str) -> Reply {
+    /// Starts an attempt at the test course's quiz or mock exam `assessment`.
+    pub async fn start_attempt(&self, learner: &Session, assessment: &str) -> Reply {
         self.post(
             &format!("/api/v1/courses/{COURSE}/assessments/{assessment}/attempts"),
             learner.t(),
@@ -187,7 +57,7 @@ impl App {
         .await
     }
 
-    pub async fn save(
+    pub async fn save_answer(
         &self,
         learner: &Session,
         attempt: &str,
@@ -202,7 +72,7 @@ impl App {
         .await
     }
 
-    pub async fn submit(&self, learner: &Session, attempt: &str, answers: Value) -> Reply {
+    pub async fn submit_attempt(&self, learner: &Session, attempt: &str, answers: Value) -> Reply {
         self.post(
             &format!("/api/v1/attempts/{attempt}/submit"),
             learner.t(),

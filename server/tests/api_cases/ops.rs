@@ -2,10 +2,9 @@
 
 use cloudmaster_core::api::Role;
 
-use crate::api_support::{Backend, TestApp};
-use crate::on_both_backends;
+use crate::api_support::{TestApp, TestDatabase};
 
-on_both_backends!(
+backend_tests!(
     health_metrics_and_request_ids,
     the_server_identity_outlives_a_restart,
     openapi_lists_every_route,
@@ -80,8 +79,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/lab-sessions/{session}/submit"),
 ];
 
-async fn health_metrics_and_request_ids(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn health_metrics_and_request_ids(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     let health = app.get("/healthz", None).await.expect(200);
     assert_eq!(health.text, "ok");
     app.get("/readyz", None).await.expect(200);
@@ -117,8 +116,8 @@ async fn health_metrics_and_request_ids(backend: Backend) {
     );
 }
 
-async fn the_server_identity_outlives_a_restart(backend: Backend) {
-    let (app, db) = TestApp::spawn(backend).await;
+async fn the_server_identity_outlives_a_restart(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     let path = "/.well-known/cloudmaster/server.json";
     let id = app.get(path, None).await.expect(200).body["server_id"]
         .as_str()
@@ -128,22 +127,23 @@ async fn the_server_identity_outlives_a_restart(backend: Backend) {
     assert!(id.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
     assert_eq!(app.get(path, None).await.expect(200).body["server_id"], id);
     // Another process on the same database, on another port: the same server.
-    let restarted = TestApp::on(&db, |_| {}).await;
+    let restarted = TestApp::spawn(db).await;
     assert_ne!(restarted.url("/"), app.url("/"));
     assert_eq!(
         restarted.get(path, None).await.expect(200).body["server_id"],
         id
     );
     // Another database: another server.
-    let (other, _other_db) = TestApp::spawn(backend).await;
+    let other_db = db.another().await;
+    let other = TestApp::spawn(&other_db).await;
     assert_ne!(
         other.get(path, None).await.expect(200).body["server_id"],
         id
     );
 }
 
-async fn openapi_lists_every_route(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn openapi_lists_every_route(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     let doc = app.get("/api/v1/openapi.json", None).await.expect(200).body;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().expect("paths");
@@ -172,14 +172,15 @@ async fn openapi_lists_every_route(backend: Backend) {
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
 
-async fn rate_limits_per_tier(backend: Backend) {
-    let db = crate::api_support::TestDb::of(backend).await.unwrap();
-    let app = TestApp::on(&db, |c| {
-        c.rate_limit_anonymous = 3;
-        c.rate_limit_free = 4;
-        c.rate_limit_staff = 0;
-    })
-    .await;
+async fn rate_limits_per_tier(db: &TestDatabase) {
+    let app = TestApp::builder(db)
+        .config(|c| {
+            c.rate_limit_anonymous = 3;
+            c.rate_limit_free = 4;
+            c.rate_limit_staff = 0;
+        })
+        .spawn()
+        .await;
     for _ in 0..3 {
         app.get("/api/v1/courses", None).await.expect(200);
     }
@@ -207,7 +208,10 @@ async fn rate_limits_per_tier(backend: Backend) {
         )
         .await
         .unwrap();
-    let other_ip = TestApp::on(&db, |c| c.rate_limit_free = 4).await;
+    let other_ip = TestApp::builder(db)
+        .config(|c| c.rate_limit_free = 4)
+        .spawn()
+        .await;
     let learner = other_ip.login("free@example.com").await;
     for _ in 0..4 {
         app.get("/api/v1/me", learner.t()).await.expect(200);

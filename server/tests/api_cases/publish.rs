@@ -3,10 +3,9 @@
 use cloudmaster_core::api::{PublishOutcome, Role};
 use serde_json::json;
 
-use crate::api_support::{Backend, TestApp, course};
-use crate::on_both_backends;
+use crate::api_support::{TestApp, TestDatabase, course};
 
-on_both_backends!(
+backend_tests!(
     publish_plans_versions_and_rollback,
     publish_rejects_bad_bundles
 );
@@ -15,8 +14,8 @@ fn outcome(body: serde_json::Value) -> PublishOutcome {
     serde_json::from_value(body).expect("PublishOutcome")
 }
 
-async fn publish_plans_versions_and_rollback(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn publish_plans_versions_and_rollback(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     let owner = app.user("owner@example.com", Role::Instructor).await;
     let rival = app.user("rival@example.com", Role::Instructor).await;
     let admin = app.user("admin@example.com", Role::Admin).await;
@@ -144,8 +143,8 @@ async fn publish_plans_versions_and_rollback(backend: Backend) {
     assert_eq!(err.status().as_u16(), 403);
 }
 
-async fn publish_rejects_bad_bundles(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn publish_rejects_bad_bundles(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     let owner = app.user("author@example.com", Role::Instructor).await;
 
     let mut invalid = course("broken");
@@ -188,7 +187,10 @@ async fn publish_rejects_bad_bundles(backend: Backend) {
     let mut big = course("big-course");
     big.modules[0].lessons[0].body = "lorem ipsum ".repeat(200_000);
     app.publish(&owner, &big).await;
-    let tiny = TestApp::on(&_db, |c| c.max_publish_bytes = 64 * 1024).await;
+    let tiny = TestApp::builder(db)
+        .config(|c| c.max_publish_bytes = 64 * 1024)
+        .spawn()
+        .await;
     let owner_again = tiny.login("author@example.com").await;
     tiny.post("/api/v1/courses/big-course/versions", owner_again.t(), &big)
         .await

@@ -5,18 +5,16 @@
 use cloudmaster_core::api::Role;
 use serde_json::json;
 
-use crate::api_support::{Backend, TestApp, TestDb, course};
-use crate::on_both_backends;
+use crate::api_support::{TestApp, TestDatabase, course};
 
-on_both_backends!(
+backend_tests!(
     replicas_share_sessions_enrollments_and_publishes,
     replicas_share_rate_limits
 );
 
-async fn replicas_share_sessions_enrollments_and_publishes(backend: Backend) {
-    let db = TestDb::of(backend).await.unwrap();
-    let a = TestApp::on(&db, |_| {}).await;
-    let b = TestApp::on(&db, |_| {}).await;
+async fn replicas_share_sessions_enrollments_and_publishes(db: &TestDatabase) {
+    let a = TestApp::spawn(db).await;
+    let b = TestApp::spawn(db).await;
 
     // A session made on A works on B: both sign with the key stored in the database.
     let learner = a.user("rep@example.com", Role::Learner).await;
@@ -119,14 +117,13 @@ async fn replicas_share_sessions_enrollments_and_publishes(backend: Backend) {
         .expect_error(401, "unauthenticated");
 }
 
-async fn replicas_share_rate_limits(backend: Backend) {
-    let db = TestDb::of(backend).await.unwrap();
+async fn replicas_share_rate_limits(db: &TestDatabase) {
     let limited = |c: &mut cloudmaster_server::ServerConfig| {
         c.rate_limit_anonymous = 5;
         c.rate_limit_free = 6;
     };
-    let a = TestApp::on(&db, limited).await;
-    let b = TestApp::on(&db, limited).await;
+    let a = TestApp::builder(db).config(limited).spawn().await;
+    let b = TestApp::builder(db).config(limited).spawn().await;
     for _ in 0..3 {
         a.get("/api/v1/courses", None).await.expect(200);
     }
@@ -150,7 +147,7 @@ async fn replicas_share_rate_limits(backend: Backend) {
         )
         .await
         .unwrap();
-    let fresh_ip = TestApp::on(&db, |_| {}).await;
+    let fresh_ip = TestApp::spawn(db).await;
     let learner = fresh_ip.login("budget@example.com").await;
     for i in 0..6 {
         let replica = if i % 2 == 0 { &a } else { &b };

@@ -9,10 +9,9 @@ use futures_util::StreamExt as _;
 use serde_json::{Value, json};
 use time::Duration;
 
-use crate::api_support::{Backend, ManualClock, PASSWORD, Reply, TestApp, TestDb};
-use crate::on_both_backends;
+use crate::api_support::{ManualClock, PASSWORD, Reply, TestApp, TestDatabase};
 
-on_both_backends!(
+backend_tests!(
     password_hashing_is_bounded_and_says_when_to_retry,
     scope_is_decided_before_the_body_is_read,
     failed_logins_back_off_per_account_without_locking_out_the_owner,
@@ -40,14 +39,18 @@ fn login_body(email: &str, password: &str, device: Option<&str>) -> Value {
     }
 }
 
-async fn password_hashing_is_bounded_and_says_when_to_retry(backend: Backend) {
-    let db = TestDb::of(backend).await.unwrap();
-    let app = TestApp::on(&db, |c| {
-        c.password_hash_threads = Some(1);
-        c.password_hash_queue = 2;
-        c.password_hash_wait_ms = 50;
-    })
-    .await;
+async fn password_hashing_is_bounded_and_says_when_to_retry(db: &TestDatabase) {
+    let app = TestApp::builder(db)
+        .config(|c| {
+            c.password_hash_threads = Some(1);
+            c.password_hash_queue = 2;
+            c.password_hash_wait_ms = 50;
+            // Slow hashes, so that the flood arrives while the first ones run, however slowly
+            // a loaded machine sends it.
+            c.argon2_iterations = 16;
+        })
+        .spawn()
+        .await;
     app.user("owner@example.com", Role::Learner).await;
 
     // Forty wrong logins at once: at most three are hashed (one running, two queued);
@@ -76,8 +79,8 @@ fn endless_body() -> reqwest::Body {
     reqwest::Body::wrap_stream(first.chain(futures_util::stream::pending()))
 }
 
-async fn scope_is_decided_before_the_body_is_read(backend: Backend) {
-    let (app, _db) = TestApp::spawn(backend).await;
+async fn scope_is_decided_before_the_body_is_read(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
     let learner = app.user("learner@example.com", Role::Learner).await;
     let cases = [
         (
@@ -109,17 +112,18 @@ async fn scope_is_decided_before_the_body_is_read(backend: Backend) {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        let reply = tokio::time::timeout(StdDuration::from_secs(20), app.send(request))
+        // Generous: the answer needs no body, and only a server waiting for one (which
+        // never ends) runs into this limit.
+        let reply = tokio::time::timeout(StdDuration::from_secs(60), app.send(request))
             .await
             .unwrap_or_else(|_| panic!("{path}: the server waited for the body"));
         assert_eq!(reply.status.as_u16(), status, "{path}: {}", reply.text);
     }
 }
 
-async fn failed_logins_back_off_per_account_without_locking_out_the_owner(backend: Backend) {
-    let db = TestDb::of(backend).await.unwrap();
+async fn failed_logins_back_off_per_account_without_locking_out_the_owner(db: &TestDatabase) {
     let clock = ManualClock::new();
-    let app = TestApp::on_clock(&db, clock.clone(), |_| {}).await;
+    let app = TestApp::builder(db).clock(clock.clone()).spawn().await;
     let admin = app.user("admin@example.com", Role::Admin).await;
     let owner = "owner@example.com";
     app.state
@@ -183,10 +187,9 @@ async fn failed_logins_back_off_per_account_without_locking_out_the_owner(backen
         .expect(400);
 }
 
-async fn failed_logins_back_off_per_address(backend: Backend) {
-    let db = TestDb::of(backend).await.unwrap();
+async fn failed_logins_back_off_per_address(db: &TestDatabase) {
     let clock = ManualClock::new();
-    let app = TestApp::on_clock(&db, clock.clone(), |_| {}).await;
+    let app = TestApp::builder(db).clock(clock.clone()).spawn().await;
     app.user("victim@example.com", Role::Learner).await;
     // Guessing across many (unknown) accounts from one address: twenty are free, the
     // twenty-first starts the wait.
@@ -213,9 +216,11 @@ async fn failed_logins_back_off_per_address(backend: Backend) {
     app.login("victim@example.com").await;
 }
 
-async fn auth_routes_count_per_address_whatever_token_is_sent(backend: Backend) {
-    let db = TestDb::of(backend).await.unwrap();
-    let app = TestApp::on(&db, |c| c.rate_limit_login = 3).await;
+async fn auth_routes_count_per_address_whatever_token_is_sent(db: &TestDatabase) {
+    let app = TestApp::builder(db)
+        .config(|c| c.rate_limit_login = 3)
+        .spawn()
+        .await;
     let free = app.user("free@example.com", Role::Learner).await; // one login used
     for _ in 0..2 {
         app.post(
@@ -241,7 +246,10 @@ async fn auth_routes_count_per_address_whatever_token_is_sent(backend: Backend) 
     app.get("/api/v1/me", free.t()).await.expect(200);
 
     // Registration has its own limit.
-    let app = TestApp::on(&db, |c| c.rate_limit_register = 1).await;
+    let app = TestApp::builder(db)
+        .config(|c| c.rate_limit_register = 1)
+        .spawn()
+        .await;
     for (n, status) in [(1, 201), (2, 429)] {
         let body =
             json!({"email": format!("new{n}@example.com"), "name": "New", "password": PASSWORD});
@@ -251,14 +259,15 @@ async fn auth_routes_count_per_address_whatever_token_is_sent(backend: Backend) 
     }
 }
 
-async fn forwarded_for_is_believed_only_from_trusted_proxies(backend: Backend) {
-    let db = TestDb::of(backend).await.unwrap();
+async fn forwarded_for_is_believed_only_from_trusted_proxies(db: &TestDatabase) {
     // The test client connects from 127.0.0.1: trusted here, as a load balancer would be.
-    let app = TestApp::on(&db, |c| {
-        c.rate_limit_login = 2;
-        c.trust_forwarded_for = vec!["127.0.0.0/8".parse().unwrap()];
-    })
-    .await;
+    let app = TestApp::builder(db)
+        .config(|c| {
+            c.rate_limit_login = 2;
+            c.trust_forwarded_for = vec!["127.0.0.0/8".parse().unwrap()];
+        })
+        .spawn()
+        .await;
     let attempt = |forwarded: &str| {
         let request = app
             .http
@@ -276,7 +285,10 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies(backend: Backend) {
     attempt("203.0.113.8").await.expect(401);
 
     // Without trusted proxies the header is ignored: the peer is the client.
-    let app = TestApp::on(&db, |c| c.rate_limit_login = 1).await;
+    let app = TestApp::builder(db)
+        .config(|c| c.rate_limit_login = 1)
+        .spawn()
+        .await;
     let request = |forwarded: &str| {
         app.http
             .post(app.url("/api/v1/auth/login"))
@@ -287,12 +299,14 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies(backend: Backend) {
     app.send(request("198.51.100.2")).await.expect(429);
 }
 
-async fn logout_ends_the_access_tokens_of_the_session_on_every_replica(backend: Backend) {
-    let db = TestDb::of(backend).await.unwrap();
-    let a = TestApp::on(&db, |_| {}).await;
+async fn logout_ends_the_access_tokens_of_the_session_on_every_replica(db: &TestDatabase) {
+    let a = TestApp::spawn(db).await;
     // B keeps no auth cache, so it sees the database at once; with the default cache the
     // same holds within `--auth-cache-ms`.
-    let b = TestApp::on(&db, |c| c.auth_cache_ms = 0).await;
+    let b = TestApp::builder(db)
+        .config(|c| c.auth_cache_ms = 0)
+        .spawn()
+        .await;
     let session = a.user("leaver@example.com", Role::Learner).await;
     let other = a.login("leaver@example.com").await;
     a.get("/api/v1/me", session.t()).await.expect(200);
@@ -324,9 +338,11 @@ async fn logout_ends_the_access_tokens_of_the_session_on_every_replica(backend: 
     b.get("/api/v1/me", other.t()).await.expect(200);
 }
 
-async fn a_reused_refresh_token_ends_the_access_tokens_too(backend: Backend) {
-    let db = TestDb::of(backend).await.unwrap();
-    let app = TestApp::on(&db, |c| c.auth_cache_ms = 0).await;
+async fn a_reused_refresh_token_ends_the_access_tokens_too(db: &TestDatabase) {
+    let app = TestApp::builder(db)
+        .config(|c| c.auth_cache_ms = 0)
+        .spawn()
+        .await;
     let session = app.user("victim@example.com", Role::Learner).await;
     let rotated = app
         .post(
@@ -352,13 +368,16 @@ async fn a_reused_refresh_token_ends_the_access_tokens_too(backend: Backend) {
     }
 }
 
-async fn password_change_checks_the_current_one_and_rehashes_with_new_parameters(backend: Backend) {
-    let db = TestDb::of(backend).await.unwrap();
-    let app = TestApp::on(&db, |c| {
-        c.argon2_memory_kib = 1024;
-        c.argon2_iterations = 1;
-    })
-    .await;
+async fn password_change_checks_the_current_one_and_rehashes_with_new_parameters(
+    db: &TestDatabase,
+) {
+    let app = TestApp::builder(db)
+        .config(|c| {
+            c.argon2_memory_kib = 1024;
+            c.argon2_iterations = 1;
+        })
+        .spawn()
+        .await;
     let user = app.user("changer@example.com", Role::Learner).await;
     for (current, new, status) in [
         ("not my password", "a brand new passphrase", 403),
@@ -399,11 +418,13 @@ async fn password_change_checks_the_current_one_and_rehashes_with_new_parameters
     assert!(stored(&app).await.contains("m=1024,t=1,p=1"));
 
     // The operator raises the cost: the next login stores a hash with the new parameters.
-    let stronger = TestApp::on(&db, |c| {
-        c.argon2_memory_kib = 2048;
-        c.argon2_iterations = 2;
-    })
-    .await;
+    let stronger = TestApp::builder(db)
+        .config(|c| {
+            c.argon2_memory_kib = 2048;
+            c.argon2_iterations = 2;
+        })
+        .spawn()
+        .await;
     stronger
         .post(
             "/api/v1/auth/login",

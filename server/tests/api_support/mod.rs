@@ -1,6 +1,12 @@
-//! Helpers for the HTTP API tests: a fresh database per test (SQLite always, PostgreSQL
-//! when `CLOUDMASTER_TEST_POSTGRES_URL` is set), the real server on a port-0 listener, and
-//! a small JSON client. No sleeps: the server is ready once `bind` returns.
+//! The one way the HTTP API tests start a server: [`TestApp`], the real server in this
+//! process on a port-0 listener over a fresh [`TestDatabase`] (SQLite always, PostgreSQL
+//! when `CLOUDMASTER_TEST_POSTGRES_URL` is set; see `support`), with a small JSON client.
+//! No sleeps: the listener is bound before the server task starts, so the server is ready
+//! once [`TestAppBuilder::spawn`] returns.
+//!
+//! [`TestApp::builder`] sets what a test needs beyond the defaults: configuration tweaks,
+//! a clock the test moves ([`ManualClock`]), courses published before the test starts and
+//! a learner enrolled in them. Several servers on one database are replicas.
 
 #![allow(dead_code)]
 
@@ -9,138 +15,23 @@ use std::sync::Arc;
 
 use cloudmaster_core::api::{Role, Tier, TokenPair, User};
 use cloudmaster_core::course::{Course, load_course, scaffold_course};
-use cloudmaster_server::store::NewUser;
+use cloudmaster_server::auth::records::NewUser;
 use cloudmaster_server::{AppState, Clock, ServerConfig, SystemClock};
 use reqwest::StatusCode;
 use serde_json::Value;
 use tokio::net::TcpListener;
 
+pub use crate::support::{Backend, TestDatabase};
+
 /// A password that passes the policy.
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// A fresh, empty database, and a temporary data directory that lives as long as it:
-/// servers on one `TestDb` (replicas) share its key directory.
-pub struct TestDb {
-    pub url: String,
-    pub backend: &'static str,
-    _dir: tempfile::TempDir,
-}
+/// The instructor who publishes the courses given to [`TestAppBuilder::publish`].
+pub const AUTHOR: &str = "author@example.com";
 
-impl TestDb {
-    pub async fn sqlite() -> TestDb {
-        let dir = tempfile::tempdir().expect("temp dir");
-        TestDb {
-            url: format!("sqlite://{}", dir.path().join("cloudmaster.db").display()),
-            backend: "sqlite",
-            _dir: dir,
-        }
-    }
-
-    /// A new database on the server named by `CLOUDMASTER_TEST_POSTGRES_URL`, if set.
-    pub async fn postgres() -> Option<TestDb> {
-        let admin_url = std::env::var("CLOUDMASTER_TEST_POSTGRES_URL").ok()?;
-        let name = format!("cm_api_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
-            .await
-            .expect("connect to CLOUDMASTER_TEST_POSTGRES_URL");
-        // The name is generated above, never user input.
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .expect("create test database");
-        let mut url = url::Url::parse(&admin_url).expect("postgres url");
-        url.set_path(&name);
-        Some(TestDb {
-            url: url.to_string(),
-            backend: "postgres",
-            _dir: tempfile::tempdir().expect("temp dir"),
-        })
-    }
-
-    /// The data directory of servers on this database.
-    pub fn data_dir(&self) -> &Path {
-        self._dir.path()
-    }
-
-    /// Stores a secret in `server_secrets` the way servers before the key directory did
-    /// (the database must be migrated: open a store on it first).
-    pub async fn put_legacy_secret(&self, name: &str, value: &[u8]) {
-        use sqlx::Connection as _;
-        if self.backend == "postgres" {
-            let mut conn = sqlx::PgConnection::connect(&self.url)
-                .await
-                .expect("connect");
-            sqlx::query(
-                "INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, now())",
-            )
-            .bind(name)
-            .bind(value)
-            .execute(&mut conn)
-            .await
-            .expect("insert secret");
-        } else {
-            let mut conn = sqlx::SqliteConnection::connect(&self.url)
-                .await
-                .expect("connect");
-            sqlx::query("INSERT INTO server_secrets (name, value, created_at) VALUES (?1, ?2, 0)")
-                .bind(name)
-                .bind(value)
-                .execute(&mut conn)
-                .await
-                .expect("insert secret");
-        }
-    }
-
-    pub async fn of(backend: Backend) -> Option<TestDb> {
-        match backend {
-            Backend::Sqlite => Some(TestDb::sqlite().await),
-            Backend::Postgres => TestDb::postgres().await,
-        }
-    }
-}
-
-/// Fails the test when PostgreSQL is missing on CI (`CI` set), where a PostgreSQL test
-/// that passes by skipping would hide that half of the suite never ran.
-pub fn require_postgres_on_ci() {
-    if std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false") {
-        panic!(
-            "CI is set but CLOUDMASTER_TEST_POSTGRES_URL is not: the PostgreSQL tests cannot \
-             run (run them through scripts/test, which starts a PostgreSQL server)"
-        );
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Runs the async test `$name(Backend)` once per backend: `$name::sqlite` and
-/// `$name::postgres` (which passes trivially without `CLOUDMASTER_TEST_POSTGRES_URL`,
-/// except on CI, where it fails).
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name($crate::api_support::Backend::Sqlite).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if std::env::var_os("CLOUDMASTER_TEST_POSTGRES_URL").is_some() {
-                    super::$name($crate::api_support::Backend::Postgres).await;
-                } else {
-                    $crate::api_support::require_postgres_on_ci();
-                }
-            }
-        }
-    )*};
-}
-
-/// Test configuration: no rate limits unless a test sets them.
-pub fn config(db: &TestDb) -> ServerConfig {
+/// Test configuration on `db`: its data directory, and no rate limits unless a test sets
+/// them.
+pub fn config(db: &TestDatabase) -> ServerConfig {
     ServerConfig {
         database_url: Some(db.url.clone()),
         data_dir: db.data_dir().to_owned(),
@@ -156,12 +47,101 @@ pub fn config(db: &TestDb) -> ServerConfig {
     }
 }
 
-/// One running server (a replica).
+/// One running server (a replica, when several run on one database), stopped when dropped.
 pub struct TestApp {
     pub base: String,
     pub state: AppState,
     pub http: reqwest::Client,
+    clock: Option<Arc<ManualClock>>,
+    author: Option<Session>,
+    learner: Option<Session>,
     _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// What a [`TestApp`] starts with; see [`TestApp::builder`].
+pub struct TestAppBuilder {
+    config: ServerConfig,
+    clock: Option<Arc<ManualClock>>,
+    courses: Vec<Course>,
+    learner: Option<String>,
+}
+
+impl TestAppBuilder {
+    /// Changes the test configuration (see [`config`]).
+    pub fn config(mut self, tweak: impl FnOnce(&mut ServerConfig)) -> Self {
+        tweak(&mut self.config);
+        self
+    }
+
+    /// Runs the server on `clock` instead of the system clock; [`TestApp::clock`] returns
+    /// it. Give replicas the same clock to move them together.
+    pub fn clock(mut self, clock: Arc<ManualClock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Publishes `course` over HTTP before the test starts, as the instructor [`AUTHOR`]
+    /// ([`TestApp::author`]).
+    pub fn publish(mut self, course: Course) -> Self {
+        self.courses.push(course);
+        self
+    }
+
+    /// Creates the learner `email`, logged in ([`TestApp::learner`]) and enrolled in every
+    /// published course.
+    pub fn learner(mut self, email: &str) -> Self {
+        self.learner = Some(email.to_owned());
+        self
+    }
+
+    /// Starts the server and sets up the courses and the learner.
+    pub async fn spawn(self) -> TestApp {
+        let clock: Arc<dyn Clock> = match &self.clock {
+            Some(clock) => clock.clone(),
+            None => Arc::new(SystemClock),
+        };
+        let store =
+            cloudmaster_server::store::open(&self.config.database_url(), self.config.pool_size)
+                .await
+                .expect("open store");
+        let state = AppState::with_store(&self.config, store, clock)
+            .await
+            .expect("open state");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = state.clone();
+        tokio::spawn(async move {
+            let _ = cloudmaster_server::serve(listener, serving, async {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        let mut app = TestApp {
+            base,
+            state,
+            http: reqwest::Client::new(),
+            clock: self.clock,
+            author: None,
+            learner: None,
+            _stop: stop,
+        };
+        if !self.courses.is_empty() {
+            let author = app.user(AUTHOR, Role::Instructor).await;
+            for course in &self.courses {
+                app.publish(&author, course).await;
+            }
+            app.author = Some(author);
+        }
+        if let Some(email) = &self.learner {
+            let learner = app.user(email, Role::Learner).await;
+            for course in &self.courses {
+                app.enroll(&learner, &course.id).await;
+            }
+            app.learner = Some(learner);
+        }
+        app
+    }
 }
 
 /// A response: status, headers and the body as JSON (`Null` when empty or not JSON).
@@ -207,47 +187,53 @@ impl Reply {
 }
 
 impl TestApp {
-    pub async fn spawn(backend: Backend) -> (TestApp, TestDb) {
-        let db = TestDb::of(backend).await.expect("backend available");
-        let app = TestApp::on(&db, |_| {}).await;
-        (app, db)
+    /// A server on `db` with the test configuration and nothing else.
+    pub async fn spawn(db: &TestDatabase) -> TestApp {
+        TestApp::builder(db).spawn().await
     }
 
-    /// A server on `db` with `tweak` applied to the test configuration.
-    pub async fn on(db: &TestDb, tweak: impl FnOnce(&mut ServerConfig)) -> TestApp {
-        TestApp::on_clock(db, Arc::new(SystemClock), tweak).await
-    }
-
-    /// Like [`TestApp::on`], with the server's clock given (see [`ManualClock`]).
-    pub async fn on_clock(
-        db: &TestDb,
-        clock: Arc<dyn Clock>,
-        tweak: impl FnOnce(&mut ServerConfig),
-    ) -> TestApp {
-        let mut config = config(db);
-        tweak(&mut config);
-        let store = cloudmaster_server::store::open(&config.database_url(), config.pool_size)
-            .await
-            .expect("open store");
-        let state = AppState::with_store(&config, store, clock)
-            .await
-            .expect("open state");
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let serving = state.clone();
-        tokio::spawn(async move {
-            let _ = cloudmaster_server::serve(listener, serving, async {
-                let _ = stopped.await;
-            })
-            .await;
-        });
-        TestApp {
-            base,
-            state,
-            http: reqwest::Client::new(),
-            _stop: stop,
+    /// A server on `db`, set up as the builder's options say.
+    pub fn builder(db: &TestDatabase) -> TestAppBuilder {
+        TestAppBuilder {
+            config: config(db),
+            clock: None,
+            courses: Vec::new(),
+            learner: None,
         }
+    }
+
+    /// The clock given to [`TestAppBuilder::clock`].
+    #[track_caller]
+    pub fn clock(&self) -> &ManualClock {
+        self.clock
+            .as_deref()
+            .expect("this server runs on the system clock: build it with `.clock(...)`")
+    }
+
+    /// The server's time (its clock's).
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.state.now()
+    }
+
+    /// The instructor who published the builder's courses.
+    #[track_caller]
+    pub fn author(&self) -> &Session {
+        self.author
+            .as_ref()
+            .expect("no course was published: build the server with `.publish(...)`")
+    }
+
+    /// The learner enrolled in the builder's courses.
+    #[track_caller]
+    pub fn learner(&self) -> &Session {
+        self.learner
+            .as_ref()
+            .expect("no learner was made: build the server with `.learner(...)`")
+    }
+
+    /// The server's data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.state.config().data_dir
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -379,6 +365,17 @@ impl TestApp {
         .expect(200)
         .body
     }
+
+    /// Enrolls `learner` in `course` over HTTP, expecting 201.
+    pub async fn enroll(&self, learner: &Session, course: &str) {
+        self.post(
+            &format!("/api/v1/courses/{course}/enrollment"),
+            learner.t(),
+            &serde_json::json!({}),
+        )
+        .await
+        .expect(201);
+    }
 }
 
 /// A clock that moves only when the test says so; starts at the real time (whole
@@ -395,6 +392,10 @@ impl ManualClock {
 
     pub fn advance(&self, by: time::Duration) {
         *self.0.lock().unwrap() += by;
+    }
+
+    pub fn set(&self, at: time::OffsetDateTime) {
+        *self.0.lock().unwrap() = at;
     }
 }
 

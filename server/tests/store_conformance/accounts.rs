@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use cloudmaster_core::api::{Role, Scope, Tier};
-use cloudmaster_server::store::{NewApiToken, NewUser, RefreshOutcome, SessionEnd, StoreError};
+use cloudmaster_server::auth::records::{NewApiToken, NewUser, RefreshOutcome, SessionEnd};
+use cloudmaster_server::store::StoreError;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -435,8 +436,8 @@ async fn legacy_secrets_are_read_and_deleted(db: &TestDatabase) {
     let store = db.open().await;
     assert_eq!(store.secret("jwt").await.unwrap(), None);
     assert!(!store.delete_secret("jwt").await.unwrap());
-    crate::support::put_legacy_secret(&db.url, "jwt", b"old key").await;
-    crate::support::put_legacy_secret(&db.url, "other", b"x").await;
+    db.put_legacy_secret("jwt", b"old key").await;
+    db.put_legacy_secret("other", b"x").await;
     assert_eq!(
         store.secret("jwt").await.unwrap().as_deref(),
         Some(&b"old key"[..])

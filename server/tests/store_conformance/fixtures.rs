@@ -3,7 +3,9 @@
 use cloudmaster_core::api::{
     CourseDetail, CourseSummary, Lesson, LessonOutline, ModuleOutline, Price, Resource, Role, Tier,
 };
-use cloudmaster_server::store::{NewCourseVersion, NewRefreshToken, NewUser, Store};
+use cloudmaster_server::auth::records::{NewRefreshToken, NewUser};
+use cloudmaster_server::publish::NewCourseVersion;
+use cloudmaster_server::store::Store;
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;

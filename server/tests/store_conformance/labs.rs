@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use cloudmaster_core::api::{LabSessionStatus, Role};
-use cloudmaster_server::store::{LabSessionRecord, NewLabSession, StepRecord, Store};
+use cloudmaster_server::labs::records::{LabSessionRecord, NewLabSession, StepRecord};
+use cloudmaster_server::store::Store;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 

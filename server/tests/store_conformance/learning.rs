@@ -8,9 +8,10 @@ use std::sync::Arc;
 use cloudmaster_core::api::{AssessmentKind, AttemptResult, AttemptStatus, Role};
 use cloudmaster_core::assess::{Graded, Rating, Response, grade, schedule};
 use cloudmaster_core::course::{Question, QuestionKind};
-use cloudmaster_server::store::{
-    AttemptClosing, AttemptRecord, Evidence, NewAttempt, SaveOutcome, StartOutcome, Store,
+use cloudmaster_server::learning::records::{
+    AttemptClosing, AttemptRecord, Evidence, NewAttempt, SaveOutcome, StartOutcome,
 };
+use cloudmaster_server::store::Store;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 

@@ -484,8 +484,8 @@ async fn progress_writes_are_concurrency_safe(db: &TestDatabase) {
 /// still open (a kill -9 leaves exactly that) open with every write in them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_acknowledged_writes_survive_a_crash() {
-    let db = crate::support::fresh_sqlite().await;
-    let path = db.sqlite_path().unwrap().to_path_buf();
+    let db = TestDatabase::sqlite();
+    let path = db.sqlite_path().unwrap();
     let store = db.open().await;
     for i in 0..1000 {
         user(&*store, &format!("user{i}@example.com"), Role::Learner).await;

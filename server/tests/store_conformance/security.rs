@@ -1,7 +1,7 @@
 //! Login back-off counts, known devices, password re-hashes and the audit log.
 
 use cloudmaster_core::api::Role;
-use cloudmaster_server::store::NewAuditEntry;
+use cloudmaster_server::auth::records::NewAuditEntry;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 

@@ -1,4 +1,5 @@
-//! The scale-out backend: [`Store`] on PostgreSQL, shared by several server replicas.
+//! The scale-out backend: [`Store`](crate::store::Store) on PostgreSQL, shared by several
+//! server replicas.
 //!
 //! Every operation is correct when replicas run it at the same moment, without in-process
 //! locks: single conditional statements where one suffices (`UPDATE ... WHERE used_at IS
@@ -18,60 +19,31 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use super::StoreResult;
 
-/// Appended to a `SELECT` that a write transaction reads before it writes: locks the rows
-/// read, so replicas editing the same rows take turns.
-macro_rules! for_update {
-    () => {
-        " FOR UPDATE"
-    };
+sql_backend! {
+    store: PgStore,
+    database: sqlx::Postgres,
+    name: "postgres",
+    // Row locks (`for_update`) inside the transaction serialize replicas where a statement
+    // alone does not.
+    begin_write: "BEGIN",
+    for_update: " FOR UPDATE",
+    bytewise: " COLLATE \"C\"",
+    json_elements: "jsonb_array_elements",
 }
 
-/// Appended to an `ORDER BY` text column to order by bytes, whatever the database's
-/// collation (the order SQLite uses, so both backends list alike).
-macro_rules! bytewise {
-    () => {
-        " COLLATE \"C\""
-    };
-}
-
-shared_sql_modules!();
-mod attempts;
-mod publish;
 mod search;
-use attempts::{lock_attempt_start, save_answer};
-use publish::insert_course_rows;
+use search::search_hits;
 
-/// The backend the shared modules in `store/sql/` are compiled for here.
-type Backend = PgStore;
-/// Its database, for the shared modules' row and transaction types.
-type Db = sqlx::Postgres;
-
-/// [`Store`] on PostgreSQL. Cheap to clone (a pool handle).
+/// [`Store`](crate::store::Store) on PostgreSQL. Cheap to clone (pool handles).
 #[derive(Debug, Clone)]
 pub struct PgStore {
-    pool: PgPool,
+    /// The one pool, for reads...
+    reader: PgPool,
+    /// ...and for writes, which PostgreSQL runs side by side.
+    writer: PgPool,
 }
 
 impl PgStore {
-    /// The name `/readyz` and the logs give this backend.
-    const NAME: &'static str = "postgres";
-
-    /// The pool for reads; on PostgreSQL the one pool.
-    fn reader(&self) -> &PgPool {
-        &self.pool
-    }
-
-    /// The pool for writes; on PostgreSQL the one pool.
-    fn writer(&self) -> &PgPool {
-        &self.pool
-    }
-
-    /// A transaction that will write. Row locks (`FOR UPDATE`) inside it serialize
-    /// replicas where a statement alone does not.
-    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, Db>> {
-        Ok(self.pool.begin().await?)
-    }
-
     /// Connects to `url` (`postgres://user@host:port/db`) with up to `pool_size` connections
     /// and runs the migrations.
     pub async fn connect(url: &str, pool_size: u32) -> StoreResult<Self> {
@@ -84,45 +56,26 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
-    }
-
-    /// Closes the pool, waiting for connections in use.
-    pub async fn close(&self) {
-        self.pool.close().await;
+        Ok(Self {
+            reader: pool.clone(),
+            writer: pool,
+        })
     }
 }
 
 /// Commits a progress write on its own: PostgreSQL runs concurrent writers in parallel.
 async fn write_progress(
     s: &PgStore,
-    write: progress::ProgressWrite,
-) -> StoreResult<progress::StoredRow> {
-    Ok(progress::upsert_progress(&s.pool, &write).await?)
+    write: sql::progress::ProgressWrite,
+) -> StoreResult<sql::progress::StoredRow> {
+    Ok(sql::progress::upsert_progress(&s.writer, &write).await?)
 }
 
-/// First key of the advisory locks taken by [`lock_lab_start`] (ASCII `labs`), so they
-/// cannot collide with other users of the two-key advisory lock space.
-const LAB_START_LOCK_CLASS: i32 = 0x6c61_6273;
-
-/// Serialises starts of one lab by one user across replicas: a transaction-scoped advisory
-/// lock on (user, course, lab), so concurrent starts find each other's session.
-async fn lock_lab_start(
-    tx: &mut sqlx::PgConnection,
-    user_id: uuid::Uuid,
-    course_id: &str,
-    lab_id: &str,
-) -> StoreResult<()> {
-    use sha2::{Digest as _, Sha256};
-    let mut hash = Sha256::new();
-    hash.update(user_id.as_bytes());
-    hash.update(course_id.as_bytes());
-    hash.update([0]);
-    hash.update(lab_id.as_bytes());
-    let digest = hash.finalize();
-    let key = i32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
-    sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
-        .bind(LAB_START_LOCK_CLASS)
+/// Serialises starts of one thing by one user across replicas (the `key` of
+/// `shared::start_key`), so concurrent starts find each other's: a transaction-scoped
+/// advisory lock on the key (a hash collision only serialises two unrelated starts).
+async fn lock_start(tx: &mut sqlx::PgConnection, key: &str) -> StoreResult<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
         .bind(key)
         .execute(tx)
         .await?;

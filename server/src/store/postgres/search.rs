@@ -2,26 +2,20 @@
 //! types) against the generated, GIN-indexed `search_docs.tsv`, ranked with `ts_rank`
 //! (titles weigh A = 1.0, bodies B = 0.4) and highlighted with `ts_headline`.
 
-use cloudmaster_core::api::SearchHit;
-
 use super::PgStore;
 use crate::store::StoreResult;
-use crate::store::shared::{HitRow, clean_query, search_hit};
+use crate::store::shared::HitRow;
 
-/// Most hits one search returns, whatever the caller asks.
-const MAX_HITS: u32 = 200;
-
-pub(super) async fn search(s: &PgStore, query: &str, limit: u32) -> StoreResult<Vec<SearchHit>> {
-    let limit = limit.min(MAX_HITS);
-    let query = clean_query(query);
-    if limit == 0 || query.trim().is_empty() {
+/// The best `limit` hits of the (cleaned) `query`, best first.
+pub(super) async fn search_hits(s: &PgStore, query: &str, limit: u32) -> StoreResult<Vec<HitRow>> {
+    if query.trim().is_empty() {
         return Ok(Vec::new());
     }
     // Rank and limit first; only then compute headlines (the expensive part) for the hits.
     // The headline comes from the body when the body matches, else from the title. A query
     // with nothing to look for (only exclusions: `querytree` is 'T') matches nothing, as on
     // SQLite, rather than every document.
-    let rows: Vec<HitRow> = sqlx::query_as(
+    Ok(sqlx::query_as(
         "WITH q AS (SELECT websearch_to_tsquery('english', $1) AS q), \
              hits AS ( \
                  SELECT d.id, ts_rank('{0.1, 0.2, 0.4, 1.0}', d.tsv, q.q) AS score \
@@ -44,9 +38,8 @@ pub(super) async fn search(s: &PgStore, query: &str, limit: u32) -> StoreResult<
              CROSS JOIN q \
              ORDER BY h.score DESC, d.id",
     )
-    .bind(&query)
+    .bind(query)
     .bind(i64::from(limit))
-    .fetch_all(&s.pool)
-    .await?;
-    Ok(rows.into_iter().map(search_hit).collect())
+    .fetch_all(&s.reader)
+    .await?)
 }

@@ -1,5 +1,5 @@
-//! Users, refresh tokens (rotation with reuse detection) and personal API tokens, shared by
-//! both backends.
+//! [`AccountStore`](crate::store::AccountStore): users, refresh tokens (rotation with reuse
+//! detection) and personal API tokens, shared by both backends.
 //!
 //! A conditional `UPDATE ... RETURNING` decides races on its own: on SQLite every write runs
 //! on the one writer connection; on PostgreSQL concurrent updates of a row queue on its row
@@ -7,238 +7,411 @@
 
 use std::collections::BTreeMap;
 
+use async_trait::async_trait;
 use cloudmaster_core::api::{ApiTokenInfo, Role, User};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{Backend, Db};
+use crate::auth::records::{
+    ApiTokenOwner, NewApiToken, NewRefreshToken, NewUser, RefreshOutcome, SessionEnd,
+    UserCredentials,
+};
 use crate::store::shared::{
-    conflict_on_unique, decode_scopes, email_key, encode_scopes, micros, parse_role, parse_tier,
+    conflict_on_unique, decode_scopes, email_key, encode_scopes, parse_role, parse_tier,
 };
-use crate::store::{
-    ApiTokenOwner, NewApiToken, NewRefreshToken, NewUser, RefreshOutcome, SessionEnd, StoreError,
-    StoreResult, Timestamp, UserCredentials,
-};
+use crate::store::{AccountStore, StoreError, StoreResult, Timestamp};
 
-/// `id, email, name, role, tier, created_at, password_hash, suspended`
-type UserRow = (
+/// The columns of a [`UserRow`], for a `SELECT` from `users`.
+macro_rules! user_columns {
+    () => {
+        "id, email, name, role, tier, created_at"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: Uuid,
+    email: String,
+    name: String,
+    role: String,
+    tier: String,
+    created_at: Timestamp,
+}
+
+impl UserRow {
+    fn into_user(self) -> StoreResult<User> {
+        Ok(User {
+            id: self.id,
+            email: self.email,
+            name: self.name,
+            role: parse_role(&self.role)?,
+            tier: parse_tier(&self.tier)?,
+            created_at: self.created_at.get(),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CredentialsRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    password_hash: String,
+    suspended: bool,
+}
+
+impl CredentialsRow {
+    fn into_credentials(self) -> StoreResult<UserCredentials> {
+        Ok(UserCredentials {
+            user: self.user.into_user()?,
+            password_hash: self.password_hash,
+            suspended: self.suspended,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct OwnerRow {
+    token_id: Uuid,
+    scopes: String,
+    #[sqlx(flatten)]
+    user: UserRow,
+    suspended: bool,
+}
+
+/// `id, name, scopes, prefix, created_at, expires_at, last_used_at`
+type TokenRow = (
     Uuid,
     String,
     String,
     String,
-    String,
     Timestamp,
-    String,
-    bool,
+    Option<Timestamp>,
+    Option<Timestamp>,
 );
 
-fn user_from_row(row: UserRow) -> StoreResult<UserCredentials> {
-    let (id, email, name, role, tier, created_at, password_hash, suspended) = row;
-    Ok(UserCredentials {
-        user: User {
-            id,
-            email,
-            name,
-            role: parse_role(&role)?,
-            tier: parse_tier(&tier)?,
-            created_at: created_at.get(),
-        },
-        password_hash,
-        suspended,
-    })
-}
-
-pub(super) async fn create_user(
-    s: &Backend,
-    new: NewUser,
-    now: OffsetDateTime,
-) -> StoreResult<User> {
-    let user = User {
-        id: Uuid::now_v7(),
-        email: new.email,
-        name: new.name,
-        role: new.role,
-        tier: new.tier,
-        created_at: Timestamp::new(now).get(),
-    };
-    sqlx::query(
-        "INSERT INTO users (id, email, email_lower, name, password_hash, role, tier, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(user.id)
-    .bind(&user.email)
-    .bind(email_key(&user.email))
-    .bind(&user.name)
-    .bind(&new.password_hash)
-    .bind(user.role.as_str())
-    .bind(user.tier.as_str())
-    .bind(Timestamp::new(user.created_at))
-    .execute(s.writer())
-    .await
-    .map_err(|e| conflict_on_unique(e, "an account with this email"))?;
-    Ok(user)
-}
-
-pub(super) async fn user_by_email(
-    s: &Backend,
-    email: &str,
-) -> StoreResult<Option<UserCredentials>> {
-    sqlx::query_as::<_, UserRow>(
-        "SELECT id, email, name, role, tier, created_at, password_hash, suspended \
-         FROM users WHERE email_lower = $1",
-    )
-    .bind(email_key(email))
-    .fetch_optional(s.reader())
-    .await?
-    .map(user_from_row)
-    .transpose()
-}
-
-pub(super) async fn user_by_id(s: &Backend, id: Uuid) -> StoreResult<Option<UserCredentials>> {
-    sqlx::query_as::<_, UserRow>(
-        "SELECT id, email, name, role, tier, created_at, password_hash, suspended \
-         FROM users WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(s.reader())
-    .await?
-    .map(user_from_row)
-    .transpose()
-}
-
-pub(super) async fn list_users(s: &Backend) -> StoreResult<Vec<User>> {
-    sqlx::query_as::<_, UserRow>(
-        "SELECT id, email, name, role, tier, created_at, password_hash, suspended \
-         FROM users ORDER BY created_at, id",
-    )
-    .fetch_all(s.reader())
-    .await?
-    .into_iter()
-    .map(|row| user_from_row(row).map(|c| c.user))
-    .collect()
-}
-
-pub(super) async fn set_user_role(s: &Backend, id: Uuid, role: Role) -> StoreResult<User> {
-    sqlx::query_as::<_, UserRow>(
-        "UPDATE users SET role = $2 WHERE id = $1 \
-         RETURNING id, email, name, role, tier, created_at, password_hash, suspended",
-    )
-    .bind(id)
-    .bind(role.as_str())
-    .fetch_optional(s.writer())
-    .await?
-    .map(|row| user_from_row(row).map(|c| c.user))
-    .transpose()?
-    .ok_or_else(|| StoreError::NotFound("user".into()))
-}
-
-pub(super) async fn insert_refresh_token(
-    s: &Backend,
-    t: NewRefreshToken,
-    now: OffsetDateTime,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(t.id)
-    .bind(t.family_id)
-    .bind(t.user_id)
-    .bind(&t.token_hash)
-    .bind(Timestamp::new(now))
-    .bind(Timestamp::new(t.expires_at))
-    .execute(s.writer())
-    .await
-    .map_err(|e| conflict_on_unique(e, "refresh token"))?;
-    Ok(())
-}
-
-pub(super) async fn use_refresh_token(
-    s: &Backend,
-    token_hash: &[u8],
-    now: OffsetDateTime,
-) -> StoreResult<RefreshOutcome> {
-    let now = Timestamp::new(now);
-    // The hot path: one conditional update. A token is live when it is unused, unrevoked,
-    // unexpired and no token of its family was revoked (a successor issued after a reuse
-    // was detected is born dead).
-    let rotated: Option<(Uuid, Uuid)> = sqlx::query_as(
-        "UPDATE refresh_tokens SET used_at = $2 \
-         WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2 \
-           AND NOT EXISTS (SELECT 1 FROM refresh_tokens f \
-                           WHERE f.family_id = refresh_tokens.family_id \
-                             AND f.revoked_at IS NOT NULL) \
-         RETURNING user_id, family_id",
-    )
-    .bind(token_hash)
-    .bind(now)
-    .fetch_optional(s.writer())
-    .await?;
-    if let Some((user_id, family_id)) = rotated {
-        return Ok(RefreshOutcome::Rotated { user_id, family_id });
+#[async_trait]
+impl AccountStore for Backend {
+    async fn create_user(&self, new: NewUser, now: OffsetDateTime) -> StoreResult<User> {
+        let user = User {
+            id: Uuid::now_v7(),
+            email: new.email,
+            name: new.name,
+            role: new.role,
+            tier: new.tier,
+            created_at: Timestamp::new(now).get(),
+        };
+        sqlx::query(
+            "INSERT INTO users (id, email, email_lower, name, password_hash, role, tier, \
+                                created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(user.id)
+        .bind(&user.email)
+        .bind(email_key(&user.email))
+        .bind(&user.name)
+        .bind(&new.password_hash)
+        .bind(user.role.as_str())
+        .bind(user.tier.as_str())
+        .bind(Timestamp::new(user.created_at))
+        .execute(&self.writer)
+        .await
+        .map_err(|e| conflict_on_unique(e, "an account with this email"))?;
+        Ok(user)
     }
 
-    // Why not? Classify on the writer, in one transaction with the revocation.
-    let mut tx = s.begin_write().await?;
-    let found: Option<(Uuid, Uuid, bool, Option<String>)> = sqlx::query_as(
-        "SELECT t.user_id, t.family_id, \
-                t.used_at IS NOT NULL OR t.revoked_at IS NOT NULL OR EXISTS \
-                  (SELECT 1 FROM refresh_tokens f \
-                   WHERE f.family_id = t.family_id AND f.revoked_at IS NOT NULL), \
-                (SELECT e.reason FROM ended_sessions e WHERE e.family_id = t.family_id) \
-         FROM refresh_tokens t WHERE t.token_hash = $1",
-    )
-    .bind(token_hash)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let outcome = match found {
-        None => RefreshOutcome::Unknown,
-        Some((_, _, _, Some(reason))) if reason == SessionEnd::Logout.as_str() => {
-            RefreshOutcome::LoggedOut
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserCredentials>> {
+        sqlx::query_as::<_, CredentialsRow>(concat!(
+            "SELECT ",
+            user_columns!(),
+            ", password_hash, suspended FROM users WHERE email_lower = $1"
+        ))
+        .bind(email_key(email))
+        .fetch_optional(&self.reader)
+        .await?
+        .map(CredentialsRow::into_credentials)
+        .transpose()
+    }
+
+    async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserCredentials>> {
+        sqlx::query_as::<_, CredentialsRow>(concat!(
+            "SELECT ",
+            user_columns!(),
+            ", password_hash, suspended FROM users WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?
+        .map(CredentialsRow::into_credentials)
+        .transpose()
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<User>> {
+        sqlx::query_as::<_, UserRow>(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users ORDER BY created_at, id"
+        ))
+        .fetch_all(&self.reader)
+        .await?
+        .into_iter()
+        .map(UserRow::into_user)
+        .collect()
+    }
+
+    async fn set_user_role(&self, id: Uuid, role: Role) -> StoreResult<User> {
+        sqlx::query_as::<_, UserRow>(concat!(
+            "UPDATE users SET role = $2 WHERE id = $1 RETURNING ",
+            user_columns!()
+        ))
+        .bind(id)
+        .bind(role.as_str())
+        .fetch_optional(&self.writer)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("user".into()))?
+        .into_user()
+    }
+
+    async fn insert_refresh_token(
+        &self,
+        t: NewRefreshToken,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, created_at, \
+                                         expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(t.id)
+        .bind(t.family_id)
+        .bind(t.user_id)
+        .bind(&t.token_hash)
+        .bind(Timestamp::new(now))
+        .bind(Timestamp::new(t.expires_at))
+        .execute(&self.writer)
+        .await
+        .map_err(|e| conflict_on_unique(e, "refresh token"))?;
+        Ok(())
+    }
+
+    async fn use_refresh_token(
+        &self,
+        token_hash: &[u8],
+        now: OffsetDateTime,
+    ) -> StoreResult<RefreshOutcome> {
+        let now = Timestamp::new(now);
+        // The hot path: one conditional update. A token is live when it is unused, unrevoked,
+        // unexpired and no token of its family was revoked (a successor issued after a reuse
+        // was detected is born dead).
+        let rotated: Option<(Uuid, Uuid)> = sqlx::query_as(
+            "UPDATE refresh_tokens SET used_at = $2 \
+             WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL \
+               AND expires_at > $2 \
+               AND NOT EXISTS (SELECT 1 FROM refresh_tokens f \
+                               WHERE f.family_id = refresh_tokens.family_id \
+                                 AND f.revoked_at IS NOT NULL) \
+             RETURNING user_id, family_id",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.writer)
+        .await?;
+        if let Some((user_id, family_id)) = rotated {
+            return Ok(RefreshOutcome::Rotated { user_id, family_id });
         }
-        Some((user_id, family_id, true, _)) => {
+
+        // Why not? Classify on the writer, in one transaction with the revocation.
+        let mut tx = self.begin_write().await?;
+        let found: Option<(Uuid, Uuid, bool, Option<String>)> = sqlx::query_as(
+            "SELECT t.user_id, t.family_id, \
+                    t.used_at IS NOT NULL OR t.revoked_at IS NOT NULL OR EXISTS \
+                      (SELECT 1 FROM refresh_tokens f \
+                       WHERE f.family_id = t.family_id AND f.revoked_at IS NOT NULL), \
+                    (SELECT e.reason FROM ended_sessions e WHERE e.family_id = t.family_id) \
+             FROM refresh_tokens t WHERE t.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let outcome = match found {
+            None => RefreshOutcome::Unknown,
+            Some((_, _, _, Some(reason))) if reason == SessionEnd::Logout.as_str() => {
+                RefreshOutcome::LoggedOut
+            }
+            Some((user_id, family_id, true, _)) => {
+                sqlx::query(
+                    "UPDATE refresh_tokens SET revoked_at = $2 \
+                     WHERE family_id = $1 AND revoked_at IS NULL",
+                )
+                .bind(family_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                end_session(&mut tx, family_id, user_id, SessionEnd::Reuse, now).await?;
+                RefreshOutcome::Reused { user_id, family_id }
+            }
+            Some((_, _, false, _)) => RefreshOutcome::Expired,
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn revoke_refresh_family_of(
+        &self,
+        token_hash: &[u8],
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<Uuid>> {
+        let now = Timestamp::new(now);
+        let mut tx = self.begin_write().await?;
+        let family: Option<(Uuid, Uuid)> =
+            sqlx::query_as("SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((family_id, user_id)) = family else {
+            return Ok(None);
+        };
+        sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, $2) \
+             WHERE family_id = $1",
+        )
+        .bind(family_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        end_session(&mut tx, family_id, user_id, SessionEnd::Logout, now).await?;
+        tx.commit().await?;
+        Ok(Some(family_id))
+    }
+
+    async fn create_api_token(
+        &self,
+        t: NewApiToken,
+        now: OffsetDateTime,
+    ) -> StoreResult<ApiTokenInfo> {
+        let created_at = Timestamp::new(now);
+        let expires_at = t.expires_at.map(Timestamp::new);
+        let scopes = encode_scopes(&t.scopes);
+        sqlx::query(
+            "INSERT INTO api_tokens (id, user_id, name, scopes, prefix, token_hash, created_at, \
+                                     expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(t.id)
+        .bind(t.user_id)
+        .bind(&t.name)
+        .bind(&scopes)
+        .bind(&t.prefix)
+        .bind(&t.token_hash)
+        .bind(created_at)
+        .bind(expires_at)
+        .execute(&self.writer)
+        .await
+        .map_err(|e| conflict_on_unique(e, "api token"))?;
+        token_info((t.id, t.name, scopes, t.prefix, created_at, expires_at, None))
+    }
+
+    async fn api_token_owner(
+        &self,
+        token_hash: &[u8],
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<ApiTokenOwner>> {
+        let row: Option<OwnerRow> = sqlx::query_as(
+            "SELECT t.id AS token_id, t.scopes, u.id, u.email, u.name, u.role, u.tier, \
+                    u.created_at, u.suspended \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
+               AND (t.expires_at IS NULL OR t.expires_at > $2)",
+        )
+        .bind(token_hash)
+        .bind(Timestamp::new(now))
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|row| {
+            Ok(ApiTokenOwner {
+                token_id: row.token_id,
+                scopes: decode_scopes(&row.scopes)?,
+                user: row.user.into_user()?,
+                suspended: row.suspended,
+            })
+        })
+        .transpose()
+    }
+
+    async fn list_api_tokens(&self, user_id: Uuid) -> StoreResult<Vec<ApiTokenInfo>> {
+        let rows: Vec<TokenRow> = sqlx::query_as(
+            "SELECT id, name, scopes, prefix, created_at, expires_at, last_used_at \
+             FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL \
+             ORDER BY created_at, id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.into_iter().map(token_info).collect()
+    }
+
+    async fn revoke_api_token(
+        &self,
+        user_id: Uuid,
+        token_id: Uuid,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        // Revoking twice is not an error (the first revocation time is kept).
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $3) \
+             WHERE id = $1 AND user_id = $2",
+        )
+        .bind(token_id)
+        .bind(user_id)
+        .bind(Timestamp::new(now))
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn touch_api_tokens(&self, uses: &[(Uuid, OffsetDateTime)]) -> StoreResult<()> {
+        // One update per token (its latest use), in id order: replicas flush overlapping
+        // batches, and taking row locks in one order means two batches never wait for each
+        // other in a cycle.
+        let mut latest: BTreeMap<Uuid, Timestamp> = BTreeMap::new();
+        for (id, at) in uses {
+            let at = Timestamp::new(*at);
+            latest
+                .entry(*id)
+                .and_modify(|t| *t = (*t).max(at))
+                .or_insert(at);
+        }
+        if latest.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for (id, at) in latest {
+            // Never move `last_used_at` backwards (batches may arrive out of order).
             sqlx::query(
-                "UPDATE refresh_tokens SET revoked_at = $2 \
-                 WHERE family_id = $1 AND revoked_at IS NULL",
+                "UPDATE api_tokens SET last_used_at = $2 \
+                 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)",
             )
-            .bind(family_id)
-            .bind(now)
+            .bind(id)
+            .bind(at)
             .execute(&mut *tx)
             .await?;
-            end_session(&mut tx, family_id, user_id, SessionEnd::Reuse, now).await?;
-            RefreshOutcome::Reused { user_id, family_id }
         }
-        Some((_, _, false, _)) => RefreshOutcome::Expired,
-    };
-    tx.commit().await?;
-    Ok(outcome)
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
-pub(super) async fn revoke_refresh_family_of(
-    s: &Backend,
-    token_hash: &[u8],
-    now: OffsetDateTime,
-) -> StoreResult<Option<Uuid>> {
-    let now = Timestamp::new(now);
-    let mut tx = s.begin_write().await?;
-    let family: Option<(Uuid, Uuid)> =
-        sqlx::query_as("SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some((family_id, user_id)) = family else {
-        return Ok(None);
-    };
-    sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE family_id = $1",
-    )
-    .bind(family_id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    end_session(&mut tx, family_id, user_id, SessionEnd::Logout, now).await?;
-    tx.commit().await?;
-    Ok(Some(family_id))
+fn token_info(row: TokenRow) -> StoreResult<ApiTokenInfo> {
+    let (id, name, scopes, prefix, created_at, expires_at, last_used_at) = row;
+    Ok(ApiTokenInfo {
+        id,
+        name,
+        scopes: decode_scopes(&scopes)?,
+        prefix,
+        created_at: created_at.get(),
+        expires_at: expires_at.map(Timestamp::get),
+        last_used_at: last_used_at.map(Timestamp::get),
+    })
 }
 
 /// Records why a session ended; the first reason stays.
@@ -259,177 +432,5 @@ async fn end_session(
     .bind(now)
     .execute(tx)
     .await?;
-    Ok(())
-}
-
-pub(super) async fn create_api_token(
-    s: &Backend,
-    t: NewApiToken,
-    now: OffsetDateTime,
-) -> StoreResult<ApiTokenInfo> {
-    let created_at = Timestamp::new(now).get();
-    let expires_at = t.expires_at.map(micros);
-    let scopes = encode_scopes(&t.scopes);
-    sqlx::query(
-        "INSERT INTO api_tokens (id, user_id, name, scopes, prefix, token_hash, created_at, \
-                                 expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(t.id)
-    .bind(t.user_id)
-    .bind(&t.name)
-    .bind(&scopes)
-    .bind(&t.prefix)
-    .bind(&t.token_hash)
-    .bind(Timestamp::new(created_at))
-    .bind(expires_at.map(Timestamp::new))
-    .execute(s.writer())
-    .await
-    .map_err(|e| conflict_on_unique(e, "api token"))?;
-    Ok(ApiTokenInfo {
-        id: t.id,
-        name: t.name,
-        scopes: decode_scopes(&scopes)?,
-        prefix: t.prefix,
-        created_at,
-        expires_at,
-        last_used_at: None,
-    })
-}
-
-/// `token id, scopes, user id, email, name, role, tier, created_at, suspended`
-type OwnerRow = (
-    Uuid,
-    String,
-    Uuid,
-    String,
-    String,
-    String,
-    String,
-    Timestamp,
-    bool,
-);
-
-pub(super) async fn api_token_owner(
-    s: &Backend,
-    token_hash: &[u8],
-    now: OffsetDateTime,
-) -> StoreResult<Option<ApiTokenOwner>> {
-    let row: Option<OwnerRow> = sqlx::query_as(
-        "SELECT t.id, t.scopes, u.id, u.email, u.name, u.role, u.tier, u.created_at, \
-                    u.suspended \
-             FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
-               AND (t.expires_at IS NULL OR t.expires_at > $2)",
-    )
-    .bind(token_hash)
-    .bind(Timestamp::new(now))
-    .fetch_optional(s.reader())
-    .await?;
-    let Some((token_id, scopes, id, email, name, role, tier, created_at, suspended)) = row else {
-        return Ok(None);
-    };
-    Ok(Some(ApiTokenOwner {
-        token_id,
-        scopes: decode_scopes(&scopes)?,
-        user: User {
-            id,
-            email,
-            name,
-            role: parse_role(&role)?,
-            tier: parse_tier(&tier)?,
-            created_at: created_at.get(),
-        },
-        suspended,
-    }))
-}
-
-/// `id, name, scopes, prefix, created_at, expires_at, last_used_at`
-type TokenRow = (
-    Uuid,
-    String,
-    String,
-    String,
-    Timestamp,
-    Option<Timestamp>,
-    Option<Timestamp>,
-);
-
-pub(super) async fn list_api_tokens(s: &Backend, user_id: Uuid) -> StoreResult<Vec<ApiTokenInfo>> {
-    let rows: Vec<TokenRow> = sqlx::query_as(
-        "SELECT id, name, scopes, prefix, created_at, expires_at, last_used_at \
-             FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL \
-             ORDER BY created_at, id",
-    )
-    .bind(user_id)
-    .fetch_all(s.reader())
-    .await?;
-    rows.into_iter()
-        .map(
-            |(id, name, scopes, prefix, created_at, expires_at, last_used_at)| {
-                Ok(ApiTokenInfo {
-                    id,
-                    name,
-                    scopes: decode_scopes(&scopes)?,
-                    prefix,
-                    created_at: created_at.get(),
-                    expires_at: expires_at.map(Timestamp::get),
-                    last_used_at: last_used_at.map(Timestamp::get),
-                })
-            },
-        )
-        .collect()
-}
-
-pub(super) async fn revoke_api_token(
-    s: &Backend,
-    user_id: Uuid,
-    token_id: Uuid,
-    now: OffsetDateTime,
-) -> StoreResult<bool> {
-    // Revoking twice is not an error (the first revocation time is kept).
-    let done = sqlx::query(
-        "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $3) \
-         WHERE id = $1 AND user_id = $2",
-    )
-    .bind(token_id)
-    .bind(user_id)
-    .bind(Timestamp::new(now))
-    .execute(s.writer())
-    .await?;
-    Ok(done.rows_affected() > 0)
-}
-
-pub(super) async fn touch_api_tokens(
-    s: &Backend,
-    uses: &[(Uuid, OffsetDateTime)],
-) -> StoreResult<()> {
-    // One update per token (its latest use), in id order: replicas flush overlapping
-    // batches, and taking row locks in one order means two batches never wait for each other
-    // in a cycle.
-    let mut latest: BTreeMap<Uuid, Timestamp> = BTreeMap::new();
-    for (id, at) in uses {
-        let at = Timestamp::new(*at);
-        latest
-            .entry(*id)
-            .and_modify(|t| *t = (*t).max(at))
-            .or_insert(at);
-    }
-    if latest.is_empty() {
-        return Ok(());
-    }
-    let mut tx = s.begin_write().await?;
-    for (id, at) in latest {
-        // Never move `last_used_at` backwards (batches may arrive out of order).
-        sqlx::query(
-            "UPDATE api_tokens SET last_used_at = $2 \
-             WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)",
-        )
-        .bind(id)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
     Ok(())
 }

@@ -7,12 +7,10 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::Backend;
+use crate::certificates::{NewCertificate, StoredCertificate};
 use crate::store::certificates::facts_from_rows;
-use crate::store::shared::is_foreign_key_violation;
-use crate::store::{
-    CertificateStore, CompletionFacts, NewCertificate, StoreError, StoreResult, StoredCertificate,
-    Timestamp,
-};
+use crate::store::shared::not_found_on_foreign_key;
+use crate::store::{CertificateStore, CompletionFacts, StoreResult, Timestamp};
 
 /// `id, user_id, course_id, course_version, issued_at, document, revoked_at, revoked_reason`.
 type Row = (
@@ -70,7 +68,7 @@ impl CertificateStore for Backend {
         )
         .bind(user_id)
         .bind(course_id)
-        .fetch_all(self.reader())
+        .fetch_all(&self.reader)
         .await?;
         facts_from_rows(rows)
     }
@@ -89,17 +87,11 @@ impl CertificateStore for Backend {
         .bind(new.course_version)
         .bind(Timestamp::new(new.issued_at))
         .bind(&new.document)
-        .execute(self.writer())
+        .execute(&self.writer)
         .await
         .map_err(|e| {
-            if is_foreign_key_violation(&e) {
-                StoreError::NotFound(format!(
-                    "user {} or course `{}`",
-                    new.user_id, new.course_id
-                ))
-            } else {
-                e.into()
-            }
+            let what = format!("user {} or course `{}`", new.user_id, new.course_id);
+            not_found_on_foreign_key(e, &what)
         })?;
         let row: Row = sqlx::query_as(concat!(
             "SELECT ",
@@ -107,7 +99,7 @@ impl CertificateStore for Backend {
         ))
         .bind(new.user_id)
         .bind(&new.course_id)
-        .fetch_one(self.writer())
+        .fetch_one(&self.writer)
         .await?;
         Ok(certificate(row))
     }
@@ -118,7 +110,7 @@ impl CertificateStore for Backend {
             columns_then!("FROM certificates WHERE id = $1")
         ))
         .bind(id)
-        .fetch_optional(self.reader())
+        .fetch_optional(&self.reader)
         .await?;
         Ok(row.map(certificate))
     }
@@ -134,7 +126,7 @@ impl CertificateStore for Backend {
         ))
         .bind(user_id)
         .bind(course_id)
-        .fetch_optional(self.reader())
+        .fetch_optional(&self.reader)
         .await?;
         Ok(row.map(certificate))
     }
@@ -145,7 +137,7 @@ impl CertificateStore for Backend {
             columns_then!("FROM certificates WHERE user_id = $1 ORDER BY issued_at, id")
         ))
         .bind(user_id)
-        .fetch_all(self.reader())
+        .fetch_all(&self.reader)
         .await?;
         Ok(rows.into_iter().map(certificate).collect())
     }
@@ -154,7 +146,7 @@ impl CertificateStore for Backend {
         let rows: Vec<(String, Uuid)> =
             sqlx::query_as("SELECT course_id, id FROM certificates WHERE user_id = $1")
                 .bind(user_id)
-                .fetch_all(self.reader())
+                .fetch_all(&self.reader)
                 .await?;
         Ok(rows.into_iter().collect())
     }
@@ -176,7 +168,7 @@ impl CertificateStore for Backend {
         .bind(id)
         .bind(Timestamp::new(now))
         .bind(reason)
-        .fetch_optional(self.writer())
+        .fetch_optional(&self.writer)
         .await?;
         Ok(row.map(certificate))
     }

@@ -3,8 +3,8 @@
 //! Starting and updating a session are read-modify-write operations in a write transaction
 //! (see `begin_write`): on SQLite `BEGIN IMMEDIATE` holds the write lock throughout; on
 //! PostgreSQL updating locks the session's row (`for_update!`), and starting takes the
-//! backend's lab-start lock, so concurrent starts of one lab by one user (on any replica)
-//! find each other's session instead of creating two.
+//! backend's start lock (`lock_start`), so concurrent starts of one lab by one user (on any
+//! replica) find each other's session instead of creating two.
 
 use std::collections::BTreeMap;
 
@@ -13,13 +13,12 @@ use sqlx::types::Json;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{Backend, Db};
-use crate::store::labs::{newly_passed, parse_lab_status};
-use crate::store::shared::{from_json_value, is_foreign_key_violation, micros};
-use crate::store::{
-    LabEdit, LabSessionRecord, LabStore, NewLabSession, StepRecord, StoreError, StoreResult,
-    Timestamp,
-};
+use super::{Backend, Db, lock_start};
+use crate::labs::records::{LabEdit, LabSessionRecord, NewLabSession, StepRecord, newly_passed};
+use crate::store::labs::parse_lab_status;
+use crate::store::shared::{from_json_value, not_found_on_foreign_key, start_key};
+use crate::store::timestamp::micros;
+use crate::store::{LabStore, StoreResult, Timestamp};
 
 /// `SELECT <the columns of Row> FROM lab_sessions ` followed by the rest of the query, as
 /// one string literal.
@@ -85,7 +84,8 @@ impl LabStore for Backend {
     ) -> StoreResult<(LabSessionRecord, bool)> {
         let now = micros(new.started_at);
         let mut tx = self.begin_write().await?;
-        super::lock_lab_start(&mut tx, new.user_id, &new.course_id, &new.lab_id).await?;
+        let key = start_key("lab", new.user_id, &new.course_id, &new.lab_id);
+        lock_start(&mut tx, &key).await?;
         let rows: Vec<Row> = sqlx::query_as(select_sessions!(
             "WHERE user_id = $1 AND course_id = $2 AND lab_id = $3 AND status = 'active' \
              ORDER BY started_at DESC",
@@ -142,14 +142,8 @@ impl LabStore for Backend {
         .execute(&mut *tx)
         .await
         .map_err(|e| {
-            if is_foreign_key_violation(&e) {
-                StoreError::NotFound(format!(
-                    "user {} or course `{}`",
-                    session.user_id, session.course_id
-                ))
-            } else {
-                e.into()
-            }
+            let what = format!("user {} or course `{}`", session.user_id, session.course_id);
+            not_found_on_foreign_key(e, &what)
         })?;
         tx.commit().await?;
         Ok((session, true))
@@ -158,7 +152,7 @@ impl LabStore for Backend {
     async fn lab_session(&self, id: Uuid) -> StoreResult<Option<LabSessionRecord>> {
         let row: Option<Row> = sqlx::query_as(select_sessions!("WHERE id = $1"))
             .bind(id)
-            .fetch_optional(self.reader())
+            .fetch_optional(&self.reader)
             .await?;
         row.map(record).transpose()
     }
@@ -177,7 +171,7 @@ impl LabStore for Backend {
         .bind(user_id)
         .bind(course_id)
         .bind(active_only)
-        .fetch_all(self.reader())
+        .fetch_all(&self.reader)
         .await?;
         rows.into_iter().map(record).collect()
     }
@@ -237,7 +231,7 @@ impl LabStore for Backend {
         limit: u32,
     ) -> StoreResult<Vec<Uuid>> {
         let now = micros(now);
-        let rows: Vec<(Uuid,)> = sqlx::query_as(
+        Ok(sqlx::query_scalar(
             "SELECT id FROM lab_sessions \
              WHERE status = 'active' AND (expires_at <= $1 OR last_activity <= $2) \
              ORDER BY started_at, id LIMIT $3",
@@ -245,9 +239,8 @@ impl LabStore for Backend {
         .bind(Timestamp::new(now))
         .bind(Timestamp::new(now - idle_timeout))
         .bind(i64::from(limit))
-        .fetch_all(self.reader())
-        .await?;
-        Ok(rows.into_iter().map(|(id,)| id).collect())
+        .fetch_all(&self.reader)
+        .await?)
     }
 
     async fn lab_passes(
@@ -260,7 +253,7 @@ impl LabStore for Backend {
         )
         .bind(user_id)
         .bind(course_id)
-        .fetch_all(self.reader())
+        .fetch_all(&self.reader)
         .await?;
         // Sorted here: the two databases collate text differently; this is byte order.
         let mut passes: Vec<(String, OffsetDateTime)> =

@@ -8,10 +8,10 @@
 //! attempt-start lock, so concurrent starts make at most one open attempt and respect the
 //! attempt limit. Evidence locks the learner's mastery row before any review card, and cards
 //! in question-id order, so two transactions of one learner never wait on each other in a
-//! cycle. Saving an answer is the backend's own (`save_answer`): PostgreSQL merges it into
-//! the JSON in one statement.
+//! cycle. Saving an answer reads the answers under the attempt's lock and writes them back
+//! whole: SQLite has no JSON merge that replaces one key whatever its spelling.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use cloudmaster_core::api::AttemptStatus;
@@ -21,15 +21,16 @@ use sqlx::types::Json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{Backend, Db};
+use super::{Backend, Db, lock_start};
+use crate::learning::records::{
+    AttemptClosing, AttemptRecord, CloseAttemptFn, DueCard, Evidence, MasteryRecord, NewAttempt,
+    SaveOutcome, StartOutcome,
+};
 use crate::store::learning::{
-    created_record, in_card_order, parse_attempt_status, parse_kind, seed_from_db, seed_to_db,
+    in_card_order, parse_attempt_status, parse_kind, seed_from_db, seed_to_db,
 };
-use crate::store::shared::from_json_value;
-use crate::store::{
-    AttemptClosing, AttemptRecord, CloseAttemptFn, DueCard, Evidence, LearningStore, MasteryRecord,
-    NewAttempt, SaveOutcome, StartOutcome, StoreResult, Timestamp,
-};
+use crate::store::shared::{from_json_value, start_key};
+use crate::store::{LearningStore, StoreResult, Timestamp};
 
 /// `SELECT <every attempt column> FROM attempts WHERE <filter>`, as one static string.
 macro_rules! select_attempts {
@@ -91,16 +92,18 @@ impl AttemptRow {
     }
 }
 
-/// Folds `evidence` into the learner's mastery and schedules its cards at `now`.
+/// Folds `evidence` into the learner's mastery and schedules its cards at `now`. Returns
+/// each card as it was (None: new) and as it is now, in card order.
 async fn apply_evidence(
     tx: &mut Transaction<'_, Db>,
     user_id: Uuid,
     course_id: &str,
     evidence: &[Evidence],
     now: OffsetDateTime,
-) -> StoreResult<()> {
+) -> StoreResult<Vec<(Option<ReviewCard>, ReviewCard)>> {
+    let mut cards = Vec::with_capacity(evidence.len());
     if evidence.is_empty() {
-        return Ok(());
+        return Ok(cards);
     }
     let now = Timestamp::new(now).get();
     let (mut mastery, mut answers) = lock_mastery(tx, user_id, course_id, now).await?;
@@ -118,19 +121,15 @@ async fn apply_evidence(
     .await?;
     for e in in_card_order(evidence) {
         let current = lock_card(tx, user_id, course_id, &e.question.id).await?;
-        write_card(
-            tx,
-            user_id,
-            course_id,
-            &e.question.id,
-            &e.next_card(current.as_ref(), now),
-        )
-        .await?;
+        let next = e.next_card(current.as_ref(), now);
+        write_card(tx, user_id, course_id, &e.question.id, &next).await?;
+        cards.push((current, next));
     }
-    Ok(())
+    Ok(cards)
 }
 
-/// The learner's mastery row, created empty if missing, locked until the transaction ends.
+/// The learner's mastery row, created empty if missing, locked until the transaction ends:
+/// the first lock of every evidence write.
 async fn lock_mastery(
     tx: &mut Transaction<'_, Db>,
     user_id: Uuid,
@@ -205,31 +204,29 @@ async fn write_card(
 #[async_trait]
 impl LearningStore for Backend {
     async fn passed_assessments(&self, user_id: Uuid, course_id: &str) -> StoreResult<Vec<String>> {
-        let rows: Vec<(String,)> = sqlx::query_as(
-            "SELECT DISTINCT assessment_id FROM attempts \
-             WHERE user_id = $1 AND course_id = $2 AND passed",
-        )
+        Ok(sqlx::query_scalar(concat!(
+            "SELECT assessment_id FROM attempts \
+             WHERE user_id = $1 AND course_id = $2 AND passed \
+             GROUP BY assessment_id ORDER BY assessment_id",
+            bytewise!()
+        ))
         .bind(user_id)
         .bind(course_id)
-        .fetch_all(self.reader())
-        .await?;
-        let mut ids: Vec<String> = rows.into_iter().map(|(id,)| id).collect();
-        ids.sort();
-        Ok(ids)
+        .fetch_all(&self.reader)
+        .await?)
     }
 
     async fn completed_lessons(&self, user_id: Uuid, course_id: &str) -> StoreResult<Vec<String>> {
-        let rows: Vec<(String,)> = sqlx::query_as(
+        Ok(sqlx::query_scalar(concat!(
             "SELECT lesson_id FROM lesson_progress \
-             WHERE user_id = $1 AND course_id = $2 AND status = 'completed'",
-        )
+             WHERE user_id = $1 AND course_id = $2 AND status = 'completed' \
+             ORDER BY lesson_id",
+            bytewise!()
+        ))
         .bind(user_id)
         .bind(course_id)
-        .fetch_all(self.reader())
-        .await?;
-        let mut ids: Vec<String> = rows.into_iter().map(|(id,)| id).collect();
-        ids.sort();
-        Ok(ids)
+        .fetch_all(&self.reader)
+        .await?)
     }
 
     async fn start_attempt(
@@ -240,7 +237,8 @@ impl LearningStore for Backend {
         new.started_at = Timestamp::new(new.started_at).get();
         new.deadline = new.deadline.map(|d| Timestamp::new(d).get());
         let mut tx = self.begin_write().await?;
-        super::lock_attempt_start(&mut tx, &new).await?;
+        let key = start_key("attempt", new.user_id, &new.course_id, &new.assessment_id);
+        lock_start(&mut tx, &key).await?;
         let existing: Vec<AttemptRow> = sqlx::query_as(select_attempts!(
             "user_id = $1 AND course_id = $2 AND assessment_id = $3 \
              ORDER BY started_at DESC, id DESC"
@@ -282,13 +280,13 @@ impl LearningStore for Backend {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(StartOutcome::Created(created_record(new)))
+        Ok(StartOutcome::Created(AttemptRecord::created(new)))
     }
 
     async fn attempt(&self, attempt_id: Uuid) -> StoreResult<Option<AttemptRecord>> {
         let row: Option<AttemptRow> = sqlx::query_as(select_attempts!("id = $1"))
             .bind(attempt_id)
-            .fetch_optional(self.reader())
+            .fetch_optional(&self.reader)
             .await?;
         row.map(AttemptRow::into_record).transpose()
     }
@@ -299,7 +297,7 @@ impl LearningStore for Backend {
         ))
         .bind(user_id)
         .bind(course_id)
-        .fetch_all(self.reader())
+        .fetch_all(&self.reader)
         .await?;
         rows.into_iter().map(AttemptRow::into_record).collect()
     }
@@ -312,15 +310,37 @@ impl LearningStore for Backend {
         now: OffsetDateTime,
         deadline_cutoff: OffsetDateTime,
     ) -> StoreResult<SaveOutcome> {
-        super::save_answer(
-            self,
-            attempt_id,
-            question_id,
-            response,
-            now,
-            deadline_cutoff,
+        let mut tx = self.begin_write().await?;
+        let row: Option<(Json<serde_json::Value>, String, Option<Timestamp>)> =
+            sqlx::query_as(concat!(
+                "SELECT answers, status, deadline FROM attempts WHERE id = $1",
+                for_update!()
+            ))
+            .bind(attempt_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some((answers, status, deadline)) = row else {
+            return Ok(SaveOutcome::NotFound);
+        };
+        let late = deadline.is_some_and(|d| d < Timestamp::new(deadline_cutoff));
+        if parse_attempt_status(&status)? != AttemptStatus::Open || late {
+            return Ok(SaveOutcome::Closed);
+        }
+        let mut answers: BTreeMap<String, Response> =
+            from_json_value("attempt answers", answers.0)?;
+        answers.insert(question_id.to_owned(), response.clone());
+        sqlx::query(
+            "UPDATE attempts SET answers = $2, \
+                 last_activity = CASE WHEN $3 > last_activity THEN $3 ELSE last_activity END \
+             WHERE id = $1",
         )
-        .await
+        .bind(attempt_id)
+        .bind(Json(&answers))
+        .bind(Timestamp::new(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(SaveOutcome::Saved)
     }
 
     async fn close_attempt(
@@ -380,7 +400,7 @@ impl LearningStore for Backend {
         deadline_before: OffsetDateTime,
         inactive_before: OffsetDateTime,
     ) -> StoreResult<Vec<Uuid>> {
-        let rows: Vec<(Uuid,)> = sqlx::query_as(
+        Ok(sqlx::query_scalar(
             "SELECT id FROM attempts \
              WHERE status = 'open' \
                AND ((deadline IS NOT NULL AND deadline < $1) \
@@ -389,9 +409,8 @@ impl LearningStore for Backend {
         )
         .bind(Timestamp::new(deadline_before))
         .bind(Timestamp::new(inactive_before))
-        .fetch_all(self.reader())
-        .await?;
-        Ok(rows.into_iter().map(|(id,)| id).collect())
+        .fetch_all(&self.reader)
+        .await?)
     }
 
     async fn mastery(&self, user_id: Uuid, course_id: &str) -> StoreResult<Option<MasteryRecord>> {
@@ -400,7 +419,7 @@ impl LearningStore for Backend {
         )
         .bind(user_id)
         .bind(course_id)
-        .fetch_optional(self.reader())
+        .fetch_optional(&self.reader)
         .await?;
         row.map(|(json, answers)| {
             Ok(MasteryRecord {
@@ -421,7 +440,7 @@ impl LearningStore for Backend {
         )
         .bind(user_id)
         .bind(course_id)
-        .fetch_all(self.reader())
+        .fetch_all(&self.reader)
         .await?;
         rows.into_iter()
             .map(|(id, card)| Ok((id, from_json_value("review card", card.0)?)))
@@ -447,7 +466,7 @@ impl LearningStore for Backend {
         .bind(user_id)
         .bind(course_id)
         .bind(Timestamp::new(now))
-        .fetch_one(self.reader())
+        .fetch_one(&self.reader)
         .await?;
         let rows: Vec<(String, String, Json<serde_json::Value>)> = sqlx::query_as(concat!(
             "SELECT r.course_id, r.question_id, r.card FROM review_cards r \
@@ -465,7 +484,7 @@ impl LearningStore for Backend {
         .bind(course_id)
         .bind(Timestamp::new(now))
         .bind(i64::from(limit))
-        .fetch_all(self.reader())
+        .fetch_all(&self.reader)
         .await?;
         let cards = rows
             .into_iter()
@@ -494,7 +513,7 @@ impl LearningStore for Backend {
         )
         .bind(user_id)
         .bind(Timestamp::new(now))
-        .fetch_all(self.reader())
+        .fetch_all(&self.reader)
         .await?;
         Ok(rows
             .into_iter()
@@ -509,32 +528,19 @@ impl LearningStore for Backend {
         evidence: &Evidence,
         now: OffsetDateTime,
     ) -> StoreResult<Option<ReviewCard>> {
-        let now = Timestamp::new(now).get();
         let mut tx = self.begin_write().await?;
-        // Mastery before the card: the lock order of every evidence write.
-        let (mut mastery, mut answers) = lock_mastery(&mut tx, user_id, course_id, now).await?;
-        let Some(current) = lock_card(&mut tx, user_id, course_id, &evidence.question.id).await?
-        else {
-            // Rolls back the empty mastery row `lock_mastery` may have created.
+        let written = apply_evidence(
+            &mut tx,
+            user_id,
+            course_id,
+            std::slice::from_ref(evidence),
+            now,
+        )
+        .await?;
+        let Some((Some(_), next)) = written.into_iter().next() else {
+            // The learner had no card for the question: rolls back, nothing is written.
             return Ok(None);
         };
-        answers += i64::from(Evidence::apply_all(
-            std::slice::from_ref(evidence),
-            &mut mastery,
-        ));
-        sqlx::query(
-            "UPDATE learner_mastery SET mastery = $3, answers = $4, updated_at = $5 \
-             WHERE user_id = $1 AND course_id = $2",
-        )
-        .bind(user_id)
-        .bind(course_id)
-        .bind(Json(&mastery))
-        .bind(answers)
-        .bind(Timestamp::new(now))
-        .execute(&mut *tx)
-        .await?;
-        let next = evidence.next_card(Some(&current), now);
-        write_card(&mut tx, user_id, course_id, &evidence.question.id, &next).await?;
         tx.commit().await?;
         Ok(Some(next))
     }

@@ -1,16 +1,13 @@
 //! Ended sessions, login back-off, known devices and the audit log, shared by both backends.
 
 use async_trait::async_trait;
+use sqlx::types::Json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use sqlx::types::Json;
-
 use super::Backend;
-use crate::store::{
-    AuditEntry, LoginFailures, NewAuditEntry, SecurityStore, SessionEnd, StoreError, StoreResult,
-    Timestamp,
-};
+use crate::auth::records::{AuditEntry, LoginFailures, NewAuditEntry, SessionEnd};
+use crate::store::{SecurityStore, StoreError, StoreResult, Timestamp};
 
 #[async_trait]
 impl SecurityStore for Backend {
@@ -18,9 +15,14 @@ impl SecurityStore for Backend {
         let reason: Option<(String,)> =
             sqlx::query_as("SELECT reason FROM ended_sessions WHERE family_id = $1")
                 .bind(family_id)
-                .fetch_optional(self.reader())
+                .fetch_optional(&self.reader)
                 .await?;
-        reason.map(|(r,)| SessionEnd::parse(&r)).transpose()
+        reason
+            .map(|(r,)| {
+                SessionEnd::parse(&r)
+                    .ok_or_else(|| StoreError::Corrupt(format!("session end reason `{r}`")))
+            })
+            .transpose()
     }
 
     async fn login_failures(&self, subject: &str) -> StoreResult<Option<LoginFailures>> {
@@ -28,7 +30,7 @@ impl SecurityStore for Backend {
             "SELECT failures, last_failure_at FROM login_failures WHERE subject = $1",
         )
         .bind(subject)
-        .fetch_optional(self.reader())
+        .fetch_optional(&self.reader)
         .await?;
         Ok(row.map(failures_from_row))
     }
@@ -52,7 +54,7 @@ impl SecurityStore for Backend {
         .bind(subject)
         .bind(Timestamp::new(now))
         .bind(Timestamp::new(forget_before))
-        .fetch_one(self.writer())
+        .fetch_one(&self.writer)
         .await?;
         Ok(failures_from_row(row))
     }
@@ -60,7 +62,7 @@ impl SecurityStore for Backend {
     async fn clear_login_failures(&self, subject: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM login_failures WHERE subject = $1")
             .bind(subject)
-            .execute(self.writer())
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -88,7 +90,7 @@ impl SecurityStore for Backend {
             sqlx::query_as("SELECT 1 FROM known_devices WHERE token_hash = $1 AND user_id = $2")
                 .bind(token_hash)
                 .bind(user_id)
-                .fetch_optional(self.reader())
+                .fetch_optional(&self.reader)
                 .await?;
         Ok(found.is_some())
     }
@@ -110,7 +112,7 @@ impl SecurityStore for Backend {
         .bind(token_hash)
         .bind(user_id)
         .bind(Timestamp::new(now))
-        .execute(self.writer())
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -119,7 +121,7 @@ impl SecurityStore for Backend {
         let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
             .bind(user_id)
             .bind(password_hash)
-            .execute(self.writer())
+            .execute(&self.writer)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("user".into()));
@@ -138,7 +140,7 @@ impl SecurityStore for Backend {
         .bind(entry.subject_id)
         .bind(&entry.client_ip)
         .bind(Json(&entry.detail))
-        .execute(self.writer())
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -159,7 +161,7 @@ impl SecurityStore for Backend {
         )
         .bind(before.unwrap_or(i64::MAX))
         .bind(i64::from(limit))
-        .fetch_all(self.reader())
+        .fetch_all(&self.reader)
         .await?;
         Ok(rows
             .into_iter()

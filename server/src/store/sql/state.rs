@@ -1,75 +1,76 @@
-//! State shared by every server on one database: secrets left by earlier versions and
-//! rate-limit counters.
+//! [`StateStore`](crate::store::StateStore), shared by both backends.
 
+use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::Backend;
-use crate::store::{StoreResult, Timestamp};
+use crate::store::{StateStore, StoreError, StoreResult, Timestamp};
 
-pub(super) async fn secret(s: &Backend, name: &str) -> StoreResult<Option<Vec<u8>>> {
-    let row: Option<(Vec<u8>,)> =
-        sqlx::query_as("SELECT value FROM server_secrets WHERE name = $1")
+#[async_trait]
+impl StateStore for Backend {
+    async fn secret(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
+        let row: Option<(Vec<u8>,)> =
+            sqlx::query_as("SELECT value FROM server_secrets WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.writer)
+                .await?;
+        Ok(row.map(|(value,)| value))
+    }
+
+    async fn delete_secret(&self, name: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM server_secrets WHERE name = $1")
             .bind(name)
-            .fetch_optional(s.writer())
+            .execute(&self.writer)
             .await?;
-    Ok(row.map(|(value,)| value))
-}
+        Ok(done.rows_affected() > 0)
+    }
 
-pub(super) async fn get_or_init_value(
-    s: &Backend,
-    name: &str,
-    candidate: &[u8],
-    now: OffsetDateTime,
-) -> StoreResult<Vec<u8>> {
-    // A replica racing us either inserts first (our insert does nothing) or second; the
-    // select then sees the one winner.
-    sqlx::query(
-        "INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (name) DO NOTHING",
-    )
-    .bind(name)
-    .bind(candidate)
-    .bind(Timestamp::new(now))
-    .execute(s.writer())
-    .await?;
-    let (value,): (Vec<u8>,) = sqlx::query_as("SELECT value FROM server_secrets WHERE name = $1")
+    async fn get_or_init_value(
+        &self,
+        name: &str,
+        candidate: &[u8],
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<u8>> {
+        // A replica racing us either inserts first (our insert does nothing) or second; the
+        // select then sees the one winner.
+        sqlx::query(
+            "INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO NOTHING",
+        )
         .bind(name)
-        .fetch_one(s.writer())
+        .bind(candidate)
+        .bind(Timestamp::new(now))
+        .execute(&self.writer)
         .await?;
-    Ok(value)
-}
+        self.secret(name)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("server value `{name}`")))
+    }
 
-pub(super) async fn delete_secret(s: &Backend, name: &str) -> StoreResult<bool> {
-    let done = sqlx::query("DELETE FROM server_secrets WHERE name = $1")
-        .bind(name)
-        .execute(s.writer())
+    async fn add_rate_usage(
+        &self,
+        key: &str,
+        window_start: OffsetDateTime,
+        delta: i64,
+    ) -> StoreResult<i64> {
+        let (count,): (i64,) = sqlx::query_as(
+            "INSERT INTO rate_usage (key, window_start, count) VALUES ($1, $2, $3) \
+             ON CONFLICT (key, window_start) DO UPDATE SET count = rate_usage.count + excluded.count \
+             RETURNING count",
+        )
+        .bind(key)
+        .bind(Timestamp::new(window_start))
+        .bind(delta)
+        .fetch_one(&self.writer)
         .await?;
-    Ok(done.rows_affected() > 0)
-}
+        Ok(count)
+    }
 
-pub(super) async fn add_rate_usage(
-    s: &Backend,
-    key: &str,
-    window_start: OffsetDateTime,
-    delta: i64,
-) -> StoreResult<i64> {
-    let (count,): (i64,) = sqlx::query_as(
-        "INSERT INTO rate_usage (key, window_start, count) VALUES ($1, $2, $3) \
-         ON CONFLICT (key, window_start) DO UPDATE SET count = rate_usage.count + excluded.count \
-         RETURNING count",
-    )
-    .bind(key)
-    .bind(Timestamp::new(window_start))
-    .bind(delta)
-    .fetch_one(s.writer())
-    .await?;
-    Ok(count)
-}
-
-pub(super) async fn prune_rate_usage(s: &Backend, before: OffsetDateTime) -> StoreResult<u64> {
-    let done = sqlx::query("DELETE FROM rate_usage WHERE window_start < $1")
-        .bind(Timestamp::new(before))
-        .execute(s.writer())
-        .await?;
-    Ok(done.rows_affected())
+    async fn prune_rate_usage(&self, before: OffsetDateTime) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM rate_usage WHERE window_start < $1")
+            .bind(Timestamp::new(before))
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected())
+    }
 }

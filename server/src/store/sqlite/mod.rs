@@ -1,4 +1,4 @@
-//! The embedded backend: [`Store`] on one SQLite file in WAL mode.
+//! The embedded backend: [`Store`](crate::store::Store) on one SQLite file in WAL mode.
 //!
 //! SQLite allows one writer at a time. Instead of letting connections race for the write lock
 //! (and fail with `SQLITE_BUSY` under load), every write goes through a pool of exactly one
@@ -17,79 +17,50 @@
 //! Encodings: UUIDs are 16-byte BLOBs, timestamps INTEGER unix microseconds (UTC), JSON TEXT.
 
 use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
-
-use sqlx::Connection;
 use std::time::Duration;
 
+use sqlx::Connection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::StoreResult;
+use super::{StoreError, StoreResult};
 
-/// Appended to a `SELECT` that a write transaction reads before it writes: nothing on
-/// SQLite, where `BEGIN IMMEDIATE` already holds the only write lock.
-macro_rules! for_update {
-    () => {
-        ""
-    };
+sql_backend! {
+    store: SqliteStore,
+    database: sqlx::Sqlite,
+    name: "sqlite",
+    // `IMMEDIATE` takes the write lock up front, so another process can only make a write
+    // wait, never fail half-way.
+    begin_write: "BEGIN IMMEDIATE",
+    // Nothing to lock: `BEGIN IMMEDIATE` already holds the only write lock.
+    for_update: "",
+    // SQLite's default collation (`BINARY`) is byte order.
+    bytewise: "",
+    json_elements: "json_each",
 }
 
-/// Appended to an `ORDER BY` text column to order by bytes: SQLite's default (`BINARY`).
-macro_rules! bytewise {
-    () => {
-        ""
-    };
-}
-
-shared_sql_modules!();
-mod attempts;
 mod progress_batch;
-mod publish;
 mod search;
-use attempts::{lock_attempt_start, save_answer};
-use publish::insert_course_rows;
-
-/// The backend the shared modules in `store/sql/` are compiled for here.
-type Backend = SqliteStore;
-/// Its database, for the shared modules' row and transaction types.
-type Db = sqlx::Sqlite;
+use search::search_hits;
 
 /// How long a statement waits for a lock held by another process before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// [`Store`] on SQLite. Cheap to clone (pool and queue handles).
+/// [`Store`](crate::store::Store) on SQLite. Cheap to clone (pool and queue handles).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// Read-only (`query_only`) connections: they see the last committed state.
+    reader: SqlitePool,
     /// Exactly one connection: the only one that writes.
     writer: SqlitePool,
-    /// Read-only (`query_only`) connections.
-    reader: SqlitePool,
     /// Lesson-progress writes, committed in groups on `writer`.
     progress: progress_batch::ProgressBatcher,
 }
 
 impl SqliteStore {
-    /// The name `/readyz` and the logs give this backend.
-    const NAME: &'static str = "sqlite";
-
-    /// The pool for reads: they see the last committed state.
-    fn reader(&self) -> &SqlitePool {
-        &self.reader
-    }
-
-    /// The pool for writes: exactly one connection.
-    fn writer(&self) -> &SqlitePool {
-        &self.writer
-    }
-
-    /// A transaction that will write: `BEGIN IMMEDIATE` takes the write lock up front, so
-    /// another process can only make it wait, never fail half-way.
-    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, Db>> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
-    }
-
     /// Opens (creating it and its directory if missing) the database at `url`
     /// (`sqlite://path/to/file.db`, `sqlite:file.db` or `sqlite::memory:`) with up to
     /// `pool_size` reader connections, and runs the migrations.
@@ -119,21 +90,23 @@ impl SqliteStore {
             });
         }
 
-        if let Some(parent) = base.get_filename().parent()
+        let database = base.get_filename().to_owned();
+        if let Some(parent) = database.parent()
             && !parent.as_os_str().is_empty()
         {
             tokio::fs::create_dir_all(parent).await.map_err(|e| {
-                sqlx::Error::Configuration(
-                    format!("cannot create the directory {}: {e}", parent.display()).into(),
+                StoreError::file(
+                    format!("cannot create the directory {}", parent.display()),
+                    e,
                 )
             })?;
         }
 
-        restrict_to_owner(base.get_filename())?;
+        restrict_to_owner(&database)?;
 
         // The writer switches the file to WAL (a persistent setting) and migrates before any
         // reader opens, while holding the open lock (see `OpenLock`).
-        let open_lock = OpenLock::acquire(base.get_filename()).await?;
+        let open_lock = OpenLock::acquire(&database).await?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -156,12 +129,6 @@ impl SqliteStore {
             reader,
         })
     }
-
-    /// Closes both pools, waiting for connections in use.
-    pub async fn close(&self) {
-        self.reader.close().await;
-        self.writer.close().await;
-    }
 }
 
 /// An advisory lock on `<database>.lock`, held while a store switches the file to WAL and
@@ -175,10 +142,9 @@ struct OpenLock {
 }
 
 impl OpenLock {
-    async fn acquire(database: &std::path::Path) -> StoreResult<OpenLock> {
-        let mut path = database.as_os_str().to_owned();
-        path.push(".lock");
-        let path = std::path::PathBuf::from(path);
+    async fn acquire(database: &Path) -> StoreResult<OpenLock> {
+        let path = companion(database, ".lock");
+        let what = format!("cannot lock {}", path.display());
         let locked = tokio::task::spawn_blocking(move || {
             let file = std::fs::OpenOptions::new()
                 .create(true)
@@ -190,12 +156,8 @@ impl OpenLock {
             Ok::<_, std::io::Error>(file)
         })
         .await
-        .map_err(|e| sqlx::Error::Configuration(format!("opening the database: {e}").into()))?;
-        let file = locked.map_err(|e| {
-            sqlx::Error::Configuration(
-                format!("cannot lock {}.lock: {e}", database.display()).into(),
-            )
-        })?;
+        .map_err(|e| StoreError::file(what.clone(), e))?;
+        let file = locked.map_err(|e| StoreError::file(what, e))?;
         Ok(OpenLock { _held: file })
     }
 }
@@ -203,16 +165,23 @@ impl OpenLock {
 /// Makes the database file (created here when missing) and its companions owner-only
 /// (0600) before SQLite opens it: it holds password hashes and sessions. SQLite creates the
 /// `-wal` and `-shm` files with the database file's mode; existing ones are tightened too.
-fn restrict_to_owner(database: &std::path::Path) -> StoreResult<()> {
-    let unsafe_mode = |e: anyhow::Error| sqlx::Error::Configuration(format!("{e:#}").into());
-    crate::owner_only::ensure_file(database, "database file").map_err(unsafe_mode)?;
+fn restrict_to_owner(database: &Path) -> StoreResult<()> {
+    let unsafe_file = |e: crate::ServerError| {
+        StoreError::file("cannot make the database files owner-only".into(), e)
+    };
+    crate::owner_only::ensure_file(database, "database file").map_err(unsafe_file)?;
     for suffix in ["-wal", "-shm", ".lock"] {
-        let mut companion = database.as_os_str().to_owned();
-        companion.push(suffix);
-        crate::owner_only::tighten_file(std::path::Path::new(&companion), "database file")
-            .map_err(unsafe_mode)?;
+        crate::owner_only::tighten_file(&companion(database, suffix), "database file")
+            .map_err(unsafe_file)?;
     }
     Ok(())
+}
+
+/// The file next to `database` whose name ends in `suffix` (`-wal`, `.lock`, ...).
+fn companion(database: &Path, suffix: &str) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 /// Runs the migrations under the database's write lock. sqlx takes no lock on SQLite, so two
@@ -221,7 +190,7 @@ fn restrict_to_owner(database: &std::path::Path) -> StoreResult<()> {
 /// nothing left to do. sqlx nests each migration's own transaction as a savepoint.
 async fn migrate(writer: &SqlitePool) -> StoreResult<()> {
     let mut conn = writer.acquire().await?;
-    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = conn.begin_with(BEGIN_WRITE).await?;
     sqlx::migrate!("./migrations/sqlite").run(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
@@ -230,19 +199,14 @@ async fn migrate(writer: &SqlitePool) -> StoreResult<()> {
 /// Commits a progress write together with the others waiting at that moment.
 async fn write_progress(
     s: &SqliteStore,
-    write: progress::ProgressWrite,
-) -> StoreResult<progress::StoredRow> {
+    write: sql::progress::ProgressWrite,
+) -> StoreResult<sql::progress::StoredRow> {
     s.progress.write(write).await
 }
 
-/// Serialises starts of one lab by one user: nothing to do on SQLite, where the write
+/// Serialises starts of one thing by one user: nothing to do on SQLite, where the write
 /// transaction already holds the only write lock.
-async fn lock_lab_start(
-    _tx: &mut sqlx::SqliteConnection,
-    _user_id: uuid::Uuid,
-    _course_id: &str,
-    _lab_id: &str,
-) -> StoreResult<()> {
+async fn lock_start(_tx: &mut sqlx::SqliteConnection, _key: &str) -> StoreResult<()> {
     Ok(())
 }
 

@@ -10,7 +10,7 @@
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::progress::{ProgressWrite, StoredRow, upsert_progress};
+use super::sql::progress::{ProgressWrite, StoredRow, upsert_progress};
 use crate::store::{StoreError, StoreResult};
 
 /// The most writes committed together; bounds how long the first of them waits.

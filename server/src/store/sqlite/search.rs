@@ -4,30 +4,22 @@
 //! What the user typed never reaches FTS5 as syntax: [`fts5_query`] rebuilds it from quoted
 //! terms, with the same meaning PostgreSQL's `websearch_to_tsquery` gives it there.
 
-use cloudmaster_core::api::SearchHit;
-
 use super::SqliteStore;
 use crate::store::StoreResult;
-use crate::store::shared::{HitRow, clean_query, search_hit};
+use crate::store::shared::HitRow;
 
-/// Most hits one search returns, whatever the caller asks.
-const MAX_HITS: u32 = 200;
-
-pub(super) async fn search(
+/// The best `limit` hits of the (cleaned) `query`, best first.
+pub(super) async fn search_hits(
     s: &SqliteStore,
     query: &str,
     limit: u32,
-) -> StoreResult<Vec<SearchHit>> {
-    let limit = limit.min(MAX_HITS);
-    let Some(fts) = fts5_query(&clean_query(query)) else {
+) -> StoreResult<Vec<HitRow>> {
+    let Some(fts) = fts5_query(query) else {
         return Ok(Vec::new());
     };
-    if limit == 0 {
-        return Ok(Vec::new());
-    }
     // Titles weigh ten times bodies (course summary or lesson text). bm25() is lower-better,
     // so the score is its negation. `snippet(..., -1, ...)` picks the best-matching column.
-    let rows: Vec<HitRow> = sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT d.course_id, c.title, d.lesson_id, l.title, \
                     snippet(search_fts, -1, '[', ']', '…', 24), \
                     -bm25(search_fts, 10.0, 1.0) AS score \
@@ -42,8 +34,7 @@ pub(super) async fn search(
     .bind(fts)
     .bind(i64::from(limit))
     .fetch_all(&s.reader)
-    .await?;
-    Ok(rows.into_iter().map(search_hit).collect())
+    .await?)
 }
 
 /// A term of the user's query.
