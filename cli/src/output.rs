@@ -123,17 +123,7 @@ pub fn price(price: Option<&Price>) -> String {
 }
 
 /// `2026-03-01 14:05` (UTC), short enough for tables.
-pub fn date(at: &OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute()
-    )
-}
+pub use cloudmaster_core::display::date;
 
 /// `date` or `-`.
 pub fn maybe_date(at: Option<&OffsetDateTime>) -> String {

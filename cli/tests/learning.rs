@@ -8,6 +8,7 @@
 
 mod util;
 
+use cloudmaster_core::course::{has_errors, load_course};
 use util::learning::*;
 
 // ---------------------------------------------------------------------------------------
@@ -117,7 +118,8 @@ fn quiz_from_an_answers_file_passes_or_fails_by_exit_code() {
     assert!(table.contains("basics-quiz"), "{table}");
     assert!(table.contains("Mock exam: Practice exam"), "{table}");
 
-    let correct = write(&home, "correct.yaml", CORRECT);
+    let quiz = ["quiz", "start", "cert-prep/basics-quiz"];
+    let correct = answers_for(&home, &quiz, CORRECT, "correct.yaml");
     let out = home.ok(&[
         "quiz",
         "start",
@@ -134,7 +136,9 @@ fn quiz_from_an_answers_file_passes_or_fails_by_exit_code() {
     assert!(out.contains("your answer:"), "{out}");
     assert!(!out.contains("✗"), "{out}");
 
-    let wrong = write(&home, "wrong.json", &yaml_to_json(WRONG));
+    let view = open_attempt(&home, &quiz);
+    let wrong = lettered(&home, view["questions"].as_array().unwrap(), WRONG);
+    let wrong = write(&home, "wrong.json", &yaml_to_json(&wrong));
     let output = home
         .cmd()
         .args([
@@ -240,6 +244,23 @@ fn bad_answers_files_are_usage_errors_and_submit_nothing() {
     );
     assert!(err.contains("the attempt stays open"), "{err}");
     assert!(out.is_empty(), "{out}");
+    // The hint names the command that shows the questions drawn, lettered as shown.
+    assert!(err.contains("`cloudmaster attempts show "), "{err}");
+    let view = open_attempt(&home, &["quiz", "start", "cert-prep/basics-quiz"]);
+    let shown = home.ok(&["attempts", "show", view["id"].as_str().unwrap()]);
+    for question in view["questions"].as_array().unwrap() {
+        assert!(shown.contains(question["id"].as_str().unwrap()), "{shown}");
+        for (at, option) in question["options"].as_array().unwrap().iter().enumerate() {
+            let letter = char::from(b'a' + u8::try_from(at).unwrap()).to_string();
+            assert_eq!(option["id"], letter.as_str(), "{question}");
+            let line = format!("  {letter}) {}\n", option["text"].as_str().unwrap());
+            assert!(shown.contains(&line), "{line:?} in {shown}");
+        }
+    }
+    assert!(
+        shown.contains("An answers file names options by these letters"),
+        "{shown}"
+    );
 
     // Without a terminal and without --answers there is no way to answer.
     let (code, _, err) = home.run(&["quiz", "start", "cert-prep/basics-quiz"]);
@@ -267,9 +288,100 @@ fn bad_answers_files_are_usage_errors_and_submit_nothing() {
 }
 
 #[test]
+fn answers_and_results_use_the_letters_of_the_screen() {
+    let (_server, home) = ready_for_the_quiz();
+    let quiz = ["quiz", "start", "cert-prep/basics-quiz"];
+    let view = open_attempt(&home, &quiz);
+    let questions = view["questions"].as_array().unwrap();
+    let answers = lettered(&home, questions, WRONG);
+    let file = write(&home, "wrong.yaml", &answers);
+    let (code, out, err) = home.run(&[
+        "quiz",
+        "start",
+        "cert-prep/basics-quiz",
+        "--answers",
+        &file,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    // Each question's options are listed in the order and under the letters of the attempt,
+    // and the answers read in those letters.
+    for question in questions {
+        let id = question["id"].as_str().unwrap();
+        let block = out
+            .split(&format!(". {id}"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("{id} in {out}"));
+        let end = ["\n✗ ", "\n✓ "]
+            .iter()
+            .filter_map(|next| block.find(next))
+            .min()
+            .unwrap_or(block.len());
+        let block = &block[..end];
+        let option = |letter: &str| {
+            let options = question["options"].as_array().unwrap();
+            let found = options.iter().find(|o| o["id"] == letter).unwrap();
+            format!("{letter}) {}", found["text"].as_str().unwrap())
+        };
+        let given = answers
+            .lines()
+            .find(|l| l.starts_with(&format!("{id}: ")))
+            .map(typed)
+            .unwrap();
+        match question["type"].as_str().unwrap() {
+            "single_choice" | "multiple_response" => {
+                let mut at = 0;
+                for o in question["options"].as_array().unwrap() {
+                    let line = format!("     {}\n", option(o["id"].as_str().unwrap()));
+                    let found = block[at..].find(&line).unwrap_or_else(|| {
+                        panic!("{line:?} after the options before it in {block}")
+                    });
+                    at += found + line.len();
+                }
+                let first = given.split(", ").next().unwrap();
+                assert!(
+                    block.contains(&format!("your answer: {}", option(first))),
+                    "{block}"
+                );
+            }
+            "ordering" => {
+                let letters: Vec<&str> = given.split(", ").collect();
+                let mut expected = format!("   your order:  1. {}\n", option(letters[0]));
+                for (n, letter) in letters.iter().enumerate().skip(1) {
+                    expected.push_str(&format!("                {}. {}\n", n + 1, option(letter)));
+                }
+                assert!(block.contains(&expected), "{expected}in {block}");
+                let right = lettered(&home, questions, "r3: [x, y, z]\n");
+                let first = typed(right.trim_end()).split(", ").next().unwrap().to_owned();
+                assert!(
+                    block.contains(&format!("   correct:     1. {}\n", option(&first))),
+                    "{block}"
+                );
+            }
+            _ => {}
+        }
+    }
+    // The same in the result as JSON and on a later read.
+    let attempts = home.json(&["attempts", COURSE]);
+    let id = attempts[0]["id"].as_str().unwrap();
+    let closed = home.json(&["attempts", "show", id]);
+    assert_eq!(closed["questions"], view["questions"]);
+    for (result, shown) in closed["result"]["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(questions)
+    {
+        assert_eq!(result["question_id"], shown["id"]);
+        assert_eq!(result["options"], shown["options"]);
+    }
+    let again = home.ok(&["attempts", "show", id]);
+    assert!(out.starts_with(&again), "{again}\n---\n{out}");
+}
+
+#[test]
 fn mock_exam_from_an_answers_file() {
     let (_server, home) = enrolled();
-    let correct = write(&home, "correct.yaml", CORRECT);
+    let correct = answers_for(&home, &["exam", "start", COURSE], CORRECT, "correct.yaml");
     let output = home
         .cmd()
         .args(["exam", "start", COURSE, "--answers", &correct])
@@ -313,7 +425,8 @@ fn readiness_needs_evidence_first_and_mastery_moves_with_answers() {
     assert!(out.contains("DOMAIN"), "{out}");
     assert!(out.contains('░'), "bars: {out}");
 
-    let correct = write(&home, "correct.yaml", CORRECT);
+    let quiz = ["quiz", "start", "cert-prep/basics-quiz"];
+    let correct = answers_for(&home, &quiz, CORRECT, "correct.yaml");
     home.ok(&[
         "quiz",
         "start",
@@ -326,6 +439,8 @@ fn readiness_needs_evidence_first_and_mastery_moves_with_answers() {
 
     // Enough right answers in every domain: a number with its band.
     for _ in 0..5 {
+        let exam = ["exam", "start", COURSE];
+        let correct = answers_for(&home, &exam, CORRECT, "correct.yaml");
         home.ok(&["exam", "start", COURSE, "--answers", &correct]);
     }
     let report = home.json(&["readiness", COURSE]);
@@ -389,7 +504,8 @@ fn review_and_progress() {
 
     // Every question answered in the quiz becomes a review item, due days later; the
     // result says when the first comes due.
-    let wrong = write(&home, "wrong.yaml", WRONG);
+    let quiz = ["quiz", "start", "cert-prep/basics-quiz"];
+    let wrong = answers_for(&home, &quiz, WRONG, "wrong.yaml");
     let (code, out, err) = home.run(&[
         "quiz",
         "start",
@@ -406,7 +522,7 @@ fn review_and_progress() {
     let attempt = attempts[0]["id"].as_str().unwrap();
     assert!(home.json(&["attempts", "show", attempt])["result"]["first_review_due"].is_null());
     server.advance(time::Duration::days(20));
-    let correct = write(&home, "correct.yaml", CORRECT);
+    let correct = review_answers(&home, CORRECT, "correct.yaml");
     let out = home.ok(&["review", "--course", COURSE, "--answers", &correct]);
     assert!(
         out.contains("Reviewed 4 items: 4 correct. Still due: 0."),
@@ -417,6 +533,7 @@ fn review_and_progress() {
     assert_eq!(home.json(&["review"]), serde_json::json!([]));
 
     // Answer the quiz again to have more due; answers missing from the file are skipped.
+    let correct = answers_for(&home, &quiz, CORRECT, "correct.yaml");
     home.ok(&[
         "quiz",
         "start",
@@ -425,7 +542,7 @@ fn review_and_progress() {
         &correct,
     ]);
     server.advance(time::Duration::days(200));
-    let partial = write(&home, "partial.yaml", "s1: b\n");
+    let partial = review_answers(&home, "s1: b\n", "partial.yaml");
     let out = home.ok(&["review", "--answers", &partial, "--limit", "50"]);
     // Between 4 and 6 questions were drawn over the two quizzes; only s1 is answered.
     let summary = out.lines().last().unwrap();
@@ -500,4 +617,97 @@ fn yaml_to_json(yaml: &str) -> String {
         map.insert(key.to_owned(), value);
     }
     serde_json::Value::Object(map).to_string()
+}
+
+// ---------------------------------------------------------------------------------------
+// Search
+
+#[test]
+fn search_marks_lessons_still_locked() {
+    let (server, home) = enrolled();
+    // A course of two modules: the second opens once the first is read.
+    let root = home.path().join("two-steps");
+    let files = [
+        (
+            "course.yaml",
+            r"format: 1
+id: two-steps
+title: Two steps
+summary: A course read in order.
+level: beginner
+provider: general
+tags: [testing]
+estimated_hours: 1
+modules:
+  - id: basics
+    title: Basics
+    lessons:
+      - { id: first, title: First, file: lessons/first.md, minutes: 5 }
+  - id: advanced
+    title: Advanced
+    lessons:
+      - { id: second, title: Second, file: lessons/second.md, minutes: 5 }
+",
+        ),
+        ("lessons/first.md", "# First\n\nFlamingo care for beginners.\n"),
+        ("lessons/second.md", "# Second\n\nFlamingo feeding, advanced.\n"),
+    ];
+    for (rel, text) in files {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let (course, diagnostics) = load_course(&root).unwrap();
+    assert!(!has_errors(&diagnostics), "{diagnostics:?}");
+    let teacher = server
+        .runtime
+        .block_on(server.state.user_by_email("teacher@example.com"))
+        .unwrap()
+        .unwrap();
+    server
+        .runtime
+        .block_on(server.state.publish(&teacher, course, false))
+        .unwrap();
+
+    let locked = |home: &util::Home| -> Vec<(String, bool)> {
+        let hits = home.json(&["courses", "search", "flamingo"]);
+        let mut lessons: Vec<(String, bool)> = hits
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|h| {
+                let lesson = h["lesson_id"].as_str()?.to_owned();
+                Some((lesson, h["locked"].as_bool().unwrap()))
+            })
+            .collect();
+        lessons.sort();
+        lessons
+    };
+    let first_open_second = |second: bool| {
+        vec![("first".to_owned(), false), ("second".to_owned(), second)]
+    };
+    // Not enrolled, nothing is locked; enrolled, the second module's lesson is.
+    assert_eq!(locked(&home), first_open_second(false));
+    home.ok(&["enroll", "two-steps"]);
+    assert_eq!(locked(&home), first_open_second(true));
+    let out = home.ok(&["courses", "search", "flamingo"]);
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("two-steps/second"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(row.ends_with("(locked)"), "{out}");
+    let first = out.lines().find(|l| l.starts_with("two-steps/first")).unwrap();
+    assert!(!first.contains("locked"), "{out}");
+    assert!(
+        out.contains("`cloudmaster progress two-steps` shows what comes next"),
+        "{out}"
+    );
+    // Without credentials search still works, and says nothing is locked.
+    let anonymous = util::Home::new(&server.url);
+    assert_eq!(locked(&anonymous), first_open_second(false));
+    // Reading the first module opens the second.
+    home.ok(&["lesson", "done", "two-steps/first"]);
+    assert_eq!(locked(&home), first_open_second(false));
+    let out = home.ok(&["courses", "search", "flamingo"]);
+    assert!(!out.contains("locked"), "{out}");
 }

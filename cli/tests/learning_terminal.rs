@@ -52,65 +52,56 @@ fn paged_at_terminal(home: &Home, args: &[&str], input: &str, pager: &str) -> (i
     (output.status.code().unwrap_or(-1), text)
 }
 
-/// How to type the right answer to each question of the bank.
-fn typed(question_id: &str) -> &'static str {
-    match question_id {
-        "s1" => "b",
-        "s2" => "a,c",
-        "s3" => "t",
-        "r1" => "99.9",
-        "r2" => "multi-az",
-        "r3" => "x y z",
-        other => panic!("unknown question {other}"),
-    }
-}
-
-/// Opens an attempt without submitting anything (an answers file of the wrong form) and
-/// returns its id and question ids in the order the runner asks them.
-fn open_attempt(home: &Home, args: &[&str]) -> (String, Vec<String>) {
-    let form = write(
-        home,
-        "form.yaml",
-        "s1: [a, b]\ns2: 3\ns3: maybe\nr1: many\nr2: [a]\nr3: x\n",
-    );
-    let mut all = args.to_vec();
-    all.extend(["--answers", &form]);
-    let (code, _, err) = home.run(&all);
-    assert_eq!(code, 2, "{err}");
-    let id = home.json(&["attempts", COURSE])[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let view = home.json(&["attempts", "show", &id]);
-    let order = view["questions"]
-        .as_array()
-        .unwrap()
+/// Opens an attempt without submitting anything and returns its id, its question ids in the
+/// order the runner asks them, and how to type the right answer to each (by the letters the
+/// attempt shows), by question id.
+fn open_with_answers(
+    home: &Home,
+    start: &[&str],
+) -> (String, Vec<String>, std::collections::HashMap<String, String>) {
+    let view = open_attempt(home, start);
+    let questions = view["questions"].as_array().unwrap();
+    let order = questions
         .iter()
         .map(|q| q["id"].as_str().unwrap().to_owned())
         .collect();
-    (id, order)
+    let answers = lettered(home, questions, CORRECT)
+        .lines()
+        .map(|line| (line.split_once(": ").unwrap().0.to_owned(), typed(line)))
+        .collect();
+    (view["id"].as_str().unwrap().to_owned(), order, answers)
 }
 
 #[cfg(target_os = "linux")]
 #[test]
 fn a_quiz_at_the_terminal_skips_comes_back_and_submits() {
     let (_server, home) = ready_for_the_quiz();
-    let (id, order) = open_attempt(&home, &["quiz", "start", "cert-prep/basics-quiz"]);
+    let (id, order, typed) =
+        open_with_answers(&home, &["quiz", "start", "cert-prep/basics-quiz"]);
     // Skip the first, answer the others; go back; a typo is asked again; submit.
     let mut input = String::from("s\n");
     for question in &order[1..] {
-        input.push_str(&format!("{}\n", typed(question)));
+        input.push_str(&format!("{}\n", typed[question]));
     }
     input.push_str("y\n");
     if order[0] != "r2" {
         input.push_str("%%%\n");
     }
-    input.push_str(&format!("{}\ny\n", typed(&order[0])));
+    input.push_str(&format!("{}\ny\n", typed[&order[0]]));
     let (code, screen) = at_terminal(&home, &["quiz", "start", "cert-prep/basics-quiz"], &input);
     assert_eq!(code, 0, "{screen}");
     assert!(screen.contains("Resuming your attempt"), "{screen}");
     assert!(screen.contains("Question 1 of 4 · "), "{screen}");
     assert!(screen.contains("(s to skip): "), "{screen}");
+    // Options one a line under the letters a, b, c in the order shown; an ordering says
+    // how to type its answer.
+    assert!(screen.contains("\n  a) ") && screen.contains("\n  b) "), "{screen}");
+    if order.iter().any(|q| q == "r3") {
+        assert!(
+            screen.contains("type all 3 letters in order, first to last, such as c b a"),
+            "{screen}"
+        );
+    }
     assert!(
         screen.contains("1 question skipped. Go back to them? [Y/n]"),
         "{screen}"
@@ -152,9 +143,9 @@ fn an_exam_at_the_terminal_saves_each_answer_and_may_wait() {
             .is_empty()
     );
 
-    let (id, order) = open_attempt(&home, &["exam", "start", COURSE]);
+    let (id, order, typed) = open_with_answers(&home, &["exam", "start", COURSE]);
     // Continue, answer the first question, skip the rest, do not go back, do not submit.
-    let input = format!("y\n{}\ns\ns\ns\nn\nn\n", typed(&order[0]));
+    let input = format!("y\n{}\ns\ns\ns\nn\nn\n", typed[&order[0]]);
     let (code, screen) = at_terminal(&home, &["exam", "start", COURSE], &input);
     assert_eq!(code, 0, "{screen}");
     assert!(screen.contains("You have an open attempt"), "{screen}");
@@ -179,7 +170,7 @@ fn ctrl_c_in_an_exam_says_how_to_resume_and_when_it_closes() {
     use std::io::{Read as _, Write as _};
 
     let (_server, home) = enrolled();
-    let (id, order) = open_attempt(&home, &["exam", "start", COURSE]);
+    let (id, order, typed) = open_with_answers(&home, &["exam", "start", COURSE]);
     let inner = home.std_cmd();
     let line = format!(
         "'{}' --no-color exam start '{COURSE}'",
@@ -226,7 +217,7 @@ fn ctrl_c_in_an_exam_says_how_to_resume_and_when_it_closes() {
     stdin.write_all(b"y\n").unwrap();
     assert!(wait_for("Question 1 of", &mut screen), "{screen}");
     stdin
-        .write_all(format!("{}\n", typed(&order[0])).as_bytes())
+        .write_all(format!("{}\n", typed[&order[0]]).as_bytes())
         .unwrap();
     assert!(wait_for("Question 2 of", &mut screen), "{screen}");
     assert!(wait_for("to skip", &mut screen), "{screen}");
@@ -295,7 +286,8 @@ fn lesson_show_at_the_terminal_goes_through_the_pager() {
 #[test]
 fn review_at_the_terminal_shows_each_outcome() {
     let (server, home) = ready_for_the_quiz();
-    let wrong = write(&home, "wrong.yaml", WRONG);
+    let quiz = ["quiz", "start", "cert-prep/basics-quiz"];
+    let wrong = answers_for(&home, &quiz, WRONG, "wrong.yaml");
     let (code, _, err) = home.run(&[
         "quiz",
         "start",
@@ -317,22 +309,20 @@ fn review_at_the_terminal_shows_each_outcome() {
         .block_on(client.review_queue(Some(COURSE), None))
         .unwrap();
     assert_eq!(queue.items.len(), 4);
-    // The first one wrong, then skip one, the rest right.
-    let first = &queue.items[0].question;
-    let wrong_answer = match first.question_type {
-        cloudmaster_core::assess::QuestionType::TrueFalse => "f",
-        cloudmaster_core::assess::QuestionType::Numeric => "1",
-        _ => "wrong-text",
+    // The first one wrong, then skip one, the rest right, by the letters each item shows.
+    let questions: Vec<serde_json::Value> = queue
+        .items
+        .iter()
+        .map(|item| serde_json::to_value(&item.question).unwrap())
+        .collect();
+    let answer = |authored: &str, id: &str| {
+        let lines = lettered(&home, &questions, authored);
+        let line = lines.lines().find(|l| l.starts_with(&format!("{id}: ")));
+        typed(line.unwrap())
     };
-    let mut input = match first.question_type {
-        cloudmaster_core::assess::QuestionType::SingleChoice => "a\n".to_owned(),
-        cloudmaster_core::assess::QuestionType::MultipleResponse => "b\n".to_owned(),
-        cloudmaster_core::assess::QuestionType::Ordering => "z y x\n".to_owned(),
-        _ => format!("{wrong_answer}\n"),
-    };
-    input.push_str("s\n");
+    let mut input = format!("{}\ns\n", answer(WRONG, &queue.items[0].question.id));
     for item in &queue.items[2..] {
-        input.push_str(&format!("{}\n", typed(&item.question.id)));
+        input.push_str(&format!("{}\n", answer(CORRECT, &item.question.id)));
     }
     let (code, screen) = at_terminal(&home, &["review"], &input);
     assert_eq!(code, 0, "{screen}");

@@ -11,6 +11,20 @@ pub fn percent(value: f64) -> String {
     }
 }
 
+/// A moment to the minute, in UTC: `2026-03-01 14:05` (the caller says `UTC` where it
+/// matters).
+pub fn date(at: &time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute()
+    )
+}
+
 /// The countdown of a timed exam: `12:04 left`, `1:02:03 left`, or `time is up`.
 pub fn countdown(seconds_left: i64) -> String {
     if seconds_left <= 0 {
@@ -31,6 +45,12 @@ pub fn countdown(seconds_left: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_utc_to_the_minute() {
+        let at = time::macros::datetime!(2026-03-01 15:05:59 +01:00);
+        assert_eq!(date(&at), "2026-03-01 14:05");
+    }
 
     #[test]
     fn percentages_keep_a_decimal_only_when_it_says_something() {

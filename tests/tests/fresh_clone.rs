@@ -6,7 +6,10 @@
 //! Everything runs with a cleared environment (a fresh shell: only `PATH`, `HOME` and the
 //! XDG folders of this test). Being a script, the walk answers confirmations with
 //! `CLOUDMASTER_YES` and questions from an answers file (`--answers`), as the README says
-//! scripts do; `cloudmaster tui` has no terminal here, so it must fail clearly instead.
+//! scripts do, written for the questions each attempt or review shows, in its letters;
+//! `cloudmaster tui` has no terminal here, so it must fail clearly instead.
+
+mod common;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -14,7 +17,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use cloudmaster_core::course::{Course, QuestionKind, load_course};
+use cloudmaster_core::course::{Course, load_course};
 use serde_json::Value;
 
 const COURSE: &str = "cloud-foundations";
@@ -187,21 +190,41 @@ fn readme_commands() -> Vec<String> {
         .collect()
 }
 
-/// The right answer to every question of the bank, in the answers-file format.
-fn answers_file(course: &Course) -> String {
-    let mut answers = serde_json::Map::new();
-    for q in &course.questions {
-        let answer = match &q.kind {
-            QuestionKind::SingleChoice { answer, .. } => Value::from(answer.clone()),
-            QuestionKind::MultipleResponse { answer, .. }
-            | QuestionKind::Ordering { answer, .. } => Value::from(answer.clone()),
-            QuestionKind::TrueFalse { answer } => Value::from(*answer),
-            QuestionKind::Numeric { answer, .. } => Value::from(*answer),
-            QuestionKind::ShortText { accept, .. } => Value::from(accept[0].clone()),
-        };
-        answers.insert(q.id.clone(), answer);
-    }
-    serde_json::to_string_pretty(&answers).unwrap()
+/// The right answers to what `command` (`quiz start …`, `exam start …` or `review`) is about
+/// to ask, in the letters it shows, written to a file whose path is returned. An attempt is
+/// first opened with a file that answers nothing and read back with `attempts show`; review
+/// items are listed with `review --list`.
+fn answers_for(machine: &Machine, url: &str, course: &Course, command: &[&str]) -> PathBuf {
+    let run = |args: &[&str]| {
+        let mut cmd = machine.shell("cloudmaster");
+        cmd.args(args)
+            .env("CLOUDMASTER_SERVER", url)
+            .env("CLOUDMASTER_YES", "true");
+        cmd.output().unwrap()
+    };
+    let json = |args: &[&str]| -> Value {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}\n{}", show(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let questions: Vec<Value> = if command[0] == "review" {
+        let queue = json(&["review", "--list", "--limit", "100", "-o", "json"]);
+        let items = queue["items"].as_array().unwrap();
+        items.iter().map(|item| item["question"].clone()).collect()
+    } else {
+        let none = machine.path("none.json");
+        std::fs::write(&none, common::NO_ANSWERS).unwrap();
+        let mut args = command.to_vec();
+        args.extend(["--answers", none.to_str().unwrap()]);
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{command:?}\n{}", show(&out));
+        let attempt = common::attempt_in_hint(&String::from_utf8_lossy(&out.stderr));
+        let view = json(&["attempts", "show", &attempt, "-o", "json"]);
+        view["questions"].as_array().unwrap().clone()
+    };
+    let answers = machine.path("answers.json");
+    std::fs::write(&answers, common::answers_file(course, &questions)).unwrap();
+    answers
 }
 
 fn assert_needs_a_terminal(out: &Output, what: &str) {
@@ -262,8 +285,6 @@ fn a_new_user_follows_the_readme_from_a_fresh_clone() {
     );
 
     // The README's walk, in order, with `cloudmaster` from PATH.
-    let answers = machine.path("answers.json");
-    std::fs::write(&answers, answers_file(&course)).unwrap();
     let mut cwd = machine.path("walk");
     std::fs::create_dir_all(&cwd).unwrap();
     let commands = readme_commands();
@@ -287,7 +308,8 @@ fn a_new_user_follows_the_readme_from_a_fresh_clone() {
                 ["quiz", "start", ..] | ["exam", "start", ..] | ["review", ..]
             );
             if asks_questions {
-                cmd.arg("--answers").arg(&answers);
+                cmd.arg("--answers")
+                    .arg(answers_for(&machine, &url, &course, &words[1..]));
             }
             match words[1..] {
                 ["tui"] => assert_needs_a_terminal(&cmd.output().unwrap(), line),

@@ -5,12 +5,14 @@
 //! verification fail once a single byte of the certificate changes.
 //!
 //! The answers files are written from the course's own answer keys, as an instructor
-//! rehearsing a course in CI would.
+//! rehearsing a course in CI would, in the letters each attempt shows the options under.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use cloudmaster_core::course::{Course, QuestionKind, load_course};
+use cloudmaster_core::course::{Course, load_course};
 use cloudmaster_e2e::ServerProcess;
 use serde_json::Value;
 
@@ -128,26 +130,24 @@ fn courses_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses")
 }
 
-/// The right answer to every question of the bank, in the answers-file format.
-fn answers_file(course: &Course) -> String {
-    let mut answers = serde_json::Map::new();
-    for q in &course.questions {
-        let answer = match &q.kind {
-            QuestionKind::SingleChoice { answer, .. } => Value::from(answer.clone()),
-            QuestionKind::MultipleResponse { answer, .. }
-            | QuestionKind::Ordering { answer, .. } => Value::from(answer.clone()),
-            QuestionKind::TrueFalse { answer } => Value::from(*answer),
-            QuestionKind::Numeric { answer, .. } => Value::from(*answer),
-            QuestionKind::ShortText { accept, .. } => Value::from(
-                accept
-                    .first()
-                    .cloned()
-                    .expect("bundled short-text questions list an accepted answer"),
-            ),
-        };
-        answers.insert(q.id.clone(), answer);
+impl Env {
+    /// Opens the attempt `start` begins (or resumes) without answering it, as a learner does
+    /// to see its questions, and writes the right answers to them, in the letters it shows,
+    /// to a file. Returns the file's path.
+    fn answers_for(&self, course: &Course, start: &[&str]) -> String {
+        let none = self.path("none.json");
+        std::fs::write(&none, common::NO_ANSWERS).unwrap();
+        let mut args = start.to_vec();
+        args.extend(["--answers", none.to_str().unwrap()]);
+        let out = self.cm(&args);
+        assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+        let attempt = common::attempt_in_hint(&String::from_utf8_lossy(&out.stderr));
+        let view = self.json(&["attempts", "show", &attempt]);
+        let answers = self.path(&format!("answers-{attempt}.json"));
+        let questions = view["questions"].as_array().unwrap();
+        std::fs::write(&answers, common::answers_file(course, questions)).unwrap();
+        answers.to_str().unwrap().to_owned()
     }
-    serde_json::to_string_pretty(&answers).unwrap()
 }
 
 fn mean_domain_mastery(report: &Value) -> f64 {
@@ -223,15 +223,14 @@ fn a_scripted_learner_earns_a_verifiable_certificate() {
         .expect("module quiz")
         .id
         .clone();
-    let answers = env.path("answers.json");
-    std::fs::write(&answers, answers_file(&course)).unwrap();
-    let answers = answers.to_str().unwrap();
+    let none = env.path("none.json");
+    std::fs::write(&none, common::NO_ANSWERS).unwrap();
     let locked = env.cm(&[
         "quiz",
         "start",
         &format!("{COURSE}/{first_quiz}"),
         "--answers",
-        answers,
+        none.to_str().unwrap(),
     ]);
     assert!(!locked.status.success(), "{}", show(&locked));
     assert!(
@@ -255,16 +254,13 @@ fn a_scripted_learner_earns_a_verifiable_certificate() {
     // Passes every module quiz and the mock exam.
     for module in &course.modules {
         if let Some(quiz) = &module.quiz {
-            env.ok(&[
-                "quiz",
-                "start",
-                &format!("{COURSE}/{}", quiz.id),
-                "--answers",
-                answers,
-            ]);
+            let start = ["quiz", "start", &format!("{COURSE}/{}", quiz.id)];
+            let answers = env.answers_for(&course, &start);
+            env.ok(&[start[0], start[1], start[2], "--answers", &answers]);
         }
     }
-    let exam = env.json(&["exam", "start", COURSE, "--answers", answers]);
+    let answers = env.answers_for(&course, &["exam", "start", COURSE]);
+    let exam = env.json(&["exam", "start", COURSE, "--answers", &answers]);
     assert_eq!(exam["passed"], true, "{exam}");
     let attempts = env.json(&["attempts", COURSE]);
     assert!(attempts.as_array().unwrap().len() >= 2, "{attempts}");

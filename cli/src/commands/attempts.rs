@@ -1,6 +1,6 @@
 //! `cloudmaster attempts [COURSE]` (your quiz and exam attempts, newest first) and
 //! `cloudmaster attempts show ATTEMPT_ID` (one attempt's result, or where an open one
-//! stands).
+//! stands and its questions, lettered as the attempt shows them, to answer in a file).
 
 use clap::Subcommand;
 use cloudmaster_core::api::{AttemptStatus, AttemptSummary, AttemptView};
@@ -9,8 +9,9 @@ use uuid::Uuid;
 
 use crate::context::Context;
 use crate::exit::{Exit, fail};
+use crate::learning::render::Presentation;
 use crate::learning::report::{Paint, percent, write_result};
-use crate::learning::runner::time_left;
+use crate::learning::runner::{header, time_left, write_question};
 use crate::output::{date, maybe_date, write_table};
 
 #[derive(clap::Args)]
@@ -24,7 +25,8 @@ pub struct Args {
 
 #[derive(Subcommand)]
 enum AttemptsCommand {
-    /// Show one attempt: score, per-domain table, and each question with the right answer
+    /// Show one attempt: score, per-domain table, and each question with the right answer;
+    /// for an open attempt, its questions with their options lettered as shown
     Show(Show),
 }
 
@@ -33,7 +35,7 @@ struct Show {
     /// The attempt id (the ID column of `cloudmaster attempts`)
     #[arg(value_name = "ATTEMPT_ID")]
     attempt: String,
-    /// Only the score and the per-domain table
+    /// Only the score and the per-domain table (for an open attempt, only where it stands)
     #[arg(long)]
     brief: bool,
 }
@@ -134,7 +136,26 @@ impl Show {
                 self.brief,
             ),
             None => {
-                writeln!(out, "{}", open_summary(&attempt))
+                writeln!(out, "{}", open_summary(&attempt))?;
+                if self.brief {
+                    return Ok(());
+                }
+                let presentation = Presentation::for_stdout(ctx, false);
+                let paint = Paint { color: ctx.color };
+                for (index, question) in attempt.questions.iter().enumerate() {
+                    writeln!(out)?;
+                    let mut title = format!("{} · {}", header(&attempt, index), question.id);
+                    if let Some(saved) = attempt.answers.get(&question.id) {
+                        title.push_str(&format!(" · saved: {}", saved.describe(&[])));
+                    }
+                    write_question(out, &presentation, paint, question, &title)?;
+                }
+                writeln!(
+                    out,
+                    "\nAn answers file names options by these letters (`{}: a`); pass it with \
+                     --answers FILE to the command above.",
+                    attempt.questions.first().map_or("QUESTION", |q| q.id.as_str())
+                )
             }
         })
     }

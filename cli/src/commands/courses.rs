@@ -16,7 +16,8 @@ pub struct Args {
 enum CoursesCommand {
     /// List published courses, optionally filtered
     List(List),
-    /// Full-text search over titles, summaries and lesson text
+    /// Full-text search over titles, summaries and lesson text (when logged in, lessons
+    /// still locked for you are marked)
     Search(Search),
     /// Show a course: summary, objectives, exam blueprint and outline
     Show(Show),
@@ -99,8 +100,21 @@ impl Args {
                             }
                             _ => format!("{}  {}", hit.course_id, hit.course_title),
                         };
-                        writeln!(out, "{}", ctx.bold(&place))?;
+                        let locked = if hit.locked {
+                            format!("  {}", ctx.yellow("(locked)"))
+                        } else {
+                            String::new()
+                        };
+                        writeln!(out, "{}{locked}", ctx.bold(&place))?;
                         writeln!(out, "  {}", highlight(ctx, &hit.snippet))?;
+                    }
+                    if let Some(locked) = hits.iter().find(|h| h.locked) {
+                        writeln!(
+                            out,
+                            "\nLocked lessons open once every lesson of the modules before \
+                             theirs is completed: `cloudmaster progress {}` shows what comes next.",
+                            locked.course_id
+                        )?;
                     }
                     Ok(())
                 })

@@ -1,6 +1,8 @@
-//! `cloudmaster review [--course COURSE] [--limit N] [--answers FILE]`: answers the spaced-
-//! review items due now, one by one, and shows after each whether it was right, why, and
-//! when it comes back (FSRS schedules it from the answer and how long it took).
+//! `cloudmaster review [--course COURSE] [--limit N] [--answers FILE | --list]`: answers the
+//! spaced-review items due now, one by one, and shows after each whether it was right, why,
+//! and when it comes back (FSRS schedules it from the answer and how long it took).
+//! `--list` only shows the items, their options lettered as each shows them, so an answers
+//! file can name them.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -10,8 +12,9 @@ use cloudmaster_core::api::{ReviewAnswer, ReviewItem, ReviewOutcome};
 use crate::context::Context;
 use crate::learning::answers::AnswersFile;
 use crate::learning::attempt::Mode;
+use crate::learning::render::Presentation;
 use crate::learning::report::{Paint, write_review_outcome};
-use crate::learning::runner::{Input, Terminal};
+use crate::learning::runner::{Input, Terminal, write_question};
 use crate::output::plural;
 
 #[derive(clap::Args)]
@@ -22,9 +25,14 @@ pub struct Args {
     /// At most this many items [default: the server's, 20]
     #[arg(long, value_name = "N")]
     limit: Option<u32>,
-    /// Answer from a YAML or JSON file mapping question ids to answers (as for `quiz start`)
+    /// Answer from a YAML or JSON file mapping question ids to answers (as for `quiz start`),
+    /// options named by the letters the items show (see --list)
     #[arg(long, value_name = "FILE")]
     answers: Option<PathBuf>,
+    /// Only list the items due, each with its options lettered as it shows them; answers
+    /// nothing
+    #[arg(long, conflicts_with = "answers")]
+    list: bool,
 }
 
 impl Args {
@@ -35,6 +43,32 @@ impl Args {
         let queue = client
             .review_queue(self.course.as_deref(), self.limit)
             .await?;
+        if self.list {
+            return ctx.print(&queue, |out| {
+                if queue.items.is_empty() {
+                    return writeln!(out, "Nothing due.");
+                }
+                let presentation = Presentation::for_stdout(ctx, false);
+                let paint = Paint { color: ctx.color };
+                let total = queue.items.len();
+                for (n, item) in queue.items.iter().enumerate() {
+                    let header = format!(
+                        "Review {} of {total} · {} · {}",
+                        n + 1,
+                        item.course_id,
+                        item.question.id
+                    );
+                    write_question(out, &presentation, paint, &item.question, &header)?;
+                    writeln!(out)?;
+                }
+                writeln!(
+                    out,
+                    "{} due. An answers file names options by the letters above; each review \
+                     letters them anew.",
+                    plural(queue.due as usize, "item")
+                )
+            });
+        }
         if queue.items.is_empty() {
             let empty: Vec<ReviewOutcome> = Vec::new();
             return ctx.print(&empty, |out| {

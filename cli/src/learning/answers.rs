@@ -2,10 +2,11 @@
 //! `c a b`) and in an answers file (`--answers FILE`, YAML or JSON) mapping question ids to
 //! `a`, `[a, c]`, `true`, `262.8` or `some text`.
 //!
-//! Which [`Response`] a value becomes is decided by the type of the question it answers, so
-//! one file can answer a quiz whatever questions the draw picks. Every answer is checked
-//! against the question as shown (option ids, every option once in an ordering) before
-//! anything is sent.
+//! Options are named by the letters the attempt shows them under (`a` is the first option
+//! on screen, whatever the shuffle), in either case. Which [`Response`] a value becomes is
+//! decided by the type of the question it answers, so one file can answer a quiz whatever
+//! questions the draw picks. Every answer is checked against the question as shown (its
+//! letters, every option once in an ordering) before anything is sent.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -162,9 +163,9 @@ pub fn from_value(value: &Value, question: &PublicQuestion) -> Result<Option<Res
             let ids = items
                 .iter()
                 .map(|item| match item {
-                    Value::String(s) => Ok(s.trim().to_owned()),
+                    Value::String(s) => Ok(s.trim().to_lowercase()),
                     other => Err(format!(
-                        "expected option ids in the list, found {}",
+                        "expected option letters in the list, found {}",
                         kind_of(other)
                     )),
                 })
@@ -206,7 +207,7 @@ pub fn parse_text(text: &str, question: &PublicQuestion) -> Result<Response, Str
                 return Err(format!("expected {}, found `{text}`", expected_form(kind)));
             }
             Response::SingleChoice {
-                choice: text.to_owned(),
+                choice: text.to_lowercase(),
             }
         }
         QuestionType::MultipleResponse | QuestionType::Ordering => {
@@ -214,7 +215,7 @@ pub fn parse_text(text: &str, question: &PublicQuestion) -> Result<Response, Str
                 .split([',', ' '])
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(str::to_owned)
+                .map(str::to_lowercase)
                 .collect();
             choices_response(kind, ids)
         }
@@ -247,7 +248,7 @@ fn choices_response(kind: QuestionType, ids: Vec<String>) -> Response {
     }
 }
 
-/// Checks option ids against the options shown, so a typo fails here, not as a wrong answer.
+/// Checks letters against the options shown, so a typo fails here, not as a wrong answer.
 fn check(response: Response, question: &PublicQuestion) -> Result<Response, String> {
     let known: Vec<&str> = question.options.iter().map(|o| o.id.as_str()).collect();
     let listed = || known.join(", ");
@@ -288,12 +289,16 @@ fn check(response: Response, question: &PublicQuestion) -> Result<Response, Stri
 /// What an answer of type `kind` looks like, for messages.
 pub fn expected_form(kind: QuestionType) -> &'static str {
     match kind {
-        QuestionType::SingleChoice => "one option id, such as `a`",
-        QuestionType::MultipleResponse => "a list of option ids, such as `[a, c]` (or `a,c`)",
+        QuestionType::SingleChoice => "one option letter, such as `a`",
+        QuestionType::MultipleResponse => {
+            "a list of option letters, such as `[a, c]` (or `a,c`)"
+        }
         QuestionType::TrueFalse => "`true` or `false`",
         QuestionType::Numeric => "a number, such as `262.8`",
         QuestionType::ShortText => "some text",
-        QuestionType::Ordering => "every option id in order, such as `[c, a, b]` (or `c a b`)",
+        QuestionType::Ordering => {
+            "every option letter in order, first to last, such as `[c, a, b]` (or `c a b`)"
+        }
     }
 }
 
@@ -339,7 +344,7 @@ mod tests {
             question("tf", QuestionType::TrueFalse, &[]),
             question("num", QuestionType::Numeric, &[]),
             question("text", QuestionType::ShortText, &[]),
-            question("order", QuestionType::Ordering, &["x", "y", "z"]),
+            question("order", QuestionType::Ordering, &["a", "b", "c"]),
         ]
     }
 
@@ -356,7 +361,7 @@ mod tests {
     fn yaml_simple_forms_follow_the_question_type() {
         let responses = parse(
             "answers.yaml",
-            "single: b\nmulti: [a, c]\ntf: true\nnum: 262.8\ntext: rpo\norder: [z, x, y]\n",
+            "single: B\nmulti: [a, C]\ntf: true\nnum: 262.8\ntext: rpo\norder: [c, a, b]\n",
         )
         .unwrap();
         assert_eq!(
@@ -378,7 +383,7 @@ mod tests {
         assert_eq!(
             responses["order"],
             Response::Ordering {
-                order: vec!["z".into(), "x".into(), "y".into()]
+                order: vec!["c".into(), "a".into(), "b".into()]
             }
         );
     }
@@ -386,7 +391,7 @@ mod tests {
     #[test]
     fn json_by_extension_or_content_and_the_api_form() {
         let json = r#"{"single": "a", "num": 3, "tf": {"type": "true_false", "value": false},
-                       "text": 42, "multi": "b, c", "order": "y z x"}"#;
+                       "text": 42, "multi": "b, c", "order": "b c a"}"#;
         for name in ["answers.json", "answers.txt"] {
             let responses = parse(name, json).unwrap();
             assert_eq!(responses["num"], Response::Numeric { value: 3.0 });
@@ -401,7 +406,7 @@ mod tests {
             assert_eq!(
                 responses["order"],
                 Response::Ordering {
-                    order: vec!["y".into(), "z".into(), "x".into()]
+                    order: vec!["b".into(), "c".into(), "a".into()]
                 }
             );
         }
@@ -417,7 +422,7 @@ mod tests {
     #[test]
     fn wrong_forms_name_the_file_and_question() {
         let cases = [
-            ("single: [a, b]\n", "question `single`", "one option id"),
+            ("single: [a, b]\n", "question `single`", "one option letter"),
             (
                 "single: d\n",
                 "question `single`",
@@ -426,14 +431,14 @@ mod tests {
             ("tf: maybe\n", "question `tf`", "`true` or `false`"),
             ("num: twelve\n", "question `num`", "a number"),
             ("multi: [a, 3]\n", "question `multi`", "found a number"),
-            ("multi: []\n", "question `multi`", "a list of option ids"),
+            ("multi: []\n", "question `multi`", "a list of option letters"),
             (
-                "order: [x, y]\n",
+                "order: [a, b]\n",
                 "question `order`",
                 "every option exactly once",
             ),
             (
-                "order: [x, x, y]\n",
+                "order: [a, a, b]\n",
                 "question `order`",
                 "every option exactly once",
             ),

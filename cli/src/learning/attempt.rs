@@ -165,7 +165,10 @@ fn answers_none(file: &AnswersFile, attempt: &AttemptView) -> anyhow::Error {
             ids.join(", ")
         ),
         format!(
-            "add answers keyed by those question ids and run the same command again: the attempt{until}"
+            "`cloudmaster attempts show {}` lists those questions with their options, lettered as \
+             this attempt shows them; answer them by question id and letter and run the same \
+             command again: the attempt{until}",
+            attempt.id
         ),
     )
 }

@@ -1,12 +1,12 @@
 //! How graded answers read for people: an attempt's result (score, pass or fail, per-domain
-//! table, then each question with the learner's answer, the right one and the explanation),
-//! a review outcome, and the learner's responses in words.
+//! table, then each question with its options lettered as the attempt showed them, the
+//! learner's answer, the right one and the explanation), a review outcome, and the
+//! learner's responses in words.
 
-use std::collections::HashMap;
 use std::io::{self, Write};
 
-use cloudmaster_core::api::{AttemptResult, AttemptStatus, ReviewOutcome};
-use cloudmaster_core::assess::PublicQuestion;
+use cloudmaster_core::api::{AttemptResult, AttemptStatus, QuestionResult, ReviewOutcome};
+use cloudmaster_core::assess::{PublicOption, PublicQuestion, QuestionType, Response, option_label};
 pub use cloudmaster_core::display::percent;
 use time::OffsetDateTime;
 
@@ -119,10 +119,7 @@ pub fn write_result(
     if brief {
         return Ok(());
     }
-    let by_id: HashMap<&str, &PublicQuestion> =
-        questions.iter().map(|q| (q.id.as_str(), q)).collect();
     for (n, q) in result.questions.iter().enumerate() {
-        let shown = by_id.get(q.question_id.as_str()).copied();
         writeln!(out)?;
         let partial = if q.score > 0.0 && q.score < 1.0 {
             format!(
@@ -140,13 +137,63 @@ pub fn write_result(
             paint.bold(&q.question_id)
         )?;
         write_indented(out, &q.prompt)?;
-        let yours = q
-            .response
-            .as_ref()
-            .map_or_else(|| paint.dim("(not answered)"), |r| r.describe(shown));
-        writeln!(out, "   your answer: {yours}")?;
-        writeln!(out, "   correct:     {}", q.correct_answer)?;
+        let ordering = questions
+            .iter()
+            .any(|s| s.id == q.question_id && s.question_type == QuestionType::Ordering);
+        write_answers(out, paint, q, ordering)?;
         write_indented(out, &q.explanation)?;
+    }
+    Ok(())
+}
+
+/// A graded question's options as shown, the learner's answer and the right one. An
+/// ordering is two numbered lists, the learner's order and the right one, one item a line.
+fn write_answers(
+    out: &mut dyn Write,
+    paint: Paint,
+    q: &QuestionResult,
+    ordering: bool,
+) -> io::Result<()> {
+    let not_answered = || paint.dim("(not answered)");
+    if ordering {
+        match &q.response {
+            Some(Response::Ordering { order }) => {
+                write_list(out, "   your order:  ", &numbered(&q.options, order))?;
+            }
+            Some(other) => writeln!(out, "   your order:  {}", other.describe(&q.options))?,
+            None => writeln!(out, "   your order:  {}", not_answered())?,
+        }
+        return write_list(
+            out,
+            "   correct:     ",
+            &numbered(&q.options, &q.correct_options),
+        );
+    }
+    for option in &q.options {
+        writeln!(out, "     {}) {}", option.id, option.text)?;
+    }
+    let yours = q
+        .response
+        .as_ref()
+        .map_or_else(not_answered, |r| r.describe(&q.options));
+    writeln!(out, "   your answer: {yours}")?;
+    writeln!(out, "   correct:     {}", q.correct_answer)
+}
+
+/// `1. c) Restore`, `2. a) Detect`, …: `letters` in order, each with its text.
+pub fn numbered(options: &[PublicOption], letters: &[String]) -> Vec<String> {
+    letters
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("{}. {}", i + 1, option_label(options, l)))
+        .collect()
+}
+
+/// `lines` under `label`, the first beside it and the others aligned below it.
+fn write_list(out: &mut dyn Write, label: &str, lines: &[String]) -> io::Result<()> {
+    let pad = " ".repeat(label.chars().count());
+    for (i, line) in lines.iter().enumerate() {
+        writeln!(out, "{}{line}", if i == 0 { label } else { &pad })?;
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
-//! The interactive question runner: shows a question on stderr (scenario, prompt, lettered
-//! options, how to answer its type) and reads the answer from the terminal, asking again
-//! until it parses. Quizzes, the mock exam and review share it. Everything it writes goes
+//! The interactive question runner: shows a question on stderr (scenario, prompt, options
+//! one a line under the letters the attempt shows them under, how to answer its type) and
+//! reads the answer from the terminal, asking again until it parses. Quizzes, the mock exam and review share it. Everything it writes goes
 //! to stderr, so stdout keeps only the result (`-o json` stays parseable).
 
 use std::io::{self, BufRead, Write};
@@ -45,15 +45,7 @@ impl Terminal {
     pub fn show(&self, question: &PublicQuestion, header: &str) -> io::Result<()> {
         let mut err = io::stderr().lock();
         writeln!(err)?;
-        writeln!(err, "{}", self.paint.bold(header))?;
-        if let Some(scenario) = &question.scenario {
-            write!(err, "{}", self.presentation.markdown(scenario))?;
-            writeln!(err)?;
-        }
-        write!(err, "{}", self.presentation.markdown(&question.prompt))?;
-        for option in &question.options {
-            writeln!(err, "  {}) {}", self.paint.bold(&option.id), option.text)?;
-        }
+        write_question(&mut err, &self.presentation, self.paint, question, header)?;
         err.flush()
     }
 
@@ -67,7 +59,7 @@ impl Terminal {
         let skip_letter = !question.options.iter().any(|o| o.id == "s");
         loop {
             let keep = saved.map_or_else(String::new, |r| {
-                format!("; Enter keeps {}", r.describe(Some(question)))
+                format!("; Enter keeps {}", r.describe(&question.options))
             });
             let skip = if skip_letter {
                 "s to skip"
@@ -125,28 +117,48 @@ impl Terminal {
     }
 }
 
-/// How to type an answer to `question`, with examples from its own option ids.
+/// `question` under `header`: its scenario and prompt, then its options one a line under
+/// the letters the attempt shows them under.
+pub fn write_question(
+    out: &mut dyn Write,
+    presentation: &Presentation,
+    paint: Paint,
+    question: &PublicQuestion,
+    header: &str,
+) -> io::Result<()> {
+    writeln!(out, "{}", paint.bold(header))?;
+    if let Some(scenario) = &question.scenario {
+        write!(out, "{}", presentation.markdown(scenario))?;
+        writeln!(out)?;
+    }
+    write!(out, "{}", presentation.markdown(&question.prompt))?;
+    for option in &question.options {
+        writeln!(out, "  {}) {}", paint.bold(&option.id), option.text)?;
+    }
+    Ok(())
+}
+
+/// How to type an answer to `question`, with examples from its own letters.
 pub fn answer_hint(question: &PublicQuestion) -> String {
-    let ids: Vec<&str> = question.options.iter().map(|o| o.id.as_str()).collect();
-    let word = if ids.iter().all(|id| id.chars().count() == 1) {
-        "letter"
-    } else {
-        "option"
-    };
-    let first = ids.first().copied().unwrap_or("a");
+    let letters: Vec<&str> = question.options.iter().map(|o| o.id.as_str()).collect();
+    let first = letters.first().copied().unwrap_or("a");
     match question.question_type {
-        QuestionType::SingleChoice => format!("one {word}, such as {first}"),
+        QuestionType::SingleChoice => format!("one letter, such as {first}"),
         QuestionType::MultipleResponse => {
-            let two = ids.iter().take(2).copied().collect::<Vec<_>>().join(",");
-            format!("every {word} that applies, such as {two}")
+            let two = letters.iter().take(2).copied().collect::<Vec<_>>().join(",");
+            format!("every letter that applies, such as {two}")
         }
         QuestionType::TrueFalse => "t or f".to_owned(),
         QuestionType::Numeric => "a number".to_owned(),
         QuestionType::ShortText => "a short answer".to_owned(),
         QuestionType::Ordering => {
-            let mut order = ids.clone();
+            let mut order = letters.clone();
             order.reverse();
-            format!("every {word} in order, such as {}", order.join(" "))
+            format!(
+                "type all {} letters in order, first to last, such as {}",
+                letters.len(),
+                order.join(" ")
+            )
         }
     }
 }
@@ -178,7 +190,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hints_use_the_question_s_own_options() {
+    fn hints_use_the_question_s_own_letters() {
         let question = |kind, ids: &[&str]| PublicQuestion {
             id: "q".into(),
             question_type: kind,
@@ -195,19 +207,16 @@ mod tests {
                 .collect(),
         };
         assert_eq!(
-            answer_hint(&question(QuestionType::SingleChoice, &["c", "a"])),
-            "one letter, such as c"
+            answer_hint(&question(QuestionType::SingleChoice, &["a", "b"])),
+            "one letter, such as a"
         );
         assert_eq!(
-            answer_hint(&question(QuestionType::MultipleResponse, &["b", "a", "c"])),
-            "every letter that applies, such as b,a"
+            answer_hint(&question(QuestionType::MultipleResponse, &["a", "b", "c"])),
+            "every letter that applies, such as a,b"
         );
         assert_eq!(
-            answer_hint(&question(
-                QuestionType::Ordering,
-                &["iaas", "saas", "onprem"]
-            )),
-            "every option in order, such as onprem saas iaas"
+            answer_hint(&question(QuestionType::Ordering, &["a", "b", "c", "d"])),
+            "type all 4 letters in order, first to last, such as d c b a"
         );
         assert_eq!(
             answer_hint(&question(QuestionType::TrueFalse, &[])),

@@ -1,5 +1,7 @@
 //! The course of the learning tests (`cert-prep`: two lessons, a module quiz over every
-//! question type, a mock exam), published on a [`TestServer`] with a learner enrolled.
+//! question type, a mock exam), published on a [`TestServer`] with a learner enrolled, and answers
+//! written as a learner writes them: options named by the letters the attempt (or review
+//! item) shows them under.
 
 use std::path::{Path, PathBuf};
 
@@ -124,7 +126,10 @@ pub const QUESTIONS_YAML: &str = r#"questions:
     explanation: Detect, fail over, then restore.
 "#;
 
+/// Right answers to the whole bank, options by their ids in the bank: [`lettered`] turns
+/// them into what a learner types for one attempt.
 pub const CORRECT: &str = "s1: b\ns2: [a, c]\ns3: true\nr1: 99.9\nr2: Multi-AZ\nr3: [x, y, z]\n";
+/// Answers to the whole bank that earn nothing, options by their ids in the bank.
 pub const WRONG: &str = "s1: a\ns2: [b]\ns3: false\nr1: 1\nr2: nope\nr3: [z, y, x]\n";
 
 /// Writes the course to `dir/cert-prep` and returns its folder.
@@ -181,4 +186,80 @@ pub fn ready_for_the_quiz() -> (TestServer, Home) {
 pub fn write(home: &Home, name: &str, text: &str) -> String {
     std::fs::write(home.path().join(name), text).unwrap();
     name.to_owned()
+}
+
+/// `authored` (answers as [`CORRECT`]: one `question: value` a line, options by their ids
+/// in the bank) for `questions` (public questions as JSON): each option id becomes the
+/// letter its question shows it under, found by its text; answers to questions not among
+/// `questions` are left out.
+pub fn lettered(home: &Home, questions: &[serde_json::Value], authored: &str) -> String {
+    let (course, _) = load_course(&home.path().join(COURSE)).unwrap();
+    let mut out = String::new();
+    for line in authored.lines() {
+        let (id, value) = line.split_once(": ").unwrap();
+        let Some(shown) = questions.iter().find(|q| q["id"] == id) else {
+            continue;
+        };
+        let options = course.question(id).unwrap().kind.options().unwrap_or_default();
+        let letter = |option: &str| -> String {
+            let text = &options.iter().find(|o| o.id == option).unwrap().text;
+            let shown = shown["options"].as_array().unwrap();
+            let found = shown.iter().find(|o| o["text"] == text.as_str()).unwrap();
+            found["id"].as_str().unwrap().to_owned()
+        };
+        let value = match value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+            _ if options.is_empty() => value.to_owned(),
+            Some(list) => {
+                let letters: Vec<String> = list.split(", ").map(letter).collect();
+                format!("[{}]", letters.join(", "))
+            }
+            None => letter(value),
+        };
+        out.push_str(&format!("{id}: {value}\n"));
+    }
+    out
+}
+
+/// What a learner types at the prompt for the answer `line` of [`lettered`]'s output gives.
+pub fn typed(lettered_line: &str) -> String {
+    let (_, value) = lettered_line.split_once(": ").unwrap();
+    value.trim_matches(['[', ']']).to_owned()
+}
+
+/// Starts (or resumes) an attempt with `start` (`["quiz", "start", "cert-prep/basics-quiz"]`)
+/// without answering anything, as a learner does to see its questions: through an answers
+/// file that answers none of them (the command fails with a hint naming `cloudmaster
+/// attempts show ID`). Returns the attempt as `attempts show ID -o json` prints it.
+pub fn open_attempt(home: &Home, start: &[&str]) -> serde_json::Value {
+    let none = write(home, "none.yaml", "not-in-the-bank: a\n");
+    let mut args = start.to_vec();
+    args.extend(["--answers", &none]);
+    let (code, _, err) = home.run(&args);
+    assert_eq!(code, 2, "{err}");
+    let (_, after) = err
+        .split_once("`cloudmaster attempts show ")
+        .unwrap_or_else(|| panic!("no hint: {err}"));
+    let id = after.split('`').next().unwrap();
+    home.json(&["attempts", "show", id])
+}
+
+/// [`open_attempt`], then `authored` in the letters that attempt shows, written to `name`.
+/// Returns `name`.
+pub fn answers_for(home: &Home, start: &[&str], authored: &str, name: &str) -> String {
+    let view = open_attempt(home, start);
+    let questions = view["questions"].as_array().unwrap();
+    write(home, name, &lettered(home, questions, authored))
+}
+
+/// `authored` in the letters of the review items due now (`review --list`), written to
+/// `name`. Returns `name`.
+pub fn review_answers(home: &Home, authored: &str, name: &str) -> String {
+    let queue = home.json(&["review", "--list", "--limit", "100"]);
+    let questions: Vec<serde_json::Value> = queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["question"].clone())
+        .collect();
+    write(home, name, &lettered(home, &questions, authored))
 }

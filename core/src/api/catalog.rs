@@ -60,6 +60,12 @@ pub struct SearchHit {
     pub snippet: String,
     /// Higher is better.
     pub score: f64,
+    /// A lesson in a module still locked for the caller: signed in and enrolled, with a
+    /// lesson of an earlier module not completed (reading it answers 403 `locked`). Always
+    /// false for course hits, for searches without credentials, for courses the caller is
+    /// not enrolled in, and for the course's owner and admins.
+    #[serde(default)]
+    pub locked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

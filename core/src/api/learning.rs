@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::assess::{PublicQuestion, Readiness, Response};
+use crate::assess::{PublicOption, PublicQuestion, Readiness, Response};
 
 /// Whether an assessment is a module quiz or the course's mock exam.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -116,16 +116,18 @@ pub struct AttemptView {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub deadline: Option<OffsetDateTime>,
     pub pass_mark: u32,
-    /// In the order to show them, options shuffled for this attempt.
+    /// In the order to show them, options shuffled for this attempt and lettered in the
+    /// order shown (the same on every read of the attempt).
     pub questions: Vec<PublicQuestion>,
-    /// Responses saved so far, by question id.
+    /// Responses saved so far, by question id, options named by their shown letters.
     pub answers: BTreeMap<String, Response>,
     /// Set once the attempt is closed.
     pub result: Option<AttemptResult>,
 }
 
 /// `PUT /attempts/{attempt}/answers/{question}` → 204. 409 `attempt_closed` once the attempt
-/// is submitted or past its deadline.
+/// is submitted or past its deadline. Options are named by the letters the attempt shows
+/// them under.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SaveAnswer {
     pub response: Response,
@@ -180,7 +182,8 @@ pub struct DomainScore {
     pub percent: f64,
 }
 
-/// One question of a closed attempt, with the answer key.
+/// One question of a closed attempt, with the answer key. Options are named by the letters
+/// the attempt showed them under.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct QuestionResult {
     pub question_id: String,
@@ -191,9 +194,19 @@ pub struct QuestionResult {
     /// Credit in `[0, 1]`.
     pub score: f64,
     pub correct: bool,
-    /// The right answer, for people (`b) Use an IAM role`, `262.8 ± 0.5`, `c → a → b`).
+    /// The right answer, for people (`b) Use an IAM role`, `262.8 ± 0.5`,
+    /// `c) Detect → a) Fail over → b) Restore`).
     pub correct_answer: String,
     pub explanation: String,
+    /// The options in the order the attempt showed them, lettered as shown; empty for
+    /// questions without options.
+    #[serde(default)]
+    pub options: Vec<PublicOption>,
+    /// The letters of the right options: the answer of a single choice, every right option
+    /// of a multiple response, the right order (first to last) of an ordering; empty for
+    /// questions without options.
+    #[serde(default)]
+    pub correct_options: Vec<String>,
 }
 
 /// `GET /courses/{course}/attempts`: the caller's attempts, newest first.
@@ -285,7 +298,8 @@ pub struct ReviewItem {
     pub due_at: OffsetDateTime,
 }
 
-/// `POST /review/{course}/{question}`: the answer to one review item.
+/// `POST /review/{course}/{question}`: the answer to one review item, options named by the
+/// letters the item shows them under.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ReviewAnswer {
     pub response: Response,
@@ -300,6 +314,8 @@ pub struct ReviewOutcome {
     pub question_id: String,
     pub score: f64,
     pub correct: bool,
+    /// The right answer, for people, options named by the letters the item showed them
+    /// under (`b) Use an IAM role`).
     pub correct_answer: String,
     pub explanation: String,
     /// FSRS rating given: `again`, `hard`, `good` or `easy`.

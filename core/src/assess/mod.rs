@@ -7,8 +7,9 @@
 //!
 //! How the pieces fit, following one attempt:
 //! 1. [`draw`] picks the questions of a quiz or mock exam (mock exams per blueprint weight)
-//!    and turns each into a [`PublicQuestion`] with shuffled options: no answers leave the
-//!    server before submission.
+//!    and turns each into a [`PublicQuestion`] with shuffled options, lettered in the order
+//!    shown ([`Shown`], which also maps responses back to the authored options): no answers
+//!    leave the server before submission.
 //! 2. [`grade()`] scores each [`Response`] against the [`Question`](crate::course::Question),
 //!    with partial credit where the question type allows it.
 //! 3. [`mastery`] updates Bayesian Knowledge Tracing estimates per skill and exam domain with
@@ -28,6 +29,7 @@ pub mod mastery;
 pub mod public;
 pub mod readiness;
 pub mod review;
+pub mod shown;
 
 pub use ability::AbilityEvidence;
 pub use draw::{Draw, DrawError, apportion, draw_exam, draw_mock_exam, draw_quiz};
@@ -36,6 +38,7 @@ pub use mastery::{BktParams, Mastery, MasteryState};
 pub use public::{PublicOption, PublicQuestion, QuestionType, Response};
 pub use readiness::{DomainReadiness, Readiness, ReadinessConfig, readiness};
 pub use review::{Rating, ReviewCard, schedule};
+pub use shown::{Shown, letter, option_label};
 
 /// Derives an independent seed for one part of an attempt (`label` is, say, a question id)
 /// from the attempt's seed.

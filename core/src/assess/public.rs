@@ -3,17 +3,15 @@
 //! A [`PublicQuestion`] carries the prompt, the scenario and the options, never the answer,
 //! the explanation, the numeric tolerance or the accepted answers and patterns of a short-text
 //! question: grading is server-side (PRODUCT.md §6). Option order is shuffled per attempt
-//! from a seed, so two learners (or two attempts) see different orders while the server can
-//! rebuild exactly what was shown.
+//! from a seed and the options are lettered in the order shown ([`Shown`]), so two learners
+//! (or two attempts) see different orders while the server can rebuild exactly what was
+//! shown.
 
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::sub_seed;
-use crate::course::{ChoiceOption, Question, QuestionKind};
+use super::shown::{Shown, option_label};
+use crate::course::{Question, QuestionKind};
 
 /// The type of a question, as written after `type:` in a question bank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -60,17 +58,10 @@ impl std::fmt::Display for QuestionType {
 /// One option as shown to the learner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PublicOption {
+    /// The letter it is shown under (`a`, `b`, … in the order shown): what a response names
+    /// it by.
     pub id: String,
     pub text: String,
-}
-
-impl From<&ChoiceOption> for PublicOption {
-    fn from(option: &ChoiceOption) -> PublicOption {
-        PublicOption {
-            id: option.id.clone(),
-            text: option.text.clone(),
-        }
-    }
 }
 
 /// A question as a client may see it before the attempt is submitted.
@@ -88,56 +79,31 @@ pub struct PublicQuestion {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,
     pub prompt: String,
-    /// In the order this attempt shows them; empty for true/false, numeric and short text.
+    /// In the order this attempt shows them, lettered `a`, `b`, … in that order; empty for
+    /// true/false, numeric and short text.
     #[serde(default)]
     pub options: Vec<PublicOption>,
 }
 
 impl PublicQuestion {
-    /// The public view of `question` in the attempt with seed `attempt_seed`.
-    ///
-    /// Options are shuffled with a [`StdRng`] seeded from the attempt seed and the question id
-    /// ([`sub_seed`]), so the order is reproducible from what the server stores. An ordering
-    /// question is never shown in its correct order (that would give the answer away): a
-    /// shuffle that lands on it is rotated by one place.
+    /// The public view of `question` in the attempt with seed `attempt_seed`
+    /// (see [`Shown::new`]).
     pub fn for_attempt(question: &Question, attempt_seed: u64) -> PublicQuestion {
-        let mut rng = StdRng::seed_from_u64(sub_seed(attempt_seed, &question.id));
-        let mut options: Vec<PublicOption> = question
-            .kind
-            .options()
-            .unwrap_or_default()
-            .iter()
-            .map(PublicOption::from)
-            .collect();
-        options.shuffle(&mut rng);
-        if let QuestionKind::Ordering { answer, .. } = &question.kind
-            && options.len() > 1
-            && options.iter().map(|o| &o.id).eq(answer.iter())
-        {
-            options.rotate_left(1);
-        }
-        PublicQuestion {
-            id: question.id.clone(),
-            question_type: QuestionType::of(&question.kind),
-            domain: question.domain.clone(),
-            skills: question.skills.clone(),
-            scenario: question.scenario.clone(),
-            prompt: question.prompt.clone(),
-            options,
-        }
+        Shown::new(question, attempt_seed).public()
     }
 }
 
-/// A learner's answer to one question, tagged with the question type:
+/// A learner's answer to one question, tagged with the question type (options named by the
+/// letters they are shown under):
 /// `{"type": "single_choice", "choice": "a"}`, `{"type": "numeric", "value": 262.8}`, ...
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Response {
-    /// The id of the chosen option.
+    /// The letter of the chosen option.
     SingleChoice {
         choice: String,
     },
-    /// The ids of the selected options; order and repeats do not matter.
+    /// The letters of the selected options; order and repeats do not matter.
     MultipleResponse {
         choices: Vec<String>,
     },
@@ -150,7 +116,7 @@ pub enum Response {
     ShortText {
         text: String,
     },
-    /// Every option id, in the learner's order.
+    /// Every option's letter, in the learner's order (first to last).
     Ordering {
         order: Vec<String>,
     },
@@ -169,25 +135,23 @@ impl Response {
     }
 
     /// The response in words, for result screens and prompts: `b) Use an IAM role`,
-    /// `a) …; c) …`, `c → a → b`, `true`. Options are named with their text when `question`
-    /// is given, by id otherwise.
-    pub fn describe(&self, question: Option<&PublicQuestion>) -> String {
-        let option = |id: &str| {
-            question
-                .and_then(|q| q.options.iter().find(|o| o.id == id))
-                .map_or_else(|| id.to_owned(), |o| format!("{id}) {}", o.text))
+    /// `a) …; c) …`, `c) … → a) … → b) …`, `true`. Options are named by their letter and,
+    /// when found in `options` (the options as shown), their text.
+    pub fn describe(&self, options: &[PublicOption]) -> String {
+        let named = |letters: &[String], separator: &str| {
+            letters
+                .iter()
+                .map(|l| option_label(options, l))
+                .collect::<Vec<_>>()
+                .join(separator)
         };
         match self {
-            Response::SingleChoice { choice } => option(choice),
-            Response::MultipleResponse { choices } => choices
-                .iter()
-                .map(|c| option(c))
-                .collect::<Vec<_>>()
-                .join("; "),
+            Response::SingleChoice { choice } => option_label(options, choice),
+            Response::MultipleResponse { choices } => named(choices, "; "),
             Response::TrueFalse { value } => value.to_string(),
             Response::Numeric { value } => value.to_string(),
             Response::ShortText { text } => format!("\"{text}\""),
-            Response::Ordering { order } => order.join(" → "),
+            Response::Ordering { order } => named(order, " → "),
         }
     }
 }
@@ -195,6 +159,7 @@ impl Response {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::course::ChoiceOption;
 
     pub(crate) fn options(ids: &[&str]) -> Vec<ChoiceOption> {
         ids.iter()
@@ -281,35 +246,6 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn shuffle_is_seeded_and_varies_between_attempts() {
-        let ids = ["a", "b", "c", "d", "e", "f"];
-        let q = question(
-            "q",
-            QuestionKind::MultipleResponse {
-                options: options(&ids),
-                answer: vec!["a".into()],
-            },
-        );
-        let order = |seed| -> Vec<String> {
-            PublicQuestion::for_attempt(&q, seed)
-                .options
-                .into_iter()
-                .map(|o| o.id)
-                .collect()
-        };
-        assert_eq!(order(42), order(42));
-        let distinct: std::collections::HashSet<Vec<String>> = (0..20).map(order).collect();
-        assert!(
-            distinct.len() > 10,
-            "only {} orders in 20 attempts",
-            distinct.len()
-        );
-        let mut sorted = order(5);
-        sorted.sort();
-        assert_eq!(sorted, ids);
-    }
-
-    #[test]
     fn ordering_is_never_shown_in_the_correct_order() {
         let q = question(
             "q",
@@ -319,36 +255,41 @@ pub(crate) mod tests {
             },
         );
         for seed in 0..50 {
-            let shown: Vec<String> = PublicQuestion::for_attempt(&q, seed)
+            let shown: Vec<(String, String)> = PublicQuestion::for_attempt(&q, seed)
                 .options
                 .into_iter()
-                .map(|o| o.id)
+                .map(|o| (o.id, o.text))
                 .collect();
-            assert_eq!(shown, ["b", "a"]);
+            assert_eq!(
+                shown,
+                [
+                    ("a".to_owned(), "option b".to_owned()),
+                    ("b".to_owned(), "option a".to_owned())
+                ]
+            );
         }
     }
 
     #[test]
     fn responses_are_described_in_words() {
-        let q = PublicQuestion {
-            id: "q".into(),
-            question_type: QuestionType::SingleChoice,
-            domain: None,
-            skills: Vec::new(),
-            scenario: None,
-            prompt: "?".into(),
-            options: vec![PublicOption {
+        let options = [
+            PublicOption {
+                id: "a".into(),
+                text: "Detect".into(),
+            },
+            PublicOption {
                 id: "b".into(),
                 text: "Use an IAM role".into(),
-            }],
-        };
+            },
+        ];
         let single = Response::SingleChoice { choice: "b".into() };
-        assert_eq!(single.describe(Some(&q)), "b) Use an IAM role");
-        assert_eq!(single.describe(None), "b");
+        assert_eq!(single.describe(&options), "b) Use an IAM role");
+        assert_eq!(single.describe(&[]), "b");
         let order = Response::Ordering {
-            order: vec!["c".into(), "a".into()],
+            order: vec!["b".into(), "a".into()],
         };
-        assert_eq!(order.describe(None), "c → a");
-        assert_eq!(Response::TrueFalse { value: true }.describe(None), "true");
+        assert_eq!(order.describe(&options), "b) Use an IAM role → a) Detect");
+        assert_eq!(order.describe(&[]), "b → a");
+        assert_eq!(Response::TrueFalse { value: true }.describe(&[]), "true");
     }
 }

@@ -28,7 +28,10 @@ impl Client {
 
     /// `GET /courses/search?q=&limit=`: full-text search, best first.
     pub async fn search(&self, q: &str, limit: Option<u32>) -> Result<Vec<SearchHit>> {
-        let mut request = Request::get(&["courses", "search"]).public().query("q", q);
+        // Signed in, the hits say which lessons are still locked for the caller.
+        let mut request = Request::get(&["courses", "search"])
+            .optional_auth()
+            .query("q", q);
         if let Some(limit) = limit {
             request = request.query("limit", limit);
         }

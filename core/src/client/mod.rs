@@ -71,6 +71,10 @@ impl std::fmt::Debug for Client {
 enum AuthMode {
     /// Public routes: never sent, so a stale credential cannot break them.
     None,
+    /// Public routes that say more to a signed-in caller: sent when there is one; when the
+    /// server refuses it (and a refresh cannot mend it), sent again without, so a stale
+    /// credential cannot break them either.
+    Optional,
     /// Routes that need it: fails early when there is none.
     Required,
 }
@@ -109,6 +113,11 @@ impl<'a> Request<'a> {
 
     fn public(mut self) -> Self {
         self.auth = AuthMode::None;
+        self
+    }
+
+    fn optional_auth(mut self) -> Self {
+        self.auth = AuthMode::Optional;
         self
     }
 
@@ -298,6 +307,7 @@ impl Client {
     async fn send(&self, request: Request<'_>) -> Result<Vec<u8>> {
         let credential = match request.auth {
             AuthMode::None => None,
+            AuthMode::Optional => self.credential(),
             AuthMode::Required => Some(
                 self.credential()
                     .ok_or_else(|| Error::not_logged_in(self.inner.base.as_str()))?,
@@ -307,8 +317,14 @@ impl Client {
         if status == StatusCode::UNAUTHORIZED
             && let Some(used) = credential.filter(|c| c.refresh_token().is_some())
         {
-            let fresh = self.refresh_after(&used).await?;
-            (status, body) = self.send_once(&request, Some(&fresh)).await?;
+            match self.refresh_after(&used).await {
+                Ok(fresh) => (status, body) = self.send_once(&request, Some(&fresh)).await?,
+                Err(Error::Auth { .. }) if request.auth == AuthMode::Optional => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if status == StatusCode::UNAUTHORIZED && request.auth == AuthMode::Optional {
+            (status, body) = self.send_once(&request, None).await?;
         }
         if status.is_success() {
             Ok(body)

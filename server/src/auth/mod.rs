@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use cloudmaster_core::api::{Role, Scope, User};
@@ -150,6 +150,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
                     .to_owned(),
             )),
         }
+    }
+}
+
+/// For routes open to everyone that say more to a signed-in caller (search marks locked
+/// lessons): `None` without credentials. Bad credentials never get here: the API gate
+/// answers 401 for them first.
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Auth {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<Arc<Auth>>().map(|auth| Auth::clone(auth)))
     }
 }
 

@@ -6,12 +6,19 @@
 //! [`ATTEMPT_GRACE`] for network latency; an attempt past its deadline (or, untimed, idle
 //! for [`ABANDON_AFTER`]) is closed as `expired` and graded on the answers saved in time,
 //! by whichever comes first: the learner's next request or the background job.
+//!
+//! Options are shown shuffled and lettered in the order shown; the attempt's seed rebuilds
+//! that presentation ([`Shown`]). Answers arrive in the shown letters and are checked,
+//! stored and graded in the authored option ids; everything sent back (saved answers,
+//! results) is in the shown letters again.
 
 use cloudmaster_core::api::{
     AssessmentInfo, AttemptResult, AttemptStatus, AttemptSummary, AttemptView, SubmitAttempt,
 };
-use cloudmaster_core::assess::{PublicQuestion, Response, grade};
-use cloudmaster_core::course::{Course, Question};
+use std::collections::BTreeMap;
+
+use cloudmaster_core::assess::{Response, Shown};
+use cloudmaster_core::course::Course;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -160,10 +167,10 @@ pub async fn save_answer(
     let now = state.now();
     ensure_open(state, &attempt, now).await?;
     let (pinned, _) = pinned(state, &attempt).await?;
-    check_response(&pinned.course, &attempt, question_id, response)?;
+    let response = to_authored(&pinned.course, &attempt, question_id, response)?;
     let saved = state
         .store()
-        .save_answer(attempt.id, question_id, response, now, now - ATTEMPT_GRACE)
+        .save_answer(attempt.id, question_id, &response, now, now - ATTEMPT_GRACE)
         .await?;
     match saved {
         SaveOutcome::Saved => Ok(()),
@@ -189,16 +196,21 @@ pub async fn submit(
     ensure_open(state, &attempt, now).await?;
     let (pinned, assessment) = pinned(state, &attempt).await?;
     let course = &pinned.course;
-    for (question_id, response) in &body.answers {
-        check_response(course, &attempt, question_id, response)?;
-    }
+    let given = body
+        .answers
+        .iter()
+        .map(|(question_id, response)| {
+            let authored = to_authored(course, &attempt, question_id, response)?;
+            Ok((question_id.clone(), authored))
+        })
+        .collect::<Result<BTreeMap<String, Response>, ApiError>>()?;
     let close = |current: &AttemptRecord| {
         // Decided again on the row as locked: the deadline may have passed meanwhile.
         let (status, answers) = if is_overdue(current, now) {
             (AttemptStatus::Expired, current.answers.clone())
         } else {
             let mut answers = current.answers.clone();
-            answers.extend(body.answers.clone());
+            answers.extend(given.clone());
             (AttemptStatus::Submitted, answers)
         };
         Some(grading::close(
@@ -357,13 +369,14 @@ fn closed_message(attempt: &AttemptRecord) -> String {
     }
 }
 
-/// 422 unless `question_id` is in the attempt and `response` fits the question.
-fn check_response<'c>(
-    course: &'c Course,
+/// `response`, in the letters the attempt shows, in the authored option ids; 422 unless
+/// `question_id` is in the attempt and `response` fits the question.
+fn to_authored(
+    course: &Course,
     attempt: &AttemptRecord,
     question_id: &str,
     response: &Response,
-) -> Result<&'c Question, ApiError> {
+) -> Result<Response, ApiError> {
     let question = attempt
         .question_ids
         .iter()
@@ -377,20 +390,19 @@ fn check_response<'c>(
                 attempt.question_ids.join(", ")
             ))
         })?;
-    check_fits(question, response)?;
-    Ok(question)
+    shown_to_authored(&Shown::new(question, attempt.seed), response)
 }
 
-/// 422 when `response` cannot be graded against `question` (wrong type, unknown option,
-/// not a permutation); says nothing about which answer is right.
-pub(super) fn check_fits(question: &Question, response: &Response) -> Result<(), ApiError> {
-    match grade(question, response).reason {
-        Some(problem) => Err(ApiError::Validation(format!(
+/// `response`, given in the letters of `shown`, in the authored option ids; 422 when it
+/// cannot be graded against the question (wrong type, a letter not shown, not a
+/// permutation), saying nothing about which answer is right.
+pub(super) fn shown_to_authored(shown: &Shown, response: &Response) -> Result<Response, ApiError> {
+    shown.to_authored(response).map_err(|problem| {
+        ApiError::Validation(format!(
             "the answer to question `{}` cannot be graded: {problem}",
-            question.id
-        ))),
-        None => Ok(()),
-    }
+            shown.question().id
+        ))
+    })
 }
 
 /// The caller's attempt, or 404 (also for someone else's attempt); 403 when the caller has
@@ -439,8 +451,33 @@ async fn pinned(
 }
 
 /// The attempt as its learner sees it: the questions rebuilt from the seed (same options
-/// order as when it started), saved answers, and the result once closed.
+/// order and letters as when it started), saved answers, and the result once closed, all in
+/// the shown letters.
 fn view(course: &Course, assessment: &Assessment, attempt: &AttemptRecord) -> AttemptView {
+    let shown: BTreeMap<&str, Shown> = attempt
+        .question_ids
+        .iter()
+        .filter_map(|id| course.question(id))
+        .map(|q| (q.id.as_str(), Shown::new(q, attempt.seed)))
+        .collect();
+    let answers = attempt
+        .answers
+        .iter()
+        .map(|(id, response)| {
+            let response = shown
+                .get(id.as_str())
+                .map_or_else(|| response.clone(), |s| s.to_shown(response));
+            (id.clone(), response)
+        })
+        .collect();
+    let result = attempt.result.clone().map(|mut result| {
+        for question in &mut result.questions {
+            if let Some(s) = shown.get(question.question_id.as_str()) {
+                *question = s.present(question, attempt.answers.get(&question.question_id));
+            }
+        }
+        result
+    });
     AttemptView {
         id: attempt.id,
         course_id: attempt.course_id.clone(),
@@ -454,11 +491,11 @@ fn view(course: &Course, assessment: &Assessment, attempt: &AttemptRecord) -> At
         questions: attempt
             .question_ids
             .iter()
-            .filter_map(|id| course.question(id))
-            .map(|q| PublicQuestion::for_attempt(q, attempt.seed))
+            .filter_map(|id| shown.get(id.as_str()))
+            .map(Shown::public)
             .collect(),
-        answers: attempt.answers.clone(),
-        result: attempt.result.clone(),
+        answers,
+        result,
     }
 }
 

@@ -2,14 +2,17 @@
 //! the score report per exam domain is built, and each answered question becomes evidence
 //! for mastery and spaced review.
 //!
+//! Answers are graded in the authored option ids; the result reads in the letters the
+//! attempt showed the options under ([`Shown`]).
+//!
 //! Pure: the caller supplies the course version the attempt was drawn from, the answers and
 //! the time.
 
 use std::collections::BTreeMap;
 
 use cloudmaster_core::api::{AttemptResult, AttemptStatus, DomainScore, QuestionResult};
-use cloudmaster_core::assess::{Rating, Response, grade};
-use cloudmaster_core::course::{Course, Question, QuestionKind};
+use cloudmaster_core::assess::{Rating, Response, Shown, grade};
+use cloudmaster_core::course::Course;
 use time::OffsetDateTime;
 
 use super::records::{AttemptClosing, AttemptRecord, Evidence};
@@ -17,7 +20,8 @@ use super::records::{AttemptClosing, AttemptRecord, Evidence};
 /// The domain of questions that name none.
 pub const GENERAL_DOMAIN: &str = "general";
 
-/// Grades `answers` to the questions of `attempt` and closes it with `status`.
+/// Grades `answers` (in the authored option ids) to the questions of `attempt` and closes
+/// it with `status`.
 ///
 /// A review card's rating needs how long the learner took; attempts do not time single
 /// questions, so no answer counts as fast (a correct answer is rated Good, not Easy).
@@ -45,16 +49,7 @@ pub fn close(
                 rating: Rating::from_graded(graded, false),
             });
         }
-        questions.push(QuestionResult {
-            question_id: question.id.clone(),
-            prompt: question.prompt.clone(),
-            domain: question.domain.clone(),
-            response,
-            score: graded.as_ref().map_or(0.0, |g| g.score),
-            correct: graded.as_ref().is_some_and(|g| g.correct),
-            correct_answer: correct_answer(question),
-            explanation: question.explanation.clone(),
-        });
+        questions.push(Shown::new(question, attempt.seed).result(response.as_ref(), graded.as_ref()));
     }
     let points: f64 = questions.iter().map(|q| q.score).sum();
     let max_points = u32::try_from(questions.len()).unwrap_or(u32::MAX);
@@ -135,60 +130,27 @@ fn domain_scores(course: &Course, questions: &[QuestionResult]) -> Vec<DomainSco
         .collect()
 }
 
-/// The right answer of a question, written for people: `b) Use an IAM role`,
-/// `a) Markdown; b) HTML`, `True`, `262.8 ± 0.5`, `"RPO" (or "recovery point objective")`,
-/// `start → check → submit`.
-pub fn correct_answer(question: &Question) -> String {
-    match &question.kind {
-        QuestionKind::SingleChoice { options, answer } => option_label(options, answer),
-        QuestionKind::MultipleResponse { options, answer } => options
-            .iter()
-            .filter(|o| answer.contains(&o.id))
-            .map(|o| option_label(options, &o.id))
-            .collect::<Vec<_>>()
-            .join("; "),
-        QuestionKind::TrueFalse { answer } => if *answer { "True" } else { "False" }.to_owned(),
-        QuestionKind::Numeric { answer, tolerance } if *tolerance > 0.0 => {
-            format!("{answer} ± {tolerance}")
-        }
-        QuestionKind::Numeric { answer, .. } => answer.to_string(),
-        QuestionKind::ShortText { accept, patterns } => match accept.split_first() {
-            Some((first, [])) => format!("\"{first}\""),
-            Some((first, others)) => {
-                let others: Vec<String> = others.iter().map(|a| format!("\"{a}\"")).collect();
-                format!("\"{first}\" (or {})", others.join(", "))
-            }
-            None => {
-                let patterns: Vec<String> = patterns.iter().map(|p| format!("`{p}`")).collect();
-                format!("an answer matching {}", patterns.join(" or "))
-            }
-        },
-        QuestionKind::Ordering { answer, .. } => answer.join(" → "),
-    }
-}
-
-fn option_label(options: &[cloudmaster_core::course::ChoiceOption], id: &str) -> String {
-    match options.iter().find(|o| o.id == id) {
-        Some(option) => format!("{}) {}", option.id, option.text),
-        None => id.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use cloudmaster_core::api::AssessmentKind;
-    use cloudmaster_core::course::{ChoiceOption, Domain, Exam};
+    use cloudmaster_core::course::{ChoiceOption, Domain, Exam, Question, QuestionKind};
     use uuid::Uuid;
 
     use super::*;
 
-    fn options(ids: &[&str]) -> Vec<ChoiceOption> {
-        ids.iter()
-            .map(|id| ChoiceOption {
-                id: (*id).into(),
-                text: format!("Option {id}"),
-            })
-            .collect()
+    fn attempt_of(question_ids: &[&str], seed: u64) -> AttemptRecord {
+        AttemptRecord::created(crate::learning::records::NewAttempt {
+            id: Uuid::nil(),
+            user_id: Uuid::nil(),
+            course_id: "c".into(),
+            course_version: 1,
+            kind: AssessmentKind::MockExam,
+            assessment_id: "mock".into(),
+            seed,
+            question_ids: question_ids.iter().map(|id| (*id).to_owned()).collect(),
+            started_at: OffsetDateTime::UNIX_EPOCH,
+            deadline: None,
+        })
     }
 
     fn question(id: &str, domain: Option<&str>, kind: QuestionKind) -> Question {
@@ -201,63 +163,6 @@ mod tests {
             explanation: format!("Because {id}."),
             kind,
             ..Question::default()
-        }
-    }
-
-    #[test]
-    fn correct_answers_read_well() {
-        let single = QuestionKind::SingleChoice {
-            options: options(&["a", "b"]),
-            answer: "b".into(),
-        };
-        let cases = [
-            (single, "b) Option b"),
-            (
-                QuestionKind::MultipleResponse {
-                    options: options(&["a", "b", "c"]),
-                    answer: vec!["c".into(), "a".into()],
-                },
-                "a) Option a; c) Option c",
-            ),
-            (QuestionKind::TrueFalse { answer: false }, "False"),
-            (
-                QuestionKind::Numeric {
-                    answer: 262.8,
-                    tolerance: 0.5,
-                },
-                "262.8 ± 0.5",
-            ),
-            (
-                QuestionKind::Numeric {
-                    answer: 3.0,
-                    tolerance: 0.0,
-                },
-                "3",
-            ),
-            (
-                QuestionKind::ShortText {
-                    accept: vec!["RPO".into(), "recovery point objective".into()],
-                    patterns: vec![],
-                },
-                "\"RPO\" (or \"recovery point objective\")",
-            ),
-            (
-                QuestionKind::ShortText {
-                    accept: vec![],
-                    patterns: vec!["(?i)^s3$".into()],
-                },
-                "an answer matching `(?i)^s3$`",
-            ),
-            (
-                QuestionKind::Ordering {
-                    options: options(&["a", "b", "c"]),
-                    answer: vec!["c".into(), "a".into(), "b".into()],
-                },
-                "c → a → b",
-            ),
-        ];
-        for (kind, expected) in cases {
-            assert_eq!(correct_answer(&question("q", None, kind)), expected);
         }
     }
 
@@ -287,18 +192,7 @@ mod tests {
             ],
             ..Course::default()
         };
-        let attempt = AttemptRecord::created(crate::learning::records::NewAttempt {
-            id: Uuid::nil(),
-            user_id: Uuid::nil(),
-            course_id: "c".into(),
-            course_version: 1,
-            kind: AssessmentKind::MockExam,
-            assessment_id: "mock".into(),
-            seed: 1,
-            question_ids: vec!["t".into(), "f".into(), "u".into()],
-            started_at: OffsetDateTime::UNIX_EPOCH,
-            deadline: None,
-        });
+        let attempt = attempt_of(&["t", "f", "u"], 1);
         let answers = BTreeMap::from([
             ("t".to_owned(), Response::TrueFalse { value: true }),
             ("f".to_owned(), Response::TrueFalse { value: true }),
@@ -336,5 +230,65 @@ mod tests {
         );
         assert_eq!(result.questions[2].response, None);
         assert_eq!(result.questions[2].correct_answer, "True");
+    }
+
+    #[test]
+    fn answers_are_graded_as_authored_and_read_in_the_letters_shown() {
+        let options = ["first", "second", "third", "fourth"]
+            .map(|id| ChoiceOption {
+                id: id.into(),
+                text: format!("Option {id}"),
+            })
+            .to_vec();
+        let course = Course {
+            questions: vec![question(
+                "pick",
+                None,
+                QuestionKind::SingleChoice {
+                    options,
+                    answer: "third".into(),
+                },
+            )],
+            ..Course::default()
+        };
+        // A seed that moves the right option away from its authored place (the third).
+        let seed = (0..)
+            .find(|&seed| Shown::new(&course.questions[0], seed).options()[2].text != "Option third")
+            .unwrap();
+        let attempt = attempt_of(&["pick"], seed);
+        let answers = BTreeMap::from([(
+            "pick".to_owned(),
+            Response::SingleChoice {
+                choice: "third".into(),
+            },
+        )]);
+        let closing = close(
+            &course,
+            &attempt,
+            answers.clone(),
+            60,
+            AttemptStatus::Submitted,
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        assert_eq!(closing.answers, answers, "stored as authored");
+        let result = &closing.result.questions[0];
+        assert!(result.correct);
+        let shown = result
+            .options
+            .iter()
+            .find(|o| o.text == "Option third")
+            .unwrap();
+        assert_ne!(shown.id, "c", "this seed moves the option from its authored place");
+        assert_eq!(
+            result.response,
+            Some(Response::SingleChoice {
+                choice: shown.id.clone()
+            })
+        );
+        assert_eq!(result.correct_options, [shown.id.clone()]);
+        assert_eq!(
+            result.correct_answer,
+            format!("{}) Option third", shown.id)
+        );
     }
 }

@@ -7,9 +7,9 @@
 //! lesson not completed. The course's owner and admins are never locked out (they review
 //! their content in any order).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use cloudmaster_core::api::Role;
+use cloudmaster_core::api::{LessonStatus, Role, SearchHit};
 use cloudmaster_core::course::Course;
 use uuid::Uuid;
 
@@ -170,6 +170,70 @@ pub async fn require_lesson_unlocked(
     let module = &course.modules[position];
     let what = format!("lesson `{lesson_id}` (module `{}`)", module.id);
     require_finished(state, auth, &published, position, &what).await
+}
+
+/// Marks the lesson hits in modules still locked for the caller (`SearchHit::locked`), by
+/// the rule of [`require_lesson_unlocked`]: only courses the caller is enrolled in, never
+/// for admins or a course's owner.
+///
+/// A constant number of queries whatever the hits: one for the caller's progress in every
+/// enrolled course and, only when some hit is locked, one for the courses they own. Module
+/// structures come from the catalog and bundle caches.
+pub async fn mark_locked_hits(
+    state: &AppState,
+    auth: &Auth,
+    hits: &mut [SearchHit],
+) -> Result<(), ApiError> {
+    if auth.user.role == Role::Admin || hits.iter().all(|h| h.lesson_id.is_none()) {
+        return Ok(());
+    }
+    let progress = state.store().all_progress(auth.user.id).await?;
+    let completed: HashMap<&str, HashSet<&str>> = progress
+        .iter()
+        .map(|course| {
+            let done = course
+                .lessons
+                .iter()
+                .filter(|l| l.status == LessonStatus::Completed)
+                .map(|l| l.lesson_id.as_str())
+                .collect();
+            (course.course_id.as_str(), done)
+        })
+        .collect();
+    // Per enrolled course with a lesson hit: the modules open to the caller.
+    let mut open: HashMap<String, (std::sync::Arc<PublishedCourse>, usize)> = HashMap::new();
+    for hit in hits.iter().filter(|h| h.lesson_id.is_some()) {
+        let Some(done) = completed.get(hit.course_id.as_str()) else {
+            continue;
+        };
+        if open.contains_key(&hit.course_id) {
+            continue;
+        }
+        if let Some(published) = current_course(state, &hit.course_id).await? {
+            let finished = leading_finished(&published.course, done);
+            open.insert(hit.course_id.clone(), (published, finished));
+        }
+    }
+    for hit in hits.iter_mut() {
+        let (Some(lesson), Some((published, finished))) =
+            (&hit.lesson_id, open.get(&hit.course_id))
+        else {
+            continue;
+        };
+        hit.locked = published
+            .course
+            .modules
+            .iter()
+            .position(|m| m.lessons.iter().any(|l| &l.id == lesson))
+            .is_some_and(|module| module > *finished);
+    }
+    if hits.iter().any(|h| h.locked) {
+        let owned = state.store().owned_courses(auth.user.id).await?;
+        for hit in hits.iter_mut() {
+            hit.locked &= !owned.contains(&hit.course_id);
+        }
+    }
+    Ok(())
 }
 
 /// Fails with 403 `locked` when the lab's module is locked for the caller: a lab opens with

@@ -5,17 +5,18 @@
 //! A review shows the question of the course's current version (content fixes reach
 //! reviews), with options shuffled from a seed of the learner, the question and the card's
 //! review count: the order changes from one review to the next, so the learner recalls the
-//! answer rather than its position.
+//! answer rather than its position. As in attempts, options are lettered in the order shown
+//! and an answer names them by those letters; the card's review count rebuilds the order
+//! the answer refers to.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use cloudmaster_core::api::{ReviewAnswer, ReviewItem, ReviewOutcome, ReviewQueue, Scope};
-use cloudmaster_core::assess::{PublicQuestion, Rating, grade, review::is_fast, sub_seed};
+use cloudmaster_core::assess::{Rating, Shown, grade, review::is_fast, sub_seed};
 use uuid::Uuid;
 
-use super::attempts::check_fits;
-use super::grading::correct_answer;
+use super::attempts::shown_to_authored;
 use super::records::Evidence;
 use super::require_enrolled;
 use crate::auth::Auth;
@@ -69,7 +70,7 @@ pub async fn queue(
         let seed = review_seed(auth.user.id, &question.id, due_card.card.reps);
         items.push(ReviewItem {
             course_id: due_card.course_id,
-            question: PublicQuestion::for_attempt(question, seed),
+            question: Shown::new(question, seed).public(),
             due_at: due_card.card.due,
         });
     }
@@ -93,8 +94,17 @@ pub async fn answer(
         ))
     };
     let question = published.course.question(question_id).ok_or_else(no_card)?;
-    check_fits(question, &answer.response)?;
-    let graded = grade(question, &answer.response);
+    // The order the item was shown in: the one of the card's review count before this answer.
+    let reps = state
+        .store()
+        .review_cards(auth.user.id, course_id)
+        .await?
+        .get(question_id)
+        .ok_or_else(no_card)?
+        .reps;
+    let shown = Shown::new(question, review_seed(auth.user.id, question_id, reps));
+    let response = shown_to_authored(&shown, &answer.response)?;
+    let graded = grade(question, &response);
     let fast = answer
         .elapsed_ms
         .is_some_and(|ms| is_fast(question, std::time::Duration::from_millis(ms)));
@@ -112,7 +122,7 @@ pub async fn answer(
         question_id: question.id.clone(),
         score: evidence.graded.score,
         correct: evidence.graded.correct,
-        correct_answer: correct_answer(question),
+        correct_answer: shown.correct_answer(),
         explanation: question.explanation.clone(),
         rating: rating_name(evidence.rating).to_owned(),
         next_due: card.due,

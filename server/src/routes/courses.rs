@@ -46,8 +46,10 @@ pub async fn list(
     Ok(json_bytes(json))
 }
 
-/// Full-text search over titles, summaries and lesson text, best first.
+/// Full-text search over titles, summaries and lesson text, best first. Open to everyone;
+/// with credentials, lessons of modules still locked for the caller are marked `locked`.
 #[utoipa::path(get, path = "/api/v1/courses/search", tag = "catalog",
+    security((), ("bearer" = [])),
     params(SearchQuery),
     responses(
         (status = 200, body = [SearchHit]),
@@ -55,6 +57,7 @@ pub async fn list(
     ))]
 pub async fn search(
     State(state): State<AppState>,
+    auth: Option<Auth>,
     Query(query): Query<SearchQuery>,
 ) -> Result<Json<Vec<SearchHit>>, ApiError> {
     crate::extract::query_in_range("limit", query.limit, 1, SEARCH_MAX)?;
@@ -70,7 +73,11 @@ pub async fn search(
         ));
     }
     let limit = query.limit.unwrap_or(SEARCH_DEFAULT);
-    Ok(Json(state.store().search(q, limit).await?))
+    let mut hits = state.store().search(q, limit).await?;
+    if let Some(auth) = &auth {
+        crate::learning::locks::mark_locked_hits(&state, auth, &mut hits).await?;
+    }
+    Ok(Json(hits))
 }
 
 /// One course: outline, objectives, prerequisites, exam blueprint (no lesson bodies).

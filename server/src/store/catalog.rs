@@ -6,6 +6,7 @@ use cloudmaster_core::api::{
     CourseDetail, CourseFilter, CourseSummary, CourseVersion, Lesson, SearchHit,
 };
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 use super::StoreResult;
 use crate::publish::{CurrentVersion, NewCourseVersion};
@@ -13,6 +14,8 @@ use crate::publish::{CurrentVersion, NewCourseVersion};
 #[async_trait]
 pub trait CatalogStore: Send + Sync {
     async fn current_version(&self, course_id: &str) -> StoreResult<Option<CurrentVersion>>;
+    /// Ids of the courses `user_id` owns (published first by them), sorted.
+    async fn owned_courses(&self, user_id: Uuid) -> StoreResult<Vec<String>>;
     /// Stores a new immutable version and makes it current, all in one transaction.
     /// `expected_current` is the version the caller planned against (None: a new course);
     /// if another publish got there first this fails with `Conflict` (`NotFound` when it

@@ -111,6 +111,8 @@ pub(crate) fn search_hit(row: HitRow) -> cloudmaster_core::api::SearchHit {
         lesson_title,
         snippet,
         score,
+        // Per caller, so not the store's to say: the search route marks locked lessons.
+        locked: false,
     }
 }
 

@@ -11,6 +11,7 @@ use crate::learning_support::*;
 
 backend_tests!(
     locks_and_attempt_limits,
+    search_marks_lessons_locked_for_the_caller,
     answers_are_validated,
     double_submit_grades_once,
 );
@@ -155,7 +156,7 @@ async fn locks_and_attempt_limits(db: &TestDatabase) {
         .await
         .expect_error(404, "not_found");
 
-    let answers = json!({ (ids[0].clone()): right(&ids[0]) });
+    let answers = json!({ (ids[0].clone()): right_in(&first, &ids[0]) });
     let result = app
         .submit_attempt(&learner, &attempt, answers)
         .await
@@ -166,7 +167,7 @@ async fn locks_and_attempt_limits(db: &TestDatabase) {
     app.start_attempt(&learner, QUIZ_2)
         .await
         .expect_error(409, "attempts_exhausted");
-    app.save_answer(&learner, &attempt, &ids[1], &right(&ids[1]))
+    app.save_answer(&learner, &attempt, &ids[1], &right_in(&first, &ids[1]))
         .await
         .expect_error(409, "attempt_closed");
 
@@ -193,6 +194,71 @@ async fn locks_and_attempt_limits(db: &TestDatabase) {
     assert_eq!(passed, [QUIZ_2]);
 }
 
+/// Search is open to everyone; a signed-in learner sees which lesson hits are in modules
+/// still locked for them, by the rule the lesson route applies.
+async fn search_marks_lessons_locked_for_the_caller(db: &TestDatabase) {
+    let app = learning_app(db).await;
+    let author = app.author();
+    let learner = app.enrolled("sam@example.com").await;
+    let outsider = app.user("out@example.com", Role::Learner).await;
+    let admin = app.user("adm@example.com", Role::Admin).await;
+    let lessons = async |q: &str, session: Option<&Session>| -> Vec<(String, bool)> {
+        let hits = app
+            .get(
+                &format!("/api/v1/courses/search?q={q}"),
+                session.and_then(Session::t),
+            )
+            .await
+            .expect(200)
+            .body;
+        let mut lessons: Vec<(String, bool)> = hits
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|h| {
+                let lesson = h["lesson_id"].as_str()?.to_owned();
+                Some((lesson, h["locked"].as_bool().unwrap()))
+            })
+            .collect();
+        lessons.sort();
+        lessons
+    };
+    let both = |locked: bool| {
+        vec![
+            ("availability".to_owned(), locked),
+            ("recovery".to_owned(), locked),
+        ]
+    };
+    assert_eq!(lessons("production", Some(&learner)).await, both(true));
+    assert_eq!(
+        lessons("markdown", Some(&learner)).await,
+        [("welcome".to_owned(), false)],
+        "the first module is always open"
+    );
+    // Without credentials, outside the course, as an admin: nothing is locked.
+    assert_eq!(lessons("production", None).await, both(false));
+    assert_eq!(lessons("production", Some(&outsider)).await, both(false));
+    assert_eq!(lessons("production", Some(&admin)).await, both(false));
+    // The course's owner, enrolled, is never locked out.
+    app.post(
+        &format!("/api/v1/courses/{COURSE}/enrollment"),
+        author.t(),
+        &json!({}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(lessons("production", Some(author)).await, both(false));
+    // Half of module 1 done: still locked; all of it: open.
+    app.complete(&learner, &["welcome"]).await;
+    assert_eq!(lessons("production", Some(&learner)).await, both(true));
+    app.complete(&learner, &["first-steps"]).await;
+    assert_eq!(lessons("production", Some(&learner)).await, both(false));
+    // A credential that is not valid is refused, as on every route behind the gate.
+    app.get("/api/v1/courses/search?q=production", Some("not-a-token"))
+        .await
+        .expect_error(401, "unauthenticated");
+}
+
 // --- answer validation and concurrency ------------------------------------------------
 
 async fn answers_are_validated(db: &TestDatabase) {
@@ -201,7 +267,7 @@ async fn answers_are_validated(db: &TestDatabase) {
     let learner = app.enrolled("val@example.com").await;
     let view = app.start_attempt(&learner, MOCK).await.expect(201).body;
     let attempt = view["id"].as_str().unwrap().to_owned();
-    app.save_answer(&learner, &attempt, "not-asked", &right("lesson-format"))
+    app.save_answer(&learner, &attempt, "not-asked", &right_in(&view, "lesson-format"))
         .await
         .expect_error(422, "validation_failed");
     let mismatch = app
@@ -308,7 +374,7 @@ async fn double_submit_grades_once(db: &TestDatabase) {
     let attempt = view["id"].as_str().unwrap().to_owned();
     let answers: serde_json::Map<String, Value> = question_ids(&view)
         .iter()
-        .map(|q| (q.clone(), serde_json::to_value(right(q)).unwrap()))
+        .map(|q| (q.clone(), serde_json::to_value(right_in(&view, q)).unwrap()))
         .collect();
     let body = Value::Object(answers);
     let (a, b) = tokio::join!(

@@ -4,7 +4,7 @@
 //! validation are in `attempt_rules.rs`.
 
 use cloudmaster_core::api::Role;
-use cloudmaster_core::assess::{Rating, schedule};
+use cloudmaster_core::assess::{Rating, Response, schedule};
 use cloudmaster_core::course::{Course, QuestionKind};
 use serde_json::{Value, json};
 use time::Duration;
@@ -14,6 +14,7 @@ use crate::api_support::{Session, TestApp, TestDatabase};
 
 backend_tests!(
     nothing_secret_before_submission,
+    options_are_lettered_as_shown_and_mapped_back,
     timed_exam_closes_at_its_deadline,
     abandoned_attempts_are_closed_by_the_job,
     review_follows_the_card_schedule,
@@ -95,20 +96,30 @@ fn assert_no_secrets(json: &Value, course: &Course, what: &str) {
         for key in q.as_object().unwrap().keys() {
             assert!(QUESTION_KEYS.contains(&key.as_str()), "{what}: key {key}");
         }
-        for option in q["options"].as_array().unwrap() {
+        for (at, option) in q["options"].as_array().unwrap().iter().enumerate() {
             let mut keys: Vec<&String> = option.as_object().unwrap().keys().collect();
             keys.sort();
             assert_eq!(keys, ["id", "text"], "{what}: option {option}");
+            // Lettered in the order shown: the authored ids never leave the server.
+            assert_eq!(
+                option["id"],
+                cloudmaster_core::assess::letter(at),
+                "{what}: {q}"
+            );
         }
         let source = course.question(q["id"].as_str().unwrap()).unwrap();
-        if let QuestionKind::Ordering { answer, .. } = &source.kind {
+        if let QuestionKind::Ordering { options, answer } = &source.kind {
             let shown: Vec<&str> = q["options"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|o| o["id"].as_str().unwrap())
+                .map(|o| o["text"].as_str().unwrap())
                 .collect();
-            assert_ne!(shown, *answer, "{what}: ordering shown in the right order");
+            let right: Vec<&str> = answer
+                .iter()
+                .map(|id| options.iter().find(|o| &o.id == id).unwrap().text.as_str())
+                .collect();
+            assert_ne!(shown, right, "{what}: ordering shown in the right order");
         }
     }
 }
@@ -145,7 +156,7 @@ async fn nothing_secret_before_submission(db: &TestDatabase) {
 
     let attempt = started.body["id"].as_str().unwrap().to_owned();
     for q in question_ids(&started.body) {
-        app.save_answer(&learner, &attempt, &q, &wrong(&q))
+        app.save_answer(&learner, &attempt, &q, &wrong_in(&started.body, &q))
             .await
             .expect(204);
     }
@@ -194,6 +205,156 @@ async fn nothing_secret_before_submission(db: &TestDatabase) {
     assert_no_secrets(&queue.body, &course, "review queue");
 }
 
+// --- options lettered as shown ----------------------------------------------------------
+
+/// Letters follow the order shown; what a learner picks is graded, stored and reviewed as
+/// the authored option, and everything sent back reads in the letters of the screen.
+async fn options_are_lettered_as_shown_and_mapped_back(db: &TestDatabase) {
+    let app = learning_app(db).await;
+    let learner = app.enrolled("lea@example.com").await;
+    let view = app.start_attempt(&learner, MOCK).await.expect(201).body;
+    let attempt = view["id"].as_str().unwrap().to_owned();
+    let choice_questions = ["lesson-format", "course-parts", "scale-direction", "lab-order"];
+    for q in choice_questions {
+        app.save_answer(&learner, &attempt, q, &right_in(&view, q))
+            .await
+            .expect(204);
+    }
+    // Stored as authored: grading, mastery and review know nothing of letters.
+    let stored = app
+        .state
+        .store()
+        .attempt(attempt.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    for q in choice_questions {
+        assert_eq!(stored.answers[q], right(q), "{q} stored as authored");
+    }
+    // Resuming shows the same order, letters and saved answers.
+    let resumed = app.start_attempt(&learner, MOCK).await.expect(200).body;
+    assert_eq!(resumed["questions"], view["questions"]);
+    for q in choice_questions {
+        assert_eq!(
+            resumed["answers"][q],
+            serde_json::to_value(right_in(&view, q)).unwrap(),
+            "{q}"
+        );
+    }
+    // The authored ids are no letters: an ordering of them is refused, naming what was sent.
+    let authored = app
+        .save(&learner, &attempt, "lab-order", &right("lab-order"))
+        .await
+        .expect_error(422, "validation_failed");
+    assert!(
+        authored.message().contains("`start` is not an option"),
+        "{}",
+        authored.text
+    );
+    let repeated = app
+        .save(
+            &learner,
+            &attempt,
+            "lab-order",
+            &Response::Ordering {
+                order: vec!["a".into(), "a".into(), "b".into()],
+            },
+        )
+        .await
+        .expect_error(422, "validation_failed");
+    assert!(
+        repeated.message().contains("option `a` appears more than once"),
+        "{}",
+        repeated.text
+    );
+
+    let result = app.submit_attempt(&learner, &attempt, json!({})).await.expect(200).body;
+    for q in choice_questions {
+        let graded = result["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["question_id"] == q)
+            .unwrap();
+        let shown = shown_question(&view, q);
+        assert_eq!(graded["correct"], true, "{q}: {graded}");
+        assert_eq!(graded["options"], shown["options"], "{q}: options as shown");
+        assert_eq!(
+            graded["response"],
+            serde_json::to_value(right_in(&view, q)).unwrap(),
+            "{q}"
+        );
+        let key: Vec<String> = match right_in(&view, q) {
+            Response::SingleChoice { choice } => vec![choice],
+            Response::MultipleResponse { mut choices } => {
+                choices.sort();
+                choices
+            }
+            Response::Ordering { order } => order,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(graded["correct_options"], json!(key), "{q}");
+        let first = &key[0];
+        let text = shown["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"] == first.as_str())
+            .unwrap()["text"]
+            .as_str()
+            .unwrap();
+        assert!(
+            graded["correct_answer"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{first}) {text}")),
+            "{q}: {graded}"
+        );
+    }
+    let closed = app
+        .get(&format!("/api/v1/attempts/{attempt}"), learner.t())
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(closed["result"]["questions"], result["questions"]);
+    assert_eq!(closed["answers"], resumed["answers"]);
+
+    // A review shows its own order; its letters are the ones an answer names.
+    app.clock().advance(Duration::days(400));
+    let queue = due_now(&app, &learner).await;
+    let item = queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["question"]["id"] == "lab-order")
+        .expect("lab-order is due")["question"]
+        .clone();
+    let path = format!("/api/v1/review/{COURSE}/lab-order");
+    let authored_ids = app
+        .post(&path, learner.t(), &json!({"response": right("lab-order")}))
+        .await
+        .expect_error(422, "validation_failed");
+    assert!(authored_ids.message().contains("`start`"), "{}", authored_ids.text);
+    let outcome = app
+        .post(
+            &path,
+            learner.t(),
+            &json!({"response": right_in(&item, "lab-order")}),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(outcome["correct"], true, "{outcome}");
+    let first = letter_of(&item, "start");
+    assert!(
+        outcome["correct_answer"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{first}) ")),
+        "{outcome}"
+    );
+}
+
 // --- time limits ----------------------------------------------------------------------
 
 async fn timed_exam_closes_at_its_deadline(db: &TestDatabase) {
@@ -205,25 +366,25 @@ async fn timed_exam_closes_at_its_deadline(db: &TestDatabase) {
     let deadline = parse_time(&view["deadline"]);
     assert_eq!(deadline, started_at + Duration::minutes(30));
     let ids = question_ids(&view);
-    app.save_answer(&learner, &attempt, &ids[0], &right(&ids[0]))
+    app.save_answer(&learner, &attempt, &ids[0], &right_in(&view, &ids[0]))
         .await
         .expect(204);
 
     // The grace period still takes answers; one second later nothing is accepted.
     app.clock().set(deadline + Duration::seconds(5));
-    app.save_answer(&learner, &attempt, &ids[1], &right(&ids[1]))
+    app.save_answer(&learner, &attempt, &ids[1], &right_in(&view, &ids[1]))
         .await
         .expect(204);
     app.clock().advance(Duration::seconds(1));
     let late = app
-        .save_answer(&learner, &attempt, &ids[2], &right(&ids[2]))
+        .save_answer(&learner, &attempt, &ids[2], &right_in(&view, &ids[2]))
         .await
         .expect_error(409, "attempt_closed");
     let deadline_text = deadline.format(&Rfc3339).unwrap();
     assert!(late.message().contains(&deadline_text), "{}", late.text);
     let all_right: serde_json::Map<String, Value> = ids
         .iter()
-        .map(|q| (q.clone(), serde_json::to_value(right(q)).unwrap()))
+        .map(|q| (q.clone(), serde_json::to_value(right_in(&view, q)).unwrap()))
         .collect();
     let submitted = app
         .submit_attempt(&learner, &attempt, Value::Object(all_right.clone()))
@@ -249,7 +410,12 @@ async fn timed_exam_closes_at_its_deadline(db: &TestDatabase) {
     let view = app.start_attempt(&learner, MOCK).await.expect(201).body;
     let second = view["id"].as_str().unwrap().to_owned();
     let second_ids = question_ids(&view);
-    app.save_answer(&learner, &second, &second_ids[0], &right(&second_ids[0]))
+    app.save_answer(
+        &learner,
+        &second,
+        &second_ids[0],
+        &right_in(&view, &second_ids[0]),
+    )
         .await
         .expect(204);
     app.clock()
@@ -289,7 +455,7 @@ async fn abandoned_attempts_are_closed_by_the_job(db: &TestDatabase) {
     let attempt = view["id"].as_str().unwrap().to_owned();
     let q = question_ids(&view)[0].clone();
     app.clock().advance(Duration::hours(2));
-    app.save_answer(&learner, &attempt, &q, &right(&q))
+    app.save_answer(&learner, &attempt, &q, &right_in(&view, &q))
         .await
         .expect(204);
 
@@ -336,7 +502,11 @@ async fn review_follows_the_card_schedule(db: &TestDatabase) {
         .iter()
         .enumerate()
         .map(|(i, q)| {
-            let r = if i == 0 { wrong(q) } else { right(q) };
+            let r = if i == 0 {
+                wrong_in(&view, q)
+            } else {
+                right_in(&view, q)
+            };
             (q.clone(), serde_json::to_value(r).unwrap())
         })
         .collect();
@@ -393,7 +563,7 @@ async fn review_follows_the_card_schedule(db: &TestDatabase) {
         .post(
             &format!("/api/v1/review/{COURSE}/{q}"),
             learner.t(),
-            &json!({"response": right(q), "elapsed_ms": 600_000}),
+            &json!({"response": right_in(&due["items"][0]["question"], q), "elapsed_ms": 600_000}),
         )
         .await
         .expect(200)
@@ -416,7 +586,7 @@ async fn review_follows_the_card_schedule(db: &TestDatabase) {
     app.post(
         &format!("/api/v1/review/{COURSE}/{q}"),
         stranger.t(),
-        &json!({"response": right(q)}),
+        &json!({"response": {"type": "true_false", "value": true}}),
     )
     .await
     .expect_error(403, "not_enrolled");
@@ -468,7 +638,7 @@ async fn mastery_and_readiness(db: &TestDatabase) {
     let answers: serde_json::Map<String, Value> = question_ids(&view)
         .iter()
         .filter(|q| *q != "loss-term")
-        .map(|q| (q.clone(), serde_json::to_value(right(q)).unwrap()))
+        .map(|q| (q.clone(), serde_json::to_value(right_in(&view, q)).unwrap()))
         .collect();
     app.submit_attempt(&learner, &attempt, Value::Object(answers))
         .await

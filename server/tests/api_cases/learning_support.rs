@@ -193,7 +193,7 @@ pub fn learning_course() -> Course {
     c
 }
 
-/// A fully right answer to each question of the test course.
+/// A fully right answer to each question of the test course, in its authored option ids.
 pub fn right(question: &str) -> Response {
     match question {
         "lesson-format" => Response::SingleChoice { choice: "a".into() },
@@ -213,7 +213,7 @@ pub fn right(question: &str) -> Response {
     }
 }
 
-/// A wrong answer (no credit) to each question.
+/// A wrong answer (no credit) to each question, in its authored option ids.
 pub fn wrong(question: &str) -> Response {
     match question {
         "lesson-format" => Response::SingleChoice { choice: "c".into() },
@@ -229,6 +229,68 @@ pub fn wrong(question: &str) -> Response {
         "scale-direction" => Response::SingleChoice { choice: "b".into() },
         other => panic!("no answer for {other}"),
     }
+}
+
+/// The question `id` as `view` (an attempt, or a review item's `question`) shows it.
+pub fn shown_question<'v>(view: &'v Value, id: &str) -> &'v Value {
+    if view["id"] == id && view["options"].is_array() {
+        return view;
+    }
+    view["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == id)
+        .unwrap_or_else(|| panic!("no question {id} in {view}"))
+}
+
+/// The letter `shown` (a question as the server sent it) shows the option with the test
+/// course's id `authored` under, found by its text.
+pub fn letter_of(shown: &Value, authored: &str) -> String {
+    let course = learning_course();
+    let id = shown["id"].as_str().unwrap();
+    let text = &course
+        .question(id)
+        .and_then(|q| q.kind.options())
+        .and_then(|options| options.iter().find(|o| o.id == authored))
+        .unwrap_or_else(|| panic!("question {id} has no option {authored}"))
+        .text;
+    shown["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["text"] == text.as_str())
+        .and_then(|o| o["id"].as_str())
+        .unwrap_or_else(|| panic!("{text} not shown in {shown}"))
+        .to_owned()
+}
+
+/// `authored` (in the test course's option ids) as a learner answers it: in the letters
+/// `shown` shows the options under.
+pub fn as_shown(shown: &Value, authored: Response) -> Response {
+    let letters = |ids: Vec<String>| ids.iter().map(|id| letter_of(shown, id)).collect();
+    match authored {
+        Response::SingleChoice { choice } => Response::SingleChoice {
+            choice: letter_of(shown, &choice),
+        },
+        Response::MultipleResponse { choices } => Response::MultipleResponse {
+            choices: letters(choices),
+        },
+        Response::Ordering { order } => Response::Ordering {
+            order: letters(order),
+        },
+        other => other,
+    }
+}
+
+/// [`right`] to question `id` as `view` shows it.
+pub fn right_in(view: &Value, id: &str) -> Response {
+    as_shown(shown_question(view, id), right(id))
+}
+
+/// [`wrong`] to question `id` as `view` shows it.
+pub fn wrong_in(view: &Value, id: &str) -> Response {
+    as_shown(shown_question(view, id), wrong(id))
 }
 
 pub fn question_ids(view: &Value) -> Vec<String> {

@@ -18,6 +18,7 @@ backend_tests!(
     search_ranks_titles_first_and_marks_snippets,
     search_never_fails_on_user_syntax,
     lessons_are_read_from_the_current_version,
+    owned_courses_are_those_first_published_by_the_user,
 );
 
 // --- catalog and publishing -------------------------------------------------------------
@@ -565,4 +566,26 @@ async fn lessons_are_read_from_the_current_version(db: &TestDatabase) {
     .await;
     assert!(store.lesson("c", "intro").await.unwrap().is_none());
     assert!(store.lesson("c", "other").await.unwrap().is_some());
+}
+
+async fn owned_courses_are_those_first_published_by_the_user(db: &TestDatabase) {
+    let store = db.open().await;
+    let ada = user(&*store, "ada@example.com", Role::Instructor).await;
+    let bob = user(&*store, "bob@example.com", Role::Instructor).await;
+    assert!(store.owned_courses(ada).await.unwrap().is_empty());
+    for (id, by) in [("zeta", ada), ("alpha", ada), ("mid", bob)] {
+        let spec = CourseSpec {
+            id,
+            ..CourseSpec::default()
+        };
+        publish(&*store, &spec, by).await;
+    }
+    // A later version by someone else (an admin) leaves the owner as it was.
+    let again = CourseSpec {
+        id: "alpha",
+        ..CourseSpec::default()
+    };
+    publish(&*store, &again, bob).await;
+    assert_eq!(store.owned_courses(ada).await.unwrap(), ["alpha", "zeta"]);
+    assert_eq!(store.owned_courses(bob).await.unwrap(), ["mid"]);
 }

@@ -5,7 +5,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
 use crate::action::{Action, Cmd, Command, Loaded, Request, SEARCH_DEBOUNCE};
-use crate::backend::BackendError;
+use crate::backend::{Backend, BackendError};
 use crate::test_support::Harness;
 
 fn key(c: char) -> Action {
@@ -309,6 +309,46 @@ async fn a_search_hit_opens_its_course_at_the_lesson() {
     let course = h.app.course.as_ref().unwrap();
     assert_eq!(course.id, "kubernetes-fundamentals");
     assert_eq!(course.lessons()[course.selection.index].id, "pods");
+}
+
+#[tokio::test]
+async fn search_hits_in_locked_modules_say_so() {
+    let mut h = Harness::start().await;
+    h.type_keys("2/cloud").await;
+    let locked = |h: &Harness| -> Vec<(String, bool)> {
+        let hits = h.app.catalog.search.hits.data.clone().unwrap();
+        hits.into_iter()
+            .filter_map(|hit| Some((hit.lesson_id?, hit.locked)))
+            .collect()
+    };
+    // EC2 is in the second module, and the first is not read to its end yet.
+    assert_eq!(
+        locked(&h),
+        [
+            ("what-is-cloud".to_owned(), false),
+            ("regions-azs".to_owned(), false),
+            ("ec2-basics".to_owned(), true),
+        ]
+    );
+    let screen = h.render();
+    let row = screen
+        .lines()
+        .find(|l| l.contains("› EC2 instances"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(row.trim_end_matches(['│', '"', ' ']).ends_with("locked"), "{screen}");
+    // Once the first module is read, the hit opens like the outline.
+    let done = cloudmaster_core::api::LessonProgressUpdate {
+        status: LessonStatus::Completed,
+        position: None,
+    };
+    h.backend
+        .record_lesson_progress("aws-cloud-practitioner", "regions-azs", &done)
+        .await
+        .unwrap();
+    h.press(KeyCode::Backspace).await;
+    h.type_keys("d").await;
+    assert!(locked(&h).iter().all(|(_, locked)| !locked), "{:?}", locked(&h));
+    assert!(!h.render().contains("locked"));
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! The catalog: every published course, and a search box (`/`) that asks the server as
-//! you type (debounced) and shows ranked hits with their snippets highlighted. Search
+//! you type (debounced) and shows ranked hits with their snippets highlighted, lessons of
+//! modules still locked for the learner marked `locked` as in the course outline. Search
 //! failures are shown in the results panel rather than a popup, so typing is never
 //! interrupted.
 
@@ -323,10 +324,18 @@ fn hit_item(hit: &SearchHit, width: usize, selected: bool) -> Text<'static> {
     }
     let mut snippet_line = vec![Span::raw(" ")];
     snippet_line.extend(snippet::highlight(&hit.snippet, theme::base()));
-    Text::from(vec![
-        Line::from(truncate_spans(title, width)),
-        Line::from(truncate_spans(snippet_line, width)),
-    ])
+    // As in the course outline: a lesson of a module not open yet says so.
+    let first = if hit.locked {
+        let tag = "locked";
+        pad_between(
+            truncate_spans(title, width.saturating_sub(tag.len() + 2)),
+            vec![Span::styled(tag, theme::warning())],
+            width,
+        )
+    } else {
+        Line::from(truncate_spans(title, width))
+    };
+    Text::from(vec![first, Line::from(truncate_spans(snippet_line, width))])
 }
 
 /// `1900 USD` → "19.00 USD".

@@ -78,6 +78,15 @@ impl CatalogStore for Backend {
         }))
     }
 
+    async fn owned_courses(&self, user_id: Uuid) -> StoreResult<Vec<String>> {
+        let ids: Vec<(String,)> =
+            sqlx::query_as("SELECT id FROM courses WHERE owner_id = $1 ORDER BY id")
+                .bind(user_id)
+                .fetch_all(&self.reader)
+                .await?;
+        Ok(ids.into_iter().map(|(id,)| id).collect())
+    }
+
     async fn publish_version(
         &self,
         new: NewCourseVersion,

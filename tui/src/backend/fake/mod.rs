@@ -209,6 +209,23 @@ impl FakeBackend {
         ))
     }
 
+    /// Whether `lesson` is in a module still locked for the learner, as the server decides
+    /// it: enrolled, with a lesson of an earlier module not completed.
+    fn lesson_locked(&self, course: &CourseData, lesson: &LessonData) -> bool {
+        let enrolled = self
+            .state
+            .lock()
+            .unwrap()
+            .enrolled
+            .contains(&course.summary.id);
+        enrolled
+            && course
+                .modules
+                .iter()
+                .take_while(|(id, _)| *id != lesson.module)
+                .any(|(id, _)| self.require_module_done(course, id, "").is_err())
+    }
+
     fn find(&self, course: &str) -> BackendResult<&CourseData> {
         self.courses
             .iter()
@@ -309,6 +326,7 @@ impl Backend for FakeBackend {
                     lesson_title: None,
                     snippet,
                     score: 2.0,
+                    locked: false,
                 });
             }
             for lesson in &course.lessons {
@@ -320,6 +338,7 @@ impl Backend for FakeBackend {
                         lesson_title: Some(lesson.title.to_owned()),
                         snippet,
                         score: 1.0,
+                        locked: self.lesson_locked(course, lesson),
                     });
                 }
             }

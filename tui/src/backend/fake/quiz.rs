@@ -1,8 +1,11 @@
 //! The fake's assessments and exam: a module quiz of the AWS course with one question of
-//! every type, a timed mock exam, and a readiness estimate for the exam. Answers are graded by `cloudmaster_core::assess::grade` (the
-//! server's own rules) and attempts follow the server's life cycle: starting again resumes
-//! the open attempt, attempt limits hold, and after the deadline (plus the server's grace)
-//! answers are refused with `attempt_closed` and the attempt is graded on what was saved.
+//! every type, a timed mock exam, and a readiness estimate for the exam. Options are
+//! shuffled and lettered in the order shown, and answers name them by those letters, as on
+//! the server (`cloudmaster_core::assess::Shown`). Answers are graded by
+//! `cloudmaster_core::assess::grade` (the server's own rules) and attempts follow the
+//! server's life cycle: starting again resumes the open attempt, attempt limits hold, and
+//! after the deadline (plus the server's grace) answers are refused with `attempt_closed`
+//! and the attempt is graded on what was saved.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +13,9 @@ use cloudmaster_core::api::{
     AssessmentInfo, AssessmentKind, AttemptResult, AttemptStatus, AttemptView, DomainScore,
     QuestionResult,
 };
-use cloudmaster_core::assess::{DomainReadiness, PublicQuestion, Readiness, Response, grade};
+use cloudmaster_core::assess::{
+    DomainReadiness, Graded, Rating, Readiness, Response, Shown, grade, schedule,
+};
 use cloudmaster_core::course::{ChoiceOption, Question, QuestionKind};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -204,28 +209,6 @@ fn question(id: &str) -> Question {
         .expect("definitions name questions of the bank")
 }
 
-/// The right answer for people, as the server writes it.
-fn correct_answer(question: &Question) -> String {
-    let label = |options: &[ChoiceOption], id: &str| {
-        options
-            .iter()
-            .find(|o| o.id == id)
-            .map_or_else(|| id.to_owned(), |o| format!("{}) {}", o.id, o.text))
-    };
-    match &question.kind {
-        QuestionKind::SingleChoice { options, answer } => label(options, answer),
-        QuestionKind::MultipleResponse { options, answer } => answer
-            .iter()
-            .map(|id| label(options, id))
-            .collect::<Vec<_>>()
-            .join("; "),
-        QuestionKind::TrueFalse { answer } => if *answer { "True" } else { "False" }.to_owned(),
-        QuestionKind::Numeric { answer, .. } => answer.to_string(),
-        QuestionKind::ShortText { accept, .. } => format!("\"{}\"", accept.join("\" or \"")),
-        QuestionKind::Ordering { answer, .. } => answer.join(" → "),
-    }
-}
-
 /// The attempts of the one learner the fake knows.
 #[derive(Default)]
 pub struct Attempts {
@@ -302,7 +285,7 @@ impl Attempts {
             questions: def
                 .questions
                 .iter()
-                .map(|id| PublicQuestion::for_attempt(&question(id), seed))
+                .map(|id| Shown::new(&question(id), seed).public())
                 .collect(),
             answers: BTreeMap::new(),
             result: None,
@@ -344,7 +327,22 @@ impl Attempts {
             check(attempt, question_id, response)?;
         }
         attempt.answers.extend(answers.clone());
-        self.close(id, AttemptStatus::Submitted, now)
+        let mut result = self.close(id, AttemptStatus::Submitted, now)?;
+        // As the server schedules a first review card per answered question.
+        result.first_review_due = result
+            .questions
+            .iter()
+            .filter(|q| q.response.is_some())
+            .map(|q| {
+                let graded = Graded {
+                    score: q.score,
+                    correct: q.correct,
+                    reason: None,
+                };
+                schedule(None, Rating::from_graded(&graded, false), now).due
+            })
+            .min();
+        Ok(result)
     }
 
     /// Closes every open attempt as if its time had run out.
@@ -409,20 +407,16 @@ impl Attempts {
         let questions: Vec<QuestionResult> = attempt
             .questions
             .iter()
-            .map(|shown| {
-                let question = question(&shown.id);
-                let response = attempt.answers.get(&shown.id).cloned();
+            .map(|public| {
+                let question = question(&public.id);
+                let shown = Shown::new(&question, seed_of(attempt));
+                // Saved answers were checked when saved, so each maps back.
+                let response = attempt
+                    .answers
+                    .get(&public.id)
+                    .and_then(|r| shown.to_authored(r).ok());
                 let graded = response.as_ref().map(|r| grade(&question, r));
-                QuestionResult {
-                    question_id: question.id.clone(),
-                    prompt: question.prompt.clone(),
-                    domain: question.domain.clone(),
-                    response,
-                    score: graded.as_ref().map_or(0.0, |g| g.score),
-                    correct: graded.as_ref().is_some_and(|g| g.correct),
-                    correct_answer: correct_answer(&question),
-                    explanation: question.explanation.clone(),
-                }
+                shown.result(response.as_ref(), graded.as_ref())
             })
             .collect();
         let points: f64 = questions.iter().map(|q| q.score).sum();
@@ -449,7 +443,14 @@ impl Attempts {
     }
 }
 
-/// 422 unless `question_id` is part of the attempt and `response` can be graded against it.
+/// The seed an attempt's options were shuffled with: the fake numbers its attempts from 1
+/// and makes the id of that number.
+fn seed_of(attempt: &AttemptView) -> u64 {
+    attempt.id.as_u64_pair().1
+}
+
+/// 422 unless `question_id` is part of the attempt and `response` (in the shown letters) can
+/// be graded against it.
 fn check(attempt: &AttemptView, question_id: &str, response: &Response) -> BackendResult<()> {
     let invalid = |message: String| BackendError::with_code("validation_failed", message);
     if !attempt.questions.iter().any(|q| q.id == question_id) {
@@ -457,9 +458,10 @@ fn check(attempt: &AttemptView, question_id: &str, response: &Response) -> Backe
             "question `{question_id}` is not part of this attempt"
         )));
     }
-    match grade(&question(question_id), response).reason {
-        Some(problem) => Err(invalid(problem.to_string())),
-        None => Ok(()),
+    let question = question(question_id);
+    match Shown::new(&question, seed_of(attempt)).to_authored(response) {
+        Err(problem) => Err(invalid(problem.to_string())),
+        Ok(_) => Ok(()),
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Questions are drawn by `cloudmaster_core::assess::draw_quiz` / `draw_mock_exam` and
 //! graded by `cloudmaster_core::assess::grade`; results carry each question's right answer
-//! and explanation. Attempts follow the server's life cycle: starting again resumes the open
+//! and explanation. As on the server, options are lettered in the order shown and answers
+//! name them by those letters (`cloudmaster_core::assess::Shown`). Attempts follow the server's life cycle: starting again resumes the open
 //! attempt, attempt limits hold, and a timed attempt past its deadline (plus the server's
 //! grace) is graded on what was saved. Graded answers feed the course's mastery, so the
 //! readiness estimate moves as on a server.
@@ -14,9 +15,9 @@ use cloudmaster_core::api::{
     QuestionResult,
 };
 use cloudmaster_core::assess::{
-    BktParams, Draw, Mastery, Response, draw_mock_exam, draw_quiz, grade,
+    BktParams, Draw, Mastery, Response, Shown, draw_mock_exam, draw_quiz, grade,
 };
-use cloudmaster_core::course::{ChoiceOption, Course, DEFAULT_PASS_MARK, Question, QuestionKind};
+use cloudmaster_core::course::{Course, DEFAULT_PASS_MARK};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -76,7 +77,10 @@ fn definitions(course: &Course) -> Vec<Definition> {
 /// Every attempt of the preview, and the mastery its graded answers built per course.
 #[derive(Default)]
 pub struct Attempts {
+    /// As the author sees them: answers in the shown letters.
     attempts: Vec<AttemptView>,
+    /// The seed of each attempt, which rebuilds how its options are shown.
+    seeds: HashMap<Uuid, u64>,
     mastery: HashMap<String, Mastery>,
 }
 
@@ -181,6 +185,7 @@ impl Attempts {
             answers: BTreeMap::new(),
             result: None,
         };
+        self.seeds.insert(attempt.id, seed);
         self.attempts.push(attempt.clone());
         Ok(attempt)
     }
@@ -204,8 +209,9 @@ impl Attempts {
         now: OffsetDateTime,
     ) -> BackendResult<()> {
         self.expire_overdue(courses, now);
+        let seed = self.seed(id)?;
         let attempt = open(self.find(id)?)?;
-        check(courses, attempt, question_id, response)?;
+        check(courses, attempt, seed, question_id, response)?;
         attempt
             .answers
             .insert(question_id.to_owned(), response.clone());
@@ -220,9 +226,10 @@ impl Attempts {
         now: OffsetDateTime,
     ) -> BackendResult<AttemptResult> {
         self.expire_overdue(courses, now);
+        let seed = self.seed(id)?;
         let attempt = open(self.find(id)?)?;
         for (question_id, response) in answers {
-            check(courses, attempt, question_id, response)?;
+            check(courses, attempt, seed, question_id, response)?;
         }
         attempt.answers.extend(answers.clone());
         self.close(courses, id, AttemptStatus::Submitted, now)
@@ -246,6 +253,13 @@ impl Attempts {
         }
     }
 
+    fn seed(&self, id: Uuid) -> BackendResult<u64> {
+        self.seeds
+            .get(&id)
+            .copied()
+            .ok_or_else(|| BackendError::with_code("not_found", format!("no attempt {id}")))
+    }
+
     fn find(&mut self, id: Uuid) -> BackendResult<&mut AttemptView> {
         self.attempts
             .iter_mut()
@@ -261,6 +275,7 @@ impl Attempts {
         status: AttemptStatus,
         now: OffsetDateTime,
     ) -> BackendResult<AttemptResult> {
+        let seed = self.seed(id)?;
         let attempt = self.find(id)?;
         let course = courses
             .iter()
@@ -272,21 +287,17 @@ impl Attempts {
             .iter()
             .filter_map(|shown| course.question(&shown.id))
             .map(|question| {
-                let response = attempt.answers.get(&question.id).cloned();
+                let shown = Shown::new(question, seed);
+                // Saved answers were checked when saved, so each maps back.
+                let response = attempt
+                    .answers
+                    .get(&question.id)
+                    .and_then(|r| shown.to_authored(r).ok());
                 let graded = response.as_ref().map(|r| grade(question, r));
                 if let Some(graded) = &graded {
                     graded_answers.push((question, graded.clone()));
                 }
-                QuestionResult {
-                    question_id: question.id.clone(),
-                    prompt: question.prompt.clone(),
-                    domain: question.domain.clone(),
-                    response,
-                    score: graded.as_ref().map_or(0.0, |g| g.score),
-                    correct: graded.as_ref().is_some_and(|g| g.correct),
-                    correct_answer: correct_answer(question),
-                    explanation: question.explanation.clone(),
-                }
+                shown.result(response.as_ref(), graded.as_ref())
             })
             .collect();
         let points: f64 = questions.iter().map(|q| q.score).sum();
@@ -333,11 +344,12 @@ fn open(attempt: &mut AttemptView) -> BackendResult<&mut AttemptView> {
     }
 }
 
-/// `validation_failed` unless `question_id` is part of the attempt and `response` can be
-/// graded against it, as the server answers.
+/// `validation_failed` unless `question_id` is part of the attempt and `response` (in the
+/// shown letters) can be graded against it, as the server answers.
 fn check(
     courses: &[Course],
     attempt: &AttemptView,
+    seed: u64,
     question_id: &str,
     response: &Response,
 ) -> BackendResult<()> {
@@ -358,9 +370,9 @@ fn check(
                 "question `{question_id}` is not part of this attempt"
             ))
         })?;
-    match grade(question, response).reason {
-        Some(problem) => Err(invalid(problem.to_string())),
-        None => Ok(()),
+    match Shown::new(question, seed).to_authored(response) {
+        Err(problem) => Err(invalid(problem.to_string())),
+        Ok(_) => Ok(()),
     }
 }
 
@@ -413,41 +425,4 @@ fn domain_scores(course: &Course, questions: &[QuestionResult]) -> Vec<DomainSco
             })
         })
         .collect()
-}
-
-/// The right answer written for people, as the server writes it: `b) Use an IAM role`,
-/// `True`, `262.8 ± 0.5`, `"RPO" (or "recovery point objective")`, `a → b → c`.
-fn correct_answer(question: &Question) -> String {
-    let label = |options: &[ChoiceOption], id: &str| {
-        options
-            .iter()
-            .find(|o| o.id == id)
-            .map_or_else(|| id.to_owned(), |o| format!("{}) {}", o.id, o.text))
-    };
-    match &question.kind {
-        QuestionKind::SingleChoice { options, answer } => label(options, answer),
-        QuestionKind::MultipleResponse { options, answer } => options
-            .iter()
-            .filter(|o| answer.contains(&o.id))
-            .map(|o| label(options, &o.id))
-            .collect::<Vec<_>>()
-            .join("; "),
-        QuestionKind::TrueFalse { answer } => if *answer { "True" } else { "False" }.to_owned(),
-        QuestionKind::Numeric { answer, tolerance } if *tolerance > 0.0 => {
-            format!("{answer} ± {tolerance}")
-        }
-        QuestionKind::Numeric { answer, .. } => answer.to_string(),
-        QuestionKind::ShortText { accept, patterns } => match accept.split_first() {
-            Some((first, [])) => format!("\"{first}\""),
-            Some((first, others)) => {
-                let others: Vec<String> = others.iter().map(|a| format!("\"{a}\"")).collect();
-                format!("\"{first}\" (or {})", others.join(", "))
-            }
-            None => {
-                let patterns: Vec<String> = patterns.iter().map(|p| format!("`{p}`")).collect();
-                format!("an answer matching {}", patterns.join(" or "))
-            }
-        },
-        QuestionKind::Ordering { answer, .. } => answer.join(" → "),
-    }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 
 use cloudmaster_core::api::{CheckReport, LessonProgressUpdate, LessonStatus, SubmitAttempt};
-use cloudmaster_core::assess::Response;
+use cloudmaster_core::assess::{PublicQuestion, Response};
 use cloudmaster_core::course::{Course, QuestionKind, load_course};
 use cloudmaster_core::lab::{ArchiveLimits, IfNotEmpty, pack_workspace};
 use ratatui::Terminal;
@@ -32,16 +32,24 @@ fn course() -> Course {
 }
 
 /// The right response to `question`, from the course's answer key.
-fn right_answer(course: &Course, question: &str) -> Response {
+/// The right answer to `shown` (a question as the attempt shows it), options named by the
+/// letters it shows them under.
+fn right_answer(course: &Course, shown: &PublicQuestion) -> Response {
     let question = course
-        .question(question)
+        .question(&shown.id)
         .expect("a drawn question is in the bank");
+    let letter = |id: &String| -> String {
+        let options = question.kind.options().unwrap_or_default();
+        let text = &options.iter().find(|o| &o.id == id).unwrap().text;
+        let option = shown.options.iter().find(|o| &o.text == text).unwrap();
+        option.id.clone()
+    };
     match &question.kind {
         QuestionKind::SingleChoice { answer, .. } => Response::SingleChoice {
-            choice: answer.clone(),
+            choice: letter(answer),
         },
         QuestionKind::MultipleResponse { answer, .. } => Response::MultipleResponse {
-            choices: answer.clone(),
+            choices: answer.iter().map(letter).collect(),
         },
         QuestionKind::TrueFalse { answer } => Response::TrueFalse { value: *answer },
         QuestionKind::Numeric { answer, .. } => Response::Numeric { value: *answer },
@@ -49,7 +57,7 @@ fn right_answer(course: &Course, question: &str) -> Response {
             text: accept[0].clone(),
         },
         QuestionKind::Ordering { answer, .. } => Response::Ordering {
-            order: answer.clone(),
+            order: answer.iter().map(letter).collect(),
         },
     }
 }
@@ -118,7 +126,7 @@ async fn quizzes_are_graded_locally_with_explanations() {
     // All right but the first, which is left unanswered.
     let answers: BTreeMap<String, Response> = attempt.questions[1..]
         .iter()
-        .map(|q| (q.id.clone(), right_answer(&course, &q.id)))
+        .map(|q| (q.id.clone(), right_answer(&course, q)))
         .collect();
     let result = preview
         .submit_attempt(attempt.id, &SubmitAttempt { answers })
@@ -143,7 +151,7 @@ async fn quizzes_are_graded_locally_with_explanations() {
         .save_answer(
             attempt.id,
             &attempt.questions[0].id,
-            &right_answer(&course, &attempt.questions[0].id),
+            &right_answer(&course, &attempt.questions[0]),
         )
         .await
         .unwrap_err();

@@ -223,9 +223,10 @@ fn how_to_answer(runner: &Runner) -> String {
         }
         (QuestionType::Ordering, _) => match runner.draft() {
             Draft::Order { given: false, .. } => {
-                "Put them in order: J/K move the item, Enter keeps the order shown".to_owned()
+                "First at the top: J/K move the highlighted item · Enter keeps this order"
+                    .to_owned()
             }
-            _ => "Put them in order: J/K move the highlighted item".to_owned(),
+            _ => "First at the top: J/K move the highlighted item up or down".to_owned(),
         },
         (kind, true) => format!(
             "Type {} · Enter saves it and goes on · Esc leaves the box",

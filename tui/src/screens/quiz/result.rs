@@ -1,11 +1,15 @@
-//! The graded result of an attempt, as a scrollable document: the verdict and score, the
-//! score per exam domain, then every question with the learner's answer, the right one and
-//! the explanation. It reads like the command line's report; prompts and explanations go
+//! The graded result of an attempt, as a scrollable document: the verdict and score, when
+//! the answered questions first come back for review, the score per exam domain, then every
+//! question with its options lettered as the attempt showed them, the learner's answer, the
+//! right one and the explanation (an ordering as two numbered lists, the learner's order
+//! and the right one). It reads like the command line's report; prompts and explanations go
 //! through the Markdown renderer of the lesson reader.
 
-use cloudmaster_core::api::{AttemptResult, AttemptStatus, AttemptView};
-use cloudmaster_core::assess::PublicQuestion;
-use cloudmaster_core::display::percent;
+use std::borrow::Cow;
+
+use cloudmaster_core::api::{AttemptResult, AttemptStatus, AttemptView, QuestionResult};
+use cloudmaster_core::assess::{PublicQuestion, QuestionType, Response, option_label};
+use cloudmaster_core::display::{date, percent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -143,13 +147,85 @@ fn text(spans: Vec<Span<'static>>, indent: usize) -> DocLine {
 
 /// `label` (kept as written: wrapping would collapse its spaces) before `value`, which
 /// wraps aligned after it.
-fn labelled(label: &'static str, value: Span<'static>) -> DocLine {
+fn labelled(label: impl Into<Cow<'static, str>>, value: Span<'static>) -> DocLine {
+    let label = label.into();
+    let width = label.chars().count();
     DocLine {
         prefix: vec![Span::styled(label, theme::dim())],
-        cont_prefix: vec![Span::raw(" ".repeat(label.len()))],
+        cont_prefix: vec![Span::raw(" ".repeat(width))],
         spans: vec![value],
         kind: LineKind::Prose,
     }
+}
+
+/// `lines` under `label`: the first beside it, the others aligned below it.
+fn labelled_list(label: &'static str, lines: Vec<String>) -> Vec<DocLine> {
+    let pad = " ".repeat(label.chars().count());
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let label: Cow<'static, str> = if i == 0 {
+                label.into()
+            } else {
+                pad.clone().into()
+            };
+            labelled(label, Span::raw(line))
+        })
+        .collect()
+}
+
+/// `1. c) Restore`, `2. a) Detect`, …: `letters` in order, each with its text.
+fn numbered(q: &QuestionResult, letters: &[String]) -> Vec<String> {
+    letters
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("{}. {}", i + 1, option_label(&q.options, l)))
+        .collect()
+}
+
+/// A graded question's options as shown, the learner's answer and the right one; an
+/// ordering as the learner's order and the right one, one item a line.
+fn answers(q: &QuestionResult, ordering: bool) -> Vec<DocLine> {
+    let not_answered = || Span::styled("(not answered)", theme::dim());
+    let mut doc = Vec::new();
+    if ordering {
+        match &q.response {
+            Some(Response::Ordering { order }) => {
+                doc.extend(labelled_list("   Your order:  ", numbered(q, order)));
+            }
+            Some(other) => doc.push(labelled(
+                "   Your order:  ",
+                Span::raw(other.describe(&q.options)),
+            )),
+            None => doc.push(labelled("   Your order:  ", not_answered())),
+        }
+        doc.extend(labelled_list(
+            "   Correct:     ",
+            numbered(q, &q.correct_options),
+        ));
+        return doc;
+    }
+    for option in &q.options {
+        let letter = format!("     {}) ", option.id);
+        let width = letter.chars().count();
+        doc.push(DocLine {
+            prefix: vec![Span::styled(letter, theme::title())],
+            cont_prefix: vec![Span::raw(" ".repeat(width))],
+            spans: vec![Span::raw(option.text.clone())],
+            kind: LineKind::Prose,
+        });
+    }
+    let yours = match &q.response {
+        Some(response) => Span::raw(response.describe(&q.options)),
+        None => not_answered(),
+    };
+    doc.push(labelled("   Your answer: ", yours));
+    doc.push(labelled(
+        "   Correct:     ",
+        Span::raw(q.correct_answer.clone()),
+    ));
+    doc
 }
 
 fn blank() -> DocLine {
@@ -196,8 +272,21 @@ fn document(result: &AttemptResult, questions: &[PublicQuestion]) -> Vec<DocLine
             )],
             0,
         ),
-        blank(),
     ];
+    if let Some(due) = result.first_review_due {
+        doc.push(text(
+            vec![Span::styled(
+                format!(
+                    "The questions you answered come back for review (spaced by how well you \
+                     knew them): the first on {} UTC.",
+                    date(&due)
+                ),
+                theme::dim(),
+            )],
+            0,
+        ));
+    }
+    doc.push(blank());
     if !result.domains.is_empty() {
         let mut table = String::from(
             "## By domain\n\n| Domain | Questions | Points | Score |\n|---|--:|--:|--:|\n",
@@ -216,7 +305,9 @@ fn document(result: &AttemptResult, questions: &[PublicQuestion]) -> Vec<DocLine
     }
     doc.extend(markdown::parse("## Questions"));
     for (n, q) in result.questions.iter().enumerate() {
-        let shown = questions.iter().find(|s| s.id == q.question_id);
+        let ordering = questions
+            .iter()
+            .any(|s| s.id == q.question_id && s.question_type == QuestionType::Ordering);
         let (mark, mark_style) = if q.correct {
             ("✓", theme::done())
         } else {
@@ -236,15 +327,7 @@ fn document(result: &AttemptResult, questions: &[PublicQuestion]) -> Vec<DocLine
         doc.push(blank());
         doc.push(text(header, 3));
         doc.extend(indented_markdown(&q.prompt, 3));
-        let yours = match &q.response {
-            Some(response) => Span::raw(response.describe(shown)),
-            None => Span::styled("(not answered)", theme::dim()),
-        };
-        doc.push(labelled("   Your answer: ", yours));
-        doc.push(labelled(
-            "   Correct:     ",
-            Span::raw(q.correct_answer.clone()),
-        ));
+        doc.extend(answers(q, ordering));
         doc.extend(indented_markdown(&q.explanation, 3));
     }
     doc

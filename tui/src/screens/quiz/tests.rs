@@ -90,23 +90,39 @@ async fn cursor_to(h: &mut Harness, row: usize) {
     }
 }
 
-/// The row of option `id` of the question shown.
-fn row_of(h: &Harness, id: &str) -> usize {
+/// The row of the option with `text` of the question shown.
+fn row_of(h: &Harness, text: &str) -> usize {
     let question = runner(h).question();
-    question.options.iter().position(|o| o.id == id).unwrap()
+    question
+        .options
+        .iter()
+        .position(|o| o.text == text)
+        .unwrap_or_else(|| panic!("no option {text:?}"))
 }
 
-async fn choose(h: &mut Harness, id: &str) {
-    let row = row_of(h, id);
+/// The letter the question shown shows the option with `text` under.
+fn letter_of(h: &Harness, text: &str) -> String {
+    runner(h).question().options[row_of(h, text)].id.clone()
+}
+
+async fn choose(h: &mut Harness, text: &str) {
+    let row = row_of(h, text);
     cursor_to(h, row).await;
     h.type_keys(" ").await;
 }
 
-/// Puts the items of the ordering shown in `order` with J/K.
+const SAAS: &str = "Software as a Service (SaaS)";
+const PAAS: &str = "Platform as a Service (PaaS)";
+const IAAS: &str = "Infrastructure as a Service (IaaS)";
+const FIXED_TO_VARIABLE: &str = "Trade fixed expense for variable expense";
+const ZERO_DOWNTIME: &str = "Guaranteed zero downtime";
+const GO_GLOBAL: &str = "Go global in minutes";
+const NO_SECURITY: &str = "No responsibility for security";
+
+/// Puts the items of the ordering shown in the order of their texts with J/K.
 async fn arrange(h: &mut Harness, order: &[&str]) {
-    for (place, id) in order.iter().enumerate() {
-        let shown = &runner(h).question().options;
-        let index = shown.iter().position(|o| o.id == *id).unwrap();
+    for (place, text) in order.iter().enumerate() {
+        let index = row_of(h, text);
         let super::draft::Draft::Order { order: now, .. } = runner(h).draft() else {
             panic!("not an ordering");
         };
@@ -159,27 +175,38 @@ async fn every_question_type_is_answered_saved_and_graded() {
     // No clock for an untimed quiz.
     assert!(ticks(&h.commands).is_empty());
 
-    // Single choice: Space picks one; moving on saves it.
-    choose(&mut h, "a").await;
-    choose(&mut h, "c").await;
+    // Options are lettered a, b, c in the order shown, whatever the shuffle.
+    let letters: Vec<&str> = runner(&h)
+        .question()
+        .options
+        .iter()
+        .map(|o| o.id.as_str())
+        .collect();
+    assert_eq!(letters, ["a", "b", "c"]);
+    // Single choice: Space picks one; moving on saves it, by the letter shown.
+    choose(&mut h, SAAS).await;
+    choose(&mut h, IAAS).await;
+    let iaas = letter_of(&h, IAAS);
     h.type_keys("n").await;
     assert_eq!(
         saved(&h)["service-models"],
-        Response::SingleChoice { choice: "c".into() }
+        Response::SingleChoice { choice: iaas }
     );
 
     // Multiple response: Space toggles.
-    choose(&mut h, "a").await;
-    choose(&mut h, "b").await;
-    choose(&mut h, "c").await;
-    choose(&mut h, "b").await;
+    choose(&mut h, FIXED_TO_VARIABLE).await;
+    choose(&mut h, ZERO_DOWNTIME).await;
+    choose(&mut h, GO_GLOBAL).await;
+    choose(&mut h, ZERO_DOWNTIME).await;
+    let mut right = vec![letter_of(&h, FIXED_TO_VARIABLE), letter_of(&h, GO_GLOBAL)];
+    right.sort();
     h.press(KeyCode::Right).await;
     let Response::MultipleResponse { choices } = &saved(&h)["cloud-benefits"] else {
         panic!("not a multiple response");
     };
     let mut choices = choices.clone();
     choices.sort();
-    assert_eq!(choices, ["a", "c"]);
+    assert_eq!(choices, right);
 
     // True/false: True is first.
     cursor_to(&mut h, 0).await;
@@ -214,7 +241,16 @@ async fn every_question_type_is_answered_saved_and_graded() {
     // Ordering: J/K move the highlighted item.
     assert_eq!(runner(&h).question().id, "launch-steps");
     assert_eq!(h.app.key_context(), Context::Screen(ScreenId::Quiz));
-    arrange(&mut h, &["a", "b", "c", "d"]).await;
+    arrange(
+        &mut h,
+        &[
+            "Choose an AMI",
+            "Choose an instance type",
+            "Launch the instance",
+            "Connect to it",
+        ],
+    )
+    .await;
     assert_eq!(runner(&h).unanswered(), 0);
 
     // All answered: `s` submits without asking.
@@ -237,7 +273,14 @@ async fn the_result_scrolls_and_explains_every_question() {
     let mut h = Harness::start().await;
     unlock_quiz(&h).await;
     open_quiz(&mut h).await;
-    choose(&mut h, "b").await;
+    choose(&mut h, PAAS).await;
+    let (paas, iaas) = (letter_of(&h, PAAS), letter_of(&h, IAAS));
+    let shown: Vec<String> = runner(&h)
+        .question()
+        .options
+        .iter()
+        .map(|o| format!("{}) {}", o.id, o.text))
+        .collect();
     h.type_keys("s").await;
     // Five unanswered: asked first; `n` keeps answering.
     let confirm = h.app.confirm.as_ref().expect("a confirmation");
@@ -258,8 +301,20 @@ async fn the_result_scrolls_and_explains_every_question() {
         all.contains("✗ not passed with 0% (pass mark 80%)"),
         "{all}"
     );
-    assert!(all.contains("Your answer: b) Platform as a Service (PaaS)"));
-    assert!(all.contains("Correct:     c) Infrastructure as a Service (IaaS)"));
+    // The options in the order and under the letters of the question as shown.
+    let listed = shown
+        .iter()
+        .map(|o| format!("     {o}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(all.contains(&listed), "{listed}\nin {all}");
+    assert!(all.contains(&format!("Your answer: {paas}) {PAAS}")), "{all}");
+    assert!(all.contains(&format!("Correct:     {iaas}) {IAAS}")), "{all}");
+    // The one answer comes back for review: wrong, after the relearning step.
+    assert!(
+        all.contains("The questions you answered come back for review"),
+        "{all}"
+    );
     assert!(all.contains("(not answered)"));
     assert!(all.contains("Two AZs survive the loss of one."));
     h.type_keys("G").await;
@@ -281,9 +336,9 @@ async fn moving_back_keeps_answers_and_leaving_saves_the_one_shown() {
     let mut h = Harness::start().await;
     unlock_quiz(&h).await;
     open_quiz(&mut h).await;
-    choose(&mut h, "c").await;
+    choose(&mut h, IAAS).await;
     h.type_keys("n").await;
-    choose(&mut h, "d").await;
+    choose(&mut h, NO_SECURITY).await;
     h.type_keys("p").await;
     assert_eq!(runner(&h).question().id, "service-models");
     assert!(runner(&h).answered(0) && runner(&h).answered(1));
@@ -291,7 +346,7 @@ async fn moving_back_keeps_answers_and_leaving_saves_the_one_shown() {
     assert_eq!(h.app.status.as_deref(), Some("This is the first question"));
     // Leaving the screen saves the answer shown; coming back resumes the same attempt.
     h.type_keys("n").await;
-    choose(&mut h, "a").await;
+    choose(&mut h, FIXED_TO_VARIABLE).await;
     h.press(KeyCode::Esc).await;
     assert_eq!(h.app.screen, ScreenId::Course);
     let attempt = h.app.quiz.as_ref().unwrap().runner().unwrap().attempt.id;
@@ -366,7 +421,8 @@ async fn the_countdown_ticks_only_on_screen_and_submits_when_time_is_up() {
     h.type_keys("5").await;
     assert_eq!(ticks(&h.commands), [std::time::Duration::ZERO]);
 
-    choose(&mut h, "c").await;
+    choose(&mut h, IAAS).await;
+    let iaas = letter_of(&h, IAAS);
     h.commands.clear();
     h.dispatch(Action::Tick(at(0))).await;
     // What was answered is submitted; the fake's clock is still within the time.
@@ -376,7 +432,7 @@ async fn the_countdown_ticks_only_on_screen_and_submits_when_time_is_up() {
     });
     assert_eq!(
         submit.unwrap()["service-models"],
-        Response::SingleChoice { choice: "c".into() }
+        Response::SingleChoice { choice: iaas }
     );
     assert_eq!(result(&h).result.score_percent, 25.0);
     assert!(ticks(&h.commands).is_empty());
@@ -386,7 +442,7 @@ async fn the_countdown_ticks_only_on_screen_and_submits_when_time_is_up() {
 async fn an_attempt_closed_by_the_server_shows_why_and_the_result() {
     let mut h = Harness::start().await;
     open_exam(&mut h).await;
-    choose(&mut h, "c").await;
+    choose(&mut h, IAAS).await;
     h.type_keys("n").await;
     h.press(KeyCode::Enter).await;
     h.backend.expire_open_attempts();
@@ -445,7 +501,7 @@ async fn the_dashboard_shows_readiness_once_there_is_enough_evidence() {
     );
     // Wrong answers come up for review, graded ones count as evidence.
     open_exam(&mut h).await;
-    choose(&mut h, "a").await;
+    choose(&mut h, SAAS).await;
     h.type_keys("sy").await;
     h.type_keys("1").await;
     let screen = h.render();
