@@ -260,7 +260,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List published courses, optionally filtered')
-            [CompletionResult]::new('search', 'search', [CompletionResultType]::ParameterValue, 'Full-text search over titles, summaries and lesson text')
+            [CompletionResult]::new('search', 'search', [CompletionResultType]::ParameterValue, 'Full-text search over titles, summaries and lesson text (when logged in, lessons still locked for you are marked)')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a course: summary, objectives, exam blueprint and outline')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -308,7 +308,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
         }
         'cloudmaster;courses;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List published courses, optionally filtered')
-            [CompletionResult]::new('search', 'search', [CompletionResultType]::ParameterValue, 'Full-text search over titles, summaries and lesson text')
+            [CompletionResult]::new('search', 'search', [CompletionResultType]::ParameterValue, 'Full-text search over titles, summaries and lesson text (when logged in, lessons still locked for you are marked)')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a course: summary, objectives, exam blueprint and outline')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -570,7 +570,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one attempt: score, per-domain table, and each question with the right answer')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one attempt: score, per-domain table, and each question with the right answer; for an open attempt, its questions with their options lettered as shown')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -579,7 +579,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
-            [CompletionResult]::new('--brief', '--brief', [CompletionResultType]::ParameterName, 'Only the score and the per-domain table')
+            [CompletionResult]::new('--brief', '--brief', [CompletionResultType]::ParameterName, 'Only the score and the per-domain table (for an open attempt, only where it stands)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
@@ -588,7 +588,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;attempts;help' {
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one attempt: score, per-domain table, and each question with the right answer')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one attempt: score, per-domain table, and each question with the right answer; for an open attempt, its questions with their options lettered as shown')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -601,11 +601,12 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
         'cloudmaster;review' {
             [CompletionResult]::new('--course', '--course', [CompletionResultType]::ParameterName, 'Only items of this course')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many items [default: the server''s, 20]')
-            [CompletionResult]::new('--answers', '--answers', [CompletionResultType]::ParameterName, 'Answer from a YAML or JSON file mapping question ids to answers (as for `quiz start`)')
+            [CompletionResult]::new('--answers', '--answers', [CompletionResultType]::ParameterName, 'Answer from a YAML or JSON file mapping question ids to answers (as for `quiz start`), options named by the letters the items show (see --list)')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'Only list the items due, each with its options lettered as it shows them; answers nothing')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
@@ -1263,7 +1264,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
         }
         'cloudmaster;help;courses' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List published courses, optionally filtered')
-            [CompletionResult]::new('search', 'search', [CompletionResultType]::ParameterValue, 'Full-text search over titles, summaries and lesson text')
+            [CompletionResult]::new('search', 'search', [CompletionResultType]::ParameterValue, 'Full-text search over titles, summaries and lesson text (when logged in, lessons still locked for you are marked)')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a course: summary, objectives, exam blueprint and outline')
             break
         }
@@ -1326,7 +1327,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;help;attempts' {
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one attempt: score, per-domain table, and each question with the right answer')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one attempt: score, per-domain table, and each question with the right answer; for an open attempt, its questions with their options lettered as shown')
             break
         }
         'cloudmaster;help;attempts;show' {

@@ -4090,7 +4090,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__review)
-            opts="-o -h --course --limit --answers --server --profile --output --quiet --no-color --yes --help"
+            opts="-o -h --course --limit --answers --list --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -241,7 +241,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
             cand list 'List published courses, optionally filtered'
-            cand search 'Full-text search over titles, summaries and lesson text'
+            cand search 'Full-text search over titles, summaries and lesson text (when logged in, lessons still locked for you are marked)'
             cand show 'Show a course: summary, objectives, exam blueprint and outline'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -285,7 +285,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         }
         &'cloudmaster;courses;help'= {
             cand list 'List published courses, optionally filtered'
-            cand search 'Full-text search over titles, summaries and lesson text'
+            cand search 'Full-text search over titles, summaries and lesson text (when logged in, lessons still locked for you are marked)'
             cand show 'Show a course: summary, objectives, exam blueprint and outline'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -515,7 +515,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand show 'Show one attempt: score, per-domain table, and each question with the right answer'
+            cand show 'Show one attempt: score, per-domain table, and each question with the right answer; for an open attempt, its questions with their options lettered as shown'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cloudmaster;attempts;show'= {
@@ -523,7 +523,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
             cand -o 'Output format of commands that print data [default: from the profile, else table]'
             cand --output 'Output format of commands that print data [default: from the profile, else table]'
-            cand --brief 'Only the score and the per-domain table'
+            cand --brief 'Only the score and the per-domain table (for an open attempt, only where it stands)'
             cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
             cand --no-color 'Disable colour (also when NO_COLOR is set)'
             cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
@@ -531,7 +531,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --help 'Print help'
         }
         &'cloudmaster;attempts;help'= {
-            cand show 'Show one attempt: score, per-domain table, and each question with the right answer'
+            cand show 'Show one attempt: score, per-domain table, and each question with the right answer; for an open attempt, its questions with their options lettered as shown'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cloudmaster;attempts;help;show'= {
@@ -541,11 +541,12 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;review'= {
             cand --course 'Only items of this course'
             cand --limit 'At most this many items [default: the server''s, 20]'
-            cand --answers 'Answer from a YAML or JSON file mapping question ids to answers (as for `quiz start`)'
+            cand --answers 'Answer from a YAML or JSON file mapping question ids to answers (as for `quiz start`), options named by the letters the items show (see --list)'
             cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
             cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
             cand -o 'Output format of commands that print data [default: from the profile, else table]'
             cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --list 'Only list the items due, each with its options lettered as it shows them; answers nothing'
             cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
             cand --no-color 'Disable colour (also when NO_COLOR is set)'
             cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
@@ -1126,7 +1127,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         }
         &'cloudmaster;help;courses'= {
             cand list 'List published courses, optionally filtered'
-            cand search 'Full-text search over titles, summaries and lesson text'
+            cand search 'Full-text search over titles, summaries and lesson text (when logged in, lessons still locked for you are marked)'
             cand show 'Show a course: summary, objectives, exam blueprint and outline'
         }
         &'cloudmaster;help;courses;list'= {
@@ -1171,7 +1172,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;help;exam;start'= {
         }
         &'cloudmaster;help;attempts'= {
-            cand show 'Show one attempt: score, per-domain table, and each question with the right answer'
+            cand show 'Show one attempt: score, per-domain table, and each question with the right answer; for an open attempt, its questions with their options lettered as shown'
         }
         &'cloudmaster;help;attempts;show'= {
         }

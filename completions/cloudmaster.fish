@@ -215,7 +215,7 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and not
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and not __fish_seen_subcommand_from list search show help" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and not __fish_seen_subcommand_from list search show help" -s h -l help -d 'Print help'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and not __fish_seen_subcommand_from list search show help" -f -a "list" -d 'List published courses, optionally filtered'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and not __fish_seen_subcommand_from list search show help" -f -a "search" -d 'Full-text search over titles, summaries and lesson text'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and not __fish_seen_subcommand_from list search show help" -f -a "search" -d 'Full-text search over titles, summaries and lesson text (when logged in, lessons still locked for you are marked)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and not __fish_seen_subcommand_from list search show help" -f -a "show" -d 'Show a course: summary, objectives, exam blueprint and outline'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and not __fish_seen_subcommand_from list search show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from list" -l provider -d 'Only this provider (aws, kubernetes, terraform, ...)' -r
@@ -251,7 +251,7 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __f
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from show" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from help" -f -a "list" -d 'List published courses, optionally filtered'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from help" -f -a "search" -d 'Full-text search over titles, summaries and lesson text'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from help" -f -a "search" -d 'Full-text search over titles, summaries and lesson text (when logged in, lessons still locked for you are marked)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a course: summary, objectives, exam blueprint and outline'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand courses; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand enroll" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
@@ -417,28 +417,29 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and no
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and not __fish_seen_subcommand_from show help" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and not __fish_seen_subcommand_from show help" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and not __fish_seen_subcommand_from show help" -s h -l help -d 'Print help'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and not __fish_seen_subcommand_from show help" -a "show" -d 'Show one attempt: score, per-domain table, and each question with the right answer'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and not __fish_seen_subcommand_from show help" -a "show" -d 'Show one attempt: score, per-domain table, and each question with the right answer; for an open attempt, its questions with their options lettered as shown'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and not __fish_seen_subcommand_from show help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from show" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from show" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
 json\t''
 yaml\t''"
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from show" -l brief -d 'Only the score and the per-domain table'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from show" -l brief -d 'Only the score and the per-domain table (for an open attempt, only where it stands)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from show" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from show" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from show" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one attempt: score, per-domain table, and each question with the right answer'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one attempt: score, per-domain table, and each question with the right answer; for an open attempt, its questions with their options lettered as shown'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand attempts; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -l course -d 'Only items of this course' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -l limit -d 'At most this many items [default: the server\'s, 20]' -r
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -l answers -d 'Answer from a YAML or JSON file mapping question ids to answers (as for `quiz start`)' -r -F
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -l answers -d 'Answer from a YAML or JSON file mapping question ids to answers (as for `quiz start`), options named by the letters the items show (see --list)' -r -F
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -l list -d 'Only list the items due, each with its options lettered as it shows them; answers nothing'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand review" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
@@ -865,7 +866,7 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "list" -d 'List your tokens (never their secrets)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "revoke" -d 'Revoke a token by id'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from courses" -f -a "list" -d 'List published courses, optionally filtered'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from courses" -f -a "search" -d 'Full-text search over titles, summaries and lesson text'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from courses" -f -a "search" -d 'Full-text search over titles, summaries and lesson text (when logged in, lessons still locked for you are marked)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from courses" -f -a "show" -d 'Show a course: summary, objectives, exam blueprint and outline'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lesson" -f -a "show" -d 'Show a lesson: rendered and paged on a terminal, plain text in a pipe'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from lesson" -f -a "video" -d 'Open a lesson\'s video in the browser (or print its URL)'
@@ -874,7 +875,7 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from quiz" -f -a "list" -d 'List a course\'s module quizzes with your attempts and best score'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from quiz" -f -a "start" -d 'Take a quiz (or resume your open attempt); exits 0 when passed, 1 when not'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from exam" -f -a "start" -d 'Take the mock exam (or resume your open attempt); exits 0 when passed, 1 when not'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from attempts" -f -a "show" -d 'Show one attempt: score, per-domain table, and each question with the right answer'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from attempts" -f -a "show" -d 'Show one attempt: score, per-domain table, and each question with the right answer; for an open attempt, its questions with their options lettered as shown'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "list" -d 'List your certificates'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "show" -d 'Show a certificate and whether it was revoked'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "export" -d 'Save a certificate: the signed file (default) or an Open Badges 3.0 credential'

@@ -58,7 +58,11 @@ fn paged_at_terminal(home: &Home, args: &[&str], input: &str, pager: &str) -> (i
 fn open_with_answers(
     home: &Home,
     start: &[&str],
-) -> (String, Vec<String>, std::collections::HashMap<String, String>) {
+) -> (
+    String,
+    Vec<String>,
+    std::collections::HashMap<String, String>,
+) {
     let view = open_attempt(home, start);
     let questions = view["questions"].as_array().unwrap();
     let order = questions
@@ -76,8 +80,7 @@ fn open_with_answers(
 #[test]
 fn a_quiz_at_the_terminal_skips_comes_back_and_submits() {
     let (_server, home) = ready_for_the_quiz();
-    let (id, order, typed) =
-        open_with_answers(&home, &["quiz", "start", "cert-prep/basics-quiz"]);
+    let (id, order, typed) = open_with_answers(&home, &["quiz", "start", "cert-prep/basics-quiz"]);
     // Skip the first, answer the others; go back; a typo is asked again; submit.
     let mut input = String::from("s\n");
     for question in &order[1..] {
@@ -95,7 +98,10 @@ fn a_quiz_at_the_terminal_skips_comes_back_and_submits() {
     assert!(screen.contains("(s to skip): "), "{screen}");
     // Options one a line under the letters a, b, c in the order shown; an ordering says
     // how to type its answer.
-    assert!(screen.contains("\n  a) ") && screen.contains("\n  b) "), "{screen}");
+    assert!(
+        screen.contains("\n  a) ") && screen.contains("\n  b) "),
+        "{screen}"
+    );
     if order.iter().any(|q| q == "r3") {
         assert!(
             screen.contains("type all 3 letters in order, first to last, such as c b a"),

@@ -154,7 +154,10 @@ impl Show {
                     out,
                     "\nAn answers file names options by these letters (`{}: a`); pass it with \
                      --answers FILE to the command above.",
-                    attempt.questions.first().map_or("QUESTION", |q| q.id.as_str())
+                    attempt
+                        .questions
+                        .first()
+                        .map_or("QUESTION", |q| q.id.as_str())
                 )
             }
         })

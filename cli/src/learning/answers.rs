@@ -290,9 +290,7 @@ fn check(response: Response, question: &PublicQuestion) -> Result<Response, Stri
 pub fn expected_form(kind: QuestionType) -> &'static str {
     match kind {
         QuestionType::SingleChoice => "one option letter, such as `a`",
-        QuestionType::MultipleResponse => {
-            "a list of option letters, such as `[a, c]` (or `a,c`)"
-        }
+        QuestionType::MultipleResponse => "a list of option letters, such as `[a, c]` (or `a,c`)",
         QuestionType::TrueFalse => "`true` or `false`",
         QuestionType::Numeric => "a number, such as `262.8`",
         QuestionType::ShortText => "some text",
@@ -431,7 +429,11 @@ mod tests {
             ("tf: maybe\n", "question `tf`", "`true` or `false`"),
             ("num: twelve\n", "question `num`", "a number"),
             ("multi: [a, 3]\n", "question `multi`", "found a number"),
-            ("multi: []\n", "question `multi`", "a list of option letters"),
+            (
+                "multi: []\n",
+                "question `multi`",
+                "a list of option letters",
+            ),
             (
                 "order: [a, b]\n",
                 "question `order`",

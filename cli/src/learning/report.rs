@@ -6,7 +6,9 @@
 use std::io::{self, Write};
 
 use cloudmaster_core::api::{AttemptResult, AttemptStatus, QuestionResult, ReviewOutcome};
-use cloudmaster_core::assess::{PublicOption, PublicQuestion, QuestionType, Response, option_label};
+use cloudmaster_core::assess::{
+    PublicOption, PublicQuestion, QuestionType, Response, option_label,
+};
 pub use cloudmaster_core::display::percent;
 use time::OffsetDateTime;
 

@@ -145,7 +145,12 @@ pub fn answer_hint(question: &PublicQuestion) -> String {
     match question.question_type {
         QuestionType::SingleChoice => format!("one letter, such as {first}"),
         QuestionType::MultipleResponse => {
-            let two = letters.iter().take(2).copied().collect::<Vec<_>>().join(",");
+            let two = letters
+                .iter()
+                .take(2)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(",");
             format!("every letter that applies, such as {two}")
         }
         QuestionType::TrueFalse => "t or f".to_owned(),

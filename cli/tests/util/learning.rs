@@ -200,7 +200,12 @@ pub fn lettered(home: &Home, questions: &[serde_json::Value], authored: &str) ->
         let Some(shown) = questions.iter().find(|q| q["id"] == id) else {
             continue;
         };
-        let options = course.question(id).unwrap().kind.options().unwrap_or_default();
+        let options = course
+            .question(id)
+            .unwrap()
+            .kind
+            .options()
+            .unwrap_or_default();
         let letter = |option: &str| -> String {
             let text = &options.iter().find(|o| o.id == option).unwrap().text;
             let shown = shown["options"].as_array().unwrap();

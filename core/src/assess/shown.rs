@@ -223,9 +223,7 @@ impl<'q> Shown<'q> {
                 named(self.correct_options(), "; ")
             }
             QuestionKind::Ordering { .. } => named(self.correct_options(), " → "),
-            QuestionKind::TrueFalse { answer } => {
-                if *answer { "True" } else { "False" }.to_owned()
-            }
+            QuestionKind::TrueFalse { answer } => if *answer { "True" } else { "False" }.to_owned(),
             QuestionKind::Numeric { answer, tolerance } if *tolerance > 0.0 => {
                 format!("{answer} ± {tolerance}")
             }
@@ -237,8 +235,7 @@ impl<'q> Shown<'q> {
                     format!("\"{first}\" (or {})", others.join(", "))
                 }
                 None => {
-                    let patterns: Vec<String> =
-                        patterns.iter().map(|p| format!("`{p}`")).collect();
+                    let patterns: Vec<String> = patterns.iter().map(|p| format!("`{p}`")).collect();
                     format!("an answer matching {}", patterns.join(" or "))
                 }
             },

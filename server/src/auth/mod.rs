@@ -163,7 +163,10 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Auth {
         parts: &mut Parts,
         _state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        Ok(parts.extensions.get::<Arc<Auth>>().map(|auth| Auth::clone(auth)))
+        Ok(parts
+            .extensions
+            .get::<Arc<Auth>>()
+            .map(|auth| Auth::clone(auth)))
     }
 }
 

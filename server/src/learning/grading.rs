@@ -49,7 +49,8 @@ pub fn close(
                 rating: Rating::from_graded(graded, false),
             });
         }
-        questions.push(Shown::new(question, attempt.seed).result(response.as_ref(), graded.as_ref()));
+        questions
+            .push(Shown::new(question, attempt.seed).result(response.as_ref(), graded.as_ref()));
     }
     let points: f64 = questions.iter().map(|q| q.score).sum();
     let max_points = u32::try_from(questions.len()).unwrap_or(u32::MAX);
@@ -253,7 +254,9 @@ mod tests {
         };
         // A seed that moves the right option away from its authored place (the third).
         let seed = (0..)
-            .find(|&seed| Shown::new(&course.questions[0], seed).options()[2].text != "Option third")
+            .find(|&seed| {
+                Shown::new(&course.questions[0], seed).options()[2].text != "Option third"
+            })
             .unwrap();
         let attempt = attempt_of(&["pick"], seed);
         let answers = BTreeMap::from([(
@@ -278,17 +281,17 @@ mod tests {
             .iter()
             .find(|o| o.text == "Option third")
             .unwrap();
-        assert_ne!(shown.id, "c", "this seed moves the option from its authored place");
+        assert_ne!(
+            shown.id, "c",
+            "this seed moves the option from its authored place"
+        );
         assert_eq!(
             result.response,
             Some(Response::SingleChoice {
                 choice: shown.id.clone()
             })
         );
-        assert_eq!(result.correct_options, [shown.id.clone()]);
-        assert_eq!(
-            result.correct_answer,
-            format!("{}) Option third", shown.id)
-        );
+        assert_eq!(result.correct_options, std::slice::from_ref(&shown.id));
+        assert_eq!(result.correct_answer, format!("{}) Option third", shown.id));
     }
 }

@@ -267,9 +267,14 @@ async fn answers_are_validated(db: &TestDatabase) {
     let learner = app.enrolled("val@example.com").await;
     let view = app.start_attempt(&learner, MOCK).await.expect(201).body;
     let attempt = view["id"].as_str().unwrap().to_owned();
-    app.save_answer(&learner, &attempt, "not-asked", &right_in(&view, "lesson-format"))
-        .await
-        .expect_error(422, "validation_failed");
+    app.save_answer(
+        &learner,
+        &attempt,
+        "not-asked",
+        &right_in(&view, "lesson-format"),
+    )
+    .await
+    .expect_error(422, "validation_failed");
     let mismatch = app
         .save_answer(
             &learner,

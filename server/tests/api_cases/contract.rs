@@ -132,11 +132,7 @@ async fn openapi_documents_statuses_and_rules(db: &TestDatabase) {
     let search = operation(&doc, "get", "/api/v1/courses/search");
     assert!(statuses(search).contains(&"400".to_owned()));
     // Open to everyone, and says more (locked lessons) with a bearer token.
-    assert_eq!(
-        search["security"],
-        json!([{}, {"bearer": []}]),
-        "{search}"
-    );
+    assert_eq!(search["security"], json!([{}, {"bearer": []}]), "{search}");
     let limit = search["parameters"]
         .as_array()
         .unwrap()

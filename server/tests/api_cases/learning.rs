@@ -214,7 +214,12 @@ async fn options_are_lettered_as_shown_and_mapped_back(db: &TestDatabase) {
     let learner = app.enrolled("lea@example.com").await;
     let view = app.start_attempt(&learner, MOCK).await.expect(201).body;
     let attempt = view["id"].as_str().unwrap().to_owned();
-    let choice_questions = ["lesson-format", "course-parts", "scale-direction", "lab-order"];
+    let choice_questions = [
+        "lesson-format",
+        "course-parts",
+        "scale-direction",
+        "lab-order",
+    ];
     for q in choice_questions {
         app.save_answer(&learner, &attempt, q, &right_in(&view, q))
             .await
@@ -243,7 +248,7 @@ async fn options_are_lettered_as_shown_and_mapped_back(db: &TestDatabase) {
     }
     // The authored ids are no letters: an ordering of them is refused, naming what was sent.
     let authored = app
-        .save(&learner, &attempt, "lab-order", &right("lab-order"))
+        .save_answer(&learner, &attempt, "lab-order", &right("lab-order"))
         .await
         .expect_error(422, "validation_failed");
     assert!(
@@ -252,7 +257,7 @@ async fn options_are_lettered_as_shown_and_mapped_back(db: &TestDatabase) {
         authored.text
     );
     let repeated = app
-        .save(
+        .save_answer(
             &learner,
             &attempt,
             "lab-order",
@@ -263,12 +268,18 @@ async fn options_are_lettered_as_shown_and_mapped_back(db: &TestDatabase) {
         .await
         .expect_error(422, "validation_failed");
     assert!(
-        repeated.message().contains("option `a` appears more than once"),
+        repeated
+            .message()
+            .contains("option `a` appears more than once"),
         "{}",
         repeated.text
     );
 
-    let result = app.submit_attempt(&learner, &attempt, json!({})).await.expect(200).body;
+    let result = app
+        .submit_attempt(&learner, &attempt, json!({}))
+        .await
+        .expect(200)
+        .body;
     for q in choice_questions {
         let graded = result["questions"]
             .as_array()
@@ -334,7 +345,11 @@ async fn options_are_lettered_as_shown_and_mapped_back(db: &TestDatabase) {
         .post(&path, learner.t(), &json!({"response": right("lab-order")}))
         .await
         .expect_error(422, "validation_failed");
-    assert!(authored_ids.message().contains("`start`"), "{}", authored_ids.text);
+    assert!(
+        authored_ids.message().contains("`start`"),
+        "{}",
+        authored_ids.text
+    );
     let outcome = app
         .post(
             &path,
@@ -416,8 +431,8 @@ async fn timed_exam_closes_at_its_deadline(db: &TestDatabase) {
         &second_ids[0],
         &right_in(&view, &second_ids[0]),
     )
-        .await
-        .expect(204);
+    .await
+    .expect(204);
     app.clock()
         .set(parse_time(&view["deadline"]) + Duration::seconds(6));
     let refused = app

@@ -335,7 +335,10 @@ async fn search_hits_in_locked_modules_say_so() {
         .lines()
         .find(|l| l.contains("› EC2 instances"))
         .unwrap_or_else(|| panic!("{screen}"));
-    assert!(row.trim_end_matches(['│', '"', ' ']).ends_with("locked"), "{screen}");
+    assert!(
+        row.trim_end_matches(['│', '"', ' ']).ends_with("locked"),
+        "{screen}"
+    );
     // Once the first module is read, the hit opens like the outline.
     let done = cloudmaster_core::api::LessonProgressUpdate {
         status: LessonStatus::Completed,
@@ -347,7 +350,11 @@ async fn search_hits_in_locked_modules_say_so() {
         .unwrap();
     h.press(KeyCode::Backspace).await;
     h.type_keys("d").await;
-    assert!(locked(&h).iter().all(|(_, locked)| !locked), "{:?}", locked(&h));
+    assert!(
+        locked(&h).iter().all(|(_, locked)| !locked),
+        "{:?}",
+        locked(&h)
+    );
     assert!(!h.render().contains("locked"));
 }
 

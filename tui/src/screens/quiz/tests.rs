@@ -308,8 +308,14 @@ async fn the_result_scrolls_and_explains_every_question() {
         .collect::<Vec<_>>()
         .join("\n");
     assert!(all.contains(&listed), "{listed}\nin {all}");
-    assert!(all.contains(&format!("Your answer: {paas}) {PAAS}")), "{all}");
-    assert!(all.contains(&format!("Correct:     {iaas}) {IAAS}")), "{all}");
+    assert!(
+        all.contains(&format!("Your answer: {paas}) {PAAS}")),
+        "{all}"
+    );
+    assert!(
+        all.contains(&format!("Correct:     {iaas}) {IAAS}")),
+        "{all}"
+    );
     // The one answer comes back for review: wrong, after the relearning step.
     assert!(
         all.contains("The questions you answered come back for review"),
