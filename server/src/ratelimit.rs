@@ -2,7 +2,7 @@
 //!
 //! Limits count requests per key (a user, or an IP address for anonymous requests) in fixed
 //! windows (an hour by default). The shared truth is a counter per (key, window) in the
-//! database (`Store::add_rate_usage`, which adds a delta and returns the new total across all
+//! database (`Store::add_rate_usages`, which adds a delta and returns the new total across all
 //! replicas). Each replica keeps, per key:
 //!
 //! - `global`: the latest total the database returned,
@@ -192,16 +192,13 @@ impl RateLimiter {
     /// Fails open (returns None) when the database is unreachable: the request would
     /// mostly fail anyway, and refusing everything on a blip is worse.
     async fn write(&self, key: RateKey, window: i64, delta: i64) -> Option<i64> {
-        let result = self
-            .store
-            .add_rate_usage(
-                &key.to_store_key(self.bucket),
-                window_start_time(window),
-                delta,
-            )
-            .await;
-        let total = match result {
-            Ok(total) => Some(total),
+        let count = RateCount {
+            key: key.to_store_key(self.bucket),
+            window_start: window_start_time(window),
+            delta,
+        };
+        let total = match self.store.add_rate_usages(&[count]).await {
+            Ok(totals) => Some(totals[0]),
             Err(err) => {
                 tracing::warn!(error = %crate::error::error_chain(&err), "rate-limit write failed");
                 None
@@ -346,10 +343,12 @@ mod tests {
         let stored = |l: &RateLimiter| {
             let store = l.store.clone();
             async move {
-                store
-                    .add_rate_usage(&key.to_store_key(""), window, 0)
-                    .await
-                    .unwrap()
+                let count = RateCount {
+                    key: key.to_store_key(""),
+                    window_start: window,
+                    delta: 0,
+                };
+                store.add_rate_usages(&[count]).await.unwrap()[0]
             }
         };
         // The first request and every 10th (batch of 1% of 1,000) were written.

@@ -21,18 +21,11 @@ pub trait StateStore: Send + Sync {
         candidate: &[u8],
         now: OffsetDateTime,
     ) -> StoreResult<Vec<u8>>;
-    /// Adds `delta` requests to the counter `key` for the window starting at
-    /// `window_start` and returns the window's new total across all replicas.
-    async fn add_rate_usage(
-        &self,
-        key: &str,
-        window_start: OffsetDateTime,
-        delta: i64,
-    ) -> StoreResult<i64>;
-    /// [`add_rate_usage`](StateStore::add_rate_usage) for many counters in one
-    /// transaction (one commit, so one fsync, for a whole flush of a replica's counters).
-    /// Counters are updated in key order, so two replicas flushing the same keys cannot
-    /// deadlock. Returns the new totals in the order of `counts`.
+    /// Adds each count's `delta` requests to the counter of its key for the window starting
+    /// at `window_start`, and returns the new totals across all replicas, in the order of
+    /// `counts`. One transaction (one commit, so one fsync) for a whole flush of a replica's
+    /// counters; counters are updated in key order, so two replicas flushing the same keys
+    /// cannot deadlock.
     async fn add_rate_usages(&self, counts: &[RateCount]) -> StoreResult<Vec<i64>>;
     /// Deletes rate-limit windows that started before `before`.
     async fn prune_rate_usage(&self, before: OffsetDateTime) -> StoreResult<u64>;

@@ -26,7 +26,7 @@ impl Timestamp {
     }
 
     /// Unix microseconds, SQLite's stored form.
-    pub(crate) fn unix_micros(self) -> i64 {
+    fn unix_micros(self) -> i64 {
         // i64 microseconds cover ±292,000 years; the cast cannot truncate for real dates.
         (self.0.unix_timestamp_nanos() / 1_000) as i64
     }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use cloudmaster_core::api::{Role, Scope, Tier};
 use cloudmaster_server::auth::records::{NewApiToken, NewUser, RefreshOutcome, SessionEnd};
-use cloudmaster_server::store::{RateCount, StoreError};
+use cloudmaster_server::store::{RateCount, StateStore, StoreError};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -463,7 +463,7 @@ async fn rate_usage_sums_across_stores(db: &TestDatabase) {
             } else {
                 Arc::clone(&b)
             };
-            tokio::spawn(async move { store.add_rate_usage("user:1", window, 3).await })
+            tokio::spawn(async move { store.add_one("user:1", window, 3).await })
         })
         .collect();
     let mut totals = Vec::new();
@@ -472,14 +472,14 @@ async fn rate_usage_sums_across_stores(db: &TestDatabase) {
     }
     totals.sort_unstable();
     assert_eq!(totals, (1..=20).map(|i| i * 3).collect::<Vec<i64>>());
-    assert_eq!(a.add_rate_usage("user:1", window, 0).await.unwrap(), 60);
-    assert_eq!(b.add_rate_usage("user:2", window, 1).await.unwrap(), 1);
+    assert_eq!(a.add_one("user:1", window, 0).await.unwrap(), 60);
+    assert_eq!(b.add_one("user:2", window, 1).await.unwrap(), 1);
 
     let earlier = window - Duration::hours(1);
-    assert_eq!(a.add_rate_usage("user:1", earlier, 5).await.unwrap(), 5);
+    assert_eq!(a.add_one("user:1", earlier, 5).await.unwrap(), 5);
     assert_eq!(b.prune_rate_usage(window).await.unwrap(), 1);
-    assert_eq!(a.add_rate_usage("user:1", earlier, 1).await.unwrap(), 1);
-    assert_eq!(a.add_rate_usage("user:1", window, 1).await.unwrap(), 61);
+    assert_eq!(a.add_one("user:1", earlier, 1).await.unwrap(), 1);
+    assert_eq!(a.add_one("user:1", window, 1).await.unwrap(), 61);
 }
 
 async fn rate_usage_flushes_many_counters_at_once(db: &TestDatabase) {
@@ -491,7 +491,7 @@ async fn rate_usage_flushes_many_counters_at_once(db: &TestDatabase) {
         window_start: window,
         delta,
     };
-    assert_eq!(a.add_rate_usage("user:b", window, 4).await.unwrap(), 4);
+    assert_eq!(a.add_one("user:b", window, 4).await.unwrap(), 4);
     // Keys out of order; the totals come back in the order asked.
     let flush = [count("user:c", 1), count("user:b", 2), count("user:a", 3)];
     assert_eq!(a.add_rate_usages(&flush).await.unwrap(), [1, 6, 3]);
@@ -502,6 +502,34 @@ async fn rate_usage_flushes_many_counters_at_once(db: &TestDatabase) {
     let (x, y) = tokio::join!(a.add_rate_usages(&keys), b.add_rate_usages(&reversed));
     x.unwrap();
     y.unwrap();
-    assert_eq!(a.add_rate_usage("ip:0", window, 0).await.unwrap(), 2);
-    assert_eq!(b.add_rate_usage("ip:49", window, 0).await.unwrap(), 2);
+    assert_eq!(a.add_one("ip:0", window, 0).await.unwrap(), 2);
+    assert_eq!(b.add_one("ip:49", window, 0).await.unwrap(), 2);
+}
+
+/// One counter's total after adding `delta`.
+#[async_trait::async_trait]
+trait AddOne {
+    async fn add_one(
+        &self,
+        key: &str,
+        window: OffsetDateTime,
+        delta: i64,
+    ) -> Result<i64, StoreError>;
+}
+
+#[async_trait::async_trait]
+impl<S: StateStore + ?Sized> AddOne for S {
+    async fn add_one(
+        &self,
+        key: &str,
+        window: OffsetDateTime,
+        delta: i64,
+    ) -> Result<i64, StoreError> {
+        let count = RateCount {
+            key: key.to_owned(),
+            window_start: window,
+            delta,
+        };
+        Ok(self.add_rate_usages(&[count]).await?[0])
+    }
 }

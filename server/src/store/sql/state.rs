@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{Backend, Db};
+use super::Backend;
 use crate::store::{RateCount, StateStore, StoreError, StoreResult, Timestamp};
 
 #[async_trait]
@@ -47,15 +47,6 @@ impl StateStore for Backend {
             .ok_or_else(|| StoreError::NotFound(format!("server value `{name}`")))
     }
 
-    async fn add_rate_usage(
-        &self,
-        key: &str,
-        window_start: OffsetDateTime,
-        delta: i64,
-    ) -> StoreResult<i64> {
-        add_rate_count(&self.writer, key, window_start, delta).await
-    }
-
     async fn add_rate_usages(&self, counts: &[RateCount]) -> StoreResult<Vec<i64>> {
         let mut order: Vec<usize> = (0..counts.len()).collect();
         order.sort_by(|&a, &b| {
@@ -65,7 +56,16 @@ impl StateStore for Backend {
         let mut tx = self.begin_write().await?;
         for i in order {
             let count = &counts[i];
-            totals[i] = add_rate_count(&mut *tx, &count.key, count.window_start, count.delta).await?;
+            (totals[i],) = sqlx::query_as(
+                "INSERT INTO rate_usage (key, window_start, count) VALUES ($1, $2, $3) \
+                 ON CONFLICT (key, window_start) \
+                 DO UPDATE SET count = rate_usage.count + excluded.count RETURNING count",
+            )
+            .bind(&count.key)
+            .bind(Timestamp::new(count.window_start))
+            .bind(count.delta)
+            .fetch_one(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(totals)
@@ -78,23 +78,4 @@ impl StateStore for Backend {
             .await?;
         Ok(done.rows_affected())
     }
-}
-
-async fn add_rate_count<'c>(
-    executor: impl sqlx::Executor<'c, Database = Db>,
-    key: &str,
-    window_start: OffsetDateTime,
-    delta: i64,
-) -> StoreResult<i64> {
-    let (count,): (i64,) = sqlx::query_as(
-        "INSERT INTO rate_usage (key, window_start, count) VALUES ($1, $2, $3) \
-         ON CONFLICT (key, window_start) DO UPDATE SET count = rate_usage.count + excluded.count \
-         RETURNING count",
-    )
-    .bind(key)
-    .bind(Timestamp::new(window_start))
-    .bind(delta)
-    .fetch_one(executor)
-    .await?;
-    Ok(count)
 }
