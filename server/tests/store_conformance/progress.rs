@@ -569,6 +569,39 @@ async fn sqlite_acknowledged_writes_survive_a_crash() {
     assert_eq!(reopened.list_users().await.unwrap().len(), 1000);
 }
 
+/// Commits do not checkpoint (the writer runs with `wal_autocheckpoint=0`); the store's
+/// checkpoint task copies the WAL into the database file on its own connection. Shown by
+/// the database file alone, without its WAL, coming to hold the writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_checkpoints_run_beside_the_writer() {
+    let db = TestDatabase::sqlite();
+    let path = db.sqlite_path().unwrap();
+    let store = db.open().await;
+    for i in 0..50 {
+        user(&*store, &format!("user{i}@example.com"), Role::Learner).await;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let copy = tempfile::tempdir().unwrap();
+        let main_file = copy.path().join("main-only.db");
+        std::fs::copy(&path, &main_file).unwrap();
+        let url = format!("sqlite://{}", main_file.display());
+        // A copy taken while the checkpoint writes may be torn: that is "not yet".
+        let users = match cloudmaster_server::store::open(&url, 1).await {
+            Ok(copied) => copied.list_users().await.map_or(0, |u| u.len()),
+            Err(_) => 0,
+        };
+        if users == 50 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the database file never received the writes (found {users} users)"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn sqlite_in_memory_works_with_one_connection() {
     let store = cloudmaster_server::store::open("sqlite::memory:", 4)
