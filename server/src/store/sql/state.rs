@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::Backend;
+use super::{Backend, Db};
 use crate::store::{RateCount, StateStore, StoreError, StoreResult, Timestamp};
 
 #[async_trait]
@@ -48,6 +48,10 @@ impl StateStore for Backend {
     }
 
     async fn add_rate_usages(&self, counts: &[RateCount]) -> StoreResult<Vec<i64>> {
+        // One counter needs no transaction around its one statement (the admission path).
+        if let [count] = counts {
+            return Ok(vec![add_count(&self.writer, count).await?]);
+        }
         let mut order: Vec<usize> = (0..counts.len()).collect();
         order.sort_by(|&a, &b| {
             (&counts[a].key, counts[a].window_start).cmp(&(&counts[b].key, counts[b].window_start))
@@ -55,17 +59,7 @@ impl StateStore for Backend {
         let mut totals = vec![0; counts.len()];
         let mut tx = self.begin_write().await?;
         for i in order {
-            let count = &counts[i];
-            (totals[i],) = sqlx::query_as(
-                "INSERT INTO rate_usage (key, window_start, count) VALUES ($1, $2, $3) \
-                 ON CONFLICT (key, window_start) \
-                 DO UPDATE SET count = rate_usage.count + excluded.count RETURNING count",
-            )
-            .bind(&count.key)
-            .bind(Timestamp::new(count.window_start))
-            .bind(count.delta)
-            .fetch_one(&mut *tx)
-            .await?;
+            totals[i] = add_count(&mut *tx, &counts[i]).await?;
         }
         tx.commit().await?;
         Ok(totals)
@@ -78,4 +72,18 @@ impl StateStore for Backend {
             .await?;
         Ok(done.rows_affected())
     }
+}
+
+async fn add_count<'c>(db: impl sqlx::Executor<'c, Database = Db>, c: &RateCount) -> StoreResult<i64> {
+    let (total,) = sqlx::query_as(
+        "INSERT INTO rate_usage (key, window_start, count) VALUES ($1, $2, $3) \
+         ON CONFLICT (key, window_start) \
+         DO UPDATE SET count = rate_usage.count + excluded.count RETURNING count",
+    )
+    .bind(&c.key)
+    .bind(Timestamp::new(c.window_start))
+    .bind(c.delta)
+    .fetch_one(db)
+    .await?;
+    Ok(total)
 }
