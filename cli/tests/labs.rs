@@ -1,48 +1,14 @@
 //! End-to-end tests of `cloudmaster lab`: authoring (`lab test`, the publish gate) with no
-//! server, and a learner working through bundled labs against a real server on port 0.
+//! server, and a learner working through bundled labs against a real server on port 0
+//! (watch mode: `lab_watch.rs`).
 //!
 //! Every command runs in its own temporary home; see `util`.
 
 mod util;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
-
-use cloudmaster_core::api::Role;
 use cloudmaster_core::course::load_course;
+use util::labs::{PASSWORD, copy_solution, courses_dir, lab_dir, learner, run_in};
 use util::{Home, TestServer};
-
-const PASSWORD: &str = "correct horse battery";
-
-fn courses_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses")
-}
-
-fn lab_dir(course: &str, lab: &str) -> PathBuf {
-    courses_dir().join(course).join("labs").join(lab)
-}
-
-/// Runs `args` in `dir`: (exit code, stdout, stderr).
-fn run_in(home: &Home, dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = home.cmd().current_dir(dir).args(args).output().unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
-}
-
-/// Copies the files of a lab's solution folder for `step` into `workspace`.
-fn copy_solution(course: &str, lab: &str, step: &str, workspace: &Path) {
-    let from = lab_dir(course, lab).join("solution").join(step);
-    for entry in std::fs::read_dir(&from).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), workspace.join(entry.file_name())).unwrap();
-    }
-}
 
 // ---------------------------------------------------------------------------------------
 // Authoring
@@ -184,34 +150,6 @@ fn lab_test_and_publish_refuse_a_lab_whose_solution_does_not_pass() {
 
 // ---------------------------------------------------------------------------------------
 // Learning
-
-/// A server with the bundled `cloud-foundations` course published and a logged-in learner
-/// enrolled in it who finished the lessons of the modules before its labs.
-fn learner() -> (TestServer, Home) {
-    let server = TestServer::start();
-    let teacher = server.create_user("teacher@example.com", PASSWORD, Role::Instructor);
-    let course_dir = courses_dir().join("cloud-foundations");
-    server.publish(&teacher, &course_dir);
-    let home = Home::new(&server.url);
-    home.register("learner@example.com", PASSWORD);
-    home.ok(&["enroll", "cloud-foundations"]);
-    // Modules unlock in order: finish the lessons before the module with the labs.
-    let (course, _) = load_course(&course_dir).unwrap();
-    for module in course
-        .modules
-        .iter()
-        .take_while(|m| !m.labs.contains(&"cidr-plan".to_owned()))
-    {
-        for lesson in &module.lessons {
-            home.ok(&[
-                "lesson",
-                "done",
-                &format!("cloud-foundations/{}", lesson.id),
-            ]);
-        }
-    }
-    (server, home)
-}
 
 #[test]
 fn a_learner_checks_fixes_submits_and_passes_a_lab() {
@@ -690,137 +628,4 @@ fn check_scripts_never_see_the_learners_credentials() {
     let learner_home = format!("HOME={}\n", home.path().display());
     assert!(!env.contains(&learner_home), "{env}");
     assert!(env.lines().any(|l| l.starts_with("HOME=")), "{env}");
-}
-
-// ---------------------------------------------------------------------------------------
-// Watch mode
-
-/// How long a watch test waits for what it expects before it fails: only a watch that
-/// never reacts takes that long.
-const PATIENCE: Duration = Duration::from_secs(60);
-
-/// A child process killed when dropped, with its stdout lines arriving on a channel.
-struct Watching {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: String,
-    stderr: Option<std::thread::JoinHandle<String>>,
-}
-
-impl Watching {
-    fn spawn(home: &Home, dir: &Path, extra: &[&str]) -> Watching {
-        let mut cmd = home.std_cmd();
-        cmd.current_dir(dir)
-            .args(["lab", "check", "--watch"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut stderr = child.stderr.take().unwrap();
-        let stderr = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
-            text
-        });
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Watching {
-            child,
-            lines,
-            seen: String::new(),
-            stderr: Some(stderr),
-        }
-    }
-
-    /// Waits until a line containing `needle` arrives. The limit only ends a test that
-    /// hangs: it is generous, and waiting ends as soon as the line is there.
-    fn wait_for(&mut self, needle: &str) {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push_str(&line);
-                    self.seen.push('\n');
-                    if line.contains(needle) {
-                        return;
-                    }
-                }
-                Err(_) => panic!(
-                    "no line with `{needle}` within {PATIENCE:?}; output so far:\n{}",
-                    self.seen
-                ),
-            }
-        }
-    }
-
-    /// Waits for the process to end by itself (at most a generous limit).
-    fn wait_exit(&mut self) -> i32 {
-        let deadline = Instant::now() + PATIENCE;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code().unwrap_or(-1);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("still watching after {PATIENCE:?}; output:\n{}", self.seen);
-    }
-
-    /// Everything the process wrote to stderr (once it has ended).
-    fn stderr(&mut self) -> String {
-        self.stderr.take().unwrap().join().unwrap()
-    }
-}
-
-impl Drop for Watching {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn watch_reacts_to_the_solution(extra: &[&str]) {
-    let (_server, home) = learner();
-    home.ok(&["lab", "start", "cloud-foundations/cidr-plan"]);
-    let workspace = home.path().join("cloud-foundations-cidr-plan");
-    let extra = [extra, &["--yes"]].concat();
-    let mut watching = Watching::spawn(&home, &workspace, &extra);
-    watching.wait_for("✗ vpc-cidr");
-    watching.wait_for("Watching");
-
-    // The last step's solution: every step passes and the watch ends by itself.
-    copy_solution(
-        "cloud-foundations",
-        "cidr-plan",
-        "private-subnets",
-        &workspace,
-    );
-    watching.wait_for("✓ vpc-cidr");
-    watching.wait_for("All steps pass locally");
-    assert_eq!(watching.wait_exit(), 0, "{}", watching.seen);
-    let stderr = watching.stderr();
-    if extra.is_empty() {
-        // Notifications work on a local file system: no fallback to polling.
-        assert!(!stderr.contains("notifications do not work"), "{stderr}");
-    }
-    let status = home.json(&["lab", "status", "--dir", workspace.to_str().unwrap()]);
-    assert_eq!(status["current_step"], serde_json::Value::Null, "{status}");
-}
-
-#[test]
-fn watch_reacts_to_a_change_with_notifications() {
-    watch_reacts_to_the_solution(&[]);
-}
-
-#[test]
-fn watch_reacts_to_a_change_by_polling() {
-    watch_reacts_to_the_solution(&["--poll"]);
 }

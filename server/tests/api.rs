@@ -30,6 +30,8 @@ mod clock;
 mod contract;
 #[path = "api_cases/keys.rs"]
 mod keys;
+#[path = "api_cases/lab_submissions.rs"]
+mod lab_submissions;
 #[path = "api_cases/labs.rs"]
 mod labs;
 #[path = "api_cases/learning.rs"]

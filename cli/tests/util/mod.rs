@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+pub mod labs;
 pub mod learning;
 
 use std::path::{Path, PathBuf};
