@@ -7,6 +7,7 @@
 //! - [`assess`]: grading, exam draws, mastery, spaced review and readiness.
 //! - [`cert`]: signed certificates (Ed25519 over canonical JSON), offline verification,
 //!   Open Badges 3.0 export and the course completion rules.
+//! - [`money`]: integer minor units of a currency, parsed and printed without floating point.
 //! - [`display`]: numbers and times written for people, the same in every client.
 //!
 //! With the `client` feature (on by default) it also carries what only clients need:
@@ -19,6 +20,7 @@ pub mod cert;
 pub mod course;
 pub mod display;
 pub mod lab;
+pub mod money;
 pub mod plain;
 
 #[cfg(feature = "client")]

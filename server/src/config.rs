@@ -184,6 +184,9 @@ pub struct ServerConfig {
     /// enable only when the server itself runs inside a sandbox (a container or a VM).
     #[arg(long, global = true, env = "CLOUDMASTER_LAB_SCRIPT_CHECKS", default_value_t = DEFAULTS.lab_script_checks)]
     pub lab_script_checks: bool,
+
+    #[command(flatten)]
+    pub billing: crate::billing::config::BillingConfig,
 }
 
 /// Evaluated once, so the data directory is resolved from the environment only once.
@@ -224,6 +227,7 @@ impl Default for ServerConfig {
             lab_max_workspace_bytes: 20 * 1024 * 1024,
             lab_max_archive_files: 2_000,
             lab_script_checks: false,
+            billing: crate::billing::config::BillingConfig::default(),
         }
     }
 }
@@ -333,6 +337,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("lab_max_workspace_bytes", &self.lab_max_workspace_bytes)
             .field("lab_max_archive_files", &self.lab_max_archive_files)
             .field("lab_script_checks", &self.lab_script_checks)
+            .field("billing", &self.billing)
             .finish()
     }
 }

@@ -1,5 +1,5 @@
-//! Background jobs: closing attempts whose time is up or that were abandoned, and expiring
-//! lab sessions. Every replica runs them; each job is an idempotent conditional update, so
+//! Background jobs: closing attempts whose time is up or that were abandoned, expiring
+//! lab sessions, renewing and expiring subscriptions, and forgetting old idempotency keys. Every replica runs them; each job is an idempotent conditional update, so
 //! replicas racing on the same row cannot both act on it.
 //!
 //! [`run_once`] is what the loop runs; tests call it directly with an injected clock.
@@ -19,6 +19,8 @@ pub struct JobReport {
     pub attempts_closed: u32,
     /// Lab sessions ended by their time limit or idle timeout.
     pub lab_sessions_expired: u32,
+    /// Subscription renewals charged and subscriptions expired.
+    pub renewals: crate::billing::renewals::RenewalReport,
 }
 
 /// Runs every job once at the state's clock.
@@ -29,6 +31,17 @@ pub async fn run_once(state: &AppState) -> Result<JobReport, ServerError> {
             .await
             .context("closing overdue attempts")?,
         lab_sessions_expired: crate::labs::expire_sessions(state, now).await?,
+        renewals: {
+            let keys_before = now - crate::billing::idempotency::KEPT_FOR;
+            state
+                .store()
+                .prune_idempotency_keys(keys_before)
+                .await
+                .context("forgetting old idempotency keys")?;
+            crate::billing::renewals::run(state, now)
+                .await
+                .context("renewing subscriptions")?
+        },
     })
 }
 

@@ -10,6 +10,8 @@
 //!   `?` ([`error`]). [`auth`] authenticates (JWT sessions, refresh-token rotation with reuse
 //!   detection, personal API tokens) and [`ratelimit`] enforces per-tier limits shared
 //!   across replicas through the database. [`publish`] turns course bundles into versions.
+//!   [`billing`] sells courses and premium plans through a payment provider (the built-in
+//!   sandbox or Stripe), with a ledger that only verified webhook events settle.
 //! - [`telemetry`] and [`metrics`]: request ids in every log line, Prometheus metrics,
 //!   panics as JSON 500s. [`cache`] keeps the catalog's JSON in memory with bounded staleness.
 //!
@@ -32,6 +34,7 @@ use tower_http::trace::TraceLayer;
 use crate::server_error::Context as _;
 
 pub mod auth;
+pub mod billing;
 pub mod bundles;
 pub mod cache;
 pub mod certificates;

@@ -17,8 +17,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    admin, assessments, auth_routes, certificates, courses, enrollment, ops, progress, publishing,
-    review, tokens,
+    admin, assessments, auth_routes, billing, billing_admin, certificates, courses, enrollment,
+    ops, progress, publishing, review, tokens,
 };
 
 #[derive(OpenApi)]
@@ -37,6 +37,11 @@ use crate::routes::{
         progress::record_lesson, progress::course, progress::all, progress::of_user,
         publishing::manifest, publishing::publish, publishing::versions, publishing::rollback,
         admin::users, admin::set_role, admin::audit,
+        billing::plans, billing::status, billing::buy_course, billing::subscribe, billing::cancel,
+        billing::payments, billing::payment, billing::pay_with_card, billing::checkout_return,
+        billing::stripe_webhook,
+        billing_admin::refund, billing_admin::coupons, billing_admin::create_coupon,
+        billing_admin::disable_coupon, billing_admin::revenue_report,
         assessments::list, assessments::start, assessments::attempts_of_course,
         assessments::show, assessments::save_answer, assessments::submit,
         assessments::mastery, assessments::readiness_report,

@@ -17,6 +17,7 @@ use crate::auth::cache::AuthCache;
 use crate::auth::password::{self, PasswordHasher};
 use crate::auth::records::NewUser;
 use crate::auth::tokens::TokenUses;
+use crate::billing::Billing;
 use crate::bundles::{BundleCache, PublishedCourse};
 use crate::cache::CatalogCache;
 use crate::config::ServerConfig;
@@ -60,6 +61,7 @@ struct Inner {
     bundles: BundleCache,
     auth_cache: AuthCache,
     metrics: Metrics,
+    billing: Billing,
     /// The server's identity, read from the database once (see [`AppState::server_id`]).
     server_id: tokio::sync::OnceCell<String>,
 }
@@ -120,6 +122,8 @@ impl AppState {
                 auth_cache: AuthCache::new(Duration::from_millis(config.auth_cache_ms)),
                 token_uses: TokenUses::default(),
                 metrics: Metrics::default(),
+                billing: Billing::from_config(&config.billing, config.listen)
+                    .map_err(|e| ServerError::Refused(e.to_string()))?,
                 server_id: tokio::sync::OnceCell::new(),
                 config: config.clone(),
                 store,
@@ -146,6 +150,11 @@ impl AppState {
 
     pub fn now(&self) -> OffsetDateTime {
         self.inner.clock.now()
+    }
+
+    /// The payment provider and plans.
+    pub fn billing(&self) -> &Billing {
+        &self.inner.billing
     }
 
     /// Signs and verifies access tokens.

@@ -20,6 +20,14 @@ mod attempt_rules;
 
 #[path = "api_cases/auth.rs"]
 mod auth;
+#[path = "api_cases/billing.rs"]
+mod billing;
+#[path = "api_cases/billing_stripe.rs"]
+mod billing_stripe;
+#[path = "api_cases/billing_subscriptions.rs"]
+mod billing_subscriptions;
+#[path = "api_cases/billing_support.rs"]
+mod billing_support;
 #[path = "api_cases/catalog.rs"]
 mod catalog;
 #[path = "api_cases/certificates.rs"]

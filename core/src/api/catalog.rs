@@ -2,12 +2,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
-/// A price in integer minor units (cents) with an ISO 4217 currency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Price {
-    pub amount: i64,
-    pub currency: String,
-}
+/// A course's price: integer minor units (cents) with an ISO 4217 currency.
+pub type Price = crate::money::Money;
 
 /// One row of the catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -5,6 +5,7 @@
 //! Routes live under [`API_PREFIX`]; the server documents them in its OpenAPI document.
 
 mod auth;
+mod billing;
 mod catalog;
 mod certificates;
 mod error;
@@ -15,6 +16,7 @@ mod publish;
 pub mod whole;
 
 pub use auth::*;
+pub use billing::*;
 pub use catalog::*;
 pub use certificates::*;
 pub use error::*;

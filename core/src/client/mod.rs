@@ -10,6 +10,7 @@
 
 mod admin;
 mod auth;
+mod billing;
 mod catalog;
 mod certificates;
 mod labs;

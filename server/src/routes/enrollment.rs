@@ -1,4 +1,5 @@
-//! Enrollment: enroll (prerequisites and payment enforced), unenroll, list.
+//! Enrollment: enroll (prerequisites and payment enforced: a paid course needs a purchase,
+//! premium or the admin role), unenroll, list.
 
 use axum::Router;
 use axum::extract::State;
@@ -76,13 +77,11 @@ pub async fn enroll(
     if let Some(price) = &detail.summary.price
         && user.tier != Tier::Premium
         && user.role != Role::Admin
+        && !store.purchased_courses(user.id).await?.contains(&course)
     {
         return Err(ApiError::PaymentRequired(format!(
-            "`{course}` costs {} {}.{:02}; payments are not available yet on this server; \
-             a premium subscription unlocks every course",
-            price.currency,
-            price.amount / 100,
-            price.amount % 100
+            "`{course}` costs {price}: buy it with `cloudmaster billing checkout {course}`, \
+             or subscribe to premium, which opens every course (`cloudmaster billing plans`)"
         )));
     }
     // Concurrent duplicates all get here; the store's insert picks the one that enrolled.

@@ -21,6 +21,8 @@ use crate::state::AppState;
 pub mod admin;
 pub mod assessments;
 pub mod auth_routes;
+pub mod billing;
+pub mod billing_admin;
 pub mod certificates;
 pub mod courses;
 pub mod enrollment;
@@ -32,10 +34,11 @@ pub mod review;
 pub mod tokens;
 
 /// Every `/api/v1` route (without the prefix). The routes anyone may call without an
-/// account (login, registration, refresh, logout) pass the [`open_gate`], which never looks
+/// account (login, registration, refresh, logout, payment webhooks) pass the [`open_gate`], which never looks
 /// at credentials; every other route passes the [`gate`].
 pub fn api(state: &AppState) -> Router<AppState> {
     let open = auth_routes::open_router(state)
+        .merge(billing::webhook_router())
         .route_layer(middleware::from_fn_with_state(state.clone(), open_gate));
     let gated = Router::new()
         .merge(auth_routes::router())
@@ -49,6 +52,8 @@ pub fn api(state: &AppState) -> Router<AppState> {
         .merge(review::router())
         .merge(certificates::router())
         .merge(labs::router())
+        .merge(billing::router())
+        .merge(billing_admin::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), gate));
     open.merge(gated)
 }

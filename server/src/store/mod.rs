@@ -31,7 +31,7 @@
 //!
 //! The records the store keeps and returns belong to their domains (`crate::auth::records`,
 //! `crate::learning::records`, `crate::learning::progress`, `crate::labs::records`,
-//! `crate::publish`, `crate::certificates`), with the rules that need no database; the store
+//! `crate::publish`, `crate::certificates`, `crate::billing::records`), with the rules that need no database; the store
 //! only persists them.
 //!
 //! Every timestamp a method writes comes from its caller (a `now` argument or a field the
@@ -40,6 +40,7 @@
 use async_trait::async_trait;
 
 mod accounts;
+mod billing;
 mod catalog;
 mod certificates;
 mod labs;
@@ -100,6 +101,7 @@ pub mod sqlite;
 mod timestamp;
 
 pub use accounts::AccountStore;
+pub use billing::BillingStore;
 pub use catalog::CatalogStore;
 pub use certificates::{CertificateStore, CompletionFacts};
 pub use labs::LabStore;
@@ -160,6 +162,7 @@ pub trait Store:
     + CertificateStore
     + LabStore
     + SecurityStore
+    + BillingStore
     + Send
     + Sync
     + 'static

@@ -175,7 +175,7 @@ async fn enrollment_rules(db: &TestDatabase) {
         .await
         .expect_error(402, "payment_required");
     assert!(
-        pay.message().contains("payments are not available yet"),
+        pay.message().contains("billing checkout advanced-ops"),
         "{}",
         pay.text
     );

@@ -6,6 +6,7 @@
 use super::{BEGIN_WRITE, Backend, Db, NAME, lock_start, search_hits, write_progress};
 
 mod accounts;
+mod billing;
 mod catalog;
 mod certificates;
 mod labs;
