@@ -53,6 +53,8 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand course 'Author courses: scaffold, validate, list versions, roll back'
             cand publish 'Validate and publish a course or a catalog of courses'
             cand tui 'Open the terminal UI against the server you are logged in to'
+            cand billing 'Buy courses and premium, see payments and receipts, cancel, refund'
+            cand admin 'Administration: revenue and coupons'
             cand config 'Show or change the configuration'
             cand doctor 'Check configuration, server, credentials and lab tools'
             cand completions 'Print shell completions'
@@ -105,6 +107,16 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --lab-max-archive-bytes 'Largest accepted lab submission: the compressed workspace archive (`lab submit`)'
             cand --lab-max-workspace-bytes 'Largest total size of the files in a submitted lab workspace, uncompressed'
             cand --lab-max-archive-files 'Most files and folders a submitted lab workspace may hold'
+            cand --billing-provider 'Payment provider'
+            cand --billing-plans 'Premium plans, comma-separated, each `ID=AMOUNT+CURRENCY/INTERVAL` with the amount in major units and the interval `month` or `year`, as in `premium-monthly=12.00USD/month` [default: premium-monthly=12.00USD/month,premium-yearly=99.00USD/year]'
+            cand --billing-grace-days 'Days premium lasts after a renewal fails, while the renewal is retried'
+            cand --billing-retry-hours 'Hours between retries of a failed renewal (providers that do not retry by themselves)'
+            cand --billing-tax-basis-points 'Tax added to every payment, in basis points of the price after discounts (2000 is 20 %); 0 collects none and receipts show a tax of 0'
+            cand --public-url 'The URL learners reach this server at, where a hosted checkout sends them back [default: http://<listen address>]'
+            cand --stripe-api-base 'Stripe''s API address (a local server in tests)'
+            cand --stripe-api-key-file 'File holding the Stripe API key (else CLOUDMASTER_STRIPE_API_KEY)'
+            cand --stripe-webhook-secret-file 'File holding the Stripe webhook signing secret, one per line while one replaces another (else CLOUDMASTER_STRIPE_WEBHOOK_SECRET)'
+            cand --stripe-webhook-tolerance-secs 'Seconds a webhook signature''s timestamp may be from now'
             cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
             cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
             cand -o 'Output format of commands that print data [default: from the profile, else table]'
@@ -975,6 +987,268 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'cloudmaster;billing'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand plans 'List the premium plans (and the sandbox''s test cards)'
+            cand status 'Show your tier, subscription and purchased courses'
+            cand checkout 'Buy a course'
+            cand subscribe 'Subscribe to a premium plan: every course opens while it lasts'
+            cand cancel 'Cancel your subscription at the end of the period paid for'
+            cand payments 'List your payments'
+            cand receipt 'Show a payment''s receipt'
+            cand refund 'Refund a payment, wholly or in part (admins)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;billing;plans'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;billing;status'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;billing;checkout'= {
+            cand --coupon 'A coupon code'
+            cand --card 'Sandbox servers: the test card to pay with (`cloudmaster billing plans` lists them); asked for when left out'
+            cand --wait 'Seconds to wait for the payment to settle before giving up (it stays pending)'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --no-browser 'Do not open a browser on the provider''s payment page'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;billing;subscribe'= {
+            cand --coupon 'A coupon code (for the first period)'
+            cand --card 'Sandbox servers: the test card to pay with (`cloudmaster billing plans` lists them); asked for when left out'
+            cand --wait 'Seconds to wait for the payment to settle before giving up (it stays pending)'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --no-browser 'Do not open a browser on the provider''s payment page'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;billing;cancel'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;billing;payments'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;billing;receipt'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;billing;refund'= {
+            cand --amount 'Amount in the payment''s currency, such as 10.00 [default: all that is left]'
+            cand --reason 'Why, kept in the payment''s history'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;billing;help'= {
+            cand plans 'List the premium plans (and the sandbox''s test cards)'
+            cand status 'Show your tier, subscription and purchased courses'
+            cand checkout 'Buy a course'
+            cand subscribe 'Subscribe to a premium plan: every course opens while it lasts'
+            cand cancel 'Cancel your subscription at the end of the period paid for'
+            cand payments 'List your payments'
+            cand receipt 'Show a payment''s receipt'
+            cand refund 'Refund a payment, wholly or in part (admins)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;billing;help;plans'= {
+        }
+        &'cloudmaster;billing;help;status'= {
+        }
+        &'cloudmaster;billing;help;checkout'= {
+        }
+        &'cloudmaster;billing;help;subscribe'= {
+        }
+        &'cloudmaster;billing;help;cancel'= {
+        }
+        &'cloudmaster;billing;help;payments'= {
+        }
+        &'cloudmaster;billing;help;receipt'= {
+        }
+        &'cloudmaster;billing;help;refund'= {
+        }
+        &'cloudmaster;billing;help;help'= {
+        }
+        &'cloudmaster;admin'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand revenue 'Revenue per day, course or plan, and currency, refunds netted'
+            cand coupons 'Create, list and disable coupons'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;admin;revenue'= {
+            cand --from 'First day, YYYY-MM-DD (UTC) [default: 29 days before --to]'
+            cand --to 'Last day, YYYY-MM-DD (UTC) [default: today]'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;admin;coupons'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand create 'Create a coupon'
+            cand list 'List every coupon'
+            cand disable 'Disable a coupon: no new checkout can use it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;admin;coupons;create'= {
+            cand --percent-off 'Per cent off, 1 to 100'
+            cand --amount-off 'An amount off, such as 10.00 (with --currency)'
+            cand --currency 'The currency of --amount-off, such as USD'
+            cand --course 'Only for this course [default: every course and plan]'
+            cand --expires 'When it stops working: an RFC 3339 time, such as 2027-01-31T23:59:59Z'
+            cand --max-redemptions 'How many checkouts may use it [default: no limit]'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;admin;coupons;list'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;admin;coupons;disable'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;admin;coupons;help'= {
+            cand create 'Create a coupon'
+            cand list 'List every coupon'
+            cand disable 'Disable a coupon: no new checkout can use it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;admin;coupons;help;create'= {
+        }
+        &'cloudmaster;admin;coupons;help;list'= {
+        }
+        &'cloudmaster;admin;coupons;help;disable'= {
+        }
+        &'cloudmaster;admin;coupons;help;help'= {
+        }
+        &'cloudmaster;admin;help'= {
+            cand revenue 'Revenue per day, course or plan, and currency, refunds netted'
+            cand coupons 'Create, list and disable coupons'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;admin;help;revenue'= {
+        }
+        &'cloudmaster;admin;help;coupons'= {
+            cand create 'Create a coupon'
+            cand list 'List every coupon'
+            cand disable 'Disable a coupon: no new checkout can use it'
+        }
+        &'cloudmaster;admin;help;coupons;create'= {
+        }
+        &'cloudmaster;admin;help;coupons;list'= {
+        }
+        &'cloudmaster;admin;help;coupons;disable'= {
+        }
+        &'cloudmaster;admin;help;help'= {
+        }
         &'cloudmaster;config'= {
             cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
             cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
@@ -1096,6 +1370,8 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand course 'Author courses: scaffold, validate, list versions, roll back'
             cand publish 'Validate and publish a course or a catalog of courses'
             cand tui 'Open the terminal UI against the server you are logged in to'
+            cand billing 'Buy courses and premium, see payments and receipts, cancel, refund'
+            cand admin 'Administration: revenue and coupons'
             cand config 'Show or change the configuration'
             cand doctor 'Check configuration, server, credentials and lab tools'
             cand completions 'Print shell completions'
@@ -1251,6 +1527,49 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;help;publish'= {
         }
         &'cloudmaster;help;tui'= {
+        }
+        &'cloudmaster;help;billing'= {
+            cand plans 'List the premium plans (and the sandbox''s test cards)'
+            cand status 'Show your tier, subscription and purchased courses'
+            cand checkout 'Buy a course'
+            cand subscribe 'Subscribe to a premium plan: every course opens while it lasts'
+            cand cancel 'Cancel your subscription at the end of the period paid for'
+            cand payments 'List your payments'
+            cand receipt 'Show a payment''s receipt'
+            cand refund 'Refund a payment, wholly or in part (admins)'
+        }
+        &'cloudmaster;help;billing;plans'= {
+        }
+        &'cloudmaster;help;billing;status'= {
+        }
+        &'cloudmaster;help;billing;checkout'= {
+        }
+        &'cloudmaster;help;billing;subscribe'= {
+        }
+        &'cloudmaster;help;billing;cancel'= {
+        }
+        &'cloudmaster;help;billing;payments'= {
+        }
+        &'cloudmaster;help;billing;receipt'= {
+        }
+        &'cloudmaster;help;billing;refund'= {
+        }
+        &'cloudmaster;help;admin'= {
+            cand revenue 'Revenue per day, course or plan, and currency, refunds netted'
+            cand coupons 'Create, list and disable coupons'
+        }
+        &'cloudmaster;help;admin;revenue'= {
+        }
+        &'cloudmaster;help;admin;coupons'= {
+            cand create 'Create a coupon'
+            cand list 'List every coupon'
+            cand disable 'Disable a coupon: no new checkout can use it'
+        }
+        &'cloudmaster;help;admin;coupons;create'= {
+        }
+        &'cloudmaster;help;admin;coupons;list'= {
+        }
+        &'cloudmaster;help;admin;coupons;disable'= {
         }
         &'cloudmaster;help;config'= {
             cand path 'Print the path of config.toml (-o json: every path)'

@@ -168,6 +168,10 @@ pub enum Command {
     Publish(commands::publish::Args),
     /// Open the terminal UI against the server you are logged in to
     Tui(commands::tui::Args),
+    /// Buy courses and premium, see payments and receipts, cancel, refund
+    Billing(commands::billing::Args),
+    /// Administration: revenue and coupons
+    Admin(commands::admin::Args),
     /// Show or change the configuration
     Config(commands::config::Args),
     /// Check configuration, server, credentials and lab tools

@@ -109,17 +109,9 @@ pub fn write_fields(out: &mut dyn Write, fields: &[(&str, String)]) -> io::Resul
     Ok(())
 }
 
-/// "free", or "49.00 USD".
+/// "free", or "49.00 USD" (the currency's own decimals: "500 JPY").
 pub fn price(price: Option<&Price>) -> String {
-    match price {
-        None => "free".to_owned(),
-        Some(p) => format!(
-            "{}.{:02} {}",
-            p.amount / 100,
-            (p.amount % 100).abs(),
-            p.currency
-        ),
-    }
+    price.map_or_else(|| "free".to_owned(), ToString::to_string)
 }
 
 /// `2026-03-01 14:05` (UTC), short enough for tables.

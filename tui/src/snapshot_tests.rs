@@ -55,6 +55,14 @@ async fn course_outline() {
 }
 
 #[tokio::test]
+async fn a_paid_course_says_how_to_buy_it() {
+    let mut h = Harness::start().await;
+    h.type_keys("2j").await;
+    h.press(KeyCode::Enter).await;
+    insta::assert_snapshot!(h.render());
+}
+
+#[tokio::test]
 async fn lesson_reader_with_code_block_and_table() {
     let mut h = Harness::start().await;
     // Continue: the resume lesson opens at its saved position, the code block.

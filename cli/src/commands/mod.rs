@@ -8,7 +8,9 @@ use clap::ArgMatches;
 use crate::cli::{Cli, Command};
 use crate::context::{Context, Env};
 
+pub mod admin;
 pub mod attempts;
+pub mod billing;
 pub mod cert;
 pub mod completions;
 pub mod config;
@@ -70,6 +72,8 @@ pub async fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Command::Config(args) => args.run(&context(&cli.global)?),
         Command::Doctor(args) => args.run(&context(&cli.global)?).await,
         Command::Tui(args) => args.run(&context(&cli.global)?).await,
+        Command::Billing(args) => args.run(&context(&cli.global)?).await,
+        Command::Admin(args) => args.run(&context(&cli.global)?).await,
     }
 }
 

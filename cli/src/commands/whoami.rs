@@ -17,6 +17,23 @@ impl Args {
         } else {
             ctx.store().describe()
         };
+        // Until when premium lasts (best effort: a server without billing says nothing).
+        let premium_until = match me.user.tier {
+            cloudmaster_core::api::Tier::Premium => client
+                .billing_status()
+                .await
+                .ok()
+                .and_then(|s| s.premium_until),
+            cloudmaster_core::api::Tier::Free => None,
+        };
+        let tier = match premium_until {
+            Some(until) => format!(
+                "{} (until {} UTC)",
+                me.user.tier.as_str(),
+                crate::output::maybe_date(Some(&until))
+            ),
+            None => me.user.tier.as_str().to_owned(),
+        };
         let token = client
             .credential()
             .map(|c| mask(c.access_token()))
@@ -29,7 +46,7 @@ impl Args {
                     ("user", format!("{} <{}>", me.user.name, me.user.email)),
                     ("id", me.user.id.to_string()),
                     ("role", me.user.role.as_str().to_owned()),
-                    ("tier", me.user.tier.as_str().to_owned()),
+                    ("tier", tier),
                     ("server", client.base_url().to_string()),
                     ("profile", ctx.config.profile.value.clone()),
                     (

@@ -347,3 +347,86 @@ pub struct RevenueQuery {
     #[serde(default)]
     pub to: Option<String>,
 }
+
+/// A test card of the built-in sandbox provider: what paying with it does. The numbers are
+/// the ones payment providers document for the same outcomes; the sandbox takes no others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TestCard {
+    pub number: &'static str,
+    pub brand: &'static str,
+    /// The payment method's name kept on the payment (as Stripe's test `pm_card_*`).
+    pub payment_method: &'static str,
+    pub behaviour: CardBehaviour,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardBehaviour {
+    Succeeds,
+    Declined,
+    InsufficientFunds,
+    /// The first payment succeeds; every renewal is declined.
+    FailsOnRenewal,
+}
+
+/// The sandbox's test cards.
+pub const TEST_CARDS: [TestCard; 5] = [
+    TestCard {
+        number: "4242424242424242",
+        brand: "Visa",
+        payment_method: "pm_card_visa",
+        behaviour: CardBehaviour::Succeeds,
+    },
+    TestCard {
+        number: "5555555555554444",
+        brand: "Mastercard",
+        payment_method: "pm_card_mastercard",
+        behaviour: CardBehaviour::Succeeds,
+    },
+    TestCard {
+        number: "4000000000000002",
+        brand: "Visa",
+        payment_method: "pm_card_visa_chargeDeclined",
+        behaviour: CardBehaviour::Declined,
+    },
+    TestCard {
+        number: "4000000000009995",
+        brand: "Visa",
+        payment_method: "pm_card_visa_chargeDeclinedInsufficientFunds",
+        behaviour: CardBehaviour::InsufficientFunds,
+    },
+    TestCard {
+        number: "4000000000000341",
+        brand: "Visa",
+        payment_method: "pm_card_chargeCustomerFail",
+        behaviour: CardBehaviour::FailsOnRenewal,
+    },
+];
+
+impl TestCard {
+    /// The test card with this number (spaces and dashes ignored).
+    pub fn find(number: &str) -> Option<TestCard> {
+        let digits: String = number.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+        TEST_CARDS.into_iter().find(|card| card.number == digits)
+    }
+
+    /// The test card whose payment method this is.
+    pub fn by_payment_method(name: &str) -> Option<TestCard> {
+        TEST_CARDS.into_iter().find(|c| c.payment_method == name)
+    }
+
+    /// The card as receipts show it: "Visa ending in 4242".
+    pub fn label(&self) -> String {
+        let last4 = self.number.get(self.number.len() - 4..).unwrap_or_default();
+        format!("{} ending in {last4}", self.brand)
+    }
+
+    /// What paying with it does, for people.
+    pub fn outcome(&self) -> &'static str {
+        match self.behaviour {
+            CardBehaviour::Succeeds => "succeeds",
+            CardBehaviour::Declined => "declined",
+            CardBehaviour::InsufficientFunds => "insufficient funds",
+            CardBehaviour::FailsOnRenewal => "succeeds, then every renewal fails",
+        }
+    }
+}

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::provider::{self, ChargeRequest, Started};
 use super::records::{Checkout, NewPayment, RefundEntry, Refunded, Settlement};
-use super::sandbox::TestCard;
+use super::sandbox::test_card;
 use crate::auth::records::NewAuditEntry;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -38,6 +38,8 @@ pub async fn buy_course(
         .course_detail(course)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no course `{course}`")))?;
+    // Taking money for a course the learner cannot enroll in yet would help no one.
+    crate::routes::enrollment::require_prerequisites(state.store(), user.id, &detail).await?;
     let Some(price) = detail.summary.price.clone() else {
         return Err(ApiError::Validation(format!(
             "`{course}` is free: enroll with `cloudmaster enroll {course}`"
@@ -279,7 +281,7 @@ pub async fn pay_with_card(
             payment.state.as_str()
         )));
     }
-    let card = TestCard::find(number).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let card = test_card(number).map_err(|e| ApiError::Validation(e.to_string()))?;
     let attached = state
         .store()
         .attach_card(payment.id, &card.label(), card.payment_method)

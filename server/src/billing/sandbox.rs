@@ -10,7 +10,7 @@
 
 use async_trait::async_trait;
 use axum::http::{HeaderMap, HeaderValue};
-use cloudmaster_core::api::Money;
+use cloudmaster_core::api::{CardBehaviour, Money, TEST_CARDS, TestCard};
 use rand::RngCore as _;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -24,98 +24,21 @@ use super::signature::{self, SIGNATURE_HEADER};
 /// How far a delivery's timestamp may be from now.
 const TOLERANCE: std::time::Duration = std::time::Duration::from_secs(300);
 
-/// A test card: what the sandbox does with it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TestCard {
-    pub number: &'static str,
-    pub brand: &'static str,
-    /// The payment method's name, kept on the payment (as Stripe's test `pm_card_*`).
-    pub payment_method: &'static str,
-    pub behaviour: CardBehaviour,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CardBehaviour {
-    Succeeds,
-    Declined,
-    InsufficientFunds,
-    /// The first payment succeeds; every renewal is declined.
-    FailsOnRenewal,
-}
-
-/// The test cards, with the numbers payment providers use for the same outcomes.
-pub const TEST_CARDS: [TestCard; 5] = [
-    TestCard {
-        number: "4242424242424242",
-        brand: "Visa",
-        payment_method: "pm_card_visa",
-        behaviour: CardBehaviour::Succeeds,
-    },
-    TestCard {
-        number: "5555555555554444",
-        brand: "Mastercard",
-        payment_method: "pm_card_mastercard",
-        behaviour: CardBehaviour::Succeeds,
-    },
-    TestCard {
-        number: "4000000000000002",
-        brand: "Visa",
-        payment_method: "pm_card_visa_chargeDeclined",
-        behaviour: CardBehaviour::Declined,
-    },
-    TestCard {
-        number: "4000000000009995",
-        brand: "Visa",
-        payment_method: "pm_card_visa_chargeDeclinedInsufficientFunds",
-        behaviour: CardBehaviour::InsufficientFunds,
-    },
-    TestCard {
-        number: "4000000000000341",
-        brand: "Visa",
-        payment_method: "pm_card_chargeCustomerFail",
-        behaviour: CardBehaviour::FailsOnRenewal,
-    },
-];
-
-impl TestCard {
-    /// The test card with this number (spaces and dashes ignored).
-    pub fn find(number: &str) -> Result<TestCard, ProviderError> {
-        let digits: String = number.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-        TEST_CARDS
-            .into_iter()
-            .find(|card| card.number == digits)
-            .ok_or_else(|| {
-                ProviderError::Refused(format!(
-                    "the sandbox takes test cards only, never real ones: {}",
-                    test_card_list()
-                ))
-            })
-    }
-
-    /// The card's label on receipts: "Visa ending in 4242".
-    pub fn label(&self) -> String {
-        format!("{} ending in {}", self.brand, &self.number[12..])
-    }
-
-    fn by_payment_method(name: &str) -> Option<TestCard> {
-        TEST_CARDS.into_iter().find(|c| c.payment_method == name)
-    }
-
-    fn describe(&self) -> &'static str {
-        match self.behaviour {
-            CardBehaviour::Succeeds => "succeeds",
-            CardBehaviour::Declined => "declined",
-            CardBehaviour::InsufficientFunds => "insufficient funds",
-            CardBehaviour::FailsOnRenewal => "succeeds, then every renewal fails",
-        }
-    }
+/// The test card with this number (spaces and dashes ignored); never a real one.
+pub fn test_card(number: &str) -> Result<TestCard, ProviderError> {
+    TestCard::find(number).ok_or_else(|| {
+        ProviderError::Refused(format!(
+            "the sandbox takes test cards only, never real ones: {}",
+            test_card_list()
+        ))
+    })
 }
 
 /// "4242424242424242 (succeeds), ..." for messages and `billing plans`.
 pub fn test_card_list() -> String {
     TEST_CARDS
         .iter()
-        .map(|c| format!("{} ({})", c.number, c.describe()))
+        .map(|c| format!("{} ({})", c.number, c.outcome()))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -273,14 +196,14 @@ mod tests {
     #[test]
     fn only_test_cards_are_taken() {
         assert_eq!(
-            TestCard::find("4242 4242 4242 4242").unwrap().behaviour,
+            test_card("4242 4242 4242 4242").unwrap().behaviour,
             CardBehaviour::Succeeds
         );
-        let refused = TestCard::find("4111111111111111").unwrap_err().to_string();
+        let refused = test_card("4111111111111111").unwrap_err().to_string();
         assert!(refused.contains("test cards only"), "{refused}");
         assert!(refused.contains("4000000000000002 (declined)"), "{refused}");
         assert_eq!(
-            TestCard::find("4000000000000341").unwrap().label(),
+            test_card("4000000000000341").unwrap().label(),
             "Visa ending in 0341"
         );
     }
@@ -289,7 +212,7 @@ mod tests {
     fn deliveries_verify_and_tampering_does_not() {
         let sandbox = Sandbox::default();
         let now = OffsetDateTime::now_utc();
-        let card = TestCard::find("4000000000000002").unwrap();
+        let card = test_card("4000000000000002").unwrap();
         let delivery = sandbox.charge(Uuid::nil(), &card, now);
         let event = sandbox
             .verify_webhook(&delivery.headers, &delivery.body, now)

@@ -76,7 +76,7 @@ pub async fn status(
         (status = 400, body = ErrorBody),
         (status = 402, description = "the provider refused", body = ErrorBody),
         (status = 404, description = "no such course or coupon", body = ErrorBody),
-        (status = 409, description = "already bought; coupon used up; key in use", body = ErrorBody),
+        (status = 409, description = "already bought; prerequisites missing; coupon used up; key in use", body = ErrorBody),
         (status = 422, description = "free course; unusable coupon; not a test card; key reused", body = ErrorBody),
         (status = 503, description = "the provider is unavailable", body = ErrorBody),
     ))]

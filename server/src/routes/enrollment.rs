@@ -54,26 +54,7 @@ pub async fn enroll(
         .course_detail(&course)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no course `{course}`")))?;
-    if !detail.prerequisites.is_empty() {
-        let completed = store.completed_courses(user.id).await?;
-        let missing: Vec<&str> = detail
-            .prerequisites
-            .iter()
-            .filter(|p| !completed.contains(p))
-            .map(String::as_str)
-            .collect();
-        if !missing.is_empty() {
-            return Err(ApiError::PrerequisitesMissing(format!(
-                "`{course}` requires completing {} first: {}",
-                if missing.len() == 1 {
-                    "this course"
-                } else {
-                    "these courses"
-                },
-                missing.join(", ")
-            )));
-        }
-    }
+    require_prerequisites(store, user.id, &detail).await?;
     if let Some(price) = &detail.summary.price
         && user.tier != Tier::Premium
         && user.role != Role::Admin
@@ -92,6 +73,38 @@ pub async fn enroll(
     }
     tracing::info!(user_id = %user.id, course = %course, "enrolled");
     Ok((StatusCode::CREATED, Json(enrolled.enrollment)))
+}
+
+/// Fails with 409 `prerequisites_missing` unless the user completed every course `detail`
+/// requires (checked before enrolling, and before taking money for a course).
+pub(crate) async fn require_prerequisites(
+    store: &dyn crate::store::Store,
+    user_id: uuid::Uuid,
+    detail: &cloudmaster_core::api::CourseDetail,
+) -> Result<(), ApiError> {
+    if detail.prerequisites.is_empty() {
+        return Ok(());
+    }
+    let course = &detail.summary.id;
+    let completed = store.completed_courses(user_id).await?;
+    let missing: Vec<&str> = detail
+        .prerequisites
+        .iter()
+        .filter(|p| !completed.contains(p))
+        .map(String::as_str)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::PrerequisitesMissing(format!(
+        "`{course}` requires completing {} first: {}",
+        if missing.len() == 1 {
+            "this course"
+        } else {
+            "these courses"
+        },
+        missing.join(", ")
+    )))
 }
 
 /// Leave a course. Progress is kept and comes back on re-enrolling.

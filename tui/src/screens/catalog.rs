@@ -4,7 +4,7 @@
 //! failures are shown in the results panel rather than a popup, so typing is never
 //! interrupted.
 
-use cloudmaster_core::api::{CourseSummary, Price, SearchHit};
+use cloudmaster_core::api::{CourseSummary, SearchHit};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Position, Rect};
@@ -284,7 +284,7 @@ fn course_item(course: &CourseSummary, width: usize, selected: bool) -> Text<'st
     let price = course
         .price
         .as_ref()
-        .map_or("free".to_owned(), format_price);
+        .map_or("free".to_owned(), ToString::to_string);
     let meta = format!(
         "{} · {} · {} h · {}",
         course.provider, course.level, course.estimated_hours, price
@@ -336,14 +336,4 @@ fn hit_item(hit: &SearchHit, width: usize, selected: bool) -> Text<'static> {
         Line::from(truncate_spans(title, width))
     };
     Text::from(vec![first, Line::from(truncate_spans(snippet_line, width))])
-}
-
-/// `1900 USD` → "19.00 USD".
-pub fn format_price(price: &Price) -> String {
-    format!(
-        "{}.{:02} {}",
-        price.amount / 100,
-        (price.amount % 100).abs(),
-        price.currency
-    )
 }

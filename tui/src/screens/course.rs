@@ -14,7 +14,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{ListItem, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
-use super::catalog::format_price;
 use super::{lab, quiz};
 use crate::action::{Cmd, Command, CourseData, Request};
 use crate::app::{App, Remote, ScreenId, nav};
@@ -324,9 +323,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         );
         return;
     };
-    let [head, outline] = Layout::vertical([Constraint::Length(4), Constraint::Min(0)]).areas(area);
+    let head_lines = head_lines(data, usize::from(area.width.saturating_sub(2)));
+    let head_height = u16::try_from(head_lines.len()).unwrap_or(4);
+    let [head, outline] =
+        Layout::vertical([Constraint::Length(head_height), Constraint::Min(0)]).areas(area);
     frame.render_widget(
-        Paragraph::new(head_lines(data, usize::from(area.width.saturating_sub(2)))),
+        Paragraph::new(head_lines),
         head.inner(ratatui::layout::Margin::new(1, 0)),
     );
 
@@ -366,7 +368,7 @@ fn head_lines(data: &CourseData, width: usize) -> Vec<Line<'static>> {
     let price = summary
         .price
         .as_ref()
-        .map_or("free".to_owned(), format_price);
+        .map_or("free".to_owned(), ToString::to_string);
     let meta = format!(
         "{} · {} · {} h · {} lessons · {}",
         summary.provider, summary.level, summary.estimated_hours, summary.lesson_count, price
@@ -388,12 +390,32 @@ fn head_lines(data: &CourseData, width: usize) -> Vec<Line<'static>> {
             Span::raw(" to enroll"),
         ]),
     };
-    vec![
+    let mut lines = vec![
         Line::styled(truncate(&summary.title, width), theme::title()),
         Line::styled(truncate(&meta, width), theme::dim()),
         Line::raw(truncate(&summary.summary, width)),
         enrolment,
-    ]
+    ];
+    if let (Some(_), None) = (&summary.price, &data.progress) {
+        // A paid course: paying happens in the terminal (a test card, or a checkout link and
+        // its QR code), then `e` enrolls.
+        lines.pop();
+        lines.push(Line::from(vec![
+            Span::styled("Not enrolled", theme::warning()),
+            Span::raw(" — buy it: "),
+            Span::styled(
+                format!("cloudmaster billing checkout {}", summary.id),
+                theme::key(),
+            ),
+        ]));
+        lines.push(Line::from(vec![
+            Span::raw("or go premium for every course: "),
+            Span::styled("cloudmaster billing plans", theme::key()),
+            Span::raw("; then "),
+            Span::styled("e", theme::key()),
+        ]));
+    }
+    lines
 }
 
 fn entry_row(

@@ -1,0 +1,197 @@
+//! Paying from the command line against the bundled catalog on a real server with the
+//! sandbox provider: a learner buys aws-saa and studies it, a declined card buys nothing,
+//! and premium opens every paid course until the cancelled period ends (the server's
+//! clock moved forward, its background jobs run).
+
+mod util;
+
+use std::path::{Path, PathBuf};
+
+use cloudmaster_core::api::{LessonStatus, Role};
+use cloudmaster_core::course::load_course;
+use util::{Home, TestServer};
+
+const PASSWORD: &str = "correct horse battery";
+const SUCCEEDS: &str = "4242424242424242";
+const DECLINED: &str = "4000000000000002";
+
+fn bundled(course: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../courses")
+        .join(course)
+}
+
+/// The bundled catalog published, and the paid courses' ids.
+fn catalog(server: &TestServer) -> Vec<String> {
+    let admin = server.create_user("admin@example.com", PASSWORD, Role::Admin);
+    let mut paid = Vec::new();
+    for course in ["cloud-foundations", "aws-saa", "kubernetes-fundamentals"] {
+        server.publish(&admin, &bundled(course));
+        let (loaded, _) = load_course(&bundled(course)).unwrap();
+        if loaded.price.is_some() {
+            paid.push(course.to_owned());
+        }
+    }
+    assert!(!paid.is_empty(), "the bundled catalog sells a course");
+    paid
+}
+
+/// A learner who finished cloud-foundations (aws-saa's prerequisite), logged in at `home`.
+fn learner(server: &TestServer, home: &Home, email: &str) {
+    let user = server.create_user(email, PASSWORD, Role::Learner);
+    let (foundations, _) = load_course(&bundled("cloud-foundations")).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    for lesson in foundations.lessons() {
+        server
+            .block_on(server.state.store().record_lesson_progress(
+                user.id,
+                "cloud-foundations",
+                &lesson.id,
+                LessonStatus::Completed,
+                None,
+                now,
+            ))
+            .unwrap();
+    }
+    home.login(email, PASSWORD, &[]);
+    home.ok(&["enroll", "cloud-foundations"]);
+}
+
+/// The ids of the courses `progress` lists (those the learner is enrolled in).
+fn enrolled(home: &Home) -> Vec<String> {
+    let all = home.json(&["progress"]);
+    all.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["course_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn first_lesson(course: &str) -> String {
+    let (loaded, _) = load_course(&bundled(course)).unwrap();
+    format!("{course}/{}", loaded.lessons().next().unwrap().id)
+}
+
+#[test]
+fn a_learner_buys_a_course_with_a_test_card_and_studies_it() {
+    let server = TestServer::start();
+    catalog(&server);
+    let home = Home::new(&server.url);
+    learner(&server, &home, "lena@example.com");
+    let lesson = first_lesson("aws-saa");
+
+    let before = home
+        .cmd()
+        .args(["lesson", "show", &lesson])
+        .output()
+        .unwrap();
+    assert!(
+        !before.status.success(),
+        "a paid course is closed before paying"
+    );
+
+    let declined = home
+        .cmd()
+        .args(["billing", "checkout", "aws-saa", "--card", DECLINED])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&declined.stderr);
+    assert_eq!(declined.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("declined") && err.contains("Nothing was charged"),
+        "{err}"
+    );
+    assert_eq!(
+        enrolled(&home),
+        ["cloud-foundations"],
+        "no enrollment in aws-saa"
+    );
+
+    let paid = home.ok(&["billing", "checkout", "aws-saa", "--card", SUCCEEDS]);
+    assert!(paid.contains("Paid 49.00 USD for aws-saa"), "{paid}");
+    let shown = home.ok(&["lesson", "show", &lesson]);
+    assert!(!shown.trim().is_empty());
+    home.ok(&["lesson", "done", &lesson]);
+    let progress = home.json(&["progress", "aws-saa"]);
+    assert_eq!(progress["completed_lessons"], 1, "{progress}");
+
+    let payments = home.json(&["billing", "payments"]);
+    let states: Vec<_> = payments
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["state"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(states, ["succeeded", "failed"]);
+    let id = payments[0]["id"].as_str().unwrap();
+    let receipt = home.ok(&["billing", "receipt", id]);
+    for line in [
+        "price:",
+        "tax:",
+        "0.00 USD",
+        "total:",
+        "49.00 USD",
+        "Visa ending in 4242",
+    ] {
+        assert!(receipt.contains(line), "{line} in\n{receipt}");
+    }
+    let again = home
+        .cmd()
+        .args(["billing", "checkout", "aws-saa", "--card", SUCCEEDS])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(6), "already bought is a conflict");
+}
+
+#[test]
+fn premium_opens_every_paid_course_until_the_cancelled_period_ends() {
+    let server = TestServer::start();
+    let paid = catalog(&server);
+    let home = Home::new(&server.url);
+    learner(&server, &home, "pat@example.com");
+
+    let plans = home.ok(&["billing", "plans"]);
+    assert!(
+        plans.contains("premium-monthly") && plans.contains(SUCCEEDS),
+        "{plans}"
+    );
+    let subscribed = home.ok(&[
+        "billing",
+        "subscribe",
+        "premium-monthly",
+        "--card",
+        SUCCEEDS,
+    ]);
+    assert!(subscribed.contains("premium is on"), "{subscribed}");
+    assert!(home.ok(&["whoami"]).contains("premium (until"));
+    for course in &paid {
+        home.ok(&["enroll", course]);
+        home.ok(&["lesson", "show", &first_lesson(course)]);
+    }
+
+    let cancelled = home.ok(&["billing", "cancel"]);
+    assert!(cancelled.contains("premium lasts until"), "{cancelled}");
+    let status = home.json(&["billing", "status"]);
+    assert_eq!(status["tier"], "premium");
+    assert!(status["subscription"]["cancel_at"].is_string(), "{status}");
+
+    server.advance(time::Duration::days(32));
+    server
+        .block_on(cloudmaster_server::jobs::run_once(&server.state))
+        .unwrap();
+    assert_eq!(home.json(&["billing", "status"])["tier"], "free");
+    for course in &paid {
+        let closed = home
+            .cmd()
+            .args(["lesson", "show", &first_lesson(course)])
+            .output()
+            .unwrap();
+        assert!(!closed.status.success(), "{course} is closed again");
+        let enroll = home.cmd().args(["enroll", course]).output().unwrap();
+        let err = String::from_utf8_lossy(&enroll.stderr);
+        assert!(err.contains("billing checkout"), "{err}");
+    }
+    // Free courses and their progress stay.
+    assert_eq!(enrolled(&home), ["cloud-foundations"]);
+    home.ok(&["lesson", "show", &first_lesson("cloud-foundations")]);
+}
