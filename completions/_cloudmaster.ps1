@@ -1283,8 +1283,8 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;admin;revenue' {
-            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'First day, YYYY-MM-DD (UTC) [default: 29 days before --to]')
-            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Last day, YYYY-MM-DD (UTC) [default: today]')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The last day, YYYY-MM-DD (UTC) [default: today]')
+            [CompletionResult]::new('--days', '--days', [CompletionResultType]::ParameterName, 'How many days up to --to, 1 to 366 [default: 30]')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')

@@ -1118,17 +1118,17 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__admin__subcmd__revenue)
-            opts="-o -h --from --to --server --profile --output --quiet --no-color --yes --help"
+            opts="-o -h --to --days --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --from)
+                --to)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --to)
+                --days)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1149,8 +1149,8 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cloudmaster;admin;revenue'= {
-            cand --from 'First day, YYYY-MM-DD (UTC) [default: 29 days before --to]'
-            cand --to 'Last day, YYYY-MM-DD (UTC) [default: today]'
+            cand --to 'The last day, YYYY-MM-DD (UTC) [default: today]'
+            cand --days 'How many days up to --to, 1 to 366 [default: 30]'
             cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
             cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
             cand -o 'Output format of commands that print data [default: from the profile, else table]'

@@ -895,8 +895,8 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not _
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from revenue coupons help" -f -a "revenue" -d 'Revenue per day, course or plan, and currency, refunds netted'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from revenue coupons help" -f -a "coupons" -d 'Create, list and disable coupons'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from revenue coupons help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from revenue" -l from -d 'First day, YYYY-MM-DD (UTC) [default: 29 days before --to]' -r
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from revenue" -l to -d 'Last day, YYYY-MM-DD (UTC) [default: today]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from revenue" -l to -d 'The last day, YYYY-MM-DD (UTC) [default: today]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from revenue" -l days -d 'How many days up to --to, 1 to 366 [default: 30]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from revenue" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from revenue" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from revenue" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''

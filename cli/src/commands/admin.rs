@@ -24,12 +24,12 @@ enum AdminCommand {
 
 #[derive(clap::Args)]
 struct Revenue {
-    /// First day, YYYY-MM-DD (UTC) [default: 29 days before --to]
-    #[arg(long, value_name = "DAY")]
-    from: Option<String>,
-    /// Last day, YYYY-MM-DD (UTC) [default: today]
+    /// The last day, YYYY-MM-DD (UTC) [default: today]
     #[arg(long, value_name = "DAY")]
     to: Option<String>,
+    /// How many days up to --to, 1 to 366 [default: 30]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=366))]
+    days: Option<u32>,
 }
 
 #[derive(clap::Args)]
@@ -90,9 +90,7 @@ impl Args {
         let client = ctx.client()?;
         match self.command {
             AdminCommand::Revenue(range) => {
-                let rows = client
-                    .revenue(range.from.as_deref(), range.to.as_deref())
-                    .await?;
+                let rows = client.revenue(range.to.as_deref(), range.days).await?;
                 ctx.print(&rows, |out| {
                     if rows.is_empty() {
                         return writeln!(out, "No payments or refunds in that range.");

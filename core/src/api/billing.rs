@@ -336,16 +336,18 @@ pub struct RevenueRow {
     pub payments: u32,
 }
 
-/// Query of `GET /admin/revenue`.
+/// Query of `GET /admin/revenue`: `days` days up to and including `to`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RevenueQuery {
-    /// First day, `YYYY-MM-DD` (UTC) [default: 30 days ago].
+    /// The last day, `YYYY-MM-DD` (UTC) [default: today].
     #[serde(default)]
-    pub from: Option<String>,
-    /// Last day, `YYYY-MM-DD` (UTC) [default: today].
-    #[serde(default)]
+    #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
+    /// How many days, 1 to 366 [default: 30].
+    #[serde(default)]
+    #[param(minimum = 1, maximum = 366)]
+    pub days: Option<u32>,
 }
 
 /// A test card of the built-in sandbox provider: what paying with it does. The numbers are

@@ -107,10 +107,10 @@ impl Client {
     }
 
     /// `GET /admin/revenue`.
-    pub async fn revenue(&self, from: Option<&str>, to: Option<&str>) -> Result<Vec<RevenueRow>> {
+    pub async fn revenue(&self, to: Option<&str>, days: Option<u32>) -> Result<Vec<RevenueRow>> {
         let mut request = Request::get(&["admin", "revenue"]);
-        if let Some(from) = from {
-            request = request.query("from", from);
+        if let Some(days) = days {
+            request = request.query("days", days);
         }
         if let Some(to) = to {
             request = request.query("to", to);

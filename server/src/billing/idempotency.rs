@@ -1,8 +1,9 @@
 //! `Idempotency-Key` on mutating billing calls, as payment APIs have it: the first request
 //! with a key runs and its answer is kept for a day; a retry with the same key and the same
 //! request gets that answer again (with `Idempotent-Replayed: true`) without running again;
-//! the same key with another request is refused (422); a retry while the first still runs
-//! gets 409. Keys belong to the user who sent them. Answers the client cannot fix by itself
+//! the same key with another request to the same operation is refused (422); a retry while
+//! the first still runs gets 409. Keys belong to the user who sent them and to the operation
+//! (a checkout and a cancellation never share one). Answers the client cannot fix by itself
 //! (5xx, 429) are not kept, so a retry runs again.
 
 use std::future::Future;
@@ -45,13 +46,11 @@ where
         Err(err) => err.into_response(),
     };
     let key = match key_of(headers) {
-        Ok(Some(key)) => key,
+        Ok(Some(key)) => format!("{operation}|{key}"),
         Ok(None) => return answer(run().await),
         Err(err) => return err.into_response(),
     };
     let mut hasher = Sha256::new();
-    hasher.update(operation.as_bytes());
-    hasher.update([0]);
     hasher.update(serde_json::to_vec(request).unwrap_or_default());
     let hash = hasher.finalize();
     let store = state.store();
@@ -66,15 +65,15 @@ where
         KeyClaim::New => {}
         KeyClaim::InProgress => {
             return ApiError::Conflict(format!(
-                "a request with {IDEMPOTENCY_KEY_HEADER} `{key}` is still being processed; \
-                 retry in a moment"
+                "a request with this {IDEMPOTENCY_KEY_HEADER} is still being processed; retry \
+                 in a moment"
             ))
             .into_response();
         }
         KeyClaim::Mismatch => {
             return ApiError::Validation(format!(
-                "{IDEMPOTENCY_KEY_HEADER} `{key}` was used with a different request: use a \
-                 new key for a new request"
+                "this {IDEMPOTENCY_KEY_HEADER} was used with a different request: use a new \
+                 key for a new request"
             ))
             .into_response();
         }

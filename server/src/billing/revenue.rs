@@ -9,8 +9,8 @@ use time::{Date, OffsetDateTime, Time};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The longest range one request may sum.
-const MAX_DAYS: i64 = 366;
+/// The most days one request may sum.
+const MAX_DAYS: u32 = 366;
 
 fn day(text: &str, what: &str) -> Result<Date, ApiError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
@@ -23,27 +23,17 @@ fn day(text: &str, what: &str) -> Result<Date, ApiError> {
 
 /// `GET /admin/revenue`.
 pub async fn revenue(state: &AppState, query: &RevenueQuery) -> Result<Vec<RevenueRow>, ApiError> {
-    let today = state.now().date();
-    let to = query
-        .to
-        .as_deref()
-        .map(|t| day(t, "to"))
-        .transpose()?
-        .unwrap_or(today);
-    let from = match query.from.as_deref() {
-        Some(text) => day(text, "from")?,
-        None => to - time::Duration::days(29),
+    let to = match query.to.as_deref() {
+        Some(text) => day(text, "to")?,
+        None => state.now().date(),
     };
-    if from > to {
+    let days = query.days.unwrap_or(30);
+    if !(1..=MAX_DAYS).contains(&days) {
         return Err(ApiError::BadRequest(format!(
-            "`from` ({from}) is after `to` ({to})"
+            "`days` is 1 to {MAX_DAYS}, not {days}"
         )));
     }
-    if (to - from).whole_days() >= MAX_DAYS {
-        return Err(ApiError::BadRequest(format!(
-            "ask for at most {MAX_DAYS} days at a time"
-        )));
-    }
+    let from = to - time::Duration::days(i64::from(days) - 1);
     let start = OffsetDateTime::new_utc(from, Time::MIDNIGHT);
     let end = OffsetDateTime::new_utc(to, Time::MIDNIGHT) + time::Duration::days(1);
     let mut sums: BTreeMap<(Date, String, String), RevenueRow> = BTreeMap::new();

@@ -20,6 +20,17 @@ use crate::error::ApiError;
 use crate::extract::{Json, Path};
 use crate::state::AppState;
 
+/// The `Idempotency-Key` header of the mutating billing routes, as the OpenAPI document
+/// describes it ([`idempotency`] reads it).
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyKey {
+    /// Makes a retry safe: the same key and request get the first answer again.
+    #[serde(rename = "Idempotency-Key")]
+    #[param(pattern = "^[!-~]{1,255}$")]
+    _key: Option<String>,
+}
+
 /// The largest webhook delivery read (Stripe's events are a few KiB).
 const MAX_WEBHOOK_BYTES: usize = 256 * 1024;
 
@@ -68,7 +79,7 @@ pub async fn status(
 /// back instead of a new one (200).
 #[utoipa::path(post, path = "/api/v1/billing/checkout", tag = "billing",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "makes a retry safe")),
+    params(IdempotencyKey),
     request_body = CheckoutRequest,
     responses(
         (status = 201, body = Payment),
@@ -99,7 +110,7 @@ pub async fn buy_course(
 /// Subscribes to a premium plan: a pending payment for the first period.
 #[utoipa::path(post, path = "/api/v1/billing/subscriptions", tag = "billing",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "makes a retry safe")),
+    params(IdempotencyKey),
     request_body = SubscribeRequest,
     responses(
         (status = 201, body = Payment),
@@ -130,10 +141,11 @@ pub async fn subscribe(
 /// Cancels the subscription at the end of the period paid for (premium lasts until then).
 #[utoipa::path(delete, path = "/api/v1/billing/subscription", tag = "billing",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "makes a retry safe")),
+    params(IdempotencyKey),
     responses(
         (status = 200, body = Subscription),
         (status = 404, description = "no subscription", body = ErrorBody),
+        (status = 409, description = "a request with this key is still running", body = ErrorBody),
         (status = 503, body = ErrorBody),
     ))]
 pub async fn cancel(
@@ -181,8 +193,7 @@ pub async fn payment(
 /// poll the payment until it is no longer `pending`.
 #[utoipa::path(post, path = "/api/v1/billing/payments/{payment}/card", tag = "billing",
     security(("bearer" = [])),
-    params(("payment" = Uuid, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "makes a retry safe")),
+    params(("payment" = Uuid, Path), IdempotencyKey),
     request_body = CardRequest,
     responses(
         (status = 202, description = "the card is being charged", body = Payment),
@@ -255,6 +266,11 @@ pub async fn stripe_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
+    if !headers.contains_key(crate::billing::signature::SIGNATURE_HEADER) {
+        return Err(ApiError::BadRequest(
+            "webhook refused: the Stripe-Signature header is missing".to_owned(),
+        ));
+    }
     let provider = state.billing().provider().clone();
     if provider.name() != "stripe" {
         return Err(ApiError::NotFound(

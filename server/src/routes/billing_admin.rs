@@ -34,8 +34,7 @@ pub fn router() -> Router<AppState> {
 /// learner's paid access to it; of a subscription payment, the subscription.
 #[utoipa::path(post, path = "/api/v1/admin/payments/{payment}/refunds", tag = "admin",
     security(("bearer" = [])),
-    params(("payment" = Uuid, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "makes a retry safe")),
+    params(("payment" = Uuid, Path), super::billing::IdempotencyKey),
     request_body = RefundRequest,
     responses(
         (status = 200, body = Payment),
@@ -166,7 +165,7 @@ pub async fn disable_coupon(
 }
 
 /// Revenue per UTC day, item (course, or `plan:<id>`) and currency, refunds netted on the
-/// day they were made.
+/// day they were made: `days` days up to and including `to`.
 #[utoipa::path(get, path = "/api/v1/admin/revenue", tag = "admin",
     security(("bearer" = [])),
     params(RevenueQuery),

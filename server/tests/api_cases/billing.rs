@@ -4,7 +4,7 @@
 use cloudmaster_core::api::Role;
 use serde_json::json;
 
-use crate::api_support::TestDatabase;
+use crate::api_support::{ManualClock, TestDatabase};
 use crate::billing_support::{
     DECLINED, INSUFFICIENT, PRICE, SUCCEEDS, checkout, enrolled, history, post_keyed, settled, shop,
 };
@@ -15,7 +15,8 @@ backend_tests!(
     idempotency_keys_replay_or_refuse,
     a_coupon_is_redeemed_no_more_than_its_limit,
     refunds_end_paid_access_and_net_revenue,
-    money_is_integers_only
+    money_is_integers_only,
+    a_lost_sandbox_delivery_is_sent_again
 );
 
 async fn a_course_is_bought_with_a_test_card(db: &TestDatabase) {
@@ -282,12 +283,15 @@ async fn a_coupon_is_redeemed_no_more_than_its_limit(db: &TestDatabase) {
 }
 
 async fn refunds_end_paid_access_and_net_revenue(db: &TestDatabase) {
-    let (app, admin) = shop(db, None).await;
+    let clock = ManualClock::new();
+    let (app, admin) = shop(db, Some(clock.clone())).await;
     let learner = app.user("lena@example.com", Role::Learner).await;
     let bought = checkout(&app, &learner, "paid-ops", SUCCEEDS).await;
     let id = bought["id"].as_str().unwrap().to_owned();
     settled(&app, learner.t(), &id).await;
     let refunds = format!("/api/v1/admin/payments/{id}/refunds");
+    // Refunded the next day: revenue counts the refund on its own day.
+    clock.advance(time::Duration::days(1));
 
     app.post(&refunds, learner.t(), &json!({}))
         .await
@@ -330,18 +334,28 @@ async fn refunds_end_paid_access_and_net_revenue(db: &TestDatabase) {
     .await
     .expect_error(402, "payment_required");
 
+    let refund_day = app.now().date().to_string();
+    let refunded_at = rest.body["history"][3]["at"].as_str().unwrap();
+    assert!(refunded_at.starts_with(&refund_day), "{refunded_at}");
     let revenue = app
         .get("/api/v1/admin/revenue", admin.t())
         .await
         .expect(200);
-    let row = &revenue.body[0];
+    let rows = revenue.body.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{}", revenue.text);
+    let (paid_day, refund_row) = (&rows[0], &rows[1]);
     assert_eq!(
-        (&row["item"], &row["currency"]),
-        (&json!("paid-ops"), &json!("USD"))
+        (&paid_day["item"], &paid_day["currency"], &paid_day["net"]),
+        (&json!("paid-ops"), &json!("USD"), &json!(PRICE))
     );
+    assert_eq!(refund_row["day"], refund_day);
     assert_eq!(
-        (&row["gross"], &row["refunds"], &row["net"]),
-        (&json!(PRICE), &json!(PRICE), &json!(0))
+        (
+            &refund_row["gross"],
+            &refund_row["refunds"],
+            &refund_row["net"]
+        ),
+        (&json!(0), &json!(PRICE), &json!(-PRICE))
     );
     let audit = app.get("/api/v1/admin/audit", admin.t()).await.expect(200);
     assert!(audit.text.contains("billing.refund"), "{}", audit.text);
@@ -358,4 +372,41 @@ async fn money_is_integers_only(db: &TestDatabase) {
     .expect_error(400, "bad_request");
     let plans = app.get("/api/v1/billing/plans", None).await.expect(200);
     assert!(plans.body[0]["price"]["amount"].is_i64(), "{}", plans.text);
+}
+
+async fn a_lost_sandbox_delivery_is_sent_again(db: &TestDatabase) {
+    let (app, _) = shop(db, None).await;
+    let learner = app.user("lena@example.com", Role::Learner).await;
+    let pending = app
+        .post(
+            "/api/v1/billing/checkout",
+            learner.t(),
+            &json!({"course": "paid-ops"}),
+        )
+        .await
+        .expect(201);
+    let id = pending.body["id"].as_str().unwrap().to_owned();
+    // The card was taken, then the server stopped before its outcome was applied.
+    let attached = app
+        .state
+        .store()
+        .attach_card(id.parse().unwrap(), "Visa ending in 4242", "pm_card_visa")
+        .await
+        .unwrap();
+    assert!(attached);
+    // Another card is not charged on top; the same card delivers the outcome again.
+    let card = format!("/api/v1/billing/payments/{id}/card");
+    app.post(&card, learner.t(), &json!({"card": "5555555555554444"}))
+        .await
+        .expect(202);
+    let still = app
+        .get(&format!("/api/v1/billing/payments/{id}"), learner.t())
+        .await;
+    assert_eq!(still.body["state"], "pending");
+    app.post(&card, learner.t(), &json!({"card": SUCCEEDS}))
+        .await
+        .expect(202);
+    let paid = settled(&app, learner.t(), &id).await;
+    assert_eq!(history(&paid), ["pending", "succeeded"]);
+    assert_eq!(enrolled(&app, &learner).await, ["paid-ops"]);
 }
