@@ -111,6 +111,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --billing-plans 'Premium plans, comma-separated, each `ID=AMOUNT+CURRENCY/INTERVAL` with the amount in major units and the interval `month` or `year`, as in `premium-monthly=12.00USD/month` [default: premium-monthly=12.00USD/month,premium-yearly=99.00USD/year]'
             cand --billing-grace-days 'Days premium lasts after a renewal fails, while the renewal is retried'
             cand --billing-retry-hours 'Hours between retries of a failed renewal (providers that do not retry by themselves)'
+            cand --billing-checkout-minutes 'Minutes a sandbox checkout waits for its card before it is abandoned: the payment fails and its coupon redemption is given back (Stripe expires its own checkouts)'
             cand --billing-tax-basis-points 'Tax added to every payment, in basis points of the price after discounts (2000 is 20 %); 0 collects none and receipts show a tax of 0'
             cand --public-url 'The URL learners reach this server at, where a hosted checkout sends them back [default: http://<listen address>]'
             cand --stripe-api-base 'Stripe''s API address (a local server in tests)'

@@ -1,5 +1,6 @@
 //! Background jobs: closing attempts whose time is up or that were abandoned, expiring
-//! lab sessions, renewing and expiring subscriptions, and forgetting old idempotency keys. Every replica runs them; each job is an idempotent conditional update, so
+//! lab sessions, renewing and expiring subscriptions, abandoning checkouts that never got a
+//! card, and forgetting old idempotency keys. Every replica runs them; each job is an idempotent conditional update, so
 //! replicas racing on the same row cannot both act on it.
 //!
 //! [`run_once`] is what the loop runs; tests call it directly with an injected clock.
@@ -21,6 +22,8 @@ pub struct JobReport {
     pub lab_sessions_expired: u32,
     /// Subscription renewals charged and subscriptions expired.
     pub renewals: crate::billing::renewals::RenewalReport,
+    /// Sandbox checkouts that waited too long for a card.
+    pub checkouts_abandoned: u32,
 }
 
 /// Runs every job once at the state's clock.
@@ -42,6 +45,9 @@ pub async fn run_once(state: &AppState) -> Result<JobReport, ServerError> {
                 .await
                 .context("renewing subscriptions")?
         },
+        checkouts_abandoned: crate::billing::checkout::abandon_stale_checkouts(state, now)
+            .await
+            .context("abandoning stale checkouts")?,
     })
 }
 

@@ -326,6 +326,31 @@ pub async fn pay_with_card(
     Ok(())
 }
 
+/// Fails the sandbox checkouts that waited longer than `--billing-checkout-minutes` for a
+/// card, giving their coupon redemptions back (a job, on the injected clock). Stripe's
+/// checkouts end through its own `checkout.session.expired` event instead: failing one here
+/// could not stop the payer from paying on Stripe's page afterwards.
+pub async fn abandon_stale_checkouts(
+    state: &AppState,
+    now: time::OffsetDateTime,
+) -> Result<u32, crate::store::StoreError> {
+    let Some(sandbox) = state.billing().sandbox() else {
+        return Ok(0);
+    };
+    let name = provider::PaymentProvider::name(&**sandbox);
+    let before = now - state.billing().checkout_wait;
+    let mut abandoned = 0;
+    for id in state.store().abandoned_checkouts(name, before).await? {
+        let failed = Settlement::Failed {
+            reason: "the checkout was abandoned: no card was sent in time",
+        };
+        if state.store().settle_payment(None, id, failed, now).await? {
+            abandoned += 1;
+        }
+    }
+    Ok(abandoned)
+}
+
 /// The user's subscription unless it has expired.
 pub async fn live_subscription(
     state: &AppState,

@@ -50,6 +50,12 @@ pub struct BillingConfig {
         value_parser = clap::value_parser!(u32).range(1..))]
     pub billing_retry_hours: u32,
 
+    /// Minutes a sandbox checkout waits for its card before it is abandoned: the payment
+    /// fails and its coupon redemption is given back (Stripe expires its own checkouts).
+    #[arg(long, global = true, env = "CLOUDMASTER_BILLING_CHECKOUT_MINUTES", default_value_t = 60,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    pub billing_checkout_minutes: u32,
+
     /// Tax added to every payment, in basis points of the price after discounts (2000 is
     /// 20 %); 0 collects none and receipts show a tax of 0.
     #[arg(long, global = true, env = "CLOUDMASTER_BILLING_TAX_BASIS_POINTS", default_value_t = 0,
@@ -111,6 +117,7 @@ impl Default for BillingConfig {
             billing_plans: Vec::new(),
             billing_grace_days: 7,
             billing_retry_hours: 24,
+            billing_checkout_minutes: 60,
             billing_tax_basis_points: 0,
             public_url: None,
             stripe_api_base: Url::parse("https://api.stripe.com/")
@@ -131,6 +138,7 @@ impl std::fmt::Debug for BillingConfig {
             .field("billing_plans", &self.plans())
             .field("billing_grace_days", &self.billing_grace_days)
             .field("billing_retry_hours", &self.billing_retry_hours)
+            .field("billing_checkout_minutes", &self.billing_checkout_minutes)
             .field("billing_tax_basis_points", &self.billing_tax_basis_points)
             .field("public_url", &self.public_url)
             .field("stripe_api_base", &self.stripe_api_base.as_str())
@@ -173,6 +181,10 @@ impl BillingConfig {
 
     pub fn retry_every(&self) -> time::Duration {
         time::Duration::hours(i64::from(self.billing_retry_hours))
+    }
+
+    pub fn checkout_wait(&self) -> time::Duration {
+        time::Duration::minutes(i64::from(self.billing_checkout_minutes))
     }
 
     pub fn webhook_tolerance(&self) -> Duration {

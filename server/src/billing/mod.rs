@@ -44,6 +44,8 @@ pub struct Billing {
     plans: Vec<Plan>,
     grace: time::Duration,
     retry_every: time::Duration,
+    /// How long a sandbox checkout waits for its card.
+    checkout_wait: time::Duration,
     tax_basis_points: u32,
     /// Where a hosted checkout sends the payer back to.
     return_url: String,
@@ -90,6 +92,7 @@ impl Billing {
             plans: config.plans(),
             grace: config.grace(),
             retry_every: config.retry_every(),
+            checkout_wait: config.checkout_wait(),
             tax_basis_points: config.billing_tax_basis_points,
             return_url: format!("{}api/v1/billing/return", ensure_slash(&public)),
         })

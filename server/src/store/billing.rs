@@ -33,6 +33,14 @@ pub trait BillingStore: Send + Sync {
     /// Courses the user bought and did not get wholly refunded, sorted.
     async fn purchased_courses(&self, user_id: Uuid) -> StoreResult<Vec<String>>;
 
+    /// Pending payments of `provider` created before `before` that no card was sent for,
+    /// oldest first (at most 500).
+    async fn abandoned_checkouts(
+        &self,
+        provider: &str,
+        before: OffsetDateTime,
+    ) -> StoreResult<Vec<Uuid>>;
+
     /// Records where a hosted checkout happens.
     async fn set_checkout(
         &self,

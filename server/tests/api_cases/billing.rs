@@ -16,7 +16,8 @@ backend_tests!(
     a_coupon_is_redeemed_no_more_than_its_limit,
     refunds_end_paid_access_and_net_revenue,
     money_is_integers_only,
-    a_lost_sandbox_delivery_is_sent_again
+    a_lost_sandbox_delivery_is_sent_again,
+    an_abandoned_checkout_gives_its_coupon_back
 );
 
 async fn a_course_is_bought_with_a_test_card(db: &TestDatabase) {
@@ -409,4 +410,49 @@ async fn a_lost_sandbox_delivery_is_sent_again(db: &TestDatabase) {
     let paid = settled(&app, learner.t(), &id).await;
     assert_eq!(history(&paid), ["pending", "succeeded"]);
     assert_eq!(enrolled(&app, &learner).await, ["paid-ops"]);
+}
+
+async fn an_abandoned_checkout_gives_its_coupon_back(db: &TestDatabase) {
+    let clock = ManualClock::new();
+    let (app, admin) = shop(db, Some(clock.clone())).await;
+    app.post(
+        "/api/v1/admin/coupons",
+        admin.t(),
+        &json!({"code": "LAST-ONE", "amount_off": {"amount": 1000, "currency": "USD"}, "max_redemptions": 1}),
+    )
+    .await
+    .expect(201);
+    let body = json!({"course": "paid-ops", "coupon": "last-one"});
+    let first = app.user("ann@example.com", Role::Learner).await;
+    let second = app.user("bob@example.com", Role::Learner).await;
+    let held = app
+        .post("/api/v1/billing/checkout", first.t(), &body)
+        .await
+        .expect(201);
+    assert_eq!(held.body["total"], PRICE - 1000);
+    app.post("/api/v1/billing/checkout", second.t(), &body)
+        .await
+        .expect_error(409, "conflict");
+
+    // No card came: after the checkout time the payment fails and the coupon is free again.
+    clock.advance(time::Duration::minutes(30));
+    let report = cloudmaster_server::jobs::run_once(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(report.checkouts_abandoned, 0);
+    clock.advance(time::Duration::minutes(31));
+    let report = cloudmaster_server::jobs::run_once(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(report.checkouts_abandoned, 1);
+    let id = held.body["id"].as_str().unwrap();
+    let failed = app
+        .get(&format!("/api/v1/billing/payments/{id}"), first.t())
+        .await
+        .expect(200);
+    assert_eq!(failed.body["state"], "failed");
+    assert!(failed.text.contains("abandoned"), "{}", failed.text);
+    app.post("/api/v1/billing/checkout", second.t(), &body)
+        .await
+        .expect(201);
 }

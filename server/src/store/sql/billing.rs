@@ -400,6 +400,24 @@ impl BillingStore for Backend {
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
+    async fn abandoned_checkouts(
+        &self,
+        provider: &str,
+        before: OffsetDateTime,
+    ) -> StoreResult<Vec<Uuid>> {
+        let rows: Vec<(Uuid,)> = sqlx::query_as(
+            "SELECT id FROM payments \
+             WHERE state = 'pending' AND provider = $1 AND payment_method IS NULL \
+               AND created_at < $2 \
+             ORDER BY created_at LIMIT 500",
+        )
+        .bind(provider)
+        .bind(Timestamp::new(before))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     async fn set_checkout(
         &self,
         payment_id: Uuid,
