@@ -1,18 +1,16 @@
-//! What learners and admins ask of billing: buy a course, subscribe, pay with a card,
-//! cancel, refund, and the status of it all. Every answer that changes money is decided by
+//! Checkouts: buying a course or a plan's first period, paying with a sandbox card, and
+//! abandoning checkouts that never got one. Every answer that changes money is decided by
 //! the store's conditional writes; these functions work out amounts and messages.
 
 use axum::http::StatusCode;
 use cloudmaster_core::api::{
-    BillingStatus, CheckoutRequest, Coupon, Money, Payment, PaymentKind, PaymentState,
-    RefundRequest, SubscribeRequest, Subscription, SubscriptionStatus, User,
+    CheckoutRequest, Coupon, Money, Payment, PaymentKind, PaymentState, SubscribeRequest, User,
 };
 use uuid::Uuid;
 
 use super::provider::{self, ChargeRequest, Started};
-use super::records::{Checkout, NewPayment, RefundEntry, Refunded, Settlement};
+use super::records::{Checkout, NewPayment, Settlement};
 use super::sandbox::test_card;
-use crate::auth::records::NewAuditEntry;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -81,7 +79,7 @@ pub async fn subscribe(
                 .join(", ")
         ))
     })?;
-    if let Some(live) = live_subscription(state, user.id).await? {
+    if let Some(live) = super::account::live_subscription(state, user.id).await? {
         return Err(ApiError::Conflict(format!(
             "you already subscribe to `{}` (premium until {}); `cloudmaster billing status` shows it",
             live.plan_id,
@@ -349,169 +347,6 @@ pub async fn abandon_stale_checkouts(
         }
     }
     Ok(abandoned)
-}
-
-/// The user's subscription unless it has expired.
-pub async fn live_subscription(
-    state: &AppState,
-    user_id: Uuid,
-) -> Result<Option<Subscription>, ApiError> {
-    Ok(state
-        .store()
-        .subscription_of(user_id)
-        .await?
-        .map(|r| r.subscription)
-        .filter(|s| s.status != SubscriptionStatus::Expired))
-}
-
-/// `DELETE /billing/subscription`: premium stops at the end of the period paid for.
-pub async fn cancel(state: &AppState, user: &User) -> Result<Subscription, ApiError> {
-    let record = state
-        .store()
-        .subscription_of(user.id)
-        .await?
-        .filter(|r| r.subscription.status != SubscriptionStatus::Expired)
-        .ok_or_else(|| ApiError::NotFound("you have no subscription to cancel".to_owned()))?;
-    let sub = &record.subscription;
-    if sub.cancel_at.is_none() {
-        let provider = state.billing().provider();
-        if provider.renews_itself() {
-            provider
-                .cancel_at_period_end(&record.provider_ref, &format!("cancel-{}", sub.id))
-                .await
-                .map_err(provider_error)?;
-        }
-        state
-            .store()
-            .set_cancel_at(sub.id, Some(sub.current_period_end))
-            .await?;
-    }
-    live_subscription(state, user.id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("the subscription has ended".to_owned()))
-}
-
-/// `POST /billing/payments/{id}/refunds` (admins).
-pub async fn refund(
-    state: &AppState,
-    admin: &User,
-    payment_id: Uuid,
-    request: &RefundRequest,
-) -> Result<Payment, ApiError> {
-    let payment = state
-        .store()
-        .payment(payment_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no payment {payment_id}")))?;
-    let refundable = payment.total - payment.refunded;
-    let amount = request.amount.unwrap_or(refundable);
-    if amount <= 0 {
-        return Err(ApiError::Validation(
-            "a refund's amount must be above zero (minor units)".to_owned(),
-        ));
-    }
-    let paid = matches!(
-        payment.state,
-        PaymentState::Succeeded | PaymentState::PartiallyRefunded
-    );
-    if !paid || amount > refundable {
-        return Err(ApiError::Conflict(format!(
-            "payment {payment_id} is {} and {} can be refunded",
-            payment.state.as_str(),
-            Money {
-                amount: if paid { refundable } else { 0 },
-                currency: payment.currency.clone()
-            }
-        )));
-    }
-    let provider = state.billing().provider();
-    let reference = if payment.total == 0 || payment.provider != provider.name() {
-        if payment.provider != provider.name() && payment.total > 0 {
-            return Err(ApiError::Conflict(format!(
-                "payment {payment_id} was made through {}, which this server no longer uses: \
-                 refund it there",
-                payment.provider
-            )));
-        }
-        format!("free-{payment_id}")
-    } else {
-        let charge_ref = payment.provider_ref.as_deref().ok_or_else(|| {
-            ApiError::Conflict(format!("payment {payment_id} has no charge to refund"))
-        })?;
-        provider
-            .refund(&provider::RefundRequest {
-                charge_ref,
-                amount: &Money {
-                    amount,
-                    currency: payment.currency.clone(),
-                },
-                idempotency_key: &format!("refund-{payment_id}-{}-{amount}", payment.refunded),
-            })
-            .await
-            .map_err(provider_error)?
-    };
-    let entry = RefundEntry {
-        payment_id,
-        amount,
-        reason: request.reason.as_deref(),
-        reference: &reference,
-    };
-    let now = state.now();
-    let refunded = match state.store().refund(entry, now).await? {
-        Refunded::Done(payment) => *payment,
-        Refunded::NotRefundable { refundable } => {
-            return Err(ApiError::Conflict(format!(
-                "only {refundable} minor units of payment {payment_id} are left to refund"
-            )));
-        }
-    };
-    state.auth_cache().forget_user(payment.user_id);
-    state
-        .store()
-        .append_audit(NewAuditEntry {
-            at: now,
-            actor_id: Some(admin.id),
-            action: "billing.refund".to_owned(),
-            subject_id: Some(payment.user_id),
-            client_ip: None,
-            detail: serde_json::json!({
-                "payment_id": payment_id,
-                "amount": amount,
-                "currency": payment.currency,
-                "reference": reference,
-            }),
-        })
-        .await?;
-    tracing::info!(%payment_id, amount, "refunded");
-    Ok(refunded)
-}
-
-/// `GET /billing/status`.
-pub async fn status(state: &AppState, user: &User) -> Result<BillingStatus, ApiError> {
-    let store = state.store();
-    let subscription = store
-        .subscription_of(user.id)
-        .await?
-        .map(|r| r.subscription);
-    let tier = store
-        .user_by_id(user.id)
-        .await?
-        .map_or(user.tier, |u| u.user.tier);
-    let premium_until = subscription
-        .as_ref()
-        .filter(|s| s.status != SubscriptionStatus::Expired)
-        .map(|s| match (s.status, s.grace_until, s.cancel_at) {
-            (SubscriptionStatus::PastDue, Some(grace), _) => grace,
-            (_, _, Some(cancel)) => cancel,
-            _ => s.current_period_end,
-        });
-    Ok(BillingStatus {
-        tier,
-        premium_until,
-        subscription,
-        purchased_courses: store.purchased_courses(user.id).await?,
-        provider: state.billing().provider().name().to_owned(),
-    })
 }
 
 /// A provider failure as the API reports it: refusals are the payer's to fix (402),

@@ -20,12 +20,14 @@ use std::sync::Arc;
 use cloudmaster_core::api::{Interval, Money, Plan};
 use time::OffsetDateTime;
 
+pub mod account;
 pub mod checkout;
 pub mod config;
 pub mod events;
 pub mod idempotency;
 pub mod provider;
 pub mod records;
+pub mod refunds;
 pub mod renewals;
 pub mod revenue;
 pub mod sandbox;

@@ -15,7 +15,7 @@ use cloudmaster_core::api::{
 use uuid::Uuid;
 
 use crate::auth::Auth;
-use crate::billing::{checkout, events, idempotency};
+use crate::billing::{account, checkout, events, idempotency};
 use crate::error::ApiError;
 use crate::extract::{Json, Path};
 use crate::state::AppState;
@@ -71,7 +71,7 @@ pub async fn status(
     auth: Auth,
 ) -> Result<Json<BillingStatus>, ApiError> {
     auth.require(Scope::Learn)?;
-    Ok(Json(checkout::status(&state, &auth.user).await?))
+    Ok(Json(account::status(&state, &auth.user).await?))
 }
 
 /// Buys a course: a pending payment to pay (with `card` at once on the sandbox, or on the
@@ -157,7 +157,7 @@ pub async fn cancel(
     let user = &auth.user;
     Ok(
         idempotency::once(&state, user.id, &headers, "cancel", &(), || async {
-            Ok((StatusCode::OK, checkout::cancel(&state, user).await?))
+            Ok((StatusCode::OK, account::cancel(&state, user).await?))
         })
         .await,
     )

@@ -13,7 +13,7 @@ use cloudmaster_core::money::checked_currency;
 use uuid::Uuid;
 
 use crate::auth::Auth;
-use crate::billing::{checkout, idempotency, revenue};
+use crate::billing::{idempotency, refunds, revenue};
 use crate::error::ApiError;
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
@@ -59,7 +59,7 @@ pub async fn refund(
         idempotency::once(&state, admin.id, &headers, &operation, &request, || async {
             Ok((
                 StatusCode::OK,
-                checkout::refund(&state, admin, id, &request).await?,
+                refunds::refund(&state, admin, id, &request).await?,
             ))
         })
         .await,
