@@ -74,9 +74,15 @@ impl Billing {
                 (sandbox.clone(), Some(sandbox))
             }
             ProviderKind::Stripe => {
+                let api_key = config.stripe_api_key()?;
+                tracing::info!(
+                    api_key = %masked(secrecy::ExposeSecret::expose_secret(&api_key)),
+                    api = %config.stripe_api_base,
+                    "payments through Stripe"
+                );
                 let stripe = stripe::StripeProvider::new(stripe::StripeConfig {
                     api_base: config.stripe_api_base.clone(),
-                    api_key: config.stripe_api_key()?,
+                    api_key,
                     webhook_secrets: config.stripe_webhook_secrets()?,
                     tolerance: config.webhook_tolerance(),
                 })
@@ -123,6 +129,28 @@ impl Billing {
     }
 }
 
+/// A secret as logs may show it: its kind prefix and last four characters
+/// (`sk_live_…4242`), enough to tell which key is in use.
+pub fn masked(secret: &str) -> String {
+    let prefix: String = secret
+        .split_inclusive('_')
+        .take_while(|part| part.ends_with('_'))
+        .take(2)
+        .collect();
+    let tail: String = secret
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if secret.chars().count() < 12 {
+        return "***".to_owned();
+    }
+    format!("{prefix}…{tail}")
+}
+
 fn ensure_slash(url: &str) -> String {
     if url.ends_with('/') {
         url.to_owned()
@@ -160,6 +188,13 @@ pub fn discounted(price: &Money, coupon: &cloudmaster_core::api::Coupon) -> i64 
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn secrets_are_masked_to_their_kind_and_last_four() {
+        assert_eq!(masked("sk_live_51HxAbCdEfGh4242"), "sk_live_…4242");
+        assert_eq!(masked("whsec_abcdefghijkl9876"), "whsec_…9876");
+        assert_eq!(masked("short"), "***");
+    }
 
     #[test]
     fn intervals_keep_the_day_or_take_the_months_last() {
