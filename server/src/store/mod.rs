@@ -31,8 +31,8 @@
 //!
 //! The records the store keeps and returns belong to their domains (`crate::auth::records`,
 //! `crate::learning::records`, `crate::learning::progress`, `crate::labs::records`,
-//! `crate::publish`, `crate::certificates`, `crate::billing::records`), with the rules that need no database; the store
-//! only persists them.
+//! `crate::publish`, `crate::certificates`, `crate::billing::records`), with the rules that
+//! need no database; the store only persists them.
 //!
 //! Every timestamp a method writes comes from its caller (a `now` argument or a field the
 //! caller set), never from the system clock, so the server's injected clock reaches them all.
@@ -45,9 +45,11 @@ mod catalog;
 mod certificates;
 mod labs;
 mod learning;
+mod payments;
 mod progress;
 mod security;
 mod state;
+mod subscriptions;
 
 /// Declares, inside a backend module, what the shared queries in `store/sql/` need to know
 /// of it, and includes them as its `sql` module (compiled once per backend):
@@ -106,9 +108,11 @@ pub use catalog::CatalogStore;
 pub use certificates::{CertificateStore, CompletionFacts};
 pub use labs::LabStore;
 pub use learning::LearningStore;
+pub use payments::PaymentStore;
 pub use progress::ProgressStore;
 pub use security::SecurityStore;
 pub use state::{RateCount, StateStore};
+pub use subscriptions::SubscriptionStore;
 pub use timestamp::Timestamp;
 
 /// Errors from storage. Constraint violations the API turns into 409/422 have their own
@@ -163,6 +167,8 @@ pub trait Store:
     + LabStore
     + SecurityStore
     + BillingStore
+    + PaymentStore
+    + SubscriptionStore
     + Send
     + Sync
     + 'static
