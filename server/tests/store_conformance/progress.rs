@@ -17,6 +17,7 @@ backend_tests!(
     all_progress_covers_every_enrolled_course,
     progress_writes_are_concurrency_safe,
     concurrent_writes_each_get_their_own_answer,
+    concurrent_writes_to_distinct_rows_each_get_their_own_answer,
 );
 
 // --- enrollment and progress ------------------------------------------------------------
@@ -482,6 +483,21 @@ async fn progress_writes_are_concurrency_safe(db: &TestDatabase) {
 /// Writes committed together (SQLite groups the writes waiting at one moment) still answer
 /// each caller with its own row, and a write to a lesson that does not exist fails alone.
 async fn concurrent_writes_each_get_their_own_answer(db: &TestDatabase) {
+    // 48 writes to 24 rows: groups with the same row twice.
+    concurrent_writes(db, |i| i as usize % 8, |i| i as usize % 3, 48).await;
+}
+
+async fn concurrent_writes_to_distinct_rows_each_get_their_own_answer(db: &TestDatabase) {
+    // 24 writes, each to a row of its own: groups written as one statement.
+    concurrent_writes(db, |i| i as usize % 8, |i| i as usize / 8, 24).await;
+}
+
+async fn concurrent_writes(
+    db: &TestDatabase,
+    learner_of: fn(u32) -> usize,
+    lesson_of: fn(u32) -> usize,
+    writes: u32,
+) {
     let store = db.open().await;
     let ada = user(&*store, "ada@example.com", Role::Instructor).await;
     let spec = CourseSpec {
@@ -502,11 +518,11 @@ async fn concurrent_writes_each_get_their_own_answer(db: &TestDatabase) {
         learners.push(learner);
     }
     let now = OffsetDateTime::now_utc();
-    let tasks: Vec<_> = (0..48u32)
+    let tasks: Vec<_> = (0..writes)
         .map(|i| {
             let store = Arc::clone(&store);
-            let learner = learners[i as usize % learners.len()];
-            let lesson = ["l1", "l2", "missing"][i as usize % 3];
+            let learner = learners[learner_of(i)];
+            let lesson = ["l1", "l2", "missing"][lesson_of(i)];
             tokio::spawn(async move {
                 let written = store
                     .record_lesson_progress(

@@ -49,26 +49,37 @@ type Row = (
     Option<Timestamp>,
 );
 
+/// What a progress upsert does to a row that exists, as one string literal.
+macro_rules! upsert_conflict {
+    () => {
+        "ON CONFLICT (user_id, course_id, lesson_id) DO UPDATE SET \
+             status = CASE WHEN lesson_progress.status = 'completed' THEN 'completed' \
+                           ELSE excluded.status END, \
+             position = COALESCE(excluded.position, lesson_progress.position), \
+             updated_at = CASE WHEN excluded.updated_at > lesson_progress.updated_at \
+                               THEN excluded.updated_at ELSE lesson_progress.updated_at END, \
+             completed_at = COALESCE(lesson_progress.completed_at, excluded.completed_at)"
+    };
+}
+
+/// [`upsert_conflict!`] for statements built at run time (SQLite's group commit).
+#[allow(dead_code)] // the PostgreSQL backend commits each write on its own
+pub(crate) const UPSERT_CONFLICT: &str = upsert_conflict!();
+
 /// Completion is sticky and keeps its first time; a missing position keeps the old one;
 /// `updated_at` never moves backwards (replays of an offline queue change nothing).
 pub(crate) async fn upsert_progress<'e, E>(conn: E, w: &ProgressWrite) -> sqlx::Result<StoredRow>
 where
     E: sqlx::Executor<'e, Database = Db>,
 {
-    sqlx::query_as(
+    sqlx::query_as(concat!(
         "INSERT INTO lesson_progress (user_id, course_id, lesson_id, status, position, \
-                                      updated_at, completed_at) \
-         SELECT $1, $2, $3, $4, $5, $6, $7 \
-         WHERE EXISTS (SELECT 1 FROM lessons WHERE course_id = $2 AND lesson_id = $3) \
-         ON CONFLICT (user_id, course_id, lesson_id) DO UPDATE SET \
-             status = CASE WHEN lesson_progress.status = 'completed' THEN 'completed' \
-                           ELSE excluded.status END, \
-             position = COALESCE(excluded.position, lesson_progress.position), \
-             updated_at = CASE WHEN excluded.updated_at > lesson_progress.updated_at \
-                               THEN excluded.updated_at ELSE lesson_progress.updated_at END, \
-             completed_at = COALESCE(lesson_progress.completed_at, excluded.completed_at) \
-         RETURNING status, position, updated_at, completed_at",
-    )
+                                          updated_at, completed_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $7 \
+             WHERE EXISTS (SELECT 1 FROM lessons WHERE course_id = $2 AND lesson_id = $3) ",
+        upsert_conflict!(),
+        " RETURNING status, position, updated_at, completed_at"
+    ))
     .bind(w.user_id)
     .bind(&w.course_id)
     .bind(&w.lesson_id)

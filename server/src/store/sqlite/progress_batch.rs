@@ -4,7 +4,8 @@
 //! it, and each pays for its own transaction (taking the write lock, appending its pages to
 //! the WAL, updating the WAL index). This module puts the queue in front of the connection
 //! instead: one task takes every progress write waiting at that moment (up to
-//! [`MAX_BATCH`]), runs them in one transaction, and answers each caller after the commit.
+//! [`MAX_BATCH`]), writes them with one statement (one hand-off to the connection's thread,
+//! one fsync), and answers each caller after the commit.
 //! A write is acknowledged only once it is committed, as before, and a lone write under no
 //! load is a batch of one, so nothing waits for company.
 
@@ -71,9 +72,119 @@ async fn run(writer: sqlx::SqlitePool, mut pending: mpsc::Receiver<Pending>) {
     }
 }
 
-/// Runs the batch in one transaction. A write that fails on its own (a constraint) fails
-/// alone: SQLite undoes only that statement and the others commit.
+/// Commits the batch: one statement for all of it (one hand-off to the connection's thread
+/// and one fsync), or, when that statement fails (a constraint one write breaks, such as an
+/// account deleted meanwhile), each write in one transaction, so that a write that fails
+/// on its own fails alone.
 async fn commit(
+    writer: &sqlx::SqlitePool,
+    batch: &[Pending],
+) -> Result<Vec<StoreResult<StoredRow>>, sqlx::Error> {
+    if batch.len() > 1 && distinct_keys(batch) {
+        match upsert_together(writer, batch).await {
+            Ok(rows) => return Ok(rows.into_iter().map(Ok).collect()),
+            Err(err) => tracing::debug!(error = %err, "group upsert failed; writing one by one"),
+        }
+    }
+    commit_one_by_one(writer, batch).await
+}
+
+/// Whether no two writes of the batch are to the same row: the rows a statement returns
+/// come in no promised order, so they can be told apart only by their key.
+fn distinct_keys(batch: &[Pending]) -> bool {
+    let mut keys = std::collections::HashSet::with_capacity(batch.len());
+    batch.iter().all(|p| {
+        let w = &p.write;
+        keys.insert((w.user_id, w.course_id.as_str(), w.lesson_id.as_str()))
+    })
+}
+
+/// Every write of the batch (no two to the same row) as one `INSERT ... SELECT FROM
+/// (VALUES ...)` upsert with the same rules as [`upsert_progress`]; the rows it returns are
+/// matched back to the writes by their key (a lesson that does not exist returns none:
+/// `None`, as for a single write).
+async fn upsert_together(
+    writer: &sqlx::SqlitePool,
+    batch: &[Pending],
+) -> Result<Vec<StoredRow>, sqlx::Error> {
+    let mut sql = String::from(
+        "INSERT INTO lesson_progress (user_id, course_id, lesson_id, status, position, \
+                                      updated_at, completed_at) \
+         SELECT w.column1, w.column2, w.column3, w.column4, w.column5, w.column6, w.column7 \
+         FROM (VALUES ",
+    );
+    for i in 0..batch.len() {
+        let n = i * 7;
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4,
+            n + 5,
+            n + 6,
+            n + 7
+        ));
+    }
+    sql.push_str(
+        ") AS w \
+         WHERE EXISTS (SELECT 1 FROM lessons l \
+                       WHERE l.course_id = w.column2 AND l.lesson_id = w.column3) ",
+    );
+    sql.push_str(super::sql::progress::UPSERT_CONFLICT);
+    sql.push_str(
+        " RETURNING user_id, course_id, lesson_id, status, position, updated_at, completed_at",
+    );
+    let mut query = sqlx::query_as::<_, KeyedRow>(sqlx::AssertSqlSafe(sql));
+    for pending in batch {
+        let w = &pending.write;
+        query = query
+            .bind(w.user_id)
+            .bind(&w.course_id)
+            .bind(&w.lesson_id)
+            .bind(w.status)
+            .bind(w.position)
+            .bind(w.now)
+            .bind(w.completed_at);
+    }
+    let returned = query.fetch_all(writer).await?;
+    let mut by_key: std::collections::HashMap<_, _> = returned
+        .into_iter()
+        .map(
+            |(user, course, lesson, status, position, updated_at, completed_at)| {
+                (
+                    (user, course, lesson),
+                    (status, position, updated_at, completed_at),
+                )
+            },
+        )
+        .collect();
+    Ok(batch
+        .iter()
+        .map(|pending| {
+            let w = &pending.write;
+            by_key.remove(&(w.user_id, w.course_id.clone(), w.lesson_id.clone()))
+        })
+        .collect())
+}
+
+/// `user_id, course_id, lesson_id` and the stored row.
+type KeyedRow = (
+    uuid::Uuid,
+    String,
+    String,
+    String,
+    Option<i64>,
+    crate::store::Timestamp,
+    Option<crate::store::Timestamp>,
+);
+
+/// Runs the batch in one transaction, a statement per write. A write that fails on its own
+/// (a constraint) fails alone: SQLite undoes only that statement and the others commit.
+async fn commit_one_by_one(
     writer: &sqlx::SqlitePool,
     batch: &[Pending],
 ) -> Result<Vec<StoreResult<StoredRow>>, sqlx::Error> {
