@@ -247,10 +247,8 @@ async fn usable_coupon(
     let code = code.trim().to_uppercase();
     let coupon = state
         .store()
-        .coupons()
+        .coupon(&code)
         .await?
-        .into_iter()
-        .find(|c| c.code == code)
         .ok_or_else(|| ApiError::NotFound(format!("no coupon `{code}`")))?;
     let refuse = |why: String| Err(ApiError::Validation(format!("coupon `{code}` {why}")));
     if coupon.disabled_at.is_some() {

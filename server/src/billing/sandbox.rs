@@ -161,8 +161,7 @@ impl PaymentProvider for Sandbox {
         Ok(Started::AwaitingCard)
     }
 
-    async fn refund(&self, refund: &RefundRequest<'_>) -> Result<String, ProviderError> {
-        let _ = refund.charge_ref;
+    async fn refund(&self, _refund: &RefundRequest<'_>) -> Result<String, ProviderError> {
         Ok(format!("re_sandbox_{}", Uuid::new_v4().simple()))
     }
 

@@ -18,6 +18,8 @@ pub trait BillingStore: Send + Sync {
     /// Fails with `Conflict` when the code exists.
     async fn insert_coupon(&self, coupon: &Coupon) -> StoreResult<()>;
     async fn coupons(&self) -> StoreResult<Vec<Coupon>>;
+    /// The coupon with this code (upper case).
+    async fn coupon(&self, code: &str) -> StoreResult<Option<Coupon>>;
     /// False when there is no such coupon or it was disabled already.
     async fn disable_coupon(&self, code: &str, now: OffsetDateTime) -> StoreResult<bool>;
 

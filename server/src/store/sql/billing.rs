@@ -14,6 +14,14 @@ use crate::store::{BillingStore, StoreError, StoreResult, Timestamp};
 
 pub(super) type Tx = sqlx::Transaction<'static, Db>;
 
+/// The columns of [`CouponRow`], as one string literal.
+macro_rules! coupon_columns {
+    () => {
+        "code, percent_off, amount_off, currency, course_id, expires_at, max_redemptions, \
+         redeemed, disabled_at, created_at"
+    };
+}
+
 #[derive(sqlx::FromRow)]
 struct CouponRow {
     code: String,
@@ -159,13 +167,26 @@ impl BillingStore for Backend {
 
     async fn coupons(&self) -> StoreResult<Vec<Coupon>> {
         let rows: Vec<CouponRow> = sqlx::query_as(concat!(
-            "SELECT code, percent_off, amount_off, currency, course_id, expires_at, \
-               max_redemptions, redeemed, disabled_at, created_at FROM coupons ORDER BY code",
+            "SELECT ",
+            coupon_columns!(),
+            " FROM coupons ORDER BY code",
             bytewise!()
         ))
         .fetch_all(&self.reader)
         .await?;
         rows.into_iter().map(coupon).collect()
+    }
+
+    async fn coupon(&self, code: &str) -> StoreResult<Option<Coupon>> {
+        let row: Option<CouponRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            coupon_columns!(),
+            " FROM coupons WHERE code = $1"
+        ))
+        .bind(code)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(coupon).transpose()
     }
 
     async fn disable_coupon(&self, code: &str, now: OffsetDateTime) -> StoreResult<bool> {
