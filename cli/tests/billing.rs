@@ -195,3 +195,88 @@ fn premium_opens_every_paid_course_until_the_cancelled_period_ends() {
     assert_eq!(enrolled(&home), ["cloud-foundations"]);
     home.ok(&["lesson", "show", &first_lesson("cloud-foundations")]);
 }
+
+#[test]
+fn an_admin_makes_coupons_refunds_and_reads_revenue() {
+    let server = TestServer::start();
+    catalog(&server);
+    let learner_home = Home::new(&server.url);
+    learner(&server, &learner_home, "lena@example.com");
+    let admin = Home::new(&server.url);
+    admin.login("admin@example.com", PASSWORD, &[]);
+
+    let created = admin.ok(&[
+        "admin",
+        "coupons",
+        "create",
+        "launch25",
+        "--percent-off",
+        "25",
+        "--course",
+        "aws-saa",
+        "--max-redemptions",
+        "5",
+    ]);
+    assert!(created.contains("Created coupon LAUNCH25"), "{created}");
+    let listed = admin.ok(&["admin", "coupons", "list"]);
+    assert!(
+        listed.contains("LAUNCH25") && listed.contains("25%") && listed.contains("0/5"),
+        "{listed}"
+    );
+    let bad = admin
+        .cmd()
+        .args([
+            "admin",
+            "coupons",
+            "create",
+            "x1",
+            "--amount-off",
+            "1.234",
+            "--currency",
+            "USD",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "an amount with too many decimals is a usage error"
+    );
+
+    let paid = learner_home.ok(&[
+        "billing", "checkout", "aws-saa", "--coupon", "LAUNCH25", "--card", SUCCEEDS,
+    ]);
+    assert!(paid.contains("Paid 36.75 USD for aws-saa"), "{paid}");
+    let id = learner_home.json(&["billing", "payments"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Learners cannot refund; an admin refunds part, in the payment's currency.
+    let refused = learner_home
+        .cmd()
+        .args(["billing", "refund", &id, "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(3));
+    let refunded = admin.ok(&[
+        "billing", "refund", &id, "--amount", "10.00", "--reason", "late", "--yes",
+    ]);
+    assert!(refunded.contains("partially_refunded"), "{refunded}");
+    let receipt = learner_home.ok(&["billing", "receipt", &id]);
+    assert!(
+        receipt.contains("refunded:") && receipt.contains("10.00 USD"),
+        "{receipt}"
+    );
+    assert!(receipt.contains("coupon LAUNCH25"), "{receipt}");
+
+    let revenue = admin.json(&["admin", "revenue", "--days", "2"]);
+    assert_eq!(revenue[0]["item"], "aws-saa", "{revenue}");
+    assert_eq!(revenue[0]["gross"], 3675);
+    assert_eq!(revenue[0]["refunds"], 1000);
+    assert_eq!(revenue[0]["net"], 2675);
+
+    admin.ok(&["admin", "coupons", "disable", "LAUNCH25"]);
+    let coupons = admin.json(&["admin", "coupons", "list"]);
+    assert!(coupons[0]["disabled_at"].is_string(), "{coupons}");
+}
