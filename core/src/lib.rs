@@ -22,6 +22,7 @@ pub mod display;
 pub mod lab;
 pub mod money;
 pub mod plain;
+pub mod sse;
 
 #[cfg(feature = "client")]
 pub mod client;

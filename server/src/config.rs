@@ -187,6 +187,9 @@ pub struct ServerConfig {
 
     #[command(flatten)]
     pub billing: crate::billing::config::BillingConfig,
+
+    #[command(flatten)]
+    pub tutor: crate::tutor::config::TutorConfig,
 }
 
 /// Evaluated once, so the data directory is resolved from the environment only once.
@@ -228,6 +231,7 @@ impl Default for ServerConfig {
             lab_max_archive_files: 2_000,
             lab_script_checks: false,
             billing: crate::billing::config::BillingConfig::default(),
+            tutor: crate::tutor::config::TutorConfig::default(),
         }
     }
 }
@@ -338,6 +342,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("lab_max_archive_files", &self.lab_max_archive_files)
             .field("lab_script_checks", &self.lab_script_checks)
             .field("billing", &self.billing)
+            .field("tutor", &self.tutor)
             .finish()
     }
 }

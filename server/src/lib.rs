@@ -56,6 +56,7 @@ pub mod server_error;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod tutor;
 pub mod url_file;
 
 pub use cloudmaster_core::api::PublishOutcome;

@@ -18,7 +18,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
     admin, assessments, auth_routes, billing, billing_admin, certificates, courses, enrollment,
-    ops, progress, publishing, review, tokens,
+    ops, progress, publishing, review, tokens, tutor,
 };
 
 #[derive(OpenApi)]
@@ -52,6 +52,8 @@ use crate::routes::{
         crate::routes::labs::session, crate::routes::labs::report_check,
         crate::routes::labs::hint, crate::routes::labs::solution,
         crate::routes::labs::submit_workspace, crate::routes::labs::abandon,
+        tutor::ask, tutor::conversations, tutor::conversation, tutor::delete_one,
+        tutor::delete_all, tutor::budget_today,
     ),
     components(schemas(cloudmaster_core::api::ErrorBody, cloudmaster_core::api::ErrorCode)),
     modifiers(&BearerAuth, &CommonResponses),
@@ -66,6 +68,7 @@ use crate::routes::{
         (name = "assessments", description = "quizzes, mock exams, attempts, mastery and readiness"),
         (name = "review", description = "spaced review"),
         (name = "labs", description = "hands-on lab sessions"),
+        (name = "tutor", description = "the AI tutor: answers streamed as server-sent events, conversations, budgets"),
         (name = "certificates", description = "signed certificates, Open Badges export, completion"),
         (name = "ops", description = "health, readiness, metrics"),
     )

@@ -27,6 +27,7 @@ use crate::metrics::Metrics;
 use crate::ratelimit::{AuthLimiters, RateLimiter};
 use crate::server_error::{Context as _, ServerError};
 use crate::store::{self, Store, StoreError};
+use crate::tutor::Tutor;
 
 /// Where the time comes from; tests may substitute their own.
 pub trait Clock: Send + Sync + 'static {
@@ -62,6 +63,7 @@ struct Inner {
     auth_cache: AuthCache,
     metrics: Metrics,
     billing: Billing,
+    tutor: Tutor,
     /// The server's identity, read from the database once (see [`AppState::server_id`]).
     server_id: tokio::sync::OnceCell<String>,
 }
@@ -124,6 +126,8 @@ impl AppState {
                 metrics: Metrics::default(),
                 billing: Billing::from_config(&config.billing, config.listen)
                     .map_err(|e| ServerError::Refused(e.to_string()))?,
+                tutor: Tutor::from_config(&config.tutor)
+                    .map_err(|e| ServerError::Refused(e.to_string()))?,
                 server_id: tokio::sync::OnceCell::new(),
                 config: config.clone(),
                 store,
@@ -155,6 +159,11 @@ impl AppState {
     /// The payment provider and plans.
     pub fn billing(&self) -> &Billing {
         &self.inner.billing
+    }
+
+    /// The tutor's model provider and retrieval indexes.
+    pub fn tutor(&self) -> &Tutor {
+        &self.inner.tutor
     }
 
     /// Signs and verifies access tokens.

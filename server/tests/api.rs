@@ -14,6 +14,8 @@ mod api_support;
 mod labs_support;
 #[path = "api_cases/learning_support.rs"]
 mod learning_support;
+#[path = "api_cases/tutor_support.rs"]
+mod tutor_support;
 
 #[path = "api_cases/attempt_rules.rs"]
 mod attempt_rules;
@@ -52,3 +54,7 @@ mod publish;
 mod replicas;
 #[path = "api_cases/security.rs"]
 mod security;
+#[path = "api_cases/tutor.rs"]
+mod tutor;
+#[path = "api_cases/tutor_llm.rs"]
+mod tutor_llm;

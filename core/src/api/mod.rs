@@ -13,6 +13,7 @@ mod labs;
 mod learning;
 mod progress;
 mod publish;
+mod tutor;
 pub mod whole;
 
 pub use auth::*;
@@ -24,6 +25,7 @@ pub use labs::*;
 pub use learning::*;
 pub use progress::*;
 pub use publish::*;
+pub use tutor::*;
 
 /// Every API route starts with this prefix.
 pub const API_PREFIX: &str = "/api/v1";

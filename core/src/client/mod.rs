@@ -17,6 +17,8 @@ mod labs;
 mod learning;
 mod progress;
 mod publish;
+mod tutor;
+pub use tutor::TutorStream;
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -87,6 +89,7 @@ struct Request<'a> {
     query: Vec<(&'static str, String)>,
     body: Option<Vec<u8>>,
     content_type: &'static str,
+    accept: &'static str,
     headers: Vec<(&'static str, String)>,
     auth: AuthMode,
     timeout: Option<Duration>,
@@ -101,6 +104,7 @@ impl<'a> Request<'a> {
             query: Vec::new(),
             body: None,
             content_type: "application/json",
+            accept: "application/json",
             headers: Vec::new(),
             auth: AuthMode::Required,
             timeout: None,
@@ -339,11 +343,42 @@ impl Client {
         request: &Request<'_>,
         credential: Option<&Credential>,
     ) -> Result<(StatusCode, Vec<u8>)> {
+        let response = self.start_once(request, credential).await?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| self.network(e))?;
+        Ok((status, body.to_vec()))
+    }
+
+    /// Sends `request` and returns the response once its head arrived, for a body that is
+    /// read as it streams (server-sent events); refreshes the session once on a 401.
+    async fn open_stream(&self, request: Request<'_>) -> Result<reqwest::Response> {
+        let credential = self
+            .credential()
+            .ok_or_else(|| Error::not_logged_in(self.inner.base.as_str()))?;
+        let mut response = self.start_once(&request, Some(&credential)).await?;
+        if response.status() == StatusCode::UNAUTHORIZED && credential.refresh_token().is_some() {
+            let fresh = self.refresh_after(&credential).await?;
+            response = self.start_once(&request, Some(&fresh)).await?;
+        }
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| self.network(e))?;
+        Err(api_error(status, &body))
+    }
+
+    /// Sends `request` once and returns the response when its head arrived.
+    async fn start_once(
+        &self,
+        request: &Request<'_>,
+        credential: Option<&Credential>,
+    ) -> Result<reqwest::Response> {
         let mut builder = self
             .inner
             .http
             .request(request.method.clone(), self.url(&request.segments, true))
-            .header(header::ACCEPT, "application/json");
+            .header(header::ACCEPT, request.accept);
         if !request.query.is_empty() {
             builder = builder.query(&request.query);
         }
@@ -365,10 +400,7 @@ impl Client {
                 None => builder.body(body.clone()),
             };
         }
-        let response = builder.send().await.map_err(|e| self.network(e))?;
-        let status = response.status();
-        let body = response.bytes().await.map_err(|e| self.network(e))?;
-        Ok((status, body.to_vec()))
+        builder.send().await.map_err(|e| self.network(e))
     }
 
     /// Refreshes the session after `used` got a 401 and returns the credential to retry

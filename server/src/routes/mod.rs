@@ -32,6 +32,7 @@ pub mod progress;
 pub mod publishing;
 pub mod review;
 pub mod tokens;
+pub mod tutor;
 
 /// Every `/api/v1` route (without the prefix). The routes anyone may call without an
 /// account (login, registration, refresh, logout, payment webhooks) pass the [`open_gate`], which never looks
@@ -54,6 +55,7 @@ pub fn api(state: &AppState) -> Router<AppState> {
         .merge(labs::router())
         .merge(billing::router())
         .merge(billing_admin::router())
+        .merge(tutor::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), gate));
     open.merge(gated)
 }

@@ -31,7 +31,7 @@
 //!
 //! The records the store keeps and returns belong to their domains (`crate::auth::records`,
 //! `crate::learning::records`, `crate::learning::progress`, `crate::labs::records`,
-//! `crate::publish`, `crate::certificates`, `crate::billing::records`), with the rules that
+//! `crate::publish`, `crate::certificates`, `crate::billing::records`; the tutor's are API types), with the rules that
 //! need no database; the store only persists them.
 //!
 //! Every timestamp a method writes comes from its caller (a `now` argument or a field the
@@ -50,6 +50,7 @@ mod progress;
 mod security;
 mod state;
 mod subscriptions;
+mod tutor;
 
 /// Declares, inside a backend module, what the shared queries in `store/sql/` need to know
 /// of it, and includes them as its `sql` module (compiled once per backend):
@@ -114,6 +115,7 @@ pub use security::SecurityStore;
 pub use state::{RateCount, StateStore};
 pub use subscriptions::SubscriptionStore;
 pub use timestamp::Timestamp;
+pub use tutor::{TutorStore, TutorTurn};
 
 /// Errors from storage. Constraint violations the API turns into 409/422 have their own
 /// variants so handlers never inspect database error codes.
@@ -169,6 +171,7 @@ pub trait Store:
     + BillingStore
     + PaymentStore
     + SubscriptionStore
+    + TutorStore
     + Send
     + Sync
     + 'static

@@ -60,6 +60,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/admin/coupons"),
     ("delete", "/api/v1/admin/coupons/{code}"),
     ("get", "/api/v1/admin/revenue"),
+    ("post", "/api/v1/tutor/ask"),
+    ("get", "/api/v1/tutor/conversations"),
+    ("delete", "/api/v1/tutor/conversations"),
+    ("get", "/api/v1/tutor/conversations/{conversation}"),
+    ("delete", "/api/v1/tutor/conversations/{conversation}"),
+    ("get", "/api/v1/tutor/budget"),
     ("get", "/api/v1/courses/{course}/assessments"),
     (
         "post",

@@ -17,3 +17,4 @@ mod security;
 mod state;
 mod store;
 mod subscriptions;
+mod tutor;

@@ -1,0 +1,34 @@
+-- The AI tutor: each learner's conversations with their messages, and the tokens each
+-- learner's answers used per UTC day (the daily budget). The PostgreSQL twin of this file is
+-- migrations/postgres/0005_tutor.sql.
+
+CREATE TABLE tutor_conversations (
+    id         BLOB    NOT NULL PRIMARY KEY,
+    user_id    BLOB    NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    course_id  TEXT,
+    title      TEXT    NOT NULL,
+    messages   INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX tutor_conversations_user ON tutor_conversations (user_id, updated_at);
+
+-- `seq` orders a conversation's messages (two can share a timestamp).
+CREATE TABLE tutor_messages (
+    id              BLOB    NOT NULL PRIMARY KEY,
+    conversation_id BLOB    NOT NULL REFERENCES tutor_conversations (id) ON DELETE CASCADE,
+    seq             INTEGER NOT NULL,
+    role            TEXT    NOT NULL CHECK (role IN ('learner', 'tutor')),
+    body            TEXT    NOT NULL,
+    citations       TEXT    NOT NULL,
+    created_at      INTEGER NOT NULL,
+    UNIQUE (conversation_id, seq)
+);
+
+CREATE TABLE tutor_usage (
+    user_id BLOB    NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    -- Days since 1970-01-01 (UTC).
+    day     INTEGER NOT NULL,
+    tokens  INTEGER NOT NULL,
+    PRIMARY KEY (user_id, day)
+);
