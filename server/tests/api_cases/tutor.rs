@@ -26,7 +26,8 @@ backend_tests!(
     a_lab_prompt_holds_the_step_and_check_but_no_unrevealed_solution_or_hint,
     provider_failures_are_reported_in_the_stream,
     a_learner_hanging_up_cancels_the_provider_request,
-    questions_are_checked_before_anything_is_asked
+    questions_are_checked_before_anything_is_asked,
+    publishing_a_new_version_reindexes_the_course
 );
 
 fn openai(url: &str) -> impl FnOnce(&mut ServerConfig) + '_ {
@@ -599,4 +600,29 @@ async fn questions_are_checked_before_anything_is_asked(db: &TestDatabase) {
         )
         .await;
     assert_eq!(anonymous.status.as_u16(), 401);
+}
+
+async fn publishing_a_new_version_reindexes_the_course(db: &TestDatabase) {
+    let app = tutor_app(db, |_| {}).await;
+    let learner = app.enrolled("lena@example.com").await;
+    let question = json!({"question": "How do zebras migrate?", "course": COURSE});
+    let before = ask(&app, &learner, question.clone()).await;
+    let TutorEvent::Start { citations, .. } = before.start() else {
+        panic!()
+    };
+    assert!(citations.is_empty(), "{citations:?}");
+    let mut next = learning_course();
+    next.modules[0].lessons[0]
+        .body
+        .push_str("\n## Zebra migration\n\nZebras migrate with the rains.\n");
+    app.publish(app.author(), &next).await;
+    let after = ask(&app, &learner, question).await;
+    let TutorEvent::Start { citations, .. } = after.start() else {
+        panic!()
+    };
+    assert_eq!(
+        citations[0].reference,
+        format!("{COURSE}/welcome#zebra-migration")
+    );
+    assert!(after.text().contains("Zebras migrate with the rains."));
 }
