@@ -3,7 +3,8 @@
 //!
 //! `update` never performs I/O. When it needs the server it returns a [`Command`]; the runtime
 //! runs it in a background task and feeds the answer back as an [`Action::Loaded`]. Tests drive
-//! the same loop synchronously against a fake backend.
+//! the same loop synchronously against a fake backend. A tutor answer is the one call that
+//! reports more than once: each event of its stream comes back as an [`Action::Tutor`].
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -12,7 +13,7 @@ use std::time::Duration;
 use cloudmaster_core::api::{
     AssessmentInfo, AttemptResult, AttemptView, CourseDetail, CourseProgress, CourseSummary,
     Enrollment, HintView, LabSubmission, LabSummary, Lesson, LessonProgress, LessonStatus,
-    ReadinessReport, SearchHit, WhoAmI,
+    ReadinessReport, SearchHit, TutorEvent, TutorQuestion, WhoAmI,
 };
 use cloudmaster_core::assess::Response;
 use cloudmaster_core::lab::consent::{ConsentStore, Program};
@@ -23,7 +24,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::app::ScreenId;
-use crate::backend::BackendResult;
+use crate::backend::{BackendError, BackendResult};
 
 /// Something that happened: input, a timer, or the answer to a [`Request`].
 #[derive(Debug, Clone)]
@@ -46,6 +47,21 @@ pub enum Action {
     /// A file of the watched lab workspace at `root` changed; `snapshot` is how the
     /// workspace looks now (sent by the watch [`Command::WatchLab`] starts).
     LabFilesChanged { root: PathBuf, snapshot: Snapshot },
+    /// Something happened to the tutor answer [`Command::AskTutor`] `seq` asked for; only
+    /// the answer still awaited (not stopped, not replaced) is updated.
+    Tutor { seq: u64, update: TutorUpdate },
+}
+
+/// One step of a tutor answer as it streams in.
+#[derive(Debug, Clone)]
+pub enum TutorUpdate {
+    /// The next event of the stream: `start`, a `delta`, then `done` or `error`.
+    Event(TutorEvent),
+    /// The question was refused (a spent daily budget, not enrolled) or the connection
+    /// failed; nothing more comes.
+    Failed(BackendError),
+    /// The stream ended without `done` or `error`.
+    Ended,
 }
 
 /// What a key can ask for. The key map ([`crate::keymap`]) binds keys to these and
@@ -96,6 +112,16 @@ pub enum Cmd {
     Hint,
     /// Confirmation popup: yes.
     Confirm,
+    /// Open the tutor panel about what is on screen.
+    Tutor,
+    /// Tutor: send the question typed.
+    Ask,
+    /// Tutor: stop the answer coming in.
+    StopAnswer,
+    /// Tutor: move between the question box and the sources of the answer.
+    FocusSources,
+    /// Tutor: forget the conversation and start a new one.
+    NewConversation,
 }
 
 /// Work for the runtime: a server call or a timer.
@@ -119,6 +145,15 @@ pub enum Command {
         root: PathBuf,
     },
     UnwatchLab,
+    /// Ask the tutor and send each event of the answer as [`Action::Tutor`] with `seq`.
+    /// One answer streams at a time: asking again replaces the one in flight.
+    AskTutor {
+        seq: u64,
+        question: TutorQuestion,
+    },
+    /// Stop the answer in flight: its stream is dropped, which closes the connection and
+    /// makes the server cancel the answer (and the model provider's generation).
+    CancelTutor,
 }
 
 /// A server call. Each finishes as exactly one [`Loaded`] of the same name.

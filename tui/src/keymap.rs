@@ -107,6 +107,12 @@ pub enum Context {
     Confirm,
     /// The lab runner asks whether the course's programs may run.
     LabConsent,
+    /// The tutor panel, keys going to its question box.
+    Tutor,
+    /// The tutor panel while an answer comes in (Esc stops it rather than closing).
+    TutorAnswering,
+    /// The tutor panel, moving among the sources the answer cites.
+    TutorSources,
     Error,
 }
 
@@ -121,6 +127,8 @@ impl Context {
             Context::Help => "Help",
             Context::Confirm => "Confirm",
             Context::LabConsent => "Lab programs",
+            Context::Tutor | Context::TutorAnswering => "Tutor",
+            Context::TutorSources => "Tutor sources",
             Context::Error => "Error",
         }
     }
@@ -245,6 +253,12 @@ static LESSON: &[Binding] = &[
     ),
     h(&[Key::ch('n')], Cmd::NextLesson, "next lesson", "next"),
     b(&[Key::ch('p')], Cmd::PrevLesson, "previous lesson"),
+    h(
+        &[Key::ch('t')],
+        Cmd::Tutor,
+        "ask the AI tutor about this lesson",
+        "tutor",
+    ),
     RELOAD,
 ];
 
@@ -300,11 +314,108 @@ static LAB: &[Binding] = &[
         "submit the workspace for grading",
         "submit",
     ),
+    h(
+        &[Key::ch('t')],
+        Cmd::Tutor,
+        "ask the AI tutor about this lab",
+        "tutor",
+    ),
     b(
         &[Key::ch('r')],
         Cmd::Refresh,
         "reload the session from the server",
     ),
+];
+
+static QUIZ_RESULT: &[Binding] = &[h(
+    &[Key::ch('t')],
+    Cmd::Tutor,
+    "ask the AI tutor about this course",
+    "tutor",
+)];
+
+/// The question box of the tutor panel when no answer is coming in.
+static TUTOR_IDLE: &[Binding] = &[
+    h(&[Key::plain(Enter)], Cmd::Ask, "ask the question", "ask"),
+    h(
+        &[Key::plain(Esc)],
+        Cmd::Back,
+        "close the tutor (t opens it again, the conversation kept)",
+        "close",
+    ),
+];
+
+/// The question box of the tutor panel while an answer comes in.
+static TUTOR_ANSWERING: &[Binding] = &[
+    h(
+        &[Key::plain(Esc)],
+        Cmd::StopAnswer,
+        "stop the answer (Esc again closes the tutor)",
+        "stop",
+    ),
+    b(
+        &[Key::plain(Enter)],
+        Cmd::Ask,
+        "ask (once the answer is in)",
+    ),
+];
+
+static TUTOR_INPUT: &[Binding] = &[
+    h(
+        &[Key::plain(Tab)],
+        Cmd::FocusSources,
+        "go to the sources the answer cites",
+        "sources",
+    ),
+    b(
+        &[Key::plain(Backspace)],
+        Cmd::DeleteChar,
+        "delete a character",
+    ),
+    b(&[Key::ctrl('u')], Cmd::ClearInput, "clear the question"),
+    b(&[Key::plain(Up)], Cmd::Up, "scroll the conversation up"),
+    b(
+        &[Key::plain(Down)],
+        Cmd::Down,
+        "scroll the conversation down",
+    ),
+    b(&[Key::plain(PageUp)], Cmd::PageUp, "page up"),
+    b(&[Key::plain(PageDown)], Cmd::PageDown, "page down"),
+    b(
+        &[Key::plain(Home)],
+        Cmd::Top,
+        "the start of the conversation",
+    ),
+    b(
+        &[Key::plain(End)],
+        Cmd::Bottom,
+        "the end of the conversation (follow the answer)",
+    ),
+    b(
+        &[Key::ctrl('n')],
+        Cmd::NewConversation,
+        "start a new conversation",
+    ),
+    b(&[Key::ctrl('c')], Cmd::Quit, "quit"),
+];
+
+static TUTOR_SOURCES: &[Binding] = &[
+    h(
+        &[Key::plain(Enter)],
+        Cmd::Open,
+        "open the cited lesson at its section",
+        "open",
+    ),
+    h(
+        &[Key::plain(Tab), Key::plain(Esc)],
+        Cmd::Back,
+        "back to the question box (typing goes there too)",
+        "question",
+    ),
+    b(K_DOWN, Cmd::Down, "next source"),
+    b(K_UP, Cmd::Up, "previous source"),
+    b(&[Key::ch('?')], Cmd::Help, "show this help"),
+    b(&[Key::ctrl('c')], Cmd::Quit, "quit"),
 ];
 
 static ANSWER_INPUT: &[Binding] = &[
@@ -456,7 +567,20 @@ pub fn sections(ctx: Context) -> Vec<Section> {
                 s("Everywhere", GLOBAL),
             ]
         }
-        Context::QuizResult => vec![s("Scroll", SCROLL), s("Everywhere", GLOBAL)],
+        Context::QuizResult => vec![
+            s("Quiz result", QUIZ_RESULT),
+            s("Scroll", SCROLL),
+            s("Everywhere", GLOBAL),
+        ],
+        Context::Tutor => vec![
+            s("Tutor (type a question)", TUTOR_IDLE),
+            s("Question box", TUTOR_INPUT),
+        ],
+        Context::TutorAnswering => vec![
+            s("Tutor (answering)", TUTOR_ANSWERING),
+            s("Question box", TUTOR_INPUT),
+        ],
+        Context::TutorSources => vec![s("Tutor sources", TUTOR_SOURCES)],
         Context::SearchInput => vec![s("Search box (type to search)", SEARCH_INPUT)],
         Context::AnswerInput => vec![s("Answer box (type the answer)", ANSWER_INPUT)],
         Context::Help => vec![s("Help", HELP)],
@@ -577,6 +701,43 @@ mod tests {
     }
 
     #[test]
+    fn the_tutor_box_lets_letters_and_digits_through() {
+        for ctx in [Context::Tutor, Context::TutorAnswering] {
+            for c in ['t', 'q', '?', '1', 'j', ' '] {
+                assert_eq!(
+                    lookup(ctx, &key(KeyCode::Char(c), KeyModifiers::NONE)),
+                    None
+                );
+            }
+        }
+        assert_eq!(
+            lookup(Context::Tutor, &key(KeyCode::Esc, KeyModifiers::NONE)),
+            Some(Cmd::Back)
+        );
+        assert_eq!(
+            lookup(
+                Context::TutorAnswering,
+                &key(KeyCode::Esc, KeyModifiers::NONE)
+            ),
+            Some(Cmd::StopAnswer)
+        );
+    }
+
+    #[test]
+    fn t_opens_the_tutor_where_it_has_a_context() {
+        let t = key(KeyCode::Char('t'), KeyModifiers::NONE);
+        for ctx in [
+            Context::Screen(ScreenId::Lesson),
+            Context::Screen(ScreenId::Lab),
+            Context::QuizResult,
+        ] {
+            assert_eq!(lookup(ctx, &t), Some(Cmd::Tutor), "{ctx:?}");
+        }
+        // Not while answering a quiz: the server declines during a timed exam anyway.
+        assert_eq!(lookup(Context::Screen(ScreenId::Quiz), &t), None);
+    }
+
+    #[test]
     fn digits_pick_screens() {
         let ctx = Context::Screen(ScreenId::Dashboard);
         assert_eq!(
@@ -617,6 +778,9 @@ mod tests {
             Context::Help,
             Context::Confirm,
             Context::LabConsent,
+            Context::Tutor,
+            Context::TutorAnswering,
+            Context::TutorSources,
             Context::Error,
         ];
         for ctx in contexts {

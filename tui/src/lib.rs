@@ -12,11 +12,12 @@
 //! - [`screens`] (dashboard, catalog, course outline, lesson reader, quiz and exam runner,
 //!   lab runner),
 //!   [`components`] (lists, tabs, status bar, gauges, scrollbars, snippets) and [`popups`]
-//!   (help, errors, confirmations).
+//!   (help, errors, confirmations, and the AI tutor's panel, whose answers stream in).
 //! - [`markdown`]: lesson Markdown → styled, wrapped terminal lines.
 //! - [`backend`]: the server calls as a trait, implemented for the HTTP client, for local
 //!   course files ([`PreviewBackend`], `cloudmaster course preview`) and by a fake in the
-//!   tests; `runtime` runs the event loop and the background tasks.
+//!   tests; `runtime` runs the event loop and the background tasks (a tutor answer is one
+//!   that reports each event of its stream as an action, until it ends or is stopped).
 
 use std::sync::Arc;
 

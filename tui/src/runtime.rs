@@ -1,5 +1,6 @@
 //! The event loop. It owns the terminal and the [`App`], and waits (`tokio::select!`) on
-//! two things only: terminal events and the results of background tasks (timers included).
+//! two things only: terminal events and the results of background tasks (timers, the lab
+//! watch and the events of a tutor answer included).
 //! Nothing ticks unless a timed attempt is on screen, whose countdown asks for one tick a
 //! second: otherwise, with no input and no work in flight, the process sleeps, and the
 //! screen is redrawn only after something changed.
@@ -72,7 +73,7 @@ async fn event_loop(
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::channel::<Action>(CHANNEL_CAPACITY);
     let mut tasks = JoinSet::new();
-    let mut lab_watch = tasks::LabWatch::default();
+    let mut ongoing = tasks::Ongoing::default();
     let mut events = EventStream::new();
     let mut app = App::new();
     app.lab_dir = lab_dir;
@@ -90,7 +91,7 @@ async fn event_loop(
         if !queue.is_empty() {
             while let Some(action) = queue.pop_front() {
                 for command in update(&mut app, action) {
-                    tasks::spawn(command, &backend, &tx, &mut tasks, &mut lab_watch);
+                    tasks::spawn(command, &backend, &tx, &mut tasks, &mut ongoing);
                 }
             }
             if app.should_quit {
@@ -106,7 +107,7 @@ async fn event_loop(
             },
             Some(action) = rx.recv() => queue.push_back(action),
             Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
-                // A lab watch stopped on purpose ends cancelled: no failure.
+                // A lab watch or a tutor answer stopped on purpose ends cancelled: no failure.
                 if let Err(err) = joined
                     && !err.is_cancelled()
                 {
@@ -118,8 +119,9 @@ async fn event_loop(
 
     // Let in-flight work (the reading position saved on quit) finish, briefly. Closing the
     // channel first means no task can block on a full one, and ends the timers (the clock
-    // ticks, the search debounce) at once; the lab watch never finishes, so it is stopped.
-    lab_watch.stop();
+    // ticks, the search debounce) at once; the lab watch never finishes, and a tutor answer
+    // is not worth waiting for (stopping it cancels it on the server), so both are stopped.
+    ongoing.stop();
     rx.close();
     let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
         while tasks.join_next().await.is_some() {}

@@ -2,13 +2,17 @@
 //! unit tests), with the fake backend's data. Review changes with `cargo insta review` or
 //! `INSTA_UPDATE=always cargo test -p cloudmaster-tui` and reading the `.snap` diff.
 
-use cloudmaster_core::api::{LessonProgressUpdate, LessonStatus};
+use cloudmaster_core::api::{
+    FinishReason, LessonProgressUpdate, LessonStatus, TutorEvent, TutorMode,
+};
 use ratatui::crossterm::event::KeyCode;
 use unicode_width::UnicodeWidthStr;
 
 use crate::action::Action;
 use crate::backend::fake::quiz::COURSE;
+use crate::backend::fake::tutor;
 use crate::backend::{Backend, BackendError};
+use crate::popups::tutor::TurnStatus;
 use crate::test_support::Harness;
 
 /// A harness with the module quiz unlocked and open at its first question.
@@ -270,5 +274,137 @@ async fn lab_submission_verdict() {
 async fn lab_help() {
     let mut h = lab_open().await;
     h.type_keys("?").await;
+    insta::assert_snapshot!(render_lab(&h));
+}
+
+/// The lesson "Regions and Availability Zones" (continue on the dashboard) with the tutor
+/// panel open over it and `question` typed.
+async fn tutor_on_the_lesson(question: &str) -> Harness {
+    let mut h = Harness::start().await;
+    h.press(KeyCode::Enter).await;
+    h.type_keys("t").await;
+    h.type_keys(question).await;
+    h
+}
+
+#[tokio::test]
+async fn tutor_panel_on_a_lesson() {
+    let h = tutor_on_the_lesson("Which Region should I pick?").await;
+    insta::assert_snapshot!(h.render());
+}
+
+#[tokio::test]
+async fn tutor_panel_with_a_streamed_answer_and_its_sources() {
+    let mut h = tutor_on_the_lesson("Which Region should I pick?").await;
+    h.backend.script_tutor(tutor::answer());
+    h.press(KeyCode::Enter).await;
+    h.finish_tutor().await;
+    insta::assert_snapshot!(h.render());
+}
+
+#[tokio::test]
+async fn tutor_sources_with_one_selected() {
+    let mut h = tutor_on_the_lesson("Which Region should I pick?").await;
+    h.backend.script_tutor(tutor::answer());
+    h.press(KeyCode::Enter).await;
+    h.finish_tutor().await;
+    h.press(KeyCode::Tab).await;
+    h.type_keys("j").await;
+    insta::assert_snapshot!(h.render());
+}
+
+/// Esc while the answer streams stops it: the task reading the answer ends and drops the
+/// stream (so the server cancels the answer), and a piece sent before Esc but applied after
+/// it is ignored. A second Esc closes the panel.
+#[tokio::test]
+async fn tutor_esc_stops_a_streaming_answer() {
+    let mut h = tutor_on_the_lesson("Which Region should I pick?").await;
+    let feed = h.backend.feed_tutor();
+    h.press(KeyCode::Enter).await;
+    assert!(feed.send(tutor::start()));
+    assert!(feed.send(tutor::delta("Pick the Region **closest to your users** ")));
+    assert!(feed.send(tutor::delta("for latency [1].")));
+    h.receive_tutor().await;
+    h.receive_tutor().await;
+    // The second piece: on its way when Esc is pressed.
+    let late = h.next_tutor_action().await;
+    insta::assert_snapshot!("tutor_answer_streaming", h.render());
+
+    h.press(KeyCode::Esc).await;
+    assert!(
+        h.tutor_task_ended().await,
+        "Esc left the task reading the answer running"
+    );
+    assert!(
+        feed.dropped(),
+        "Esc did not drop the answer's stream: the server would keep answering"
+    );
+    assert!(!feed.send(tutor::delta("never read")));
+    h.dispatch(late).await;
+    for action in h.tutor_actions_left() {
+        h.dispatch(action).await;
+    }
+    let turn = h.app.tutor.turns.last().unwrap();
+    assert_eq!(turn.answer, "Pick the Region **closest to your users** ");
+    assert_eq!(turn.status, TurnStatus::Stopped);
+    assert!(h.app.tutor.answering.is_none());
+    assert!(h.app.tutor.open, "the first Esc only stops the answer");
+    insta::assert_snapshot!("tutor_answer_stopped", h.render());
+
+    h.press(KeyCode::Esc).await;
+    assert!(!h.app.tutor.open);
+    assert_eq!(h.app.screen, crate::app::ScreenId::Lesson);
+}
+
+#[tokio::test]
+async fn tutor_budget_spent() {
+    let mut h = tutor_on_the_lesson("Which Region should I pick?").await;
+    h.backend.refuse_tutor(BackendError::with_code(
+        "rate_limited",
+        "you have used today's tutor budget of 20000 tokens (premium learners get more); it \
+         resets at 2026-03-02T00:00:00Z",
+    ));
+    h.press(KeyCode::Enter).await;
+    h.finish_tutor().await;
+    insta::assert_snapshot!(h.render());
+}
+
+/// On a quiz result the tutor gets the course only; a server without a model answers with
+/// the passages that match, and says so.
+#[tokio::test]
+async fn tutor_retrieval_only_on_a_quiz_result() {
+    let mut h = quiz_started().await;
+    h.type_keys(" nj jj n n3").await;
+    h.press(KeyCode::Enter).await;
+    h.press(KeyCode::Enter).await;
+    h.type_keys("sy").await;
+    h.type_keys("t").await;
+    h.type_keys("What is an AZ?").await;
+    h.backend.script_tutor(vec![
+        TutorEvent::Start {
+            conversation: tutor::CONVERSATION,
+            mode: TutorMode::Retrieval,
+            citations: tutor::citations()[..1].to_vec(),
+        },
+        tutor::delta(
+            "Retrieval only (no tutor model is configured on this server): these passages of \
+             your courses match your question best.\n\n[1] Regions and Availability Zones — \
+             Choosing a Region\nLatency to your users, data residency rules, service \
+             availability and price.\n",
+        ),
+        tutor::done(FinishReason::Stop),
+    ]);
+    h.press(KeyCode::Enter).await;
+    h.finish_tutor().await;
+    let asked = &h.backend.tutor_questions()[0];
+    assert_eq!(asked.course.as_deref(), Some(COURSE));
+    assert_eq!((asked.lesson.as_deref(), asked.lab_session), (None, None));
+    insta::assert_snapshot!(h.render());
+}
+
+#[tokio::test]
+async fn tutor_on_a_lab() {
+    let mut h = lab_open().await;
+    h.type_keys("t").await;
     insta::assert_snapshot!(render_lab(&h));
 }

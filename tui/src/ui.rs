@@ -43,7 +43,12 @@ pub fn render(app: &App, frame: &mut Frame) {
             lab::status(app)
         }
     };
+    // The reading position and the like describe the screen under the panel.
+    let screen_status = screen_status.filter(|_| !app.tutor.open);
     status_bar::render(app, frame, status, screen_status);
+    if app.tutor.open {
+        popups::tutor::render(app, frame);
+    }
     if let Some(confirm) = &app.confirm {
         popups::confirm::render(confirm, frame);
     }

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use crate::action::{Command, Request};
 use crate::keymap::Context;
 use crate::popups::confirm::ConfirmPopup;
+use crate::popups::tutor::TutorPanel;
 use crate::screens::catalog::CatalogState;
 use crate::screens::course::CourseState;
 use crate::screens::dashboard::DashboardState;
@@ -150,6 +151,8 @@ pub struct App {
     pub help: Option<u16>,
     /// A yes/no question waiting for an answer.
     pub confirm: Option<ConfirmPopup>,
+    /// The tutor panel and its conversation (kept while the panel is closed).
+    pub tutor: TutorPanel,
     /// Errors in the order they happened; the first is shown.
     pub errors: VecDeque<ErrorPopup>,
     /// The wall clock as of the last [`crate::action::Action::Tick`]; `None` before the
@@ -204,8 +207,12 @@ impl App {
         }
     }
 
-    /// Where keys would go without popups (what the help popup describes).
+    /// Where keys would go without the help, error and confirmation popups (what the help
+    /// popup describes).
     pub fn context_under_popups(&self) -> Context {
+        if self.tutor.open {
+            return self.tutor.key_context();
+        }
         match self.screen {
             ScreenId::Catalog if self.catalog.search.focused => Context::SearchInput,
             ScreenId::Lab if lab::asking_consent(self) => Context::LabConsent,

@@ -20,7 +20,9 @@ fn fetches(commands: &[Command]) -> Vec<&Request> {
             Command::Debounce { .. }
             | Command::Tick { .. }
             | Command::WatchLab { .. }
-            | Command::UnwatchLab => None,
+            | Command::UnwatchLab
+            | Command::AskTutor { .. }
+            | Command::CancelTutor => None,
         })
         .collect()
 }

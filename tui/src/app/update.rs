@@ -1,6 +1,7 @@
 //! [`update`]: the one place the state changes. Keys become commands through the key map;
-//! popups see commands first, then the current screen, then the global bindings. Clock
-//! ticks go to the screen that asked for them: the quiz runner or the lab runner.
+//! popups see commands first (the tutor panel after the others), then the current screen,
+//! then the global bindings. Clock ticks go to the screen that asked for them: the quiz
+//! runner or the lab runner. A tutor answer's events go to the tutor panel.
 
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 
@@ -8,6 +9,7 @@ use super::{App, ScreenId, loaded, nav};
 use crate::action::{Action, Cmd, Command, Request};
 use crate::keymap::{self, Context};
 use crate::popups::confirm::ConfirmAction;
+use crate::popups::tutor;
 use crate::screens::{catalog, course, dashboard, lab, lesson, quiz};
 
 /// Applies `action` to `app` and returns the work it asks for.
@@ -35,6 +37,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
         Action::Tick(now) if app.screen == ScreenId::Lab => lab::tick(app, now),
         Action::Tick(now) => quiz::tick(app, now),
         Action::LabFilesChanged { root, snapshot } => lab::files_changed(app, &root, snapshot),
+        Action::Tutor { seq, update } => tutor::on_update(app, seq, update),
     }
 }
 
@@ -50,6 +53,7 @@ fn on_key(app: &mut App, key: &KeyEvent) -> Vec<Command> {
         None if context == Context::AnswerInput => quiz::type_key(app, key),
         // Anything but `y` declines the course's programs.
         None if context == Context::LabConsent => lab::decline(app),
+        None if is_tutor(context) => tutor::type_key(app, key),
         None => Vec::new(),
     }
 }
@@ -107,6 +111,9 @@ fn on_cmd(app: &mut App, cmd: Cmd) -> Vec<Command> {
                 _ => lab::decline(app),
             };
         }
+        Context::Tutor | Context::TutorAnswering | Context::TutorSources => {
+            return tutor::on_cmd(app, cmd);
+        }
         Context::Screen(_) | Context::SearchInput | Context::AnswerInput | Context::QuizResult => {}
     }
     let handled = match app.screen {
@@ -131,6 +138,14 @@ fn on_cmd(app: &mut App, cmd: Cmd) -> Vec<Command> {
         Cmd::GoTo(screen) => nav::go_to(app, screen),
         Cmd::Back => nav::back(app),
         Cmd::Refresh => nav::refresh(app),
+        Cmd::Tutor => tutor::open(app),
         _ => Vec::new(),
     }
+}
+
+fn is_tutor(context: Context) -> bool {
+    matches!(
+        context,
+        Context::Tutor | Context::TutorAnswering | Context::TutorSources
+    )
 }

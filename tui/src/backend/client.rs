@@ -1,5 +1,6 @@
 //! [`Backend`] for the real HTTP client. Each method forwards to `Client` and turns
-//! `cloudmaster_core::Error` into a [`BackendError`] with its user-facing message.
+//! `cloudmaster_core::Error` into a [`BackendError`] with its user-facing message; a tutor
+//! answer's `TutorStream` becomes a [`TutorEvents`] stream.
 
 use async_trait::async_trait;
 use cloudmaster_core::Client;
@@ -7,12 +8,13 @@ use cloudmaster_core::api::{
     AssessmentInfo, AttemptResult, AttemptView, CheckReport, CourseDetail, CourseFilter,
     CourseProgress, CourseSummary, Enrollment, HintView, LabSession, LabSessionStart,
     LabSubmission, LabSummary, Lesson, LessonProgress, LessonProgressUpdate, ReadinessReport,
-    SearchHit, SelfReported, SubmitAttempt, WhoAmI,
+    SearchHit, SelfReported, SubmitAttempt, TutorQuestion, WhoAmI,
 };
 use cloudmaster_core::assess::Response;
+use futures_util::StreamExt as _;
 use uuid::Uuid;
 
-use super::{Backend, BackendError, BackendResult};
+use super::{Backend, BackendError, BackendResult, TutorEvents};
 
 impl From<cloudmaster_core::Error> for BackendError {
     fn from(err: cloudmaster_core::Error) -> Self {
@@ -146,5 +148,20 @@ impl Backend for Client {
     ) -> BackendResult<LabSubmission> {
         // The TUI shows "Submitting…" rather than a byte count.
         Ok(Client::submit_lab(self, session, archive, self_reported, |_, _| {}).await?)
+    }
+
+    async fn ask_tutor(&self, question: &TutorQuestion) -> BackendResult<TutorEvents> {
+        let answer = Client::ask_tutor(self, question).await?;
+        // The stream owns the connection: dropping it (the TUI stopping the answer) closes
+        // it. After a failure nothing more is read.
+        let events = futures_util::stream::unfold(Some(answer), |answer| async move {
+            let mut answer = answer?;
+            match answer.next().await {
+                Ok(Some(event)) => Some((Ok(event), Some(answer))),
+                Ok(None) => None,
+                Err(err) => Some((Err(err.into()), None)),
+            }
+        });
+        Ok(events.boxed())
     }
 }

@@ -5,6 +5,10 @@
 //! `client.rs` implements the trait for `cloudmaster_core::client::Client`; the tests use an
 //! in-memory fake, so every screen can be exercised without a server. `preview/` implements
 //! it on local course files, for `cloudmaster course preview`.
+//!
+//! Every call answers once, except [`Backend::ask_tutor`]: its answer is a stream of
+//! [`TutorEvent`]s ([`TutorEvents`]), read as they arrive. Dropping the stream is how an
+//! answer is stopped.
 
 use std::fmt;
 
@@ -13,9 +17,10 @@ use cloudmaster_core::api::{
     AssessmentInfo, AttemptResult, AttemptView, CheckReport, CourseDetail, CourseFilter,
     CourseProgress, CourseSummary, Enrollment, HintView, LabSession, LabSessionStart,
     LabSubmission, LabSummary, Lesson, LessonProgress, LessonProgressUpdate, ReadinessReport,
-    SearchHit, SelfReported, SubmitAttempt, WhoAmI,
+    SearchHit, SelfReported, SubmitAttempt, TutorEvent, TutorQuestion, WhoAmI,
 };
 use cloudmaster_core::assess::Response;
+use futures_util::stream::BoxStream;
 use uuid::Uuid;
 
 mod client;
@@ -57,6 +62,11 @@ impl fmt::Display for BackendError {
 impl std::error::Error for BackendError {}
 
 pub type BackendResult<T> = Result<T, BackendError>;
+
+/// A tutor answer arriving: its events in order, ending after `done` or `error` (or early,
+/// with an error item, when the connection fails). Dropping it stops the answer: the real
+/// backend closes the connection, and the server cancels the answer at the model provider.
+pub type TutorEvents = BoxStream<'static, BackendResult<TutorEvent>>;
 
 /// The server calls the TUI makes. Every method is independent and safe to run
 /// concurrently; implementations are shared between tasks behind an `Arc`.
@@ -119,4 +129,8 @@ pub trait Backend: Send + Sync + 'static {
         archive: Vec<u8>,
         self_reported: &[SelfReported],
     ) -> BackendResult<LabSubmission>;
+    /// Asks the tutor; the answer streams (see [`TutorEvents`]). A refusal before the
+    /// answer starts (a spent daily budget, a course the learner is not enrolled in) is the
+    /// `Err`.
+    async fn ask_tutor(&self, question: &TutorQuestion) -> BackendResult<TutorEvents>;
 }

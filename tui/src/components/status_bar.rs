@@ -52,6 +52,7 @@ fn applies(app: &App, cmd: Cmd) -> bool {
         Cmd::Enroll => {
             !(app.screen == ScreenId::Course && app.course.as_ref().is_some_and(|c| c.enrolled()))
         }
+        Cmd::FocusSources => !app.tutor.sources().is_empty(),
         _ => true,
     }
 }

@@ -1,11 +1,13 @@
-//! Popups drawn over the screen: help (`?`), errors and yes/no confirmations. While one is
-//! open it takes the keys (see [`crate::keymap::Context`]).
+//! Popups drawn over the screen: help (`?`), errors, yes/no confirmations, and the tutor
+//! panel (`t`). While one is open it takes the keys (see [`crate::keymap::Context`]); help,
+//! errors and confirmations go over the tutor panel.
 
 use ratatui::layout::Rect;
 
 pub mod confirm;
 pub mod error;
 pub mod help;
+pub mod tutor;
 
 /// A `width` x `height` rectangle centred in `area`, shrunk to fit.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {

@@ -2,6 +2,7 @@
 //! vim keys. `d` records the lesson as completed; leaving the reader by any route saves the
 //! reading position (the logical line at the top, so it survives a different terminal
 //! size) as the lesson's progress `position`, and opening the lesson again restores it.
+//! A lesson opened from a tutor's source opens at the cited section instead.
 
 use cloudmaster_core::api::{Lesson, LessonStatus};
 use ratatui::Frame;
@@ -14,7 +15,7 @@ use crate::action::{Cmd, Command, Request};
 use crate::app::{App, Remote};
 use crate::backend::BackendResult;
 use crate::components::scrollbar;
-use crate::markdown::{self, DocLine, Wrapped};
+use crate::markdown::{self, DocLine, LineKind, Wrapped};
 use crate::theme;
 use crate::ui;
 
@@ -35,6 +36,9 @@ pub struct LessonState {
     pub scroll: usize,
     /// The logical line to show at the top once the lesson arrives.
     pub restore: Option<usize>,
+    /// The heading to show at the top once the lesson arrives (a tutor's source), rather
+    /// than `restore`.
+    pub anchor: Option<String>,
     pub completed: bool,
     /// The position last sent to the server, to avoid saving an unchanged one.
     pub saved: Option<u32>,
@@ -57,6 +61,7 @@ impl LessonState {
             wrapped: Wrapped::default(),
             scroll: 0,
             restore: position.map(|p| p as usize),
+            anchor: None,
             completed,
             // The server has this one already; a lesson never started has none, so leaving
             // it records it as started.
@@ -129,9 +134,37 @@ pub fn loaded(app: &mut App, result: BackendResult<Lesson>) {
     if let Ok(data) = &result {
         lesson.title = data.title.clone();
         lesson.doc = markdown::parse(&document(data));
+        if let Some(line) = lesson
+            .anchor
+            .take()
+            .and_then(|h| heading_line(&lesson.doc, &h))
+        {
+            lesson.restore = Some(line);
+        }
     }
     lesson.data.finish(result);
     relayout(app);
+}
+
+/// The logical line of the heading `heading` (its text as written).
+fn heading_line(doc: &[DocLine], heading: &str) -> Option<usize> {
+    doc.iter()
+        .position(|l| l.kind == LineKind::Prose && l.text().trim() == heading.trim())
+}
+
+/// Scrolls the open lesson to `heading`; one still loading opens there.
+pub fn show_heading(app: &mut App, heading: &str) {
+    let height = text_area(app).height;
+    let Some(lesson) = app.lesson.as_mut() else {
+        return;
+    };
+    if lesson.data.data.is_none() {
+        lesson.anchor = Some(heading.to_owned());
+        return;
+    }
+    if let Some(line) = heading_line(&lesson.doc, heading) {
+        lesson.scroll = lesson.wrapped.row_of(line).min(max_scroll(lesson, height));
+    }
 }
 
 /// The lesson body with its video, transcript and resources appended.

@@ -1,7 +1,8 @@
 //! Runs [`Command`]s: each server call in its own tokio task, reporting back as an
 //! [`Action`] over the bounded channel the event loop reads. [`perform`] is shared with the
 //! tests, which await it directly against the fake backend. The lab runner's work (checks,
-//! workspace files, the watch that notices edits) is in [`lab`].
+//! workspace files, the watch that notices edits) is in [`lab`]; the tutor answer streaming
+//! in, in [`tutor`]. Those two run until told to stop, and are kept in [`Ongoing`].
 
 use std::sync::Arc;
 
@@ -14,8 +15,26 @@ use crate::action::{Action, Command, CourseData, Loaded, Request};
 use crate::backend::{Backend, BackendResult};
 
 pub(crate) mod lab;
+pub(crate) mod tutor;
 
 pub(crate) use lab::LabWatch;
+pub(crate) use tutor::TutorTask;
+
+/// The background work that runs until it is stopped (or replaced): the lab watch and the
+/// tutor answer in flight.
+#[derive(Default)]
+pub(crate) struct Ongoing {
+    pub lab_watch: LabWatch,
+    pub tutor: TutorTask,
+}
+
+impl Ongoing {
+    /// Stops both (the TUI is quitting).
+    pub(crate) fn stop(&mut self) {
+        self.lab_watch.stop();
+        self.tutor.stop();
+    }
+}
 
 /// How many hits a search asks for.
 const SEARCH_LIMIT: u32 = 20;
@@ -26,11 +45,15 @@ pub(crate) fn spawn(
     backend: &Arc<dyn Backend>,
     tx: &mpsc::Sender<Action>,
     tasks: &mut JoinSet<()>,
-    lab_watch: &mut LabWatch,
+    ongoing: &mut Ongoing,
 ) {
     match command {
-        Command::WatchLab { root } => return lab_watch.start(root, tx, tasks),
-        Command::UnwatchLab => return lab_watch.stop(),
+        Command::WatchLab { root } => return ongoing.lab_watch.start(root, tx, tasks),
+        Command::UnwatchLab => return ongoing.lab_watch.stop(),
+        Command::AskTutor { seq, question } => {
+            return ongoing.tutor.start(backend, seq, question, tx, tasks);
+        }
+        Command::CancelTutor => return ongoing.tutor.stop(),
         _ => {}
     }
     let tx = tx.clone();
@@ -49,7 +72,10 @@ pub(crate) fn spawn(
         Command::Tick { delay } => {
             tasks.spawn(after(delay, tx, || Action::Tick(OffsetDateTime::now_utc())));
         }
-        Command::WatchLab { .. } | Command::UnwatchLab => {}
+        Command::WatchLab { .. }
+        | Command::UnwatchLab
+        | Command::AskTutor { .. }
+        | Command::CancelTutor => {}
     }
 }
 

@@ -2,6 +2,7 @@
 //! courses, one enrolled and part done, one finished. It keeps enrollments and progress like
 //! the server would, so whole flows can be driven. The AWS course also has a module quiz, a
 //! timed mock exam and an exam to be ready for ([`quiz`]), and a two-step lab ([`lab`]).
+//! The tutor answers what the test scripts ([`tutor`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -12,17 +13,18 @@ use cloudmaster_core::api::{
     CourseProgress, CourseSummary, Enrollment, ExamBlueprint, ExamDomain, HintView, LabSession,
     LabSessionStart, LabSubmission, LabSummary, Lesson, LessonOutline, LessonProgress,
     LessonProgressUpdate, LessonStatus, ModuleOutline, QuizOutline, ReadinessReport, ResumePoint,
-    Role, SearchHit, SelfReported, SubmitAttempt, Tier, User, WhoAmI,
+    Role, SearchHit, SelfReported, SubmitAttempt, Tier, TutorQuestion, User, WhoAmI,
 };
 use cloudmaster_core::assess::Response;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{Backend, BackendError, BackendResult};
+use super::{Backend, BackendError, BackendResult, TutorEvents};
 
 mod catalog;
 pub mod lab;
 pub mod quiz;
+pub mod tutor;
 
 use catalog::{CourseData, LessonData, catalog, snippet};
 
@@ -42,6 +44,7 @@ struct State {
     /// Answers readiness rests on from before the tests started (graded ones add to them).
     earlier_answers: u32,
     labs: lab::LabSessions,
+    tutor: tutor::Tutor,
 }
 
 /// See the module docs.
@@ -631,5 +634,10 @@ impl Backend for FakeBackend {
         self.check()?;
         let mut state = self.state.lock().unwrap();
         state.labs.submit(session, &archive, self_reported)
+    }
+
+    async fn ask_tutor(&self, question: &TutorQuestion) -> BackendResult<TutorEvents> {
+        self.check()?;
+        self.state.lock().unwrap().tutor.ask(question)
     }
 }

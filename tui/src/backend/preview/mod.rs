@@ -19,14 +19,15 @@ use cloudmaster_core::api::{
     AssessmentInfo, AttemptResult, AttemptView, CheckReport, CourseDetail, CourseFilter,
     CourseProgress, CourseSummary, Enrollment, HintView, LabSession, LabSessionStart,
     LabSubmission, LabSummary, Lesson, LessonProgress, LessonProgressUpdate, LessonStatus,
-    ReadinessReport, ResumePoint, Role, SearchHit, SelfReported, SubmitAttempt, Tier, User, WhoAmI,
+    ReadinessReport, ResumePoint, Role, SearchHit, SelfReported, SubmitAttempt, Tier,
+    TutorQuestion, User, WhoAmI,
 };
 use cloudmaster_core::assess::{ReadinessConfig, Response, readiness};
 use cloudmaster_core::course::Course;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{Backend, BackendError, BackendResult};
+use super::{Backend, BackendError, BackendResult, TutorEvents};
 
 mod attempts;
 mod catalog;
@@ -310,6 +311,13 @@ impl Backend for PreviewBackend {
             .map_err(|e| BackendError::new(format!("checking the submission failed: {e}")))??;
         let now = OffsetDateTime::now_utc();
         self.state().labs.record_submission(session, steps, now)
+    }
+
+    async fn ask_tutor(&self, _question: &TutorQuestion) -> BackendResult<TutorEvents> {
+        Err(BackendError::with_code(
+            "unavailable",
+            "the tutor answers on a cloudmaster server; a course preview has none",
+        ))
     }
 }
 

@@ -225,6 +225,20 @@ async fn labs_run_their_checks_and_submissions_are_verified() {
     );
 }
 
+#[tokio::test]
+async fn the_tutor_needs_a_server() {
+    let preview = PreviewBackend::new(vec![course()]);
+    let question = cloudmaster_core::api::TutorQuestion {
+        question: "What is a Region?".to_owned(),
+        course: Some(COURSE.to_owned()),
+        ..Default::default()
+    };
+    let Err(err) = preview.ask_tutor(&question).await else {
+        panic!("a preview has no tutor");
+    };
+    assert!(err.message.contains("course preview"), "{err}");
+}
+
 /// Drives the app on a preview as the runtime does, every request answered at once.
 async fn dispatch(app: &mut App, backend: &PreviewBackend, action: Action) {
     let mut queue = VecDeque::from([action]);
@@ -236,7 +250,12 @@ async fn dispatch(app: &mut App, backend: &PreviewBackend, action: Action) {
                     queue.push_back(Action::Loaded(Box::new(loaded)));
                 }
                 Command::Debounce { seq, .. } => queue.push_back(Action::SearchDue(seq)),
-                Command::Tick { .. } | Command::WatchLab { .. } | Command::UnwatchLab => {}
+                // The preview has no tutor (`the_tutor_needs_a_server`).
+                Command::Tick { .. }
+                | Command::WatchLab { .. }
+                | Command::UnwatchLab
+                | Command::AskTutor { .. }
+                | Command::CancelTutor => {}
             }
         }
     }
