@@ -49,6 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('exam', 'exam', [CompletionResultType]::ParameterValue, 'Take a course''s timed mock exam')
             [CompletionResult]::new('attempts', 'attempts', [CompletionResultType]::ParameterValue, 'List your quiz and exam attempts, or show one')
             [CompletionResult]::new('review', 'review', [CompletionResultType]::ParameterValue, 'Answer the spaced-review questions that are due')
+            [CompletionResult]::new('tutor', 'tutor', [CompletionResultType]::ParameterValue, 'Ask the AI tutor about your courses and labs; see its conversations and budget')
             [CompletionResult]::new('mastery', 'mastery', [CompletionResultType]::ParameterValue, 'Show your mastery per exam domain and skill')
             [CompletionResult]::new('readiness', 'readiness', [CompletionResultType]::ParameterValue, 'Predict your chance of passing the certification exam')
             [CompletionResult]::new('cert', 'cert', [CompletionResultType]::ParameterValue, 'List, show, verify and export certificates')
@@ -123,6 +124,14 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('--stripe-api-key-file', '--stripe-api-key-file', [CompletionResultType]::ParameterName, 'File holding the Stripe API key (else CLOUDMASTER_STRIPE_API_KEY)')
             [CompletionResult]::new('--stripe-webhook-secret-file', '--stripe-webhook-secret-file', [CompletionResultType]::ParameterName, 'File holding the Stripe webhook signing secret, one per line while one replaces another (else CLOUDMASTER_STRIPE_WEBHOOK_SECRET)')
             [CompletionResult]::new('--stripe-webhook-tolerance-secs', '--stripe-webhook-tolerance-secs', [CompletionResultType]::ParameterName, 'Seconds a webhook signature''s timestamp may be from now')
+            [CompletionResult]::new('--tutor-provider', '--tutor-provider', [CompletionResultType]::ParameterName, 'The tutor''s model provider')
+            [CompletionResult]::new('--tutor-base-url', '--tutor-base-url', [CompletionResultType]::ParameterName, 'The provider''s API base URL [default: https://api.openai.com/v1 or https://api.anthropic.com/v1; Ollama is http://localhost:11434/v1]')
+            [CompletionResult]::new('--tutor-model', '--tutor-model', [CompletionResultType]::ParameterName, 'The model to ask (required with a provider), such as `gpt-4o-mini`, `claude-sonnet-4-5` or `llama3.2`')
+            [CompletionResult]::new('--tutor-api-key-file', '--tutor-api-key-file', [CompletionResultType]::ParameterName, 'File holding the provider''s API key (else CLOUDMASTER_TUTOR_API_KEY; local servers such as Ollama need none)')
+            [CompletionResult]::new('--tutor-timeout-secs', '--tutor-timeout-secs', [CompletionResultType]::ParameterName, 'Seconds to wait for the provider''s first token, and between two tokens, before the answer fails with `provider_timeout`')
+            [CompletionResult]::new('--tutor-max-answer-tokens', '--tutor-max-answer-tokens', [CompletionResultType]::ParameterName, 'The longest answer, in tokens')
+            [CompletionResult]::new('--tutor-daily-tokens-free', '--tutor-daily-tokens-free', [CompletionResultType]::ParameterName, 'Tokens (question and answer, as the provider counts them) a free learner may use per UTC day')
+            [CompletionResult]::new('--tutor-daily-tokens-premium', '--tutor-daily-tokens-premium', [CompletionResultType]::ParameterName, 'Tokens a premium learner may use per UTC day')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
@@ -625,6 +634,121 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;tutor' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Ask one question; the answer streams as it is written, then the passages it cites')
+            [CompletionResult]::new('chat', 'chat', [CompletionResultType]::ParameterValue, 'Talk with the tutor: questions and answers in one conversation until /quit or Ctrl-D')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List your conversations with the tutor, or show one')
+            [CompletionResult]::new('forget', 'forget', [CompletionResultType]::ParameterValue, 'Delete a conversation, or all of them')
+            [CompletionResult]::new('budget', 'budget', [CompletionResultType]::ParameterValue, 'Show the tutor tokens you used today, your daily budget and when it resets')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;tutor;ask' {
+            [CompletionResult]::new('--course', '--course', [CompletionResultType]::ParameterName, 'Ask about this course [default: the lab workspace''s course, else every course you are enrolled in]')
+            [CompletionResult]::new('--lesson', '--lesson', [CompletionResultType]::ParameterName, 'The lesson you are reading: LESSON with --course, or COURSE/LESSON')
+            [CompletionResult]::new('--lab', '--lab', [CompletionResultType]::ParameterName, 'The lab workspace the question is about [default: the one holding the current folder, if any]')
+            [CompletionResult]::new('--conversation', '--conversation', [CompletionResultType]::ParameterName, 'Continue this conversation (its id is in `cloudmaster tutor history`) [default: a new one]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--speak', '--speak', [CompletionResultType]::ParameterName, 'Read the answer aloud afterwards with espeak-ng (or espeak), when installed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'cloudmaster;tutor;chat' {
+            [CompletionResult]::new('--course', '--course', [CompletionResultType]::ParameterName, 'Ask about this course [default: the lab workspace''s course, else every course you are enrolled in]')
+            [CompletionResult]::new('--lesson', '--lesson', [CompletionResultType]::ParameterName, 'The lesson you are reading: LESSON with --course, or COURSE/LESSON')
+            [CompletionResult]::new('--lab', '--lab', [CompletionResultType]::ParameterName, 'The lab workspace the question is about [default: the one holding the current folder, if any]')
+            [CompletionResult]::new('--conversation', '--conversation', [CompletionResultType]::ParameterName, 'Continue this conversation (its id is in `cloudmaster tutor history`) [default: a new one]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'cloudmaster;tutor;history' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'cloudmaster;tutor;forget' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Delete every conversation (asks first; --yes answers)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'cloudmaster;tutor;budget' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'cloudmaster;tutor;help' {
+            [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Ask one question; the answer streams as it is written, then the passages it cites')
+            [CompletionResult]::new('chat', 'chat', [CompletionResultType]::ParameterValue, 'Talk with the tutor: questions and answers in one conversation until /quit or Ctrl-D')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List your conversations with the tutor, or show one')
+            [CompletionResult]::new('forget', 'forget', [CompletionResultType]::ParameterValue, 'Delete a conversation, or all of them')
+            [CompletionResult]::new('budget', 'budget', [CompletionResultType]::ParameterValue, 'Show the tutor tokens you used today, your daily budget and when it resets')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;tutor;help;ask' {
+            break
+        }
+        'cloudmaster;tutor;help;chat' {
+            break
+        }
+        'cloudmaster;tutor;help;history' {
+            break
+        }
+        'cloudmaster;tutor;help;forget' {
+            break
+        }
+        'cloudmaster;tutor;help;budget' {
+            break
+        }
+        'cloudmaster;tutor;help;help' {
             break
         }
         'cloudmaster;mastery' {
@@ -1527,6 +1651,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('exam', 'exam', [CompletionResultType]::ParameterValue, 'Take a course''s timed mock exam')
             [CompletionResult]::new('attempts', 'attempts', [CompletionResultType]::ParameterValue, 'List your quiz and exam attempts, or show one')
             [CompletionResult]::new('review', 'review', [CompletionResultType]::ParameterValue, 'Answer the spaced-review questions that are due')
+            [CompletionResult]::new('tutor', 'tutor', [CompletionResultType]::ParameterValue, 'Ask the AI tutor about your courses and labs; see its conversations and budget')
             [CompletionResult]::new('mastery', 'mastery', [CompletionResultType]::ParameterValue, 'Show your mastery per exam domain and skill')
             [CompletionResult]::new('readiness', 'readiness', [CompletionResultType]::ParameterValue, 'Predict your chance of passing the certification exam')
             [CompletionResult]::new('cert', 'cert', [CompletionResultType]::ParameterValue, 'List, show, verify and export certificates')
@@ -1648,6 +1773,29 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;help;review' {
+            break
+        }
+        'cloudmaster;help;tutor' {
+            [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Ask one question; the answer streams as it is written, then the passages it cites')
+            [CompletionResult]::new('chat', 'chat', [CompletionResultType]::ParameterValue, 'Talk with the tutor: questions and answers in one conversation until /quit or Ctrl-D')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List your conversations with the tutor, or show one')
+            [CompletionResult]::new('forget', 'forget', [CompletionResultType]::ParameterValue, 'Delete a conversation, or all of them')
+            [CompletionResult]::new('budget', 'budget', [CompletionResultType]::ParameterValue, 'Show the tutor tokens you used today, your daily budget and when it resets')
+            break
+        }
+        'cloudmaster;help;tutor;ask' {
+            break
+        }
+        'cloudmaster;help;tutor;chat' {
+            break
+        }
+        'cloudmaster;help;tutor;history' {
+            break
+        }
+        'cloudmaster;help;tutor;forget' {
+            break
+        }
+        'cloudmaster;help;tutor;budget' {
             break
         }
         'cloudmaster;help;mastery' {

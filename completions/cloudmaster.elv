@@ -46,6 +46,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand exam 'Take a course''s timed mock exam'
             cand attempts 'List your quiz and exam attempts, or show one'
             cand review 'Answer the spaced-review questions that are due'
+            cand tutor 'Ask the AI tutor about your courses and labs; see its conversations and budget'
             cand mastery 'Show your mastery per exam domain and skill'
             cand readiness 'Predict your chance of passing the certification exam'
             cand cert 'List, show, verify and export certificates'
@@ -118,6 +119,14 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --stripe-api-key-file 'File holding the Stripe API key (else CLOUDMASTER_STRIPE_API_KEY)'
             cand --stripe-webhook-secret-file 'File holding the Stripe webhook signing secret, one per line while one replaces another (else CLOUDMASTER_STRIPE_WEBHOOK_SECRET)'
             cand --stripe-webhook-tolerance-secs 'Seconds a webhook signature''s timestamp may be from now'
+            cand --tutor-provider 'The tutor''s model provider'
+            cand --tutor-base-url 'The provider''s API base URL [default: https://api.openai.com/v1 or https://api.anthropic.com/v1; Ollama is http://localhost:11434/v1]'
+            cand --tutor-model 'The model to ask (required with a provider), such as `gpt-4o-mini`, `claude-sonnet-4-5` or `llama3.2`'
+            cand --tutor-api-key-file 'File holding the provider''s API key (else CLOUDMASTER_TUTOR_API_KEY; local servers such as Ollama need none)'
+            cand --tutor-timeout-secs 'Seconds to wait for the provider''s first token, and between two tokens, before the answer fails with `provider_timeout`'
+            cand --tutor-max-answer-tokens 'The longest answer, in tokens'
+            cand --tutor-daily-tokens-free 'Tokens (question and answer, as the provider counts them) a free learner may use per UTC day'
+            cand --tutor-daily-tokens-premium 'Tokens a premium learner may use per UTC day'
             cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
             cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
             cand -o 'Output format of commands that print data [default: from the profile, else table]'
@@ -565,6 +574,108 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
             cand -h 'Print help'
             cand --help 'Print help'
+        }
+        &'cloudmaster;tutor'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand ask 'Ask one question; the answer streams as it is written, then the passages it cites'
+            cand chat 'Talk with the tutor: questions and answers in one conversation until /quit or Ctrl-D'
+            cand history 'List your conversations with the tutor, or show one'
+            cand forget 'Delete a conversation, or all of them'
+            cand budget 'Show the tutor tokens you used today, your daily budget and when it resets'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;tutor;ask'= {
+            cand --course 'Ask about this course [default: the lab workspace''s course, else every course you are enrolled in]'
+            cand --lesson 'The lesson you are reading: LESSON with --course, or COURSE/LESSON'
+            cand --lab 'The lab workspace the question is about [default: the one holding the current folder, if any]'
+            cand --conversation 'Continue this conversation (its id is in `cloudmaster tutor history`) [default: a new one]'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --speak 'Read the answer aloud afterwards with espeak-ng (or espeak), when installed'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'cloudmaster;tutor;chat'= {
+            cand --course 'Ask about this course [default: the lab workspace''s course, else every course you are enrolled in]'
+            cand --lesson 'The lesson you are reading: LESSON with --course, or COURSE/LESSON'
+            cand --lab 'The lab workspace the question is about [default: the one holding the current folder, if any]'
+            cand --conversation 'Continue this conversation (its id is in `cloudmaster tutor history`) [default: a new one]'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'cloudmaster;tutor;history'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'cloudmaster;tutor;forget'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --all 'Delete every conversation (asks first; --yes answers)'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'cloudmaster;tutor;budget'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'cloudmaster;tutor;help'= {
+            cand ask 'Ask one question; the answer streams as it is written, then the passages it cites'
+            cand chat 'Talk with the tutor: questions and answers in one conversation until /quit or Ctrl-D'
+            cand history 'List your conversations with the tutor, or show one'
+            cand forget 'Delete a conversation, or all of them'
+            cand budget 'Show the tutor tokens you used today, your daily budget and when it resets'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;tutor;help;ask'= {
+        }
+        &'cloudmaster;tutor;help;chat'= {
+        }
+        &'cloudmaster;tutor;help;history'= {
+        }
+        &'cloudmaster;tutor;help;forget'= {
+        }
+        &'cloudmaster;tutor;help;budget'= {
+        }
+        &'cloudmaster;tutor;help;help'= {
         }
         &'cloudmaster;mastery'= {
             cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
@@ -1364,6 +1475,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand exam 'Take a course''s timed mock exam'
             cand attempts 'List your quiz and exam attempts, or show one'
             cand review 'Answer the spaced-review questions that are due'
+            cand tutor 'Ask the AI tutor about your courses and labs; see its conversations and budget'
             cand mastery 'Show your mastery per exam domain and skill'
             cand readiness 'Predict your chance of passing the certification exam'
             cand cert 'List, show, verify and export certificates'
@@ -1454,6 +1566,23 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;help;attempts;show'= {
         }
         &'cloudmaster;help;review'= {
+        }
+        &'cloudmaster;help;tutor'= {
+            cand ask 'Ask one question; the answer streams as it is written, then the passages it cites'
+            cand chat 'Talk with the tutor: questions and answers in one conversation until /quit or Ctrl-D'
+            cand history 'List your conversations with the tutor, or show one'
+            cand forget 'Delete a conversation, or all of them'
+            cand budget 'Show the tutor tokens you used today, your daily budget and when it resets'
+        }
+        &'cloudmaster;help;tutor;ask'= {
+        }
+        &'cloudmaster;help;tutor;chat'= {
+        }
+        &'cloudmaster;help;tutor;history'= {
+        }
+        &'cloudmaster;help;tutor;forget'= {
+        }
+        &'cloudmaster;help;tutor;budget'= {
         }
         &'cloudmaster;help;mastery'= {
         }

@@ -26,7 +26,22 @@ Exit codes:
   3  authentication: not logged in, session expired or revoked (401), not allowed (403)
   4  network: the server could not be reached or timed out
   5  not found: no such course, lesson, token, version or path
-  6  conflict: already exists, prerequisites missing, or a concurrent publish won";
+  6  conflict: already exists, prerequisites missing, or a concurrent publish won
+  130  interrupted: Ctrl-C stopped the command";
+
+/// `cloudmaster tutor --help`.
+const TUTOR_ABOUT: &str = concat!(
+    "Ask the AI tutor about your courses and labs. It answers from the courses you are ",
+    "enrolled in and cites the passages it used; in a lab workspace it also sees the ",
+    "lab's current step and what your last failed check reported. Without a tutor ",
+    "model on the server it answers retrieval only: the passages that match best.\n",
+    "\n",
+    "Examples:\n",
+    "  cloudmaster tutor ask \"What does a NAT gateway do?\" --course aws-saa\n",
+    "  cloudmaster tutor chat\n",
+    "  cloudmaster tutor history\n",
+    "  cloudmaster tutor budget",
+);
 
 /// Terminal-first learning platform for cloud skills.
 #[derive(Parser)]
@@ -154,6 +169,9 @@ pub enum Command {
     Attempts(commands::attempts::Args),
     /// Answer the spaced-review questions that are due
     Review(commands::review::Args),
+    /// Ask the AI tutor about your courses and labs; see its conversations and budget
+    #[command(long_about = TUTOR_ABOUT)]
+    Tutor(commands::tutor::Args),
     /// Show your mastery per exam domain and skill
     Mastery(commands::mastery::Args),
     /// Predict your chance of passing the certification exam

@@ -23,6 +23,8 @@ pub enum Exit {
     NotFound = 5,
     /// Already exists, prerequisites missing, or a concurrent publish won.
     Conflict = 6,
+    /// Ctrl-C stopped the command (the shell's code for an interrupted command).
+    Interrupted = 130,
 }
 
 /// An error that carries its exit code, for failures the CLI itself detects.

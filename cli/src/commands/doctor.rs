@@ -203,7 +203,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// The first executable `name` in `search_path`.
-fn find_program(name: &str, search_path: &std::ffi::OsStr) -> Option<PathBuf> {
+pub fn find_program(name: &str, search_path: &std::ffi::OsStr) -> Option<PathBuf> {
     std::env::split_paths(search_path)
         .flat_map(|dir| {
             let plain = dir.join(name);

@@ -36,6 +36,7 @@ pub mod review;
 pub mod serve;
 pub mod token;
 pub mod tui;
+pub mod tutor;
 pub mod unenroll;
 pub mod whoami;
 
@@ -63,6 +64,7 @@ pub async fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Command::Exam(args) => args.run(&context(&cli.global)?).await,
         Command::Attempts(args) => args.run(&context(&cli.global)?).await,
         Command::Review(args) => args.run(&context(&cli.global)?).await,
+        Command::Tutor(args) => args.run(&context(&cli.global)?).await,
         Command::Mastery(args) => args.run(&context(&cli.global)?).await,
         Command::Readiness(args) => args.run(&context(&cli.global)?).await,
         Command::Cert(args) => args.run(&context(&cli.global)?).await,

@@ -190,7 +190,8 @@ pub struct ConversationSummary {
     pub course: Option<String>,
     /// The first question, shortened.
     pub title: String,
-    pub messages: u32,
+    /// How many messages it holds (questions and answers).
+    pub message_count: u32,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,

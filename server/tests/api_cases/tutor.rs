@@ -99,7 +99,7 @@ async fn retrieval_only_answers_cite_the_course_and_are_kept(db: &TestDatabase) 
         .await
         .expect(200);
     assert_eq!(list.body[0]["id"], id);
-    assert_eq!(list.body[0]["messages"], 2);
+    assert_eq!(list.body[0]["message_count"], 2);
     let path = format!("/api/v1/tutor/conversations/{id}");
     let whole = app.get(&path, learner.t()).await.expect(200);
     assert_eq!(whole.body["messages"][0]["role"], "learner");

@@ -33,7 +33,7 @@ mod status;
 mod submit;
 pub mod test;
 mod watch;
-mod workspace_state;
+pub mod workspace_state;
 
 #[derive(clap::Args)]
 pub struct Args {

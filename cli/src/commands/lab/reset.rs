@@ -98,7 +98,10 @@ impl Reset {
             .map(|s| (*s).to_owned())
             .collect();
         for id in &later {
-            workspace.state.local_mut(id).passed = false;
+            let local = workspace.state.local_mut(id);
+            local.passed = false;
+            // The files it failed on are gone: the tutor should not be told about them.
+            local.last_failure = None;
         }
         workspace.state.current_step = Some(target.clone());
         workspace.state.local_mut(&target).started_at = Some(OffsetDateTime::now_utc());

@@ -17,9 +17,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{IfNotEmpty, WorkspaceError, materialize_starter};
-use crate::api::{HintView, LabSession, LabSessionStatus};
+use crate::api::{HintView, LabSession, LabSessionStatus, MAX_CHECK_OUTPUT_BYTES};
 use crate::course::{Lab, LabFile, Step};
-use crate::lab::{RunOptions, StepResult, check_step};
+use crate::lab::{Outcome, RunOptions, StepResult, check_step};
 
 /// The folder inside a workspace that holds its state.
 pub const STATE_DIR: &str = crate::lab::archive::LOCAL_STATE_DIR;
@@ -121,6 +121,11 @@ pub struct LocalStep {
     /// When the step became the current one (drives time-based hints).
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub started_at: Option<OffsetDateTime>,
+    /// What the step's last failing run reported (the failed conditions' ids, messages and
+    /// details, the last [`MAX_CHECK_OUTPUT_BYTES`] bytes), for the tutor; cleared when the
+    /// step passes or is reset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failure: Option<String>,
 }
 
 /// A workspace: its root folder and its state.
@@ -152,6 +157,7 @@ impl LabState {
                     hints_shown: server.map_or(0, |s| s.hints_shown),
                     failed_digests: Vec::new(),
                     started_at: None,
+                    last_failure: None,
                 }
             })
             .collect();
@@ -252,12 +258,15 @@ impl LabState {
     /// marks the step passed and moves the current step on; a failure counts (failures make
     /// hints due) when the content is new for this step, not the content the workspace was
     /// set up with nor one a failing run of the step already counted. Returns whether the
-    /// run counts: a pass, or a failure on new content.
+    /// run counts: a pass, or a failure on new content. Either way the step keeps what
+    /// failed ([`LocalStep::last_failure`]), or forgets it on a pass.
     pub fn record_run(&mut self, result: &StepResult, digest: &str) -> bool {
         if result.passed() {
+            self.local_mut(&result.step_id).last_failure = None;
             self.pass_and_advance(&result.step_id);
             return true;
         }
+        self.local_mut(&result.step_id).last_failure = Some(failure_text(result));
         if self.starter_digest.as_deref() == Some(digest) {
             return false;
         }
@@ -472,6 +481,30 @@ impl LabWorkspace {
     }
 }
 
+/// The failed conditions of `result` as text: `id: message` with the detail indented under
+/// it, one condition after another; the tail when longer than [`MAX_CHECK_OUTPUT_BYTES`]
+/// (the end of a program's output says the most).
+fn failure_text(result: &StepResult) -> String {
+    let mut text = String::new();
+    for condition in &result.conditions {
+        let Outcome::Failed { message, detail } = &condition.outcome else {
+            continue;
+        };
+        text.push_str(&format!("{}: {message}\n", condition.id));
+        for line in detail.iter().flat_map(|d| d.lines()) {
+            text.push_str(&format!("    {line}\n"));
+        }
+    }
+    if text.len() <= MAX_CHECK_OUTPUT_BYTES {
+        return text;
+    }
+    let mut start = text.len() - MAX_CHECK_OUTPUT_BYTES;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    text.split_off(start)
+}
+
 fn state_file(root: &Path) -> PathBuf {
     root.join(STATE_DIR).join(STATE_FILE)
 }
@@ -639,6 +672,53 @@ mod tests {
         assert_eq!(state.due_hints("one", start), 0..2);
         state.local_mut("one").hints_shown = 2;
         assert_eq!(state.due_hints("one", start), 2..2);
+    }
+
+    #[test]
+    fn a_failing_run_is_kept_for_the_tutor_until_the_step_passes() {
+        let lab = one_step_lab();
+        let mut state = LabState::new("http://s", "default", "course", &session(&lab), lab);
+        let run = |outcome| StepResult {
+            step_id: "one".into(),
+            conditions: vec![
+                crate::lab::ConditionResult {
+                    id: "fine".into(),
+                    outcome: crate::lab::Outcome::Passed,
+                    duration: std::time::Duration::ZERO,
+                },
+                crate::lab::ConditionResult {
+                    id: "x".into(),
+                    outcome,
+                    duration: std::time::Duration::ZERO,
+                },
+            ],
+            duration: std::time::Duration::ZERO,
+        };
+        let failed = run(crate::lab::Outcome::Failed {
+            message: "x should exist".into(),
+            detail: Some("line one\nline two".into()),
+        });
+        state.record_run(&failed, "edited");
+        assert_eq!(
+            state.local("one").unwrap().last_failure.as_deref(),
+            Some("x: x should exist\n    line one\n    line two\n")
+        );
+        // The same content again is no new attempt, but it is still the last failure.
+        let long = run(crate::lab::Outcome::Failed {
+            message: "long".into(),
+            detail: Some(format!("{}é the end", "a".repeat(MAX_CHECK_OUTPUT_BYTES))),
+        });
+        state.record_run(&long, "edited");
+        let kept = state.local("one").unwrap().last_failure.clone().unwrap();
+        assert!(kept.len() <= MAX_CHECK_OUTPUT_BYTES, "{}", kept.len());
+        assert!(kept.ends_with("é the end\n"), "the tail is kept");
+        state.record_run(&run(crate::lab::Outcome::Passed), "done");
+        assert_eq!(state.local("one").unwrap().last_failure, None);
+        assert!(
+            !serde_json::to_string(&state)
+                .unwrap()
+                .contains("last_failure")
+        );
     }
 
     #[test]

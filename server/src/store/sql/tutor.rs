@@ -24,7 +24,7 @@ impl From<ConversationRow> for ConversationSummary {
             id: row.id,
             course: row.course_id,
             title: row.title,
-            messages: u32::try_from(row.messages).unwrap_or(0),
+            message_count: u32::try_from(row.messages).unwrap_or(0),
             created_at: row.created_at.get(),
             updated_at: row.updated_at.get(),
         }
