@@ -11,7 +11,6 @@ measured the same way: what "zero" looks like on this machine.
 Usage: python3 bench/tui_footprint.py WORK_DIR [IDLE_SECONDS]
 """
 import fcntl
-import json
 import os
 import re
 import pty
@@ -21,7 +20,8 @@ import sys
 import termios
 import threading
 import time
-import urllib.request
+
+import learner
 
 work = sys.argv[1]
 idle_seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
@@ -49,43 +49,6 @@ def idle_cpu(pid):
     before = cpu_ms(pid)
     time.sleep(idle_seconds)
     return cpu_ms(pid) - before
-
-
-def call(base, method, path, body=None, token=None):
-    req = urllib.request.Request(base + path, method=method)
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    data = json.dumps(body).encode() if body is not None else None
-    with urllib.request.urlopen(req, data) as resp:
-        text = resp.read()
-        return json.loads(text) if text else None
-
-
-def seed(base):
-    subprocess.run(["target/release/cloudmaster-server", "--data-dir", work + "/server",
-                    "create-user", "--email", "author@bench.local", "--name", "Author",
-                    "--role", "instructor", "--password-stdin"],
-                   input="bench-author-password\n", text=True, check=True, capture_output=True)
-    env = {"PATH": "/usr/bin:/bin", "HOME": work, "XDG_CONFIG_HOME": work + "/author",
-           "XDG_DATA_HOME": work + "/author", "XDG_STATE_HOME": work + "/author",
-           "CLOUDMASTER_CREDENTIALS": "file", "CLOUDMASTER_SERVER": base}
-    for args, stdin in ((["login", "--email", "author@bench.local", "--password-stdin"],
-                         "bench-author-password\n"),
-                        (["publish", "courses", "--yes"], None)):
-        subprocess.run(["target/release/cloudmaster", *args], input=stdin, env=env, text=True,
-                       check=True, capture_output=True)
-    learner = {"email": "learner@bench.local", "name": "Learner", "password": "bench-password-123"}
-    call(base, "POST", "/api/v1/auth/register", learner)
-    token = call(base, "POST", "/api/v1/auth/login",
-                 {"email": learner["email"], "password": learner["password"]})["access_token"]
-    call(base, "POST", f"/api/v1/courses/{COURSE}/enrollment", token=token)
-    course = call(base, "GET", f"/api/v1/courses/{COURSE}")
-    lessons = [l for m in course["modules"] for l in m["lessons"]]
-    for lesson in lessons:
-        call(base, "PUT", f"/api/v1/courses/{COURSE}/lessons/{lesson['id']}/progress",
-             {"status": "completed"}, token=token)
-    return token, len(lessons), lessons[-1]["title"]
 
 
 class Terminal:
@@ -137,18 +100,11 @@ class Terminal:
 
 
 def main():
-    url_file = work + "/server.url"
-    server = subprocess.Popen(
-        ["target/release/cloudmaster-server", "--listen", "127.0.0.1:0", "--url-file", url_file,
-         "--data-dir", work + "/server"],
-        stdout=subprocess.DEVNULL, stderr=open(work + "/server.log", "w"))
+    server, base = learner.start_server(work)
     try:
-        for _ in range(200):
-            if os.path.exists(url_file) and open(url_file).read().strip():
-                break
-            time.sleep(0.05)
-        base = open(url_file).read().strip()
-        token, lessons, last_title = seed(base)
+        token, lessons = learner.enrolled_learner(work, base, COURSE, complete=True)
+        last_title = lessons[-1]["title"]
+        lessons = len(lessons)
 
         baseline = subprocess.Popen(["sleep", str(idle_seconds + 5)])
         time.sleep(0.2)
@@ -156,10 +112,7 @@ def main():
         baseline_cpu = idle_cpu(baseline.pid)
         baseline.kill()
 
-        env = {"PATH": "/usr/bin:/bin", "HOME": work, "TERM": "xterm-256color",
-               "XDG_CONFIG_HOME": work + "/config", "XDG_DATA_HOME": work + "/data",
-               "XDG_STATE_HOME": work + "/state", "CLOUDMASTER_CREDENTIALS": "file",
-               "CLOUDMASTER_SERVER": base, "CLOUDMASTER_TOKEN": token}
+        env = learner.client_env(work, base, token, TERM="xterm-256color")
         tui = Terminal([os.path.abspath("target/release/cloudmaster"), "tui"], env)
         tui.wait_for("Continue learning")
         time.sleep(1.0)

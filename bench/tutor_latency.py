@@ -19,7 +19,8 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
+
+import learner
 
 work = sys.argv[1]
 runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
@@ -113,33 +114,14 @@ def main():
         sock.sendall(b"POST /v1/chat/completions HTTP/1.0\r\ncontent-length: 2\r\n\r\n" + body)
         return sock.fileno(), sock.close
 
-    server_env = dict(os.environ,
-                      CLOUDMASTER_TUTOR_PROVIDER="openai",
-                      CLOUDMASTER_TUTOR_BASE_URL=provider_url,
-                      CLOUDMASTER_TUTOR_MODEL="bench",
-                      CLOUDMASTER_TUTOR_DAILY_TOKENS_FREE="1000000000")
-    url_file = os.path.join(work, "server.url")
-    server = subprocess.Popen(
-        ["target/release/cloudmaster-server", "--listen", "127.0.0.1:0", "--url-file", url_file,
-         "--data-dir", os.path.join(work, "server")],
-        env=server_env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "server.log"), "w"))
+    server_env = {"CLOUDMASTER_TUTOR_PROVIDER": "openai",
+                  "CLOUDMASTER_TUTOR_BASE_URL": provider_url,
+                  "CLOUDMASTER_TUTOR_MODEL": "bench",
+                  "CLOUDMASTER_TUTOR_DAILY_TOKENS_FREE": "1000000000"}
+    server, base = learner.start_server(work, server_env)
     try:
-        for _ in range(200):
-            if os.path.exists(url_file) and open(url_file).read().strip():
-                break
-            time.sleep(0.05)
-        base = open(url_file).read().strip()
-        token = seed(base)
-        cli_env = {
-            "PATH": "/usr/bin:/bin",
-            "HOME": work,
-            "XDG_CONFIG_HOME": work + "/config",
-            "XDG_DATA_HOME": work + "/data",
-            "XDG_STATE_HOME": work + "/state",
-            "CLOUDMASTER_CREDENTIALS": "file",
-            "CLOUDMASTER_SERVER": base,
-            "CLOUDMASTER_TOKEN": token,
-        }
+        token, _ = learner.enrolled_learner(work, base, "cloud-foundations")
+        cli_env = learner.client_env(work, base, token)
 
         def through_cli():
             proc = subprocess.Popen(
@@ -170,39 +152,6 @@ def main():
     print(f"\nslowest token through the tutor: {worst:.2f} ms (target: under 100 ms)")
     if worst >= 100:
         sys.exit(1)
-
-
-def seed(base):
-    """Creates a learner enrolled in cloud-foundations (published from courses/) and returns
-    an access token."""
-    subprocess.run(["target/release/cloudmaster-server", "--data-dir", os.path.join(work, "server"),
-                    "create-user", "--email", "author@bench.local", "--name", "Author",
-                    "--role", "instructor", "--password-stdin"],
-                   input="bench-author-password\n", text=True, check=True, capture_output=True)
-    env = {"PATH": "/usr/bin:/bin", "HOME": work, "XDG_CONFIG_HOME": work + "/author",
-           "XDG_DATA_HOME": work + "/author", "XDG_STATE_HOME": work + "/author",
-           "CLOUDMASTER_CREDENTIALS": "file", "CLOUDMASTER_SERVER": base}
-    for args, stdin in ((["login", "--email", "author@bench.local", "--password-stdin"],
-                         "bench-author-password\n"),
-                        (["publish", "courses", "--yes"], None)):
-        subprocess.run(["target/release/cloudmaster", *args], input=stdin, env=env, text=True,
-                       check=True, capture_output=True)
-
-    def call(method, path, body=None, token=None):
-        req = urllib.request.Request(base + path, method=method)
-        req.add_header("content-type", "application/json")
-        if token:
-            req.add_header("authorization", "Bearer " + token)
-        data = json.dumps(body).encode() if body is not None else None
-        with urllib.request.urlopen(req, data) as resp:
-            text = resp.read()
-            return json.loads(text) if text else None
-
-    learner = {"email": "learner@bench.local", "name": "Learner", "password": "bench-password-123"}
-    call("POST", "/api/v1/auth/register", learner)
-    pair = call("POST", "/api/v1/auth/login", {"email": learner["email"], "password": learner["password"]})
-    call("POST", "/api/v1/courses/cloud-foundations/enrollment", token=pair["access_token"])
-    return pair["access_token"]
 
 
 main()

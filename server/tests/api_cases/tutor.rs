@@ -9,12 +9,14 @@ use std::time::Duration;
 use cloudmaster_core::api::{FinishReason, Role, SourceKind, TutorEvent, TutorMode};
 use cloudmaster_server::config::ServerConfig;
 use cloudmaster_server::tutor::config::ProviderKind;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::api_support::{ManualClock, TestApp, TestDatabase};
 use crate::labs_support::{self, lab, lab_app};
 use crate::learning_support::{COURSE, MOCK, QUIZ_1, learning_course, question_ids};
-use crate::tutor_support::{FakeProvider, Script, ask, fake_provider};
+use crate::tutor_support::{
+    FakeProvider, Script, ask, ask_and_hang_up, fake_provider, saved_conversation,
+};
 
 backend_tests!(
     retrieval_only_answers_cite_the_course_and_are_kept,
@@ -507,20 +509,12 @@ async fn a_learner_hanging_up_cancels_the_provider_request(db: &TestDatabase) {
     .await;
     let app = tutor_app(db, openai(&provider.url)).await;
     let learner = app.enrolled("lena@example.com").await;
-    let mut response = app
-        .http
-        .post(app.url("/api/v1/tutor/ask"))
-        .bearer_auth(&learner.token)
-        .json(&json!({"question": "Tell me everything", "course": COURSE}))
-        .send()
-        .await
-        .unwrap();
-    let mut seen = String::new();
-    while !seen.contains("event: delta") {
-        let chunk = response.chunk().await.unwrap().expect("more of the answer");
-        seen.push_str(&String::from_utf8_lossy(&chunk));
-    }
-    drop(response);
+    ask_and_hang_up(
+        &app,
+        &learner,
+        json!({"question": "Tell me everything", "course": COURSE}),
+    )
+    .await;
     // The provider sees its connection closed, and the partial answer is kept as cancelled.
     let mut waited = 0;
     while !provider.hung_up.load(Ordering::SeqCst) {
@@ -528,27 +522,9 @@ async fn a_learner_hanging_up_cancels_the_provider_request(db: &TestDatabase) {
         tokio::time::sleep(Duration::from_millis(20)).await;
         waited += 1;
     }
-    let mut conversations: Value = Value::Null;
-    for _ in 0..500 {
-        conversations = app
-            .get("/api/v1/tutor/conversations", learner.t())
-            .await
-            .expect(200)
-            .body;
-        if !conversations.as_array().unwrap().is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let id = conversations[0]["id"]
-        .as_str()
-        .expect("the cancelled turn is kept");
-    let whole = app
-        .get(&format!("/api/v1/tutor/conversations/{id}"), learner.t())
-        .await
-        .expect(200);
+    let whole = saved_conversation(&app, &learner).await;
     assert!(
-        whole.body["messages"][1]["text"]
+        whole["messages"][1]["text"]
             .as_str()
             .unwrap()
             .starts_with("more ")

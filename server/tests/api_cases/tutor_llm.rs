@@ -4,8 +4,6 @@
 //! where they fail. The model is tiny: what is checked is the protocol — streaming, usage,
 //! cancellation — not what it says.
 
-use std::time::Duration;
-
 use cloudmaster_core::api::{FinishReason, TutorEvent, TutorMode};
 use cloudmaster_server::config::ServerConfig;
 use cloudmaster_server::tutor::config::ProviderKind;
@@ -13,7 +11,7 @@ use serde_json::json;
 
 use crate::api_support::{ManualClock, TestApp, TestDatabase};
 use crate::learning_support::{COURSE, learning_course};
-use crate::tutor_support::ask;
+use crate::tutor_support::{ask, ask_and_hang_up, saved_conversation};
 
 backend_tests!(
     a_real_model_streams_an_answer_and_its_usage_counts,
@@ -106,45 +104,15 @@ async fn cancelling_a_real_answer_keeps_what_arrived_and_the_server_answers_on(d
     let Some(url) = llm_url() else { return };
     let app = app(db, real_model(url)).await;
     let learner = app.enrolled("lena@example.com").await;
-    let mut response = app
-        .http
-        .post(app.url("/api/v1/tutor/ask"))
-        .bearer_auth(&learner.token)
-        .json(&json!({"question": "Explain quizzes in detail.", "course": COURSE}))
-        .send()
-        .await
-        .unwrap();
-    let mut seen = String::new();
-    while !seen.contains("event: delta") {
-        let chunk = response.chunk().await.unwrap().expect("more of the answer");
-        seen.push_str(&String::from_utf8_lossy(&chunk));
-    }
-    drop(response);
+    ask_and_hang_up(
+        &app,
+        &learner,
+        json!({"question": "Explain quizzes in detail.", "course": COURSE}),
+    )
+    .await;
     // The cancelled turn is saved with what arrived, its tokens counted.
-    let mut saved = None;
-    for _ in 0..300 {
-        let list = app
-            .get("/api/v1/tutor/conversations", learner.t())
-            .await
-            .expect(200)
-            .body;
-        if let Some(id) = list[0]["id"].as_str() {
-            saved = Some(id.to_owned());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let id = saved.expect("the cancelled answer is kept");
-    let whole = app
-        .get(&format!("/api/v1/tutor/conversations/{id}"), learner.t())
-        .await
-        .expect(200);
-    assert!(
-        !whole.body["messages"][1]["text"]
-            .as_str()
-            .unwrap()
-            .is_empty()
-    );
+    let whole = saved_conversation(&app, &learner).await;
+    assert!(!whole["messages"][1]["text"].as_str().unwrap().is_empty());
     let budget = app
         .get("/api/v1/tutor/budget", learner.t())
         .await

@@ -322,3 +322,39 @@ pub async fn ask(app: &TestApp, learner: &Session, question: Value) -> Answer {
         error: Value::Null,
     }
 }
+
+/// Asks the tutor as `learner`, reads until the first piece of the answer arrived, then
+/// hangs up (as Ctrl-C does).
+pub async fn ask_and_hang_up(app: &TestApp, learner: &Session, question: Value) {
+    let mut response = app
+        .http
+        .post(app.url("/api/v1/tutor/ask"))
+        .bearer_auth(&learner.token)
+        .json(&question)
+        .send()
+        .await
+        .unwrap();
+    let mut seen = String::new();
+    while !seen.contains("event: delta") {
+        let chunk = response.chunk().await.unwrap().expect("more of the answer");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+/// The learner's only conversation once the server has saved it (a cancelled answer is
+/// saved after the connection closed), with its messages.
+pub async fn saved_conversation(app: &TestApp, learner: &Session) -> Value {
+    for _ in 0..500 {
+        let list = app
+            .get("/api/v1/tutor/conversations", learner.t())
+            .await
+            .expect(200)
+            .body;
+        if let Some(id) = list[0]["id"].as_str() {
+            let path = format!("/api/v1/tutor/conversations/{id}");
+            return app.get(&path, learner.t()).await.expect(200).body;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the answer was never saved");
+}
