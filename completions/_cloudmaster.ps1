@@ -1215,6 +1215,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;tui' {
+            [CompletionResult]::new('--colors', '--colors', [CompletionResultType]::ParameterName, 'Colours to draw with: 16 (the named ANSI colours, for the Linux console and old terminals), 256 or truecolor [default: from COLORTERM and TERM: truecolor when COLORTERM says so, 256 when TERM has `256color`, else 16]')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')

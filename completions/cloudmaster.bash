@@ -5893,12 +5893,16 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__tui)
-            opts="-o -h --server --profile --output --quiet --no-color --yes --help"
+            opts="-o -h --colors --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --colors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -1089,6 +1089,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --help 'Print help'
         }
         &'cloudmaster;tui'= {
+            cand --colors 'Colours to draw with: 16 (the named ANSI colours, for the Linux console and old terminals), 256 or truecolor [default: from COLORTERM and TERM: truecolor when COLORTERM says so, 256 when TERM has `256color`, else 16]'
             cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
             cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
             cand -o 'Output format of commands that print data [default: from the profile, else table]'

@@ -853,6 +853,7 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand publish" -l quie
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand publish" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand publish" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand publish" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand tui" -l colors -d 'Colours to draw with: 16 (the named ANSI colours, for the Linux console and old terminals), 256 or truecolor [default: from COLORTERM and TERM: truecolor when COLORTERM says so, 256 when TERM has `256color`, else 16]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand tui" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand tui" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand tui" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''

@@ -12,13 +12,14 @@ use std::time::Duration;
 
 use cloudmaster_core::api::{
     AssessmentInfo, AttemptResult, AttemptView, CourseDetail, CourseProgress, CourseSummary,
-    Enrollment, HintView, LabSubmission, LabSummary, Lesson, LessonProgress, LessonStatus,
-    ReadinessReport, SearchHit, TutorEvent, TutorQuestion, WhoAmI,
+    Enrollment, HintView, LabSession, LabSubmission, LabSummary, Lesson, LessonProgress,
+    LessonStatus, ReadinessReport, ReviewOutcome, ReviewQueue, SearchHit, TutorEvent,
+    TutorQuestion, WhoAmI,
 };
 use cloudmaster_core::assess::Response;
 use cloudmaster_core::lab::consent::{ConsentStore, Program};
 use cloudmaster_core::lab::watch::Snapshot;
-use cloudmaster_core::lab::{LabWorkspace, RunOptions, StepResult};
+use cloudmaster_core::lab::{LabWorkspace, ResetSummary, RunOptions, StepResult};
 use ratatui::crossterm::event::KeyEvent;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -41,9 +42,12 @@ pub enum Action {
     SearchDue(u64),
     /// A background request finished (boxed: answers are large, actions are many).
     Loaded(Box<Loaded>),
-    /// The wall clock, sent by [`Command::Tick`]. Time enters the app only this way, so
-    /// tests set it instead of sleeping.
+    /// The wall clock, sent by [`Command::Tick`]. Time enters the app only this way (and
+    /// as [`Action::Clock`]), so tests set it instead of sleeping.
     Tick(OffsetDateTime),
+    /// The wall clock as [`Command::ReadClock`] `seq` asked for it: once, keeping no
+    /// clock running (the review screen times how long an answer took).
+    Clock { seq: u64, now: OffsetDateTime },
     /// A file of the watched lab workspace at `root` changed; `snapshot` is how the
     /// workspace looks now (sent by the watch [`Command::WatchLab`] starts).
     LabFilesChanged { root: PathBuf, snapshot: Snapshot },
@@ -122,6 +126,18 @@ pub enum Cmd {
     FocusSources,
     /// Tutor: forget the conversation and start a new one.
     NewConversation,
+    /// Lab: put the current step's files back to how the step starts (asks first).
+    ResetStep,
+    /// Lab: put the whole lab back to its starter files (asks first).
+    ResetLab,
+    /// Lab: end the session without credit (asks first).
+    Abandon,
+    /// A lab's result: start the lab again in a new session (asks first).
+    StartAgain,
+    /// Review: go on to the next item due (after an answer), or skip the one shown.
+    NextItem,
+    /// Open the spaced review (of the selected course, on the dashboard or an outline).
+    Review,
 }
 
 /// Work for the runtime: a server call or a timer.
@@ -138,6 +154,10 @@ pub enum Command {
     /// idle.
     Tick {
         delay: Duration,
+    },
+    /// Send [`Action::Clock`] with `seq` and the current time, at once.
+    ReadClock {
+        seq: u64,
     },
     /// Watch the lab workspace at `root` and send [`Action::LabFilesChanged`] on every
     /// change, until [`Command::UnwatchLab`] (or another `WatchLab`, which replaces it).
@@ -205,14 +225,34 @@ pub enum Request {
         course: String,
     },
     /// Starts (or resumes) a lab session and sets its workspace up in `dir`; `consent` is
-    /// where the learner's consent to run the course's programs is remembered. A lab the
-    /// learner `passed` opens its workspace with the passed session instead: no new session.
+    /// where the learner's consent to run the course's programs is remembered. `again`
+    /// (starting a lab over after it ended) writes the starter files into `dir` even when it
+    /// holds the ended session's workspace or other files, as `lab start --force` does.
     StartLab {
         course: String,
         lab: String,
         dir: PathBuf,
         consent: Option<ConsentStore>,
-        passed: bool,
+        again: bool,
+    },
+    /// A lab session that ended, to show its result: `session`, or the learner's latest
+    /// passed one of the lab; and whether `dir` holds its workspace. Nothing starts.
+    LabResult {
+        course: String,
+        lab: String,
+        dir: PathBuf,
+        session: Option<Uuid>,
+    },
+    /// The review items due (of `course`, or of every course).
+    ReviewQueue {
+        course: Option<String>,
+    },
+    /// Answers a review item; the answer took the time since `shown_at`, when known.
+    AnswerReview {
+        course: String,
+        question: String,
+        response: Response,
+        shown_at: Option<OffsetDateTime>,
     },
     /// Work on an open lab's workspace; it comes back updated in [`Loaded::Lab`]. Checks run
     /// with `opts`: the course's programs only when the learner allowed them.
@@ -232,6 +272,16 @@ pub struct StartedLab {
     pub ask_consent: Vec<Program>,
 }
 
+/// A lab session that ended (passed, abandoned, out of time), as its result shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabResult {
+    pub session: LabSession,
+    /// The lab's workspace folder (where starting again writes the starter files).
+    pub dir: PathBuf,
+    /// The folder holds this session's workspace.
+    pub workspace_here: bool,
+}
+
 /// What is done to an open lab (one at a time: each reads and writes its state file).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LabJob {
@@ -246,6 +296,12 @@ pub enum LabJob {
     /// Remember that the learner allowed the course's programs to run (in `store`, when
     /// there is one), then check.
     Allow { store: Option<ConsentStore> },
+    /// Put the workspace back to how `step` starts (the starter files with the solutions
+    /// of the steps before it, fetched from the server when missing), or with `None` to the
+    /// starter files; the step (the first) becomes the current one again.
+    Reset { step: Option<String> },
+    /// End the session on the server without credit; the files stay.
+    Abandon,
 }
 
 /// What a [`LabJob`] brought back, with the workspace as it is now.
@@ -270,6 +326,18 @@ pub enum LabOutcome {
     Hint(HintView),
     Submitted(LabSubmission),
     Refreshed,
+    /// The workspace is back to how `step` starts.
+    Reset {
+        step: String,
+        all: bool,
+        summary: ResetSummary,
+    },
+    /// The session is abandoned (`already_ended`: it had ended on the server before);
+    /// `session` as the server has it now, when it could be read.
+    Abandoned {
+        session: Option<Box<LabSession>>,
+        already_ended: bool,
+    },
 }
 
 /// Everything the course outline shows.
@@ -348,6 +416,28 @@ pub enum Loaded {
         job: LabJob,
         result: BackendResult<Box<LabUpdate>>,
     },
+    LabResult {
+        course: String,
+        lab: String,
+        result: BackendResult<Box<LabResult>>,
+    },
+    ReviewQueue {
+        course: Option<String>,
+        result: BackendResult<ReviewQueue>,
+    },
+    ReviewAnswered {
+        course: String,
+        question: String,
+        result: BackendResult<ReviewAnswered>,
+    },
+}
+
+/// A review answer graded: the outcome, and when the server answered (to say how far
+/// away the next review is).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewAnswered {
+    pub outcome: ReviewOutcome,
+    pub at: OffsetDateTime,
 }
 
 /// How long the search box waits after the last key before it asks the server.

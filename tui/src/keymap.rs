@@ -103,6 +103,12 @@ pub enum Context {
     AnswerInput,
     /// The graded result of an attempt.
     QuizResult,
+    /// The result of a lab session that ended (a passed lab, an abandoned session).
+    LabResult,
+    /// The answer box of a typed review item.
+    ReviewInput,
+    /// A review item graded: right or wrong, and when it comes back.
+    ReviewOutcome,
     Help,
     Confirm,
     /// The lab runner asks whether the course's programs may run.
@@ -124,6 +130,9 @@ impl Context {
             Context::SearchInput => "Search",
             Context::AnswerInput => "Quiz answer",
             Context::QuizResult => "Quiz result",
+            Context::LabResult => "Lab result",
+            Context::ReviewInput => "Review answer",
+            Context::ReviewOutcome => "Review: graded item",
             Context::Help => "Help",
             Context::Confirm => "Confirm",
             Context::LabConsent => "Lab programs",
@@ -176,6 +185,7 @@ static GLOBAL: &[Binding] = &[
             Key::ch('4'),
             Key::ch('5'),
             Key::ch('6'),
+            Key::ch('7'),
         ],
         Cmd::ScreenByNumber,
         "go to the screen of that number",
@@ -209,6 +219,12 @@ static DASHBOARD: &[Binding] = &[
         "open the course outline",
         "outline",
     ),
+    h(
+        &[Key::ch('v')],
+        Cmd::Review,
+        "review the course's items due",
+        "review",
+    ),
     RELOAD,
 ];
 
@@ -232,7 +248,7 @@ static COURSE: &[Binding] = &[
     h(
         &[Key::plain(Enter)],
         Cmd::Open,
-        "read the lesson, take the quiz, or open the lab",
+        "open the lesson, quiz or lab",
         "open",
     ),
     h(
@@ -240,6 +256,11 @@ static COURSE: &[Binding] = &[
         Cmd::Enroll,
         "enroll in the course",
         "enroll",
+    ),
+    b(
+        &[Key::ch('v')],
+        Cmd::Review,
+        "review the course's items due",
     ),
     RELOAD,
 ];
@@ -325,6 +346,107 @@ static LAB: &[Binding] = &[
         Cmd::Refresh,
         "reload the session from the server",
     ),
+    h(
+        &[Key::ch('R')],
+        Cmd::ResetStep,
+        "reset the step's files (asks first)",
+        "reset",
+    ),
+    b(
+        &[Key::ch('X')],
+        Cmd::ResetLab,
+        "reset the whole lab (asks first)",
+    ),
+    b(
+        &[Key::ch('A')],
+        Cmd::Abandon,
+        "abandon the session (asks first)",
+    ),
+];
+
+static LAB_RESULT: &[Binding] = &[
+    h(
+        &[Key::ch('N')],
+        Cmd::StartAgain,
+        "start the lab again (asks first)",
+        "start again",
+    ),
+    h(
+        &[Key::ch('t')],
+        Cmd::Tutor,
+        "ask the AI tutor about this lab",
+        "tutor",
+    ),
+    RELOAD,
+];
+
+static REVIEW: &[Binding] = &[
+    b(K_DOWN, Cmd::Down, "next choice"),
+    b(K_UP, Cmd::Up, "previous choice"),
+    h(
+        &[Key::plain(Enter)],
+        Cmd::Submit,
+        "answer (a choice: the highlighted one)",
+        "answer",
+    ),
+    b(&[Key::ch(' ')], Cmd::Choose, "choose, tick or untick"),
+    b(
+        &[Key::ch('J')],
+        Cmd::MoveItemDown,
+        "move the item down (ordering)",
+    ),
+    b(
+        &[Key::ch('K')],
+        Cmd::MoveItemUp,
+        "move the item up (ordering)",
+    ),
+    h(
+        &[Key::ch('n')],
+        Cmd::NextItem,
+        "skip the item (it stays due)",
+        "skip",
+    ),
+    h(
+        &[Key::ch('r')],
+        Cmd::Refresh,
+        "load the items due again, skipped too",
+        "reload",
+    ),
+];
+
+static REVIEW_OUTCOME: &[Binding] = &[
+    h(
+        &[Key::plain(Enter), Key::ch('n')],
+        Cmd::NextItem,
+        "next item",
+        "next",
+    ),
+    h(
+        &[Key::ch('t')],
+        Cmd::Tutor,
+        "ask the AI tutor about this course",
+        "tutor",
+    ),
+    b(&[Key::ch('r')], Cmd::Refresh, "load the items due again"),
+];
+
+static REVIEW_INPUT: &[Binding] = &[
+    h(&[Key::plain(Enter)], Cmd::Submit, "answer", "answer"),
+    h(
+        &[Key::plain(Esc)],
+        Cmd::Back,
+        "leave the answer box",
+        "leave",
+    ),
+    b(
+        &[Key::plain(Backspace)],
+        Cmd::DeleteChar,
+        "delete a character",
+    ),
+    b(&[Key::ctrl('u')], Cmd::ClearInput, "clear the answer"),
+    b(&[Key::plain(Tab)], Cmd::NextScreen, "next screen"),
+    b(&[Key::plain(BackTab)], Cmd::PrevScreen, "previous screen"),
+    b(&[Key::ctrl('c')], Cmd::Quit, "quit"),
 ];
 
 static QUIZ_RESULT: &[Binding] = &[h(
@@ -340,7 +462,7 @@ static TUTOR_IDLE: &[Binding] = &[
     h(
         &[Key::plain(Esc)],
         Cmd::Back,
-        "close the tutor (t opens it again, the conversation kept)",
+        "close (t reopens, conversation kept)",
         "close",
     ),
 ];
@@ -350,7 +472,7 @@ static TUTOR_ANSWERING: &[Binding] = &[
     h(
         &[Key::plain(Esc)],
         Cmd::StopAnswer,
-        "stop the answer (Esc again closes the tutor)",
+        "stop the answer (again: close)",
         "stop",
     ),
     b(
@@ -389,7 +511,7 @@ static TUTOR_INPUT: &[Binding] = &[
     b(
         &[Key::plain(End)],
         Cmd::Bottom,
-        "the end of the conversation (follow the answer)",
+        "the end (follows the answer)",
     ),
     b(
         &[Key::ctrl('n')],
@@ -409,7 +531,7 @@ static TUTOR_SOURCES: &[Binding] = &[
     h(
         &[Key::plain(Tab), Key::plain(Esc)],
         Cmd::Back,
-        "back to the question box (typing goes there too)",
+        "back to the question (or just type)",
         "question",
     ),
     b(K_DOWN, Cmd::Down, "next source"),
@@ -422,7 +544,7 @@ static ANSWER_INPUT: &[Binding] = &[
     h(
         &[Key::plain(Enter)],
         Cmd::NextQuestion,
-        "save the answer, next question (empty: skip)",
+        "save, next question (empty: skip)",
         "save",
     ),
     h(
@@ -463,7 +585,7 @@ static LAB_CONSENT: &[Binding] = &[
     h(
         &[Key::ch('n'), Key::plain(Esc)],
         Cmd::Back,
-        "decline (any other key too): only the checks that read files run",
+        "decline (any key): file checks only",
         "any other key declines",
     ),
     b(&[Key::ctrl('c')], Cmd::Quit, "quit"),
@@ -572,6 +694,14 @@ pub fn sections(ctx: Context) -> Vec<Section> {
             s("Scroll", SCROLL),
             s("Everywhere", GLOBAL),
         ],
+        Context::LabResult => vec![s("Lab result", LAB_RESULT), s("Everywhere", GLOBAL)],
+        Context::Screen(ScreenId::Review) => vec![s("Review", REVIEW), s("Everywhere", GLOBAL)],
+        Context::ReviewInput => vec![s("Answer box (type the answer)", REVIEW_INPUT)],
+        Context::ReviewOutcome => vec![
+            s("Review: graded item", REVIEW_OUTCOME),
+            s("Scroll", SCROLL),
+            s("Everywhere", GLOBAL),
+        ],
         Context::Tutor => vec![
             s("Tutor (type a question)", TUTOR_IDLE),
             s("Question box", TUTOR_INPUT),
@@ -622,6 +752,28 @@ pub fn hints(ctx: Context, applies: impl Fn(Cmd) -> bool) -> Vec<(String, &'stat
         .filter(|binding| applies(binding.cmd))
         .filter_map(|binding| Some((binding.keys.first()?.label(), binding.hint?)))
         .collect()
+}
+
+/// Every context, for tests that go through all of them.
+#[cfg(test)]
+pub(crate) fn all_contexts() -> Vec<Context> {
+    let mut contexts: Vec<Context> = ScreenId::ALL.into_iter().map(Context::Screen).collect();
+    contexts.extend([
+        Context::SearchInput,
+        Context::AnswerInput,
+        Context::QuizResult,
+        Context::LabResult,
+        Context::ReviewInput,
+        Context::ReviewOutcome,
+        Context::Help,
+        Context::Confirm,
+        Context::LabConsent,
+        Context::Tutor,
+        Context::TutorAnswering,
+        Context::TutorSources,
+        Context::Error,
+    ]);
+    contexts
 }
 
 #[cfg(test)]
@@ -730,11 +882,45 @@ mod tests {
             Context::Screen(ScreenId::Lesson),
             Context::Screen(ScreenId::Lab),
             Context::QuizResult,
+            Context::LabResult,
+            Context::ReviewOutcome,
         ] {
             assert_eq!(lookup(ctx, &t), Some(Cmd::Tutor), "{ctx:?}");
         }
         // Not while answering a quiz: the server declines during a timed exam anyway.
         assert_eq!(lookup(Context::Screen(ScreenId::Quiz), &t), None);
+    }
+
+    #[test]
+    fn destructive_lab_keys_are_upper_case_and_only_where_they_apply() {
+        let press = |ctx, c| lookup(ctx, &key(KeyCode::Char(c), KeyModifiers::SHIFT));
+        let lab = Context::Screen(ScreenId::Lab);
+        assert_eq!(press(lab, 'R'), Some(Cmd::ResetStep));
+        assert_eq!(press(lab, 'X'), Some(Cmd::ResetLab));
+        assert_eq!(press(lab, 'A'), Some(Cmd::Abandon));
+        assert_eq!(press(lab, 'N'), None);
+        assert_eq!(press(Context::LabResult, 'N'), Some(Cmd::StartAgain));
+        for c in ['R', 'X', 'A', 'S'] {
+            assert_eq!(press(Context::LabResult, c), None, "{c}");
+        }
+    }
+
+    #[test]
+    fn v_reviews_from_the_dashboard_and_an_outline_and_7_opens_the_review() {
+        let v = key(KeyCode::Char('v'), KeyModifiers::NONE);
+        for screen in [ScreenId::Dashboard, ScreenId::Course] {
+            assert_eq!(lookup(Context::Screen(screen), &v), Some(Cmd::Review));
+        }
+        let seven = key(KeyCode::Char('7'), KeyModifiers::NONE);
+        assert_eq!(
+            lookup(Context::Screen(ScreenId::Lesson), &seven),
+            Some(Cmd::GoTo(ScreenId::Review))
+        );
+        // The review's answer box takes letters and digits.
+        for c in ['n', 'r', '7', 'q'] {
+            let typed = key(KeyCode::Char(c), KeyModifiers::NONE);
+            assert_eq!(lookup(Context::ReviewInput, &typed), None, "{c}");
+        }
     }
 
     #[test]
@@ -765,25 +951,7 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_in_one_context() {
-        let contexts = [
-            Context::Screen(ScreenId::Dashboard),
-            Context::Screen(ScreenId::Catalog),
-            Context::Screen(ScreenId::Course),
-            Context::Screen(ScreenId::Lesson),
-            Context::Screen(ScreenId::Quiz),
-            Context::Screen(ScreenId::Lab),
-            Context::SearchInput,
-            Context::AnswerInput,
-            Context::QuizResult,
-            Context::Help,
-            Context::Confirm,
-            Context::LabConsent,
-            Context::Tutor,
-            Context::TutorAnswering,
-            Context::TutorSources,
-            Context::Error,
-        ];
-        for ctx in contexts {
+        for ctx in all_contexts() {
             let keys: Vec<Key> = sections(ctx)
                 .iter()
                 .flat_map(|s| s.bindings.iter())

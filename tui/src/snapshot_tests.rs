@@ -1,6 +1,8 @@
-//! Whole screens at 80x24, as the user sees them (text only; styles are covered by the
-//! unit tests), with the fake backend's data. Review changes with `cargo insta review` or
-//! `INSTA_UPDATE=always cargo test -p cloudmaster-tui` and reading the `.snap` diff.
+//! Whole screens at 80x24, as the user sees them (text only), with the fake backend's data.
+//! Review changes with `cargo insta review` or `INSTA_UPDATE=always cargo test -p
+//! cloudmaster-tui` and reading the `.snap` diff. Colours are checked cell by cell instead:
+//! in the 16-colour palette every cell of every screen uses only the 16 named colours (and
+//! backgrounds only the 8 the Linux console shows).
 
 use cloudmaster_core::api::{
     FinishReason, LessonProgressUpdate, LessonStatus, TutorEvent, TutorMode,
@@ -209,19 +211,26 @@ async fn quiz_help() {
 /// The frame with the lab workspace's temporary path replaced by a fixed one, so the
 /// snapshot is the same on every machine.
 fn render_lab(h: &Harness) -> String {
-    let root = h
-        .app
-        .lab
-        .as_ref()
+    let lab = h.app.lab.as_ref();
+    let root = lab
         .and_then(|l| l.open.as_ref())
-        .map_or_else(String::new, |o| o.workspace.root.display().to_string());
+        .map(|o| o.workspace.root.display().to_string())
+        .or_else(|| {
+            lab.and_then(|l| l.result.as_ref())
+                .map(|r| r.dir.display().to_string())
+        })
+        .unwrap_or_default();
     let width = usize::from(h.app.width);
+    // As wide as the path it stands for, so what follows it stays in place.
+    let fixed = format!(
+        "{:<w$}",
+        "~/labs/aws-cloud-practitioner-s3-bucket-policy",
+        w = root.width()
+    );
     h.render()
         .lines()
         .map(|line| {
-            let inner = line
-                .trim_matches('"')
-                .replace(&root, "~/labs/aws-cloud-practitioner-s3-bucket-policy");
+            let inner = line.trim_matches('"').replace(&root, &fixed);
             let pad = width.saturating_sub(inner.width());
             format!("\"{inner}{}\"\n", " ".repeat(pad))
         })
@@ -407,4 +416,196 @@ async fn tutor_on_a_lab() {
     let mut h = lab_open().await;
     h.type_keys("t").await;
     insta::assert_snapshot!(render_lab(&h));
+}
+
+/// The lab with both steps passed, submitted, and opened again from the outline: its result.
+async fn passed_lab_result() -> Harness {
+    let mut h = lab_open().await;
+    let dir = h
+        .lab_dir
+        .path()
+        .join(format!("{COURSE}-{}", crate::backend::fake::lab::LAB));
+    std::fs::write(
+        dir.join("policy.json"),
+        r#"{"Statement": [{"Effect": "Deny", "Principal": "*"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("tags.yaml"), "team: storage\n").unwrap();
+    h.type_keys("cSy").await;
+    h.app.lab = None;
+    h.type_keys("3r").await;
+    h.open_lab().await;
+    assert!(h.app.errors.is_empty(), "{:?}", h.app.errors);
+    h
+}
+
+#[tokio::test]
+async fn lab_passed_result() {
+    let h = passed_lab_result().await;
+    insta::assert_snapshot!(without_times(&render_lab(&h)));
+}
+
+#[tokio::test]
+async fn lab_start_again_confirmation() {
+    let mut h = passed_lab_result().await;
+    h.type_keys("N").await;
+    insta::assert_snapshot!(without_times(&render_lab(&h)));
+}
+
+#[tokio::test]
+async fn lab_reset_step_confirmation() {
+    let mut h = lab_open().await;
+    h.type_keys("R").await;
+    insta::assert_snapshot!(render_lab(&h));
+}
+
+#[tokio::test]
+async fn lab_reset_all_confirmation() {
+    let mut h = lab_open().await;
+    h.type_keys("X").await;
+    insta::assert_snapshot!(render_lab(&h));
+}
+
+#[tokio::test]
+async fn lab_abandon_confirmation() {
+    let mut h = lab_open().await;
+    h.type_keys("A").await;
+    insta::assert_snapshot!(render_lab(&h));
+}
+
+#[tokio::test]
+async fn lab_abandoned() {
+    let mut h = lab_open().await;
+    h.type_keys("Ay").await;
+    insta::assert_snapshot!(without_times(&render_lab(&h)));
+}
+
+/// The spaced review of the AWS course (`v` on the dashboard), its first item shown.
+async fn review_started() -> Harness {
+    let mut h = Harness::start().await;
+    h.type_keys("v").await;
+    h
+}
+
+#[tokio::test]
+async fn review_item() {
+    let mut h = review_started().await;
+    h.type_keys("j").await;
+    insta::assert_snapshot!(h.render());
+}
+
+#[tokio::test]
+async fn review_item_answered_wrong() {
+    let mut h = review_started().await;
+    h.press(KeyCode::Enter).await;
+    h.press(KeyCode::Enter).await;
+    // True or false: False is wrong.
+    h.type_keys("j").await;
+    h.press(KeyCode::Enter).await;
+    insta::assert_snapshot!(without_times(&h.render()));
+}
+
+#[tokio::test]
+async fn review_typed_answer() {
+    let mut h = review_started().await;
+    h.type_keys("nn").await;
+    h.type_keys("pay as").await;
+    insta::assert_snapshot!(h.render());
+}
+
+#[tokio::test]
+async fn review_done() {
+    let mut h = review_started().await;
+    for _ in 0..2 {
+        h.press(KeyCode::Enter).await;
+        h.press(KeyCode::Enter).await;
+    }
+    h.type_keys("pay as you go").await;
+    h.press(KeyCode::Enter).await;
+    h.press(KeyCode::Enter).await;
+    insta::assert_snapshot!(h.render());
+}
+
+#[tokio::test]
+async fn review_help() {
+    let mut h = review_started().await;
+    h.type_keys("?").await;
+    insta::assert_snapshot!(h.render());
+}
+
+/// Every cell's colours of `h`'s screen in 16-colour mode: named colours only, and
+/// backgrounds the Linux console can show; in truecolor mode the same screen is drawn with
+/// the truecolor palette (the mode reaches the frame).
+fn assert_sixteen_colours(h: &Harness, what: &str) {
+    use crate::theme::{self, ColorMode};
+    let buffer = h.buffer_in(ColorMode::Sixteen);
+    for (i, cell) in buffer.content().iter().enumerate() {
+        let (x, y) = (i as u16 % buffer.area.width, i as u16 / buffer.area.width);
+        assert!(
+            theme::is_named(cell.fg) && theme::is_named(cell.bg),
+            "{what}: cell ({x}, {y}) `{}` is {:?} on {:?}",
+            cell.symbol(),
+            cell.fg,
+            cell.bg
+        );
+        assert!(
+            theme::is_normal_background(cell.bg),
+            "{what}: cell ({x}, {y}) `{}` has the bright background {:?}",
+            cell.symbol(),
+            cell.bg
+        );
+    }
+    let rich = h.buffer_in(ColorMode::TrueColor);
+    assert!(
+        rich.content()
+            .iter()
+            .any(|c| matches!(c.fg, ratatui::style::Color::Rgb(..))),
+        "{what}: the truecolor palette is not used"
+    );
+}
+
+#[tokio::test]
+async fn every_screen_uses_only_the_16_named_colours_in_16_colour_mode() {
+    let mut h = Harness::start().await;
+    assert_sixteen_colours(&h, "dashboard");
+    h.type_keys("2/cloud").await;
+    assert_sixteen_colours(&h, "catalog with search hits");
+    h.press(KeyCode::Esc).await;
+    h.type_keys("1o").await;
+    assert_sixteen_colours(&h, "course outline");
+    h.type_keys("1").await;
+    h.press(KeyCode::Enter).await;
+    assert_sixteen_colours(&h, "lesson");
+    h.type_keys("?").await;
+    assert_sixteen_colours(&h, "help");
+    h.press(KeyCode::Esc).await;
+    h.type_keys("t").await;
+    assert_sixteen_colours(&h, "tutor panel");
+
+    let mut h = quiz_started().await;
+    h.type_keys("jj ").await;
+    assert_sixteen_colours(&h, "quiz");
+    h.type_keys("s").await;
+    assert_sixteen_colours(&h, "quiz submit confirmation");
+
+    let mut h = lab_open().await;
+    assert_sixteen_colours(&h, "lab");
+    h.type_keys("h").await;
+    assert_sixteen_colours(&h, "lab with a hint");
+    h.type_keys("R").await;
+    assert_sixteen_colours(&h, "lab reset confirmation");
+    h.type_keys("nSy").await;
+    assert_sixteen_colours(&h, "lab verdict");
+    let h = passed_lab_result().await;
+    assert_sixteen_colours(&h, "lab result");
+
+    let mut h = review_started().await;
+    assert_sixteen_colours(&h, "review item");
+    h.press(KeyCode::Enter).await;
+    assert_sixteen_colours(&h, "review graded");
+
+    let mut h = Harness::start().await;
+    h.backend.fail_with(BackendError::new("the server is down"));
+    h.type_keys("r").await;
+    assert_sixteen_colours(&h, "error popup");
 }

@@ -101,7 +101,10 @@ impl Harness {
                         );
                     }
                     Command::CancelTutor => self.tutor.stop(),
-                    Command::Tick { .. } | Command::WatchLab { .. } | Command::UnwatchLab => {}
+                    Command::Tick { .. }
+                    | Command::ReadClock { .. }
+                    | Command::WatchLab { .. }
+                    | Command::UnwatchLab => {}
                 }
             }
         }
@@ -164,6 +167,18 @@ impl Harness {
         for c in keys.chars() {
             self.press(KeyCode::Char(c)).await;
         }
+    }
+
+    /// The screen as cells (text and colours), drawn in the palette of `mode`.
+    pub fn buffer_in(&self, mode: crate::theme::ColorMode) -> ratatui::buffer::Buffer {
+        let mut terminal = Terminal::new(TestBackend::new(self.app.width, self.app.height))
+            .expect("test terminal");
+        crate::theme::sync_scope(mode, || {
+            terminal
+                .draw(|frame| render(&self.app, frame))
+                .expect("draw");
+        });
+        terminal.backend().buffer().clone()
     }
 
     /// The screen as text.

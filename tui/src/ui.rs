@@ -10,7 +10,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use crate::app::{App, ScreenId};
 use crate::components::{status_bar, tabs};
 use crate::popups;
-use crate::screens::{catalog, course, dashboard, lab, lesson, quiz};
+use crate::screens::{catalog, course, dashboard, lab, lesson, quiz, review};
 use crate::theme;
 
 /// Draws the app.
@@ -41,6 +41,10 @@ pub fn render(app: &App, frame: &mut Frame) {
         ScreenId::Lab => {
             lab::render(app, frame, body);
             lab::status(app)
+        }
+        ScreenId::Review => {
+            review::render(app, frame, body);
+            review::status(app)
         }
     };
     // The reading position and the like describe the screen under the panel.

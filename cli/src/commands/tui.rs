@@ -11,14 +11,23 @@ use crate::context::Context;
 use crate::exit::{Exit, fail_with_hint};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Colours to draw with: 16 (the named ANSI colours, for the Linux console and old
+    /// terminals), 256 or truecolor [default: from COLORTERM and TERM: truecolor when
+    /// COLORTERM says so, 256 when TERM has `256color`, else 16]
+    #[arg(long, value_name = "16|256|truecolor")]
+    colors: Option<cloudmaster_tui::ColorMode>,
+}
 
 impl Args {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let client = ctx.client()?;
         client.whoami().await?;
         require_terminal("cloudmaster tui")?;
-        cloudmaster_tui::run(client.clone()).await
+        let colors = self
+            .colors
+            .unwrap_or_else(cloudmaster_tui::ColorMode::detect);
+        cloudmaster_tui::run_with(client.clone(), colors).await
     }
 }
 

@@ -8,7 +8,7 @@ use cloudmaster_core::api::LessonStatus;
 use super::nav::reload_course;
 use super::{App, ScreenId};
 use crate::action::{Command, Loaded};
-use crate::screens::{dashboard, lab, lesson, quiz};
+use crate::screens::{dashboard, lab, lesson, quiz, review};
 
 pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Command> {
     let mut commands = Vec::new();
@@ -124,6 +124,19 @@ pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Command> {
             job,
             result,
         } => commands = lab::done(app, session, &job, result),
+        Loaded::LabResult {
+            course,
+            lab: lab_id,
+            result,
+        } => commands = lab::result_loaded(app, &course, &lab_id, result),
+        Loaded::ReviewQueue { course, result } => {
+            commands = review::queue_loaded(app, course.as_deref(), result);
+        }
+        Loaded::ReviewAnswered {
+            course,
+            question,
+            result,
+        } => commands = review::answered(app, &course, &question, result),
     }
     if app.dashboard.stale && app.screen == ScreenId::Dashboard {
         commands.extend(super::nav::enter(app, ScreenId::Dashboard));

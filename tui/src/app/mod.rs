@@ -16,6 +16,7 @@ use crate::screens::dashboard::DashboardState;
 use crate::screens::lab::{self, LabScreen};
 use crate::screens::lesson::LessonState;
 use crate::screens::quiz::{self, QuizState};
+use crate::screens::review::{self, ReviewState};
 
 mod loaded;
 pub(crate) mod nav;
@@ -33,16 +34,18 @@ pub enum ScreenId {
     Lesson,
     Quiz,
     Lab,
+    Review,
 }
 
 impl ScreenId {
-    pub const ALL: [ScreenId; 6] = [
+    pub const ALL: [ScreenId; 7] = [
         ScreenId::Dashboard,
         ScreenId::Catalog,
         ScreenId::Course,
         ScreenId::Lesson,
         ScreenId::Quiz,
         ScreenId::Lab,
+        ScreenId::Review,
     ];
 
     pub fn title(self) -> &'static str {
@@ -53,6 +56,7 @@ impl ScreenId {
             ScreenId::Lesson => "Lesson",
             ScreenId::Quiz => "Quiz",
             ScreenId::Lab => "Lab",
+            ScreenId::Review => "Review",
         }
     }
 
@@ -142,6 +146,8 @@ pub struct App {
     pub quiz: Option<QuizState>,
     /// The lab being worked on, if any.
     pub lab: Option<LabScreen>,
+    /// The spaced review, once opened.
+    pub review: Option<ReviewState>,
     /// The folder lab workspaces go into (`COURSE-LAB` under it): where the TUI started.
     pub lab_dir: PathBuf,
     /// Where the learner's consent to run a course's programs is remembered (the data
@@ -216,16 +222,18 @@ impl App {
         match self.screen {
             ScreenId::Catalog if self.catalog.search.focused => Context::SearchInput,
             ScreenId::Lab if lab::asking_consent(self) => Context::LabConsent,
+            ScreenId::Lab if lab::showing_result(self) => Context::LabResult,
             ScreenId::Quiz => quiz::context(self),
+            ScreenId::Review => review::context(self),
             screen => Context::Screen(screen),
         }
     }
 
     /// Whether a screen has something to show (the course, lesson, quiz and lab screens need
-    /// one open).
+    /// one open; the review loads what is due when shown).
     pub fn available(&self, screen: ScreenId) -> bool {
         match screen {
-            ScreenId::Dashboard | ScreenId::Catalog => true,
+            ScreenId::Dashboard | ScreenId::Catalog | ScreenId::Review => true,
             ScreenId::Course => self.course.is_some(),
             ScreenId::Lesson => self.lesson.is_some(),
             ScreenId::Quiz => self.quiz.is_some(),

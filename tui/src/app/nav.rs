@@ -7,7 +7,7 @@ use super::{App, Remote, ScreenId};
 use crate::action::{Command, Request};
 use crate::screens::course::{CourseState, Focus};
 use crate::screens::lesson::{self, LessonState};
-use crate::screens::{lab, quiz};
+use crate::screens::{lab, quiz, review};
 
 /// What leaving the current screen saves.
 fn leave(app: &mut App) -> Vec<Command> {
@@ -49,6 +49,7 @@ pub(crate) fn enter(app: &mut App, screen: ScreenId) -> Vec<Command> {
         }
         ScreenId::Quiz => return quiz::on_enter(app),
         ScreenId::Lab => return lab::on_enter(app),
+        ScreenId::Review => return review::on_enter(app),
         ScreenId::Course | ScreenId::Lesson => {}
     }
     Vec::new()
@@ -136,6 +137,7 @@ pub(crate) fn back(app: &mut App) -> Vec<Command> {
             };
             open_course(app, &course_id, ScreenId::Lab, Some(Focus::Lab(lab_id)))
         }
+        ScreenId::Review => review::back(app),
     }
 }
 
@@ -174,8 +176,8 @@ pub(crate) fn refresh(app: &mut App) -> Vec<Command> {
         },
         // Not bound there: answers are saved as they are given.
         ScreenId::Quiz => Vec::new(),
-        // The lab screen reloads its session itself (`lab::on_cmd`).
-        ScreenId::Lab => Vec::new(),
+        // The lab and review screens reload themselves (their `on_cmd`).
+        ScreenId::Lab | ScreenId::Review => Vec::new(),
     }
 }
 

@@ -19,6 +19,7 @@ fn fetches(commands: &[Command]) -> Vec<&Request> {
             Command::Fetch(r) => Some(r),
             Command::Debounce { .. }
             | Command::Tick { .. }
+            | Command::ReadClock { .. }
             | Command::WatchLab { .. }
             | Command::UnwatchLab
             | Command::AskTutor { .. }
@@ -41,8 +42,14 @@ fn tab_skips_screens_with_nothing_open() {
     let mut app = App::new();
     update(&mut app, Action::Cmd(Cmd::NextScreen));
     assert_eq!(app.screen, ScreenId::Catalog);
+    // The review is always there: it loads what is due.
+    let commands = update(&mut app, Action::Cmd(Cmd::NextScreen));
+    assert_eq!(app.screen, ScreenId::Review);
+    assert_eq!(fetches(&commands), [&Request::ReviewQueue { course: None }]);
     update(&mut app, Action::Cmd(Cmd::NextScreen));
     assert_eq!(app.screen, ScreenId::Dashboard);
+    update(&mut app, Action::Cmd(Cmd::PrevScreen));
+    assert_eq!(app.screen, ScreenId::Review);
     update(&mut app, Action::Cmd(Cmd::PrevScreen));
     assert_eq!(app.screen, ScreenId::Catalog);
     // A number key for a screen with nothing open explains instead of switching.

@@ -10,7 +10,7 @@ use crate::action::{Action, Cmd, Command, Request};
 use crate::keymap::{self, Context};
 use crate::popups::confirm::ConfirmAction;
 use crate::popups::tutor;
-use crate::screens::{catalog, course, dashboard, lab, lesson, quiz};
+use crate::screens::{catalog, course, dashboard, lab, lesson, quiz, review};
 
 /// Applies `action` to `app` and returns the work it asks for.
 pub fn update(app: &mut App, action: Action) -> Vec<Command> {
@@ -25,6 +25,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
             app.height = height;
             lesson::relayout(app);
             quiz::relayout(app);
+            review::relayout(app);
             Vec::new()
         }
         Action::Key(key) => on_key(app, &key),
@@ -36,6 +37,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::Tick(now) if app.screen == ScreenId::Lab => lab::tick(app, now),
         Action::Tick(now) => quiz::tick(app, now),
+        Action::Clock { seq, now } => review::clock(app, seq, now),
         Action::LabFilesChanged { root, snapshot } => lab::files_changed(app, &root, snapshot),
         Action::Tutor { seq, update } => tutor::on_update(app, seq, update),
     }
@@ -51,6 +53,7 @@ fn on_key(app: &mut App, key: &KeyEvent) -> Vec<Command> {
         Some(cmd) => on_cmd(app, cmd),
         None if context == Context::SearchInput => catalog::type_key(app, key),
         None if context == Context::AnswerInput => quiz::type_key(app, key),
+        None if context == Context::ReviewInput => review::type_key(app, key),
         // Anything but `y` declines the course's programs.
         None if context == Context::LabConsent => lab::decline(app),
         None if is_tutor(context) => tutor::type_key(app, key),
@@ -95,6 +98,10 @@ fn on_cmd(app: &mut App, cmd: Cmd) -> Vec<Command> {
                         }) => quiz::start(app, &course, &assessment, &title),
                         Some(ConfirmAction::SubmitAttempt) => quiz::submit(app),
                         Some(ConfirmAction::SubmitLab) => lab::submit(app),
+                        Some(ConfirmAction::ResetLabStep { step }) => lab::reset(app, Some(step)),
+                        Some(ConfirmAction::ResetLab) => lab::reset(app, None),
+                        Some(ConfirmAction::AbandonLab) => lab::abandon(app),
+                        Some(ConfirmAction::StartLabAgain) => lab::start_again(app),
                         None => Vec::new(),
                     };
                 }
@@ -114,7 +121,13 @@ fn on_cmd(app: &mut App, cmd: Cmd) -> Vec<Command> {
         Context::Tutor | Context::TutorAnswering | Context::TutorSources => {
             return tutor::on_cmd(app, cmd);
         }
-        Context::Screen(_) | Context::SearchInput | Context::AnswerInput | Context::QuizResult => {}
+        Context::Screen(_)
+        | Context::SearchInput
+        | Context::AnswerInput
+        | Context::QuizResult
+        | Context::LabResult
+        | Context::ReviewInput
+        | Context::ReviewOutcome => {}
     }
     let handled = match app.screen {
         ScreenId::Dashboard => dashboard::on_cmd(app, cmd),
@@ -123,6 +136,7 @@ fn on_cmd(app: &mut App, cmd: Cmd) -> Vec<Command> {
         ScreenId::Lesson => lesson::on_cmd(app, cmd),
         ScreenId::Quiz => quiz::on_cmd(app, cmd),
         ScreenId::Lab => lab::on_cmd(app, cmd),
+        ScreenId::Review => review::on_cmd(app, cmd),
     };
     if let Some(commands) = handled {
         return commands;

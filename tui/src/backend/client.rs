@@ -8,7 +8,8 @@ use cloudmaster_core::api::{
     AssessmentInfo, AttemptResult, AttemptView, CheckReport, CourseDetail, CourseFilter,
     CourseProgress, CourseSummary, Enrollment, HintView, LabSession, LabSessionStart,
     LabSubmission, LabSummary, Lesson, LessonProgress, LessonProgressUpdate, ReadinessReport,
-    SearchHit, SelfReported, SubmitAttempt, TutorQuestion, WhoAmI,
+    ReviewAnswer, ReviewOutcome, ReviewQueue, SearchHit, SelfReported, StepSolution, SubmitAttempt,
+    TutorQuestion, WhoAmI,
 };
 use cloudmaster_core::assess::Response;
 use futures_util::StreamExt as _;
@@ -109,6 +110,23 @@ impl Backend for Client {
         Ok(Client::readiness(self, course).await?)
     }
 
+    async fn review_queue(
+        &self,
+        course: Option<&str>,
+        limit: Option<u32>,
+    ) -> BackendResult<ReviewQueue> {
+        Ok(Client::review_queue(self, course, limit).await?)
+    }
+
+    async fn answer_review(
+        &self,
+        course: &str,
+        question: &str,
+        answer: &ReviewAnswer,
+    ) -> BackendResult<ReviewOutcome> {
+        Ok(Client::answer_review(self, course, question, answer).await?)
+    }
+
     fn server_url(&self) -> String {
         self.base_url().to_string()
     }
@@ -132,12 +150,24 @@ impl Backend for Client {
         Ok(Client::lab_session(self, session).await?)
     }
 
+    async fn lab_sessions(&self, active_only: bool) -> BackendResult<Vec<LabSession>> {
+        Ok(Client::lab_sessions(self, active_only).await?)
+    }
+
     async fn report_check(&self, session: Uuid, report: &CheckReport) -> BackendResult<LabSession> {
         Ok(Client::report_check(self, session, report).await?)
     }
 
     async fn next_hint(&self, session: Uuid, step: &str) -> BackendResult<HintView> {
         Ok(Client::next_hint(self, session, step).await?)
+    }
+
+    async fn step_solution(&self, session: Uuid, step: &str) -> BackendResult<StepSolution> {
+        Ok(Client::step_solution(self, session, step, false).await?)
+    }
+
+    async fn abandon_lab(&self, session: Uuid) -> BackendResult<()> {
+        Ok(Client::abandon_lab(self, session).await?)
     }
 
     async fn submit_lab(

@@ -17,7 +17,8 @@ use cloudmaster_core::api::{
     AssessmentInfo, AttemptResult, AttemptView, CheckReport, CourseDetail, CourseFilter,
     CourseProgress, CourseSummary, Enrollment, HintView, LabSession, LabSessionStart,
     LabSubmission, LabSummary, Lesson, LessonProgress, LessonProgressUpdate, ReadinessReport,
-    SearchHit, SelfReported, SubmitAttempt, TutorEvent, TutorQuestion, WhoAmI,
+    ReviewAnswer, ReviewOutcome, ReviewQueue, SearchHit, SelfReported, StepSolution, SubmitAttempt,
+    TutorEvent, TutorQuestion, WhoAmI,
 };
 use cloudmaster_core::assess::Response;
 use futures_util::stream::BoxStream;
@@ -105,6 +106,21 @@ pub trait Backend: Send + Sync + 'static {
         answers: &SubmitAttempt,
     ) -> BackendResult<AttemptResult>;
     async fn readiness(&self, course: &str) -> BackendResult<ReadinessReport>;
+    /// The spaced-review items due now (of `course`, or of every course), most overdue
+    /// first, at most `limit` (the server's default without one).
+    async fn review_queue(
+        &self,
+        course: Option<&str>,
+        limit: Option<u32>,
+    ) -> BackendResult<ReviewQueue>;
+    /// Answers one review item (options named by the letters it showed them under) and
+    /// reschedules it.
+    async fn answer_review(
+        &self,
+        course: &str,
+        question: &str,
+        answer: &ReviewAnswer,
+    ) -> BackendResult<ReviewOutcome>;
     /// The server's address, recorded in lab workspaces so the command line continues a lab
     /// started here on the same server.
     fn server_url(&self) -> String;
@@ -118,10 +134,18 @@ pub trait Backend: Send + Sync + 'static {
     /// Starts a lab session, or resumes the learner's active one of the same lab.
     async fn start_lab(&self, course: &str, lab: &str) -> BackendResult<LabSessionStart>;
     async fn lab_session(&self, session: Uuid) -> BackendResult<LabSession>;
+    /// The learner's lab sessions (only the active ones with `active_only`).
+    async fn lab_sessions(&self, active_only: bool) -> BackendResult<Vec<LabSession>>;
     /// Records a local check run (it counts failures for hints and keeps the session alive).
     async fn report_check(&self, session: Uuid, report: &CheckReport) -> BackendResult<LabSession>;
     /// Reveals the next hint of `step` (`not_found` when every hint is shown).
     async fn next_hint(&self, session: Uuid, step: &str) -> BackendResult<HintView>;
+    /// The solution files of a step that passed (paths relative to the workspace): a
+    /// reset starts a step from the solutions of the steps before it.
+    async fn step_solution(&self, session: Uuid, step: &str) -> BackendResult<StepSolution>;
+    /// Ends the session without credit (`session_closed` when it passed or ran out of
+    /// time; abandoning it again is fine).
+    async fn abandon_lab(&self, session: Uuid) -> BackendResult<()>;
     /// Uploads the packed workspace (a gzip tar) for the server's verdict.
     async fn submit_lab(
         &self,

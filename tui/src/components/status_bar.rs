@@ -53,6 +53,19 @@ fn applies(app: &App, cmd: Cmd) -> bool {
             !(app.screen == ScreenId::Course && app.course.as_ref().is_some_and(|c| c.enrolled()))
         }
         Cmd::FocusSources => !app.tutor.sources().is_empty(),
+        // The review's answer keys, only with an item to answer.
+        Cmd::Submit | Cmd::NextItem | Cmd::Choose if app.screen == ScreenId::Review => {
+            app.review.as_ref().is_some_and(|r| r.card.is_some())
+        }
+        // Reloading is the review's way on once a batch is done.
+        Cmd::Refresh if app.screen == ScreenId::Review => {
+            app.review.as_ref().is_some_and(|r| r.card.is_none())
+        }
+        // Only where something is due.
+        Cmd::Review => match app.screen {
+            ScreenId::Dashboard => app.dashboard.selected().is_some_and(|c| c.review_due > 0),
+            _ => true,
+        },
         _ => true,
     }
 }

@@ -1,5 +1,6 @@
 //! A yes/no question before a step that cannot be undone (starting a timed attempt, whose
-//! clock then runs; submitting an attempt with questions unanswered; submitting a lab).
+//! clock then runs; submitting an attempt with questions unanswered; submitting, resetting
+//! or abandoning a lab, and starting one again).
 //! While it is open it takes the keys; `y` goes ahead.
 
 use ratatui::Frame;
@@ -20,6 +21,15 @@ pub enum ConfirmAction {
     },
     SubmitAttempt,
     SubmitLab,
+    /// Put the lab's files back to how `step` starts.
+    ResetLabStep {
+        step: String,
+    },
+    /// Put the whole lab back to its starter files.
+    ResetLab,
+    AbandonLab,
+    /// Start a lab that ended again, in a new session.
+    StartLabAgain,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

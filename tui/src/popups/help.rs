@@ -16,9 +16,12 @@ const KEYS_WIDTH: usize = 22;
 /// The help text for `ctx`.
 pub fn lines(ctx: Context) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    // No blank lines between sections: the longest help must fit 80x24 without scrolling.
-    for section in keymap::sections(ctx) {
-        lines.push(Line::styled(section.title, theme::md::h2()));
+    // No blank lines between sections, and no heading for a first section the popup's title
+    // names already: the longest help (the lab's) must fit 80x24 without scrolling.
+    for (i, section) in keymap::sections(ctx).into_iter().enumerate() {
+        if i > 0 || section.title != ctx.title() {
+            lines.push(Line::styled(section.title, theme::md::h2()));
+        }
         for binding in section.bindings {
             let keys = keymap::keys_label(binding);
             lines.push(Line::from(vec![
@@ -69,4 +72,25 @@ pub fn render(app: &App, frame: &mut Frame) {
     frame.render_widget(Clear, popup);
     let text = lines(app.context_under_popups());
     frame.render_widget(Paragraph::new(text).block(block).scroll((scroll, 0)), popup);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every context's help fits the popup on an 80x24 terminal: no scrolling, no line cut.
+    #[test]
+    fn every_help_fits_80x24() {
+        let mut problems = Vec::new();
+        for ctx in keymap::all_contexts() {
+            let lines = lines(ctx);
+            if lines.len() + 2 > 24 {
+                problems.push(format!("{ctx:?}: {} lines", lines.len()));
+            }
+            for line in lines.iter().filter(|l| l.width() > 62) {
+                problems.push(format!("{ctx:?}: `{line}` is cut"));
+            }
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
 }

@@ -206,6 +206,14 @@ pub fn on_cmd(app: &mut App, cmd: Cmd) -> Option<Vec<Command>> {
     }
     match cmd {
         Cmd::Open => Some(open_selected(app)),
+        Cmd::Review => {
+            if !course.enrolled() {
+                app.status = Some("Enroll in the course first (e) to review it".to_owned());
+                return Some(Vec::new());
+            }
+            let id = Some(course.id.clone());
+            Some(super::review::open(app, id, ScreenId::Course))
+        }
         Cmd::Enroll => {
             let (enrolled, course) = (course.enrolled(), course.id.clone());
             if enrolled {
@@ -237,7 +245,8 @@ fn open_selected(app: &mut App) -> Vec<Command> {
             (false, (exam.id.clone(), exam.title.clone()))
         }
         Some(Entry::Lab(id, summary)) => {
-            passed = summary.is_some_and(|s| s.passed);
+            // A passed lab shows its result, unless a new session of it is open.
+            passed = summary.is_some_and(|s| s.passed && s.active_session.is_none());
             let title = summary.map_or(id, |s| s.title.as_str());
             (true, (id.to_owned(), title.to_owned()))
         }

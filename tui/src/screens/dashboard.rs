@@ -1,7 +1,8 @@
 //! The dashboard: one entry per enrolled course with its completion gauge, the lesson
 //! "continue" resumes at (with the saved reading position), the review items due, and for
 //! courses that prepare for an exam the readiness estimate: the chance to pass with its
-//! band. Readiness is fetched per course in the background once the list has arrived.
+//! band. Readiness is fetched per course in the background once the list has arrived. `v`
+//! reviews the selected course's items due.
 
 use std::collections::HashMap;
 
@@ -85,6 +86,14 @@ pub fn on_cmd(app: &mut App, cmd: Cmd) -> Option<Vec<Command>> {
             Some(progress) => continue_course(app, &progress),
             None => nav::switch(app, ScreenId::Catalog),
         }),
+        Cmd::Review => {
+            let course = selected.map(|p| p.course_id);
+            Some(crate::screens::review::open(
+                app,
+                course,
+                ScreenId::Dashboard,
+            ))
+        }
         Cmd::Outline => Some(match selected {
             Some(progress) => {
                 let focus = progress

@@ -8,3 +8,4 @@ pub mod dashboard;
 pub mod lab;
 pub mod lesson;
 pub mod quiz;
+pub mod review;

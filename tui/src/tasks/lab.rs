@@ -13,11 +13,11 @@ use cloudmaster_core::lab::consent::{self, ConsentKey, ConsentStore, Program};
 use cloudmaster_core::lab::watch::{ChangeWatcher, WatchMode, snapshot, snapshot_blocking};
 use cloudmaster_core::lab::{
     ArchiveLimits, IfNotEmpty, LabState, LabWorkspace, RunOptions, StateError, StepResult,
-    WorkspaceError, content_digest, pack_workspace, run_step, self_report,
+    WorkspaceError, content_digest, pack_workspace, reset_all, reset_step, run_step, self_report,
 };
 use tokio::sync::mpsc;
 
-use crate::action::{Action, LabJob, LabOutcome, LabUpdate, StartedLab};
+use crate::action::{Action, LabJob, LabOutcome, LabResult, LabUpdate, StartedLab};
 use crate::backend::{Backend, BackendError, BackendResult};
 
 /// Runs blocking `work` off the event loop's threads.
@@ -35,12 +35,15 @@ fn local_error(err: impl std::fmt::Display) -> BackendError {
 
 /// Starts (or resumes) the session, finds or creates its workspace in `dir`, and says which
 /// of the course's programs still need the learner's consent (remembered in `consent`).
+/// `again` writes the starter files into a `dir` that holds something else (see
+/// [`prepare`]).
 pub(crate) async fn start(
     backend: &dyn Backend,
     course: String,
     lab: String,
     dir: PathBuf,
     consent: Option<ConsentStore>,
+    again: bool,
 ) -> BackendResult<StartedLab> {
     let started = backend.start_lab(&course, &lab).await?;
     let server = Server {
@@ -48,7 +51,7 @@ pub(crate) async fn start(
         id: backend.server_id().await,
     };
     blocking(move || {
-        let workspace = prepare(&dir, &server, &course, started)?;
+        let workspace = prepare(&dir, &server, &course, started, again)?;
         let ask_consent = programs_to_allow(&workspace.state, consent.as_ref());
         Ok(StartedLab {
             workspace,
@@ -58,47 +61,47 @@ pub(crate) async fn start(
     .await
 }
 
-/// A lab the learner passed: its workspace in `dir` with the passed session, to show the
-/// result. No session is started (that would begin the lab again); without the workspace
-/// there is nothing to show but how to practise again.
-pub(crate) async fn open_passed(
+/// Session `id`, or else the learner's latest passed session of `lab`, to show its result,
+/// and whether `dir` holds its workspace. No session is started (that would begin the lab
+/// again).
+pub(crate) async fn result(
     backend: &dyn Backend,
     course: &str,
     lab: &str,
     dir: PathBuf,
-) -> BackendResult<StartedLab> {
-    let found = {
-        let dir = dir.clone();
-        blocking(move || LabWorkspace::open(&dir).map_err(local_error)).await?
+    id: Option<uuid::Uuid>,
+) -> BackendResult<LabResult> {
+    let session = match id {
+        Some(id) => backend.lab_session(id).await?,
+        None => backend
+            .lab_sessions(false)
+            .await?
+            .into_iter()
+            .filter(|s| s.course_id == course && s.lab_id == lab)
+            .filter(|s| s.status == LabSessionStatus::Passed)
+            .max_by_key(|s| s.ended_at.unwrap_or(s.started_at))
+            .ok_or_else(|| {
+                BackendError::with_code(
+                    "not_found",
+                    format!("no passed session of {course}/{lab} was found"),
+                )
+            })?,
     };
-    let again = format!(
-        "you passed {course}/{lab}; to practise it again, run `cloudmaster lab start \
-         {course}/{lab} --dir {} --force`",
-        dir.display()
-    );
-    let Some(mut workspace) =
-        found.filter(|w| w.state.course_id == course && w.state.lab_id == lab)
-    else {
-        return Err(BackendError::new(format!(
-            "{again} (its workspace is not in {})",
-            dir.display()
-        )));
-    };
-    let session = backend.lab_session(workspace.state.session_id).await?;
-    if session.status != LabSessionStatus::Passed {
-        return Err(BackendError::new(format!(
-            "{again} ({} holds a session that is {})",
-            dir.display(),
-            session.status.as_str()
-        )));
-    }
-    workspace.state.sync(&session);
-    save(workspace, LabOutcome::Refreshed)
-        .await
-        .map(|update| StartedLab {
-            workspace: update.workspace,
-            ask_consent: Vec::new(),
-        })
+    let id = session.id;
+    let (dir, workspace_here) = blocking(move || {
+        // A folder that cannot be read is no workspace of the session: nothing to point at.
+        let here = LabWorkspace::open(&dir)
+            .ok()
+            .flatten()
+            .is_some_and(|w| w.state.session_id == id);
+        Ok((dir, here))
+    })
+    .await?;
+    Ok(LabResult {
+        session,
+        dir,
+        workspace_here,
+    })
 }
 
 /// The lab's programs, unless it has none or the learner allowed them already.
@@ -125,12 +128,16 @@ struct Server {
 }
 
 /// Reuses `dir` when it is this session's workspace, creates it when it is missing or empty,
-/// and refuses anything else: the learner's files are never written over.
+/// and refuses anything else: the learner's files are never written over. Starting `again`
+/// (the learner asked to, after the lab ended) writes the starter files into `dir` whatever
+/// it holds, like `lab start --force`: files with the same names are overwritten, the others
+/// stay, and the ended session's state gives way to the new one.
 fn prepare(
     dir: &Path,
     server: &Server,
     course: &str,
     started: LabSessionStart,
+    again: bool,
 ) -> Result<LabWorkspace, BackendError> {
     let session = started.session;
     match LabWorkspace::open(dir).map_err(local_error)? {
@@ -145,7 +152,7 @@ fn prepare(
             workspace.save().map_err(local_error)?;
             Ok(workspace)
         }
-        Some(other) => Err(BackendError::new(format!(
+        Some(other) if !again => Err(BackendError::new(format!(
             "{} is the workspace of another lab session ({}, session {}, {}); move that folder \
              away to start here, or go on with it using `cloudmaster lab` in that folder",
             dir.display(),
@@ -153,12 +160,17 @@ fn prepare(
             other.state.session_id,
             other.state.status.as_str()
         ))),
-        None => {
+        _ => {
             let mut state =
                 LabState::new(&server.url, DEFAULT_PROFILE, course, &session, started.lab);
             state.server_id.clone_from(&server.id);
             let reference = state.reference();
-            match LabWorkspace::create(dir, state, IfNotEmpty::Refuse) {
+            let if_not_empty = if again {
+                IfNotEmpty::Overwrite
+            } else {
+                IfNotEmpty::Refuse
+            };
+            match LabWorkspace::create(dir, state, if_not_empty) {
                 Ok((workspace, _written)) => Ok(workspace),
                 Err(StateError::Files(WorkspaceError::NotEmpty { .. })) => {
                     Err(BackendError::new(format!(
@@ -198,6 +210,8 @@ pub(crate) async fn perform(
         }
         LabJob::Hint => hint(backend, workspace).await,
         LabJob::Submit => submit(backend, workspace, opts).await,
+        LabJob::Reset { step } => reset(backend, workspace, step.clone()).await,
+        LabJob::Abandon => abandon(backend, workspace).await,
         LabJob::Refresh => {
             let mut workspace = workspace;
             let session = backend.lab_session(workspace.state.session_id).await?;
@@ -366,6 +380,104 @@ async fn submit(
         .await?;
     workspace.state.sync(&submission.session);
     save(workspace, LabOutcome::Submitted(submission)).await
+}
+
+/// Puts the workspace back to how `step` starts (`None`: the whole lab to its starter files)
+/// with core's resets, and makes the step the current one again, its clock restarted; the
+/// local passes of it and the steps after it are undone (the server keeps its credit). A
+/// step starts from the solutions of the steps before it, so those the workspace does not
+/// hold yet are fetched first; resetting the whole lab needs no server.
+async fn reset(
+    backend: &dyn Backend,
+    mut workspace: LabWorkspace,
+    step: Option<String>,
+) -> BackendResult<LabUpdate> {
+    let state = &workspace.state;
+    let (target, index) = match &step {
+        Some(id) => {
+            let index = state
+                .index(id)
+                .ok_or_else(|| BackendError::with_code("not_found", format!("no step `{id}`")))?;
+            (id.clone(), index)
+        }
+        None => {
+            let first = state.lab.steps.first();
+            let first = first.ok_or_else(|| BackendError::new("the lab has no steps"))?;
+            (first.id.clone(), 0)
+        }
+    };
+    let missing: Vec<String> = state.lab.steps[..index]
+        .iter()
+        .filter(|s| state.lab.files_under(&s.solution).next().is_none())
+        .map(|s| s.id.clone())
+        .collect();
+    for earlier in missing {
+        let solution = backend
+            .step_solution(workspace.state.session_id, &earlier)
+            .await
+            .map_err(|err| BackendError {
+                message: format!(
+                    "resetting the step needs the solution of the earlier step `{earlier}` \
+                     from the server: {err} (X resets the whole lab without it)"
+                ),
+                code: err.code,
+            })?;
+        workspace
+            .state
+            .keep_solution(&earlier, solution.files)
+            .map_err(local_error)?;
+    }
+    blocking(move || {
+        let (root, lab) = (&workspace.root, &workspace.state.lab);
+        let summary = match &step {
+            Some(id) => reset_step(lab, id, root),
+            None => reset_all(lab, root),
+        }
+        .map_err(local_error)?;
+        let later: Vec<String> = workspace.state.step_ids()[index..]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        for id in &later {
+            workspace.state.local_mut(id).passed = false;
+        }
+        workspace.state.current_step = Some(target.clone());
+        workspace.state.local_mut(&target).started_at = Some(time::OffsetDateTime::now_utc());
+        workspace.save().map_err(local_error)?;
+        Ok(LabUpdate {
+            workspace,
+            outcome: LabOutcome::Reset {
+                step: target,
+                all: step.is_none(),
+                summary,
+            },
+        })
+    })
+    .await
+}
+
+/// Ends the session on the server without credit; the files stay. A session that ended
+/// meanwhile (passed, out of time) is taken as the server has it.
+async fn abandon(backend: &dyn Backend, mut workspace: LabWorkspace) -> BackendResult<LabUpdate> {
+    let id = workspace.state.session_id;
+    let already_ended = match backend.abandon_lab(id).await {
+        Ok(()) => false,
+        Err(err) if err.code.as_deref() == Some("session_closed") => true,
+        Err(err) => return Err(err),
+    };
+    // The server's view says when (a failure to read it loses nothing but that).
+    if !already_ended {
+        workspace.state.status = LabSessionStatus::Abandoned;
+    }
+    let session = backend.lab_session(id).await.ok();
+    if let Some(session) = &session {
+        workspace.state.sync(session);
+    }
+    let outcome = LabOutcome::Abandoned {
+        session: session.map(Box::new),
+        already_ended,
+    };
+    save(workspace, outcome).await
 }
 
 /// Watches `root` until aborted, sending [`Action::LabFilesChanged`] for every change.

@@ -6,12 +6,12 @@
 
 use std::sync::Arc;
 
-use cloudmaster_core::api::{CourseFilter, LessonProgressUpdate, SubmitAttempt};
+use cloudmaster_core::api::{CourseFilter, LessonProgressUpdate, ReviewAnswer, SubmitAttempt};
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use crate::action::{Action, Command, CourseData, Loaded, Request};
+use crate::action::{Action, Command, CourseData, Loaded, Request, ReviewAnswered};
 use crate::backend::{Backend, BackendResult};
 
 pub(crate) mod lab;
@@ -71,6 +71,12 @@ pub(crate) fn spawn(
         }
         Command::Tick { delay } => {
             tasks.spawn(after(delay, tx, || Action::Tick(OffsetDateTime::now_utc())));
+        }
+        Command::ReadClock { seq } => {
+            let now = OffsetDateTime::now_utc();
+            tasks.spawn(async move {
+                let _ = tx.send(Action::Clock { seq, now }).await;
+            });
         }
         Command::WatchLab { .. }
         | Command::UnwatchLab
@@ -171,17 +177,59 @@ pub(crate) async fn perform(backend: &dyn Backend, request: Request) -> Loaded {
             lab,
             dir,
             consent,
-            passed,
+            again,
         } => Loaded::LabStarted {
-            result: if passed {
-                lab::open_passed(backend, &course, &lab, dir).await
-            } else {
-                lab::start(backend, course.clone(), lab.clone(), dir, consent).await
-            }
-            .map(Box::new),
+            result: lab::start(backend, course.clone(), lab.clone(), dir, consent, again)
+                .await
+                .map(Box::new),
             course,
             lab,
         },
+        Request::LabResult {
+            course,
+            lab,
+            dir,
+            session,
+        } => Loaded::LabResult {
+            result: lab::result(backend, &course, &lab, dir, session)
+                .await
+                .map(Box::new),
+            course,
+            lab,
+        },
+        Request::ReviewQueue { course } => Loaded::ReviewQueue {
+            result: backend.review_queue(course.as_deref(), None).await,
+            course,
+        },
+        Request::AnswerReview {
+            course,
+            question,
+            response,
+            shown_at,
+        } => {
+            // Measured here, where reading the clock is allowed: from the item appearing to
+            // the answer leaving.
+            let elapsed_ms = shown_at.map(|shown| {
+                let ms = (OffsetDateTime::now_utc() - shown).whole_milliseconds();
+                u64::try_from(ms).unwrap_or(0)
+            });
+            let answer = ReviewAnswer {
+                response,
+                elapsed_ms,
+            };
+            let result = backend
+                .answer_review(&course, &question, &answer)
+                .await
+                .map(|outcome| ReviewAnswered {
+                    outcome,
+                    at: OffsetDateTime::now_utc(),
+                });
+            Loaded::ReviewAnswered {
+                course,
+                question,
+                result,
+            }
+        }
         Request::Lab {
             workspace,
             job,
@@ -241,6 +289,9 @@ fn failure(loaded: &Loaded) -> Option<&crate::backend::BackendError> {
         Loaded::Readiness { result, .. } => result.as_ref().err(),
         Loaded::LabStarted { result, .. } => result.as_ref().err(),
         Loaded::Lab { result, .. } => result.as_ref().err(),
+        Loaded::LabResult { result, .. } => result.as_ref().err(),
+        Loaded::ReviewQueue { result, .. } => result.as_ref().err(),
+        Loaded::ReviewAnswered { result, .. } => result.as_ref().err(),
     }
 }
 

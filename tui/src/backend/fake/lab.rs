@@ -7,7 +7,7 @@
 
 use cloudmaster_core::api::{
     CheckReport, HintView, LabSession, LabSessionStart, LabSessionStatus, LabStepState,
-    LabSubmission, LabSummary, SelfReported, SubmittedStep,
+    LabSubmission, LabSummary, SelfReported, StepSolution, SubmittedStep,
 };
 use cloudmaster_core::course::{Check, Condition, FileContent, Hint, Lab, LabFile, Level, Step};
 use cloudmaster_core::lab::{ArchiveLimits, RunOptions, check_step, unpack_into};
@@ -249,11 +249,64 @@ impl LabSessions {
             .ok_or_else(|| not_found(format!("no lab session {id}")))?;
         if session.status != LabSessionStatus::Active {
             return Err(BackendError::with_code(
-                "conflict",
+                "session_closed",
                 format!("the lab session is {}", session.status.as_str()),
             ));
         }
         Ok(session)
+    }
+
+    /// Every session, or the active ones.
+    pub fn list(&self, active_only: bool) -> Vec<LabSession> {
+        self.sessions
+            .iter()
+            .filter(|s| !active_only || s.status == LabSessionStatus::Active)
+            .cloned()
+            .collect()
+    }
+
+    /// The solution of a step that passed, paths relative to the workspace (409 before).
+    pub fn solution(&self, id: Uuid, step_id: &str) -> BackendResult<StepSolution> {
+        let lab = self.lab();
+        let session = self.get(id)?;
+        let step = lab.steps.iter().find(|s| s.id == step_id);
+        let state = session.steps.iter().find(|s| s.id == step_id);
+        let (Some(step), Some(state)) = (step, state) else {
+            return Err(not_found(format!("no step `{step_id}`")));
+        };
+        if !state.passed && !state.skipped {
+            return Err(BackendError::with_code(
+                "conflict",
+                format!("step `{step_id}` has not passed yet: pass its checks first"),
+            ));
+        }
+        let folder = format!("{}/", step.solution);
+        let files = lab
+            .files
+            .iter()
+            .filter_map(|f| {
+                Some(LabFile {
+                    path: f.path.strip_prefix(&folder)?.to_owned(),
+                    ..f.clone()
+                })
+            })
+            .collect();
+        Ok(StepSolution {
+            step: step_id.to_owned(),
+            files,
+        })
+    }
+
+    /// Ends session `id` without credit; abandoning it again is fine, a session that
+    /// passed cannot be abandoned.
+    pub fn abandon(&mut self, id: Uuid, now: OffsetDateTime) -> BackendResult<()> {
+        if self.get(id)?.status == LabSessionStatus::Abandoned {
+            return Ok(());
+        }
+        let session = self.active_mut(id)?;
+        session.status = LabSessionStatus::Abandoned;
+        session.ended_at = Some(now);
+        Ok(())
     }
 
     pub fn report(&mut self, id: Uuid, report: &CheckReport) -> BackendResult<LabSession> {

@@ -13,7 +13,8 @@ use cloudmaster_core::api::{
     CourseProgress, CourseSummary, Enrollment, ExamBlueprint, ExamDomain, HintView, LabSession,
     LabSessionStart, LabSubmission, LabSummary, Lesson, LessonOutline, LessonProgress,
     LessonProgressUpdate, LessonStatus, ModuleOutline, QuizOutline, ReadinessReport, ResumePoint,
-    Role, SearchHit, SelfReported, SubmitAttempt, Tier, TutorQuestion, User, WhoAmI,
+    ReviewAnswer, ReviewOutcome, ReviewQueue, Role, SearchHit, SelfReported, StepSolution,
+    SubmitAttempt, Tier, TutorQuestion, User, WhoAmI,
 };
 use cloudmaster_core::assess::Response;
 use time::OffsetDateTime;
@@ -24,12 +25,10 @@ use super::{Backend, BackendError, BackendResult, TutorEvents};
 mod catalog;
 pub mod lab;
 pub mod quiz;
+pub mod review;
 pub mod tutor;
 
 use catalog::{CourseData, LessonData, catalog, snippet};
-
-/// Review items due in the AWS course before any attempt (missed answers add to them).
-const SEEDED_REVIEWS: u32 = 3;
 
 fn epoch() -> OffsetDateTime {
     OffsetDateTime::UNIX_EPOCH
@@ -44,6 +43,7 @@ struct State {
     /// Answers readiness rests on from before the tests started (graded ones add to them).
     earlier_answers: u32,
     labs: lab::LabSessions,
+    reviews: review::Reviews,
     tutor: tutor::Tutor,
 }
 
@@ -143,6 +143,11 @@ impl FakeBackend {
             .progress
             .get(&(course.to_owned(), lesson.to_owned()))
             .cloned()
+    }
+
+    /// The review answers given, oldest first.
+    pub fn review_answers(&self) -> Vec<(String, ReviewAnswer)> {
+        self.state.lock().unwrap().reviews.answers.clone()
     }
 
     /// The check runs reported to the lab sessions, oldest first.
@@ -271,7 +276,8 @@ impl FakeBackend {
             total_lessons: total,
             percent: completed * 100 / total.max(1),
             review_due: if *id == quiz::COURSE {
-                SEEDED_REVIEWS + state.attempts.missed
+                // Missed answers count as due at once (a simplification of the server).
+                state.reviews.due(OffsetDateTime::now_utc()) + state.attempts.missed
             } else {
                 0
             },
@@ -582,6 +588,43 @@ impl Backend for FakeBackend {
         })
     }
 
+    async fn review_queue(
+        &self,
+        course: Option<&str>,
+        limit: Option<u32>,
+    ) -> BackendResult<ReviewQueue> {
+        self.check()?;
+        if let Some(course) = course {
+            self.find(course)?;
+            self.require_enrolled(course, "review its questions")?;
+            if course != quiz::COURSE {
+                return Ok(ReviewQueue {
+                    due: 0,
+                    items: Vec::new(),
+                });
+            }
+        }
+        let now = OffsetDateTime::now_utc();
+        Ok(self.state.lock().unwrap().reviews.queue(limit, now))
+    }
+
+    async fn answer_review(
+        &self,
+        course: &str,
+        question: &str,
+        answer: &ReviewAnswer,
+    ) -> BackendResult<ReviewOutcome> {
+        self.check()?;
+        self.find(course)?;
+        self.require_enrolled(course, "review its questions")?;
+        let now = OffsetDateTime::now_utc();
+        self.state
+            .lock()
+            .unwrap()
+            .reviews
+            .answer(question, answer, now)
+    }
+
     fn server_url(&self) -> String {
         "http://fake.invalid/".to_owned()
     }
@@ -615,6 +658,11 @@ impl Backend for FakeBackend {
         self.state.lock().unwrap().labs.get(session)
     }
 
+    async fn lab_sessions(&self, active_only: bool) -> BackendResult<Vec<LabSession>> {
+        self.check()?;
+        Ok(self.state.lock().unwrap().labs.list(active_only))
+    }
+
     async fn report_check(&self, session: Uuid, report: &CheckReport) -> BackendResult<LabSession> {
         self.check()?;
         self.state.lock().unwrap().labs.report(session, report)
@@ -623,6 +671,17 @@ impl Backend for FakeBackend {
     async fn next_hint(&self, session: Uuid, step: &str) -> BackendResult<HintView> {
         self.check()?;
         self.state.lock().unwrap().labs.hint(session, step)
+    }
+
+    async fn step_solution(&self, session: Uuid, step: &str) -> BackendResult<StepSolution> {
+        self.check()?;
+        self.state.lock().unwrap().labs.solution(session, step)
+    }
+
+    async fn abandon_lab(&self, session: Uuid) -> BackendResult<()> {
+        self.check()?;
+        let now = OffsetDateTime::now_utc();
+        self.state.lock().unwrap().labs.abandon(session, now)
     }
 
     async fn submit_lab(

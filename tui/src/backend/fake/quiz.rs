@@ -202,7 +202,7 @@ fn bank() -> Vec<Question> {
     ]
 }
 
-fn question(id: &str) -> Question {
+pub(super) fn question(id: &str) -> Question {
     bank()
         .into_iter()
         .find(|q| q.id == id)

@@ -19,8 +19,8 @@ use cloudmaster_core::api::{
     AssessmentInfo, AttemptResult, AttemptView, CheckReport, CourseDetail, CourseFilter,
     CourseProgress, CourseSummary, Enrollment, HintView, LabSession, LabSessionStart,
     LabSubmission, LabSummary, Lesson, LessonProgress, LessonProgressUpdate, LessonStatus,
-    ReadinessReport, ResumePoint, Role, SearchHit, SelfReported, SubmitAttempt, Tier,
-    TutorQuestion, User, WhoAmI,
+    ReadinessReport, ResumePoint, ReviewAnswer, ReviewOutcome, ReviewQueue, Role, SearchHit,
+    SelfReported, StepSolution, SubmitAttempt, Tier, TutorQuestion, User, WhoAmI,
 };
 use cloudmaster_core::assess::{ReadinessConfig, Response, readiness};
 use cloudmaster_core::course::Course;
@@ -270,6 +270,35 @@ impl Backend for PreviewBackend {
         })
     }
 
+    /// A preview keeps no review schedule: nothing is ever due.
+    async fn review_queue(
+        &self,
+        course: Option<&str>,
+        _limit: Option<u32>,
+    ) -> BackendResult<ReviewQueue> {
+        if let Some(course) = course {
+            self.find(course)?;
+        }
+        Ok(ReviewQueue {
+            due: 0,
+            items: Vec::new(),
+        })
+    }
+
+    async fn answer_review(
+        &self,
+        _course: &str,
+        question: &str,
+        _answer: &ReviewAnswer,
+    ) -> BackendResult<ReviewOutcome> {
+        Err(BackendError::with_code(
+            "not_found",
+            format!(
+                "`{question}` is not due for review: a course preview keeps no review schedule"
+            ),
+        ))
+    }
+
     fn server_url(&self) -> String {
         PREVIEW_URL.to_owned()
     }
@@ -289,12 +318,25 @@ impl Backend for PreviewBackend {
         self.state().labs.get(session)
     }
 
+    async fn lab_sessions(&self, active_only: bool) -> BackendResult<Vec<LabSession>> {
+        Ok(self.state().labs.list(active_only))
+    }
+
     async fn report_check(&self, session: Uuid, report: &CheckReport) -> BackendResult<LabSession> {
         self.state().labs.report(session, report)
     }
 
     async fn next_hint(&self, session: Uuid, step: &str) -> BackendResult<HintView> {
         self.state().labs.hint(&self.courses, session, step)
+    }
+
+    async fn step_solution(&self, session: Uuid, step: &str) -> BackendResult<StepSolution> {
+        self.state().labs.solution(&self.courses, session, step)
+    }
+
+    async fn abandon_lab(&self, session: Uuid) -> BackendResult<()> {
+        let now = OffsetDateTime::now_utc();
+        self.state().labs.abandon(session, now)
     }
 
     async fn submit_lab(

@@ -226,6 +226,56 @@ async fn labs_run_their_checks_and_submissions_are_verified() {
 }
 
 #[tokio::test]
+async fn a_preview_lab_reveals_passed_solutions_and_can_be_abandoned() {
+    let course = course();
+    let preview = PreviewBackend::new(vec![course.clone()]);
+    let started = preview.start_lab(COURSE, "cidr-plan").await.unwrap();
+    let session = started.session.id;
+    let step = started.lab.steps[0].id.clone();
+    // A reset needs the solutions of the steps passed before: not of one still open.
+    let refused = preview.step_solution(session, &step).await.unwrap_err();
+    assert_eq!(refused.code.as_deref(), Some("conflict"));
+    let passed = CheckReport {
+        step: step.clone(),
+        passed: true,
+        conditions: Vec::new(),
+        new_content: true,
+    };
+    preview.report_check(session, &passed).await.unwrap();
+    let solution = preview.step_solution(session, &step).await.unwrap();
+    let lab = course.lab("cidr-plan").unwrap();
+    let folder = format!("{}/", lab.steps[0].solution.trim_matches('/'));
+    let authored: Vec<&str> = lab
+        .files
+        .iter()
+        .filter_map(|f| f.path.strip_prefix(&folder))
+        .collect();
+    let revealed: Vec<&str> = solution.files.iter().map(|f| f.path.as_str()).collect();
+    assert!(!revealed.is_empty());
+    assert_eq!(revealed, authored, "paths relative to the workspace");
+
+    assert_eq!(preview.lab_sessions(true).await.unwrap().len(), 1);
+    preview.abandon_lab(session).await.unwrap();
+    preview.abandon_lab(session).await.expect("again is fine");
+    assert!(preview.lab_sessions(true).await.unwrap().is_empty());
+    let all = preview.lab_sessions(false).await.unwrap();
+    assert_eq!(
+        all[0].status,
+        cloudmaster_core::api::LabSessionStatus::Abandoned
+    );
+    let closed = preview.report_check(session, &passed).await.unwrap_err();
+    assert_eq!(closed.code.as_deref(), Some("session_closed"));
+}
+
+#[tokio::test]
+async fn a_preview_has_nothing_due_for_review() {
+    let preview = PreviewBackend::new(vec![course()]);
+    let queue = preview.review_queue(Some(COURSE), None).await.unwrap();
+    assert_eq!((queue.due, queue.items.len()), (0, 0));
+    assert!(preview.review_queue(Some("nope"), None).await.is_err());
+}
+
+#[tokio::test]
 async fn the_tutor_needs_a_server() {
     let preview = PreviewBackend::new(vec![course()]);
     let question = cloudmaster_core::api::TutorQuestion {
@@ -252,6 +302,7 @@ async fn dispatch(app: &mut App, backend: &PreviewBackend, action: Action) {
                 Command::Debounce { seq, .. } => queue.push_back(Action::SearchDue(seq)),
                 // The preview has no tutor (`the_tutor_needs_a_server`).
                 Command::Tick { .. }
+                | Command::ReadClock { .. }
                 | Command::WatchLab { .. }
                 | Command::UnwatchLab
                 | Command::AskTutor { .. }

@@ -1,6 +1,6 @@
 //! What the tutor is told about where the learner is, read from the screen under the
-//! panel: the course and the lesson being read, the course of a quiz result, or the lab
-//! session with the current step's failing checks. The server checks each against the
+//! panel: the course and the lesson being read, the course of a quiz result or of a graded
+//! review item, or the lab session with the current step's failing checks. The server checks each against the
 //! learner's own enrollments and sessions.
 
 use cloudmaster_core::api::MAX_CHECK_OUTPUT_BYTES;
@@ -64,6 +64,19 @@ pub(super) fn context_of(app: &App) -> Option<TutorContext> {
                 lab_session: open.map(|o| o.workspace.state.session_id),
                 check_output: open.and_then(check_output),
                 about: format!("lab: {}", lab.title),
+            })
+        }
+        ScreenId::Review => {
+            // A graded item: its course (the tutor explains the question's topic).
+            let card = app.review.as_ref()?.card.as_ref()?;
+            card.answered.as_ref()?;
+            let course = card.item.course_id.clone();
+            Some(TutorContext {
+                about: crate::screens::review::course_title(app, &course),
+                course,
+                lesson: None,
+                lab_session: None,
+                check_output: None,
             })
         }
         ScreenId::Dashboard | ScreenId::Catalog | ScreenId::Course => None,

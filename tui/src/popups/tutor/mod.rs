@@ -1,4 +1,5 @@
-//! The tutor panel: `t` on a lesson, a quiz result or a lab opens it over the screen with
+//! The tutor panel: `t` on a lesson, a quiz result, a lab or a graded review item opens it
+//! over the screen with
 //! what the tutor should know (the course, and the lesson read or the lab session with its
 //! failing checks). The learner types a question; the answer streams in as the server sends
 //! it, with the sources it cites listed under it. Follow-up questions continue the server's
@@ -134,7 +135,9 @@ impl TutorPanel {
 /// starts a new conversation.
 pub fn open(app: &mut App) -> Vec<Command> {
     let Some(context) = context_of(app) else {
-        app.status = Some("The tutor opens on a lesson, a quiz result or a lab".to_owned());
+        app.status = Some(
+            "The tutor opens on a lesson, a quiz result, a lab or a graded review item".to_owned(),
+        );
         return Vec::new();
     };
     let panel = &mut app.tutor;

@@ -31,14 +31,20 @@ use cloudmaster_core::lab::watch::Snapshot;
 use cloudmaster_core::lab::{LabWorkspace, RunOptions, StepResult};
 use time::OffsetDateTime;
 
-use crate::action::{Cmd, Command, LAB_TICK, LabJob, LabOutcome, LabUpdate, Request, StartedLab};
+use crate::action::{
+    Cmd, Command, LAB_TICK, LabJob, LabOutcome, LabResult, LabUpdate, Request, StartedLab,
+};
 use crate::app::{App, ScreenId, nav};
 use crate::backend::BackendResult;
 use crate::popups::confirm::{ConfirmAction, ConfirmPopup};
 
 mod render;
+mod reset;
+mod result;
 
 pub use render::{render, status};
+pub use reset::{abandon, reset};
+pub use result::{result_loaded, start_again};
 
 #[derive(Debug)]
 pub struct LabScreen {
@@ -46,8 +52,18 @@ pub struct LabScreen {
     pub lab: String,
     /// The outline's title until the lab arrives.
     pub title: String,
-    /// `None` while the session starts.
+    /// `None` while the session starts, and while a result is shown.
     pub open: Option<Box<OpenLab>>,
+    /// The result of a session that ended (passed, or abandoned here), shown instead of
+    /// the runner.
+    pub result: Option<Box<LabResult>>,
+}
+
+impl LabScreen {
+    /// Waiting for a session to start or a result to arrive.
+    pub fn waiting(&self) -> bool {
+        self.open.is_none() && self.result.is_none()
+    }
 }
 
 /// Whether the course's programs may run.
@@ -90,6 +106,9 @@ pub struct OpenLab {
     pub verdict: Option<LabSubmission>,
     /// The instructions' scroll offset.
     pub scroll: u16,
+    /// What the status bar says once the next check run is in, unless the run has news
+    /// of its own (a reset says what it did).
+    pub announce: Option<String>,
 }
 
 impl OpenLab {
@@ -109,6 +128,7 @@ impl OpenLab {
             unreported: None,
             verdict: None,
             scroll: 0,
+            announce: None,
         }
     }
 
@@ -127,8 +147,8 @@ fn open_mut(app: &mut App) -> Option<&mut OpenLab> {
 }
 
 /// Opens `lab` of `course`: starts or resumes its session, unless it is open already. A lab
-/// the learner `passed` opens its workspace with the passed session, to show the result; no
-/// new session starts.
+/// the learner `passed` (and has no session open of) shows its result instead; no new
+/// session starts.
 pub fn open(app: &mut App, course: &str, lab: &str, title: &str, passed: bool) -> Vec<Command> {
     let same = app
         .lab
@@ -148,18 +168,33 @@ pub fn open(app: &mut App, course: &str, lab: &str, title: &str, passed: bool) -
         lab: lab.to_owned(),
         title: title.to_owned(),
         open: None,
+        result: None,
     });
-    let dir = app.lab_dir.join(format!("{course}-{lab}"));
-    let consent = app.lab_consent.clone();
-    commands.push(app.fetch(Request::StartLab {
-        course: course.to_owned(),
-        lab: lab.to_owned(),
-        dir,
-        consent,
-        passed,
-    }));
+    let dir = workspace_dir(app, course, lab);
+    let request = if passed {
+        Request::LabResult {
+            course: course.to_owned(),
+            lab: lab.to_owned(),
+            dir,
+            session: None,
+        }
+    } else {
+        Request::StartLab {
+            course: course.to_owned(),
+            lab: lab.to_owned(),
+            dir,
+            consent: app.lab_consent.clone(),
+            again: false,
+        }
+    };
+    commands.push(app.fetch(request));
     commands.extend(nav::switch(app, ScreenId::Lab));
     commands
+}
+
+/// Where the workspace of `lab` goes: `COURSE-LAB` in the folder the TUI started in.
+fn workspace_dir(app: &App, course: &str, lab: &str) -> std::path::PathBuf {
+    app.lab_dir.join(format!("{course}-{lab}"))
 }
 
 /// The session and workspace are ready (or could not be had).
@@ -172,7 +207,7 @@ pub fn started(
     let waiting = app
         .lab
         .as_ref()
-        .is_some_and(|l| l.course == course && l.lab == lab && l.open.is_none());
+        .is_some_and(|l| l.course == course && l.lab == lab && l.waiting());
     if !waiting {
         return Vec::new();
     }
@@ -237,6 +272,9 @@ pub fn leave(app: &App) -> Vec<Command> {
 }
 
 pub fn on_cmd(app: &mut App, cmd: Cmd) -> Option<Vec<Command>> {
+    if showing_result(app) {
+        return result::on_cmd(app, cmd);
+    }
     // About the instructions panel's height: the header, the title and path rows, the
     // checks panel and the borders take the rest.
     let page = app.height.saturating_sub(12).max(1);
@@ -253,6 +291,9 @@ pub fn on_cmd(app: &mut App, cmd: Cmd) -> Option<Vec<Command>> {
         Cmd::Hint => return Some(run_job(app, LabJob::Hint)),
         Cmd::Submit => return Some(ask_to_submit(app)),
         Cmd::Refresh => return Some(run_job(app, LabJob::Refresh)),
+        Cmd::ResetStep => return Some(reset::ask_to_reset_step(app)),
+        Cmd::ResetLab => return Some(reset::ask_to_reset_lab(app)),
+        Cmd::Abandon => return Some(reset::ask_to_abandon(app)),
         _ => return None,
     }
     Some(Vec::new())
@@ -280,6 +321,11 @@ pub fn decline(app: &mut App) -> Vec<Command> {
             .to_owned(),
     );
     run_job(app, LabJob::Check)
+}
+
+/// Whether the lab screen shows a session's result (not the runner).
+pub fn showing_result(app: &App) -> bool {
+    app.lab.as_ref().is_some_and(|l| l.result.is_some())
 }
 
 /// Whether the lab on screen waits for the learner's consent.
@@ -326,6 +372,8 @@ pub fn busy_label(job: &LabJob) -> &'static str {
         LabJob::Hint => "asking for a hint…",
         LabJob::Submit => "submitting…",
         LabJob::Refresh => "reloading…",
+        LabJob::Reset { .. } => "resetting…",
+        LabJob::Abandon => "abandoning…",
     }
 }
 
@@ -393,6 +441,8 @@ pub fn done(
                 LabJob::Hint => "No hint",
                 LabJob::Submit => "Could not submit",
                 LabJob::Refresh => "Could not reload the lab",
+                LabJob::Reset { .. } => "Could not reset the lab",
+                LabJob::Abandon => "Could not abandon the lab",
             };
             app.show_error(title, err.message);
             return recheck_if_asked(app);
@@ -415,6 +465,7 @@ pub fn done(
                 open.results.insert(result.step_id.clone(), result);
             }
             // Say what changed; an earlier message would be stale now.
+            let announce = open.announce.take();
             app.status = if open.workspace.state.current_step.is_none() {
                 Some("Every step passes here: S submits".to_owned())
             } else if hints_now > hints_before {
@@ -422,7 +473,7 @@ pub fn done(
             } else if passed > 0 {
                 Some("Step passed ✓: on to the next one".to_owned())
             } else {
-                None
+                announce
             };
         }
         LabOutcome::Hint(hint) => {
@@ -446,6 +497,13 @@ pub fn done(
             return commands;
         }
         LabOutcome::Refreshed => {}
+        LabOutcome::Reset { step, all, summary } => {
+            return reset::done(app, &step, all, &summary);
+        }
+        LabOutcome::Abandoned {
+            session,
+            already_ended,
+        } => return reset::abandoned(app, session, already_ended),
     }
     recheck_if_asked(app)
 }
@@ -467,9 +525,14 @@ fn recheck_if_asked(app: &mut App) -> Vec<Command> {
     Vec::new()
 }
 
-/// Asks for the next tick after `delay` while the lab is on screen.
+/// Asks for the next tick after `delay` while a lab with an active session is on screen.
 fn keep_ticking(app: &mut App, delay: Duration) -> Vec<Command> {
-    if app.screen != ScreenId::Lab {
+    let active = app
+        .lab
+        .as_ref()
+        .and_then(|l| l.open.as_ref())
+        .is_some_and(|o| o.workspace.state.is_active());
+    if app.screen != ScreenId::Lab || !active {
         return Vec::new();
     }
     app.schedule_tick(delay)

@@ -25,6 +25,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let Some(screen) = &app.lab else {
         return;
     };
+    if let Some(result) = &screen.result {
+        super::result::render(result, frame, area);
+        return;
+    }
     let Some(open) = &screen.open else {
         let block = ui::block(&screen.title, true);
         ui::placeholder(frame, area, block, true, None);

@@ -9,11 +9,13 @@ use cloudmaster_core::lab::{IfNotEmpty, LabState, LabWorkspace};
 use ratatui::crossterm::event::KeyCode;
 
 use super::{OpenLab, minutes_left};
-use crate::action::{Action, Command, LabJob, Request};
+use crate::action::{Action, Command, LabJob, LabResult, Request};
 use crate::app::ScreenId;
 use crate::backend::Backend;
 use crate::backend::fake::lab::{LAB, lab};
 use crate::backend::fake::quiz::COURSE;
+use crate::keymap::Context;
+use crate::popups::confirm::ConfirmAction;
 use crate::test_support::Harness;
 
 const POLICY: &str = r#"{"Statement": [{"Effect": "Deny", "Principal": "*"}]}"#;
@@ -234,8 +236,8 @@ async fn submitting_asks_first_and_shows_the_verdict_per_step() {
         Some("Lab passed: it is recorded as complete")
     );
 
-    // Opened again later from the outline, the passed lab shows its result: no new session,
-    // no checks.
+    // Opened again later from the outline, the passed lab shows its result, read from the
+    // server: no new session, no checks.
     let passed_session = open(&h).workspace.state.session_id;
     h.app.lab = None;
     let reports = h.backend.lab_reports().len();
@@ -243,18 +245,257 @@ async fn submitting_asks_first_and_shows_the_verdict_per_step() {
     h.type_keys("3r").await;
     h.open_lab().await;
     assert!(h.app.errors.is_empty(), "{:?}", h.app.errors);
-    let state = &open(&h).workspace.state;
-    assert_eq!(state.session_id, passed_session);
-    assert_eq!(state.status, LabSessionStatus::Passed);
+    let result = shown_result(&h);
+    assert_eq!(result.session.id, passed_session);
+    assert_eq!(result.session.status, LabSessionStatus::Passed);
+    assert!(result.workspace_here);
     assert_eq!(
         h.backend.lab_reports().len(),
         reports,
         "nothing was checked"
     );
+    assert_eq!(h.app.key_context(), Context::LabResult);
+}
+
+fn shown_result(h: &Harness) -> &LabResult {
+    h.app
+        .lab
+        .as_ref()
+        .and_then(|l| l.result.as_deref())
+        .expect("a result is shown")
+}
+
+/// The lab open with every step passed and submitted.
+async fn passed_lab() -> Harness {
+    let mut h = Harness::start().await;
+    h.open_lab().await;
+    let dir = workspace_dir(&h);
+    std::fs::write(dir.join("policy.json"), POLICY).unwrap();
+    std::fs::write(dir.join("tags.yaml"), "team: storage\n").unwrap();
+    h.type_keys("cSy").await;
+    assert!(open(&h).verdict.as_ref().is_some_and(|v| v.passed));
+    h
+}
+
+#[tokio::test]
+async fn a_passed_lab_opens_on_its_result_and_n_starts_it_again() {
+    let mut h = passed_lab().await;
+    let passed_session = open(&h).workspace.state.session_id;
+    let dir = workspace_dir(&h);
+    // Even with its workspace gone, the result comes from the server.
+    std::fs::remove_dir_all(&dir).unwrap();
+    h.app.lab = None;
+    h.type_keys("3r").await;
+    h.open_lab().await;
+    assert!(h.app.errors.is_empty(), "{:?}", h.app.errors);
+    assert!(!shown_result(&h).workspace_here);
+    let screen = h.render();
+    assert!(screen.contains("Passed on "), "{screen}");
+    assert!(screen.contains("✓ 1 Write a bucket policy"), "{screen}");
+    assert!(screen.contains("workspace is not in"), "{screen}");
+    // Lab keys do nothing here; `N` asks, and only `y` starts again.
+    h.type_keys("cRXA").await;
+    assert!(h.app.confirm.is_none());
+    h.type_keys("N").await;
+    let confirm = h.app.confirm.clone().expect("N asks first");
+    assert_eq!(confirm.action, ConfirmAction::StartLabAgain);
+    h.type_keys("n").await;
+    assert!(shown_result(&h).session.id == passed_session);
+    h.type_keys("Ny").await;
+    assert!(h.app.errors.is_empty(), "{:?}", h.app.errors);
+    let state = &open(&h).workspace.state;
+    assert_ne!(state.session_id, passed_session);
+    assert_eq!(state.status, LabSessionStatus::Active);
+    assert!(dir.join("README.md").is_file(), "the starter files");
+    let saved = LabWorkspace::open(&dir).unwrap().unwrap();
+    assert_eq!(saved.state.session_id, state.session_id);
+}
+
+#[tokio::test]
+async fn starting_again_writes_over_the_ended_sessions_workspace_keeping_other_files() {
+    let mut h = passed_lab().await;
+    let dir = workspace_dir(&h);
+    std::fs::write(dir.join("README.md"), "my notes on the lab").unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    h.app.lab = None;
+    h.type_keys("3r").await;
+    h.open_lab().await;
+    assert!(shown_result(&h).workspace_here);
+    h.type_keys("Ny").await;
+    assert!(h.app.errors.is_empty(), "{:?}", h.app.errors);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("README.md")).unwrap(),
+        "# S3 bucket policy\n",
+        "a starter file is written again"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert_eq!(open(&h).workspace.state.status, LabSessionStatus::Active);
+}
+
+#[tokio::test]
+async fn reset_asks_first_then_puts_the_step_back_with_the_earlier_solutions() {
+    let mut h = Harness::start().await;
+    h.open_lab().await;
+    let dir = workspace_dir(&h);
+    std::fs::write(dir.join("policy.json"), POLICY).unwrap();
+    std::fs::write(dir.join("tags.yaml"), "owner: me\n").unwrap();
+    files_changed(&mut h).await;
+    assert_eq!(
+        open(&h).workspace.state.current_step.as_deref(),
+        Some("tags")
+    );
+
+    h.type_keys("R").await;
+    let confirm = h.app.confirm.clone().expect("R asks first");
+    assert_eq!(
+        confirm.action,
+        ConfirmAction::ResetLabStep {
+            step: "tags".to_owned()
+        }
+    );
+    assert!(
+        confirm.message.contains("Your other files stay"),
+        "{confirm:?}"
+    );
+    h.type_keys("n").await;
+    assert_eq!(
+        std::fs::read_to_string(dir.join("policy.json")).unwrap(),
+        POLICY
+    );
+
+    h.type_keys("Ry").await;
+    assert!(h.app.errors.is_empty(), "{:?}", h.app.errors);
+    // The step starts from the solution of the step before it, asked from the server.
+    let solution = &lab().files[0];
+    assert_eq!(solution.path, "solution/policy/policy.json");
+    let written = std::fs::read_to_string(dir.join("policy.json")).unwrap();
+    assert_eq!(Some(written.as_str()), solution.text());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("tags.yaml")).unwrap(),
+        "owner: me\n",
+        "a file the lab does not know stays"
+    );
+    let state = &open(&h).workspace.state;
+    assert_eq!(state.current_step.as_deref(), Some("tags"));
+    assert!(state.local("policy").unwrap().passed);
+    assert!(!state.local("tags").unwrap().passed);
     assert_eq!(
         h.app.status.as_deref(),
-        Some("This lab session is passed: its result is shown")
+        Some("Reset step 2: 2 files written, 0 files removed")
     );
+    // Checked at once, as it is now.
+    assert!(open(&h).results["tags"].failed());
+    let saved = LabWorkspace::open(&dir).unwrap().unwrap();
+    assert!(
+        saved
+            .state
+            .lab
+            .files_under("solution/policy")
+            .next()
+            .is_some()
+    );
+
+    // The whole lab: the starter files, and the solution files the lab knows removed.
+    std::fs::write(dir.join("README.md"), "changed").unwrap();
+    h.type_keys("X").await;
+    assert_eq!(
+        h.app.confirm.as_ref().map(|c| &c.action),
+        Some(&ConfirmAction::ResetLab)
+    );
+    h.type_keys("y").await;
+    assert!(h.app.errors.is_empty(), "{:?}", h.app.errors);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("README.md")).unwrap(),
+        "# S3 bucket policy\n"
+    );
+    assert!(!dir.join("policy.json").exists());
+    let state = &open(&h).workspace.state;
+    assert_eq!(state.current_step.as_deref(), Some("policy"));
+    assert!(state.steps.iter().all(|s| !s.passed));
+    assert_eq!(
+        h.app.status.as_deref(),
+        Some("Reset the whole lab: 1 file written, 1 file removed")
+    );
+}
+
+#[tokio::test]
+async fn a_step_reset_without_the_server_points_to_the_whole_lab_reset() {
+    let mut h = Harness::start().await;
+    h.open_lab().await;
+    std::fs::write(workspace_dir(&h).join("policy.json"), POLICY).unwrap();
+    files_changed(&mut h).await;
+    h.backend
+        .fail_with(crate::backend::BackendError::new("the server is down"));
+    h.type_keys("Ry").await;
+    let error = h.app.errors.front().expect("an error popup");
+    assert_eq!(error.title, "Could not reset the lab");
+    assert!(
+        error
+            .message
+            .contains("needs the solution of the earlier step `policy`"),
+        "{error:?}"
+    );
+    assert!(
+        error.message.contains("X resets the whole lab"),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn abandoning_asks_first_ends_the_session_and_shows_it() {
+    let mut h = Harness::start().await;
+    h.open_lab().await;
+    let session = open(&h).workspace.state.session_id;
+    let dir = workspace_dir(&h);
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    h.type_keys("A").await;
+    assert_eq!(
+        h.app.confirm.as_ref().map(|c| &c.action),
+        Some(&ConfirmAction::AbandonLab)
+    );
+    h.type_keys("y").await;
+    assert!(h.app.errors.is_empty(), "{:?}", h.app.errors);
+    assert_eq!(
+        h.backend.lab_session(session).await.unwrap().status,
+        LabSessionStatus::Abandoned
+    );
+    let result = shown_result(&h);
+    assert_eq!(result.session.status, LabSessionStatus::Abandoned);
+    assert!(h.commands.contains(&Command::UnwatchLab));
+    assert!(h.render().contains("Abandoned on "));
+    let saved = LabWorkspace::open(&dir).unwrap().unwrap();
+    assert_eq!(saved.state.status, LabSessionStatus::Abandoned);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    // Opened again from the outline, the result stays; N starts a new session there.
+    h.press(KeyCode::Esc).await;
+    h.open_lab().await;
+    assert_eq!(shown_result(&h).session.id, session);
+    h.type_keys("Ny").await;
+    assert!(h.app.errors.is_empty(), "{:?}", h.app.errors);
+    assert_ne!(open(&h).workspace.state.session_id, session);
+}
+
+#[tokio::test]
+async fn an_ended_session_cannot_be_reset_or_abandoned() {
+    let mut h = passed_lab().await;
+    for keys in ["R", "X", "A"] {
+        h.type_keys(keys).await;
+        assert!(h.app.confirm.is_none(), "{keys}");
+        assert_eq!(
+            h.app
+                .status
+                .as_deref()
+                .map(|s| s.starts_with("This lab session is passed")),
+            Some(true),
+            "{keys}"
+        );
+    }
 }
 
 #[tokio::test]

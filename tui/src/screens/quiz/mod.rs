@@ -21,9 +21,9 @@ use crate::keymap::Context;
 use crate::popups::confirm::{ConfirmAction, ConfirmPopup};
 use crate::ui;
 
-mod draft;
+pub(crate) mod draft;
 mod loaded;
-mod question;
+pub(crate) mod question;
 mod result;
 mod runner;
 

@@ -2,8 +2,9 @@
 //! left, a strip with one dot per question (filled when answered), the scenario and prompt
 //! (Markdown), then the choices or the answer box, and a line saying how to answer. When a
 //! question is taller than the screen it scrolls to keep the highlighted choice in view.
+//! The spaced review draws its items with the same [`render_answering`].
 
-use cloudmaster_core::assess::QuestionType;
+use cloudmaster_core::assess::{PublicQuestion, QuestionType};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::Style;
@@ -54,16 +55,53 @@ pub fn render(runner: &Runner, now: Option<OffsetDateTime>, frame: &mut Frame, a
     }
     ui::title_rule(frame, title_area, title, right);
 
-    let [strip, _, content, hint] = Layout::vertical([
+    let [strip, _, body] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(0),
-        Constraint::Length(1),
     ])
     .areas(text_area);
     frame.render_widget(Paragraph::new(progress_strip(runner)), strip);
+    let [_, _, bar] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(bar_area);
+    let answering = Answering {
+        question: runner.question(),
+        draft: runner.draft(),
+        cursor: runner.cursor(),
+        typing: runner.typing,
+    };
+    render_answering(&answering, how_to_answer(runner), frame, body, bar);
+}
 
-    let (doc, focus) = document(runner);
+/// A question being answered, as [`render_answering`] draws it: the quiz runner's current
+/// question, or a spaced-review item.
+pub struct Answering<'a> {
+    pub question: &'a PublicQuestion,
+    pub draft: &'a Draft,
+    /// The highlighted choice (or ordering item).
+    pub cursor: usize,
+    /// Keys go to the answer box.
+    pub typing: bool,
+}
+
+/// Draws `answering` in `area`: the scenario and prompt, the choices or the answer box
+/// (scrolled to keep the highlighted choice in view, the cursor in the box while typing),
+/// and `hint` (how to answer) on the last row; its scrollbar goes in `bar`, a column as tall
+/// as `area`.
+pub fn render_answering(
+    answering: &Answering<'_>,
+    hint: String,
+    frame: &mut Frame,
+    area: Rect,
+    bar: Rect,
+) {
+    let [content, hint_area] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    let (doc, focus) = document(answering);
     let wrapped = markdown::wrap(&doc, content.width);
     let height = usize::from(content.height);
     // Keep the highlighted choice (or the answer box) in view, the prompt above it if it fits.
@@ -78,15 +116,11 @@ pub fn render(runner: &Runner, now: Option<OffsetDateTime>, frame: &mut Frame, a
         Paragraph::new(wrapped.lines[scroll.min(end)..end].to_vec()),
         content,
     );
-    let [_, content_bar, _] = Layout::vertical([
-        Constraint::Length(2),
-        Constraint::Length(content.height),
-        Constraint::Min(0),
-    ])
-    .areas(bar_area);
+    let [content_bar, _] =
+        Layout::vertical([Constraint::Length(content.height), Constraint::Min(0)]).areas(bar);
     scrollbar::render(frame, content_bar, wrapped.lines.len(), height, scroll);
 
-    if runner.typing {
+    if answering.typing {
         // The end of what was typed: the last row of the answer line.
         let row = focus_end.saturating_sub(1);
         if row >= scroll && row < end {
@@ -96,10 +130,7 @@ pub fn render(runner: &Runner, now: Option<OffsetDateTime>, frame: &mut Frame, a
             frame.set_cursor_position(Position::new(x, y));
         }
     }
-    frame.render_widget(
-        Paragraph::new(Line::styled(how_to_answer(runner), theme::dim())),
-        hint,
-    );
+    frame.render_widget(Paragraph::new(Line::styled(hint, theme::dim())), hint_area);
 }
 
 /// One dot per question (filled when answered), the current one highlighted.
@@ -138,8 +169,8 @@ fn prose(prefix: Vec<Span<'static>>, spans: Vec<Span<'static>>) -> DocLine {
 }
 
 /// The question as logical lines, and the index of the line to keep in view.
-fn document(runner: &Runner) -> (Vec<DocLine>, usize) {
-    let question = runner.question();
+fn document(answering: &Answering<'_>) -> (Vec<DocLine>, usize) {
+    let question = answering.question;
     let mut doc = Vec::new();
     if let Some(scenario) = &question.scenario {
         doc.extend(markdown::parse(scenario));
@@ -148,10 +179,10 @@ fn document(runner: &Runner) -> (Vec<DocLine>, usize) {
     doc.extend(markdown::parse(&question.prompt));
     doc.push(prose(Vec::new(), Vec::new()));
     let first_choice = doc.len();
-    let draft = runner.draft();
+    let draft = answering.draft;
     if let Draft::Text(text) = draft {
         let mut spans = vec![Span::raw(text.clone())];
-        if text.is_empty() && !runner.typing {
+        if text.is_empty() && !answering.typing {
             spans = vec![Span::styled("(not answered: Enter to type)", theme::dim())];
         }
         doc.push(prose(
@@ -169,7 +200,7 @@ fn document(runner: &Runner) -> (Vec<DocLine>, usize) {
         let Some(choice) = choices.get(index) else {
             continue;
         };
-        let at_cursor = row == runner.cursor();
+        let at_cursor = row == answering.cursor;
         let mut prefix = vec![
             if at_cursor {
                 Span::styled("▌", theme::accent())
@@ -193,7 +224,7 @@ fn document(runner: &Runner) -> (Vec<DocLine>, usize) {
             vec![Span::styled(choice.text.to_owned(), style)],
         ));
     }
-    (doc, first_choice + runner.cursor())
+    (doc, first_choice + answering.cursor)
 }
 
 /// `(•)` chosen, `[x]` ticked, `2.` place in an order.
@@ -236,7 +267,8 @@ fn how_to_answer(runner: &Runner) -> String {
     }
 }
 
-fn typed_kind(kind: QuestionType) -> &'static str {
+/// What a typed question wants: `a number`, `a short answer`.
+pub fn typed_kind(kind: QuestionType) -> &'static str {
     if kind == QuestionType::Numeric {
         "a number"
     } else {
