@@ -434,15 +434,9 @@ async fn reset(
             None => reset_all(lab, root),
         }
         .map_err(local_error)?;
-        let later: Vec<String> = workspace.state.step_ids()[index..]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
-        for id in &later {
-            workspace.state.local_mut(id).passed = false;
-        }
-        workspace.state.current_step = Some(target.clone());
-        workspace.state.local_mut(&target).started_at = Some(time::OffsetDateTime::now_utc());
+        workspace
+            .state
+            .restart_from(index, &target, time::OffsetDateTime::now_utc());
         workspace.save().map_err(local_error)?;
         Ok(LabUpdate {
             workspace,

@@ -93,18 +93,9 @@ impl Reset {
             reset_step(&workspace.state.lab, &target, &workspace.root)?
         };
 
-        let later: Vec<String> = workspace.state.step_ids()[index..]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
-        for id in &later {
-            let local = workspace.state.local_mut(id);
-            local.passed = false;
-            // The files it failed on are gone: the tutor should not be told about them.
-            local.last_failure = None;
-        }
-        workspace.state.current_step = Some(target.clone());
-        workspace.state.local_mut(&target).started_at = Some(OffsetDateTime::now_utc());
+        workspace
+            .state
+            .restart_from(index, &target, OffsetDateTime::now_utc());
         workspace.save()?;
 
         let done = Done {

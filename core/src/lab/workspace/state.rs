@@ -231,6 +231,27 @@ impl LabState {
         self.lab.steps.iter().map(|s| s.id.as_str()).collect()
     }
 
+    /// After the workspace was reset to before step `target` (the `index`-th step): that
+    /// step and every later one are no longer passed, and their last failures are forgotten
+    /// (the files they failed on are gone, so the tutor must not be told about them);
+    /// `target` is the current step again, its clock restarted at `now`.
+    pub fn restart_from(&mut self, index: usize, target: &str, now: OffsetDateTime) {
+        let later: Vec<String> = self
+            .step_ids()
+            .get(index..)
+            .unwrap_or_default()
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        for id in &later {
+            let local = self.local_mut(id);
+            local.passed = false;
+            local.last_failure = None;
+        }
+        self.current_step = Some(target.to_owned());
+        self.local_mut(target).started_at = Some(now);
+    }
+
     /// Marks step `id` passed locally and moves the current step to the next step that is
     /// neither passed nor skipped (after `id`). Returns the new current step.
     pub fn pass_and_advance(&mut self, id: &str) -> Option<String> {
