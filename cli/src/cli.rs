@@ -43,9 +43,15 @@ const TUTOR_ABOUT: &str = concat!(
     "  cloudmaster tutor budget",
 );
 
+/// `--version`. A client-only build says so, so a bug report shows which build ran.
+#[cfg(feature = "server")]
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+#[cfg(not(feature = "server"))]
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (client-only build)");
+
 /// Terminal-first learning platform for cloud skills.
 #[derive(Parser)]
-#[command(name = "cloudmaster", version, about, long_about = None, after_help = AFTER_HELP)]
+#[command(name = "cloudmaster", version = VERSION, about, long_about = None, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -136,9 +142,19 @@ impl From<OutputArg> for OutputFormat {
 #[derive(Subcommand)]
 pub enum Command {
     /// Start a local server with the bundled courses, log in as a demo learner, open the TUI
+    #[cfg(feature = "server")]
     Quickstart(commands::quickstart::Args),
     /// Run the server (same as the cloudmaster-server binary)
+    #[cfg(feature = "server")]
     Serve(Box<commands::serve::Args>),
+    /// Not in this client-only build (says so and what to do instead)
+    #[cfg(not(feature = "server"))]
+    #[command(hide = true)]
+    Quickstart(commands::client_only::Args),
+    /// Not in this client-only build (says so and what to do instead)
+    #[cfg(not(feature = "server"))]
+    #[command(hide = true)]
+    Serve(commands::client_only::Args),
     /// Create an account and log in
     Register(commands::register::Args),
     /// Log in and store the session

@@ -3,6 +3,10 @@
 //! and premium opens every paid course until the cancelled period ends (the server's
 //! clock moved forward, its background jobs run).
 
+// Needs the server feature (the test server runs in-process, see util); a client-only
+// `cargo test --no-default-features` skips this file.
+#![cfg(feature = "server")]
+
 mod util;
 
 use std::path::{Path, PathBuf};

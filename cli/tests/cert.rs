@@ -2,6 +2,10 @@
 //! verifies it offline with the issuer key file and online (trusting the server's key on
 //! first use), sees any altered byte rejected, and sees a revoked certificate fail.
 
+// Needs the server feature (the test server runs in-process, see util); a client-only
+// `cargo test --no-default-features` skips this file.
+#![cfg(feature = "server")]
+
 mod util;
 
 use cloudmaster_core::api::Role;

@@ -4,6 +4,10 @@
 //!
 //! Every command runs in its own temporary home; see `util`.
 
+// Needs the server feature (the test server runs in-process, see util); a client-only
+// `cargo test --no-default-features` skips this file.
+#![cfg(feature = "server")]
+
 mod util;
 
 use cloudmaster_core::course::load_course;

@@ -6,6 +6,10 @@
 //! so these are the scripted paths (`--answers FILE`) and the plain, unpaged output; the
 //! interactive ones are in `learning_terminal.rs`.
 
+// Needs the server feature (the test server runs in-process, see util); a client-only
+// `cargo test --no-default-features` skips this file.
+#![cfg(feature = "server")]
+
 mod util;
 
 use util::learning::*;

@@ -2,6 +2,10 @@
 //! pseudo-terminal on stdin and stdout, and the tests type their answers into it. The
 //! interactive quiz and exam runners, the pager, and review.
 
+// Needs the server feature (the test server runs in-process, see util); a client-only
+// `cargo test --no-default-features` skips this file.
+#![cfg(feature = "server")]
+
 mod util;
 
 use util::Home;

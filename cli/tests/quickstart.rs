@@ -1,6 +1,10 @@
 //! End-to-end test of `cloudmaster quickstart`: the embedded server on SQLite, the bundled
 //! catalog published and the demo learner logged in, in a temporary home.
 
+// `quickstart` exists only with the server feature (so does util); a client-only
+// `cargo test --no-default-features` skips this file.
+#![cfg(feature = "server")]
+
 mod util;
 
 use util::Home;

@@ -10,6 +10,7 @@ use clap::{Command, CommandFactory};
 use clap_complete::Shell;
 
 use crate::cli::Cli;
+use crate::exit::{Exit, fail};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -20,6 +21,14 @@ pub struct Args {
 
 impl Args {
     pub fn run(self) -> anyhow::Result<()> {
+        if cfg!(not(feature = "server")) {
+            // The committed files describe the full build; this one lacks `serve`'s flags.
+            return Err(fail(
+                Exit::Failure,
+                "generate-docs needs the full build (default features): the completions and \
+                 man pages describe every command, and this build is client-only",
+            ));
+        }
         let command = stable(Cli::command());
         let completions = self.out.join("completions");
         let man = self.out.join("man");

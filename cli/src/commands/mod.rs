@@ -2,6 +2,9 @@
 //!
 //! `serve`, `completions` and `generate-docs` run without a [`Context`]: they use neither
 //! the client configuration nor credentials, so a broken `config.toml` cannot stop them.
+//!
+//! `quickstart` and `serve` embed the server and exist only with the `server` feature (on
+//! by default); a client-only build has [`client_only`] in their place.
 
 use clap::ArgMatches;
 
@@ -12,6 +15,8 @@ pub mod admin;
 pub mod attempts;
 pub mod billing;
 pub mod cert;
+#[cfg(not(feature = "server"))]
+pub mod client_only;
 pub mod completions;
 pub mod config;
 pub mod course;
@@ -28,11 +33,13 @@ pub mod logout;
 pub mod mastery;
 pub mod progress;
 pub mod publish;
+#[cfg(feature = "server")]
 pub mod quickstart;
 pub mod quiz;
 pub mod readiness;
 pub mod register;
 pub mod review;
+#[cfg(feature = "server")]
 pub mod serve;
 pub mod token;
 pub mod tui;
@@ -45,10 +52,16 @@ pub async fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     let lenient = matches!(cli.command, Command::Config(_) | Command::Doctor(_));
     let context = |global| Context::new(global, matches, Env::from_process(), lenient);
     match cli.command {
+        #[cfg(feature = "server")]
         Command::Serve(args) => args.run().await,
+        #[cfg(not(feature = "server"))]
+        Command::Serve(args) => args.run(client_only::Missing::Serve),
         Command::Completions(args) => args.run(),
         Command::GenerateDocs(args) => args.run(),
+        #[cfg(feature = "server")]
         Command::Quickstart(args) => args.run(&context(&cli.global)?).await,
+        #[cfg(not(feature = "server"))]
+        Command::Quickstart(args) => args.run(client_only::Missing::Quickstart),
         Command::Register(args) => args.run(&context(&cli.global)?).await,
         Command::Login(args) => args.run(&context(&cli.global)?).await,
         Command::Logout(args) => args.run(&context(&cli.global)?).await,
