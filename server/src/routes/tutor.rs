@@ -68,6 +68,12 @@ pub async fn ask(
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
+/// A conversation id from the path: what is not a UUID names no conversation (404, as for
+/// an unknown one).
+fn conversation_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::NotFound(format!("conversation {raw} not found")))
+}
+
 /// The learner's conversations, most recently active first.
 #[utoipa::path(get, path = "/api/v1/tutor/conversations", tag = "tutor",
     security(("bearer" = [])),
@@ -91,9 +97,10 @@ pub async fn conversations(
 pub async fn conversation(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<Uuid>,
+    Path(raw): Path<String>,
 ) -> Result<Json<Conversation>, ApiError> {
     auth.require(Scope::Learn)?;
+    let id = conversation_id(&raw)?;
     state
         .store()
         .tutor_conversation(auth.user.id, id)
@@ -113,9 +120,10 @@ pub async fn conversation(
 pub async fn delete_one(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<Uuid>,
+    Path(raw): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     auth.require(Scope::Learn)?;
+    let id = conversation_id(&raw)?;
     match state
         .store()
         .delete_tutor_conversations(auth.user.id, Some(id))

@@ -127,6 +127,15 @@ async fn retrieval_only_answers_cite_the_course_and_are_kept(db: &TestDatabase) 
     )
     .await;
     assert_eq!(hijack.status, 404);
+    for bad in ["not-a-uuid", "null%2Cnull"] {
+        let path = format!("/api/v1/tutor/conversations/{bad}");
+        app.get(&path, learner.t())
+            .await
+            .expect_error(404, "not_found");
+        app.delete(&path, learner.t())
+            .await
+            .expect_error(404, "not_found");
+    }
     app.delete(&path, learner.t()).await.expect(204);
     app.get(&path, learner.t())
         .await
