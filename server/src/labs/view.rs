@@ -135,17 +135,7 @@ fn without_solutions(lab: &Lab) -> Lab {
 /// The files of `step`'s solution folder, with paths relative to the workspace (the
 /// solution folder's prefix removed), as `lab solution` writes them.
 pub fn solution_files(lab: &Lab, step: &Step) -> Vec<LabFile> {
-    lab.files
-        .iter()
-        .filter_map(|file| {
-            let path = relative_to(file, &step.solution)?;
-            Some(LabFile {
-                path: path.to_owned(),
-                content: file.content.clone(),
-                executable: file.executable,
-            })
-        })
-        .collect()
+    lab.solution_files(step)
 }
 
 #[cfg(test)]

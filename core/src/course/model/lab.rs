@@ -55,6 +55,21 @@ impl Lab {
             .filter(move |f| f.path.starts_with(&prefix))
     }
 
+    /// The files of `step`'s solution folder, with paths relative to the workspace (the
+    /// folder's prefix removed), as `lab solution` writes them.
+    pub fn solution_files(&self, step: &Step) -> Vec<LabFile> {
+        let prefix = format!("{}/", normalize(&step.solution).trim_end_matches('/'));
+        self.files
+            .iter()
+            .filter_map(|file| {
+                Some(LabFile {
+                    path: file.path.strip_prefix(&prefix)?.to_owned(),
+                    ..file.clone()
+                })
+            })
+            .collect()
+    }
+
     /// The starter files.
     pub fn starter_files(&self) -> impl Iterator<Item = &LabFile> {
         self.files_under(&self.starter)

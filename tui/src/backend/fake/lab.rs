@@ -280,17 +280,7 @@ impl LabSessions {
                 format!("step `{step_id}` has not passed yet: pass its checks first"),
             ));
         }
-        let folder = format!("{}/", step.solution);
-        let files = lab
-            .files
-            .iter()
-            .filter_map(|f| {
-                Some(LabFile {
-                    path: f.path.strip_prefix(&folder)?.to_owned(),
-                    ..f.clone()
-                })
-            })
-            .collect();
+        let files = lab.solution_files(step);
         Ok(StepSolution {
             step: step_id.to_owned(),
             files,

@@ -10,7 +10,7 @@ use cloudmaster_core::api::{
     CheckReport, HintView, LabSession, LabSessionStart, LabSessionStatus, LabStepState,
     LabSubmission, LabSummary, SelfReported, StepSolution, SubmittedStep,
 };
-use cloudmaster_core::course::{Course, Lab, LabFile};
+use cloudmaster_core::course::{Course, Lab};
 use cloudmaster_core::lab::{ArchiveLimits, RunOptions, check_step, is_self_reported, unpack_into};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -239,17 +239,7 @@ impl Sessions {
                 format!("step `{step_id}` has not passed yet: pass its checks first"),
             ));
         }
-        let folder = format!("{}/", step.solution.trim_matches('/'));
-        let files = lab
-            .files
-            .iter()
-            .filter_map(|f| {
-                Some(LabFile {
-                    path: f.path.strip_prefix(&folder)?.to_owned(),
-                    ..f.clone()
-                })
-            })
-            .collect();
+        let files = lab.solution_files(step);
         Ok(StepSolution {
             step: step_id.to_owned(),
             files,
