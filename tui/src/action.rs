@@ -243,6 +243,12 @@ pub enum Request {
         dir: PathBuf,
         session: Option<Uuid>,
     },
+    /// How the learner stands in a lab, for a TUI served over SSH: its session if one is
+    /// open (else the latest), and nothing set up or checked here.
+    ServedLab {
+        course: String,
+        lab: String,
+    },
     /// The review items due (of `course`, or of every course).
     ReviewQueue {
         course: Option<String>,
@@ -280,6 +286,16 @@ pub struct LabResult {
     pub dir: PathBuf,
     /// The folder holds this session's workspace.
     pub workspace_here: bool,
+}
+
+/// A lab as a TUI served over SSH shows it: what it is and how far the learner got. The
+/// work happens where the learner's files are, through `cloudmaster lab`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServedLab {
+    pub summary: LabSummary,
+    /// The learner's open session of the lab, else their latest one; `None` before the
+    /// first.
+    pub session: Option<LabSession>,
 }
 
 /// What is done to an open lab (one at a time: each reads and writes its state file).
@@ -420,6 +436,11 @@ pub enum Loaded {
         course: String,
         lab: String,
         result: BackendResult<Box<LabResult>>,
+    },
+    ServedLab {
+        course: String,
+        lab: String,
+        result: BackendResult<Box<ServedLab>>,
     },
     ReviewQueue {
         course: Option<String>,

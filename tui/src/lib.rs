@@ -1,7 +1,8 @@
 //! cloudmaster's terminal user interface (ratatui).
 //!
 //! `cloudmaster tui` and `cloudmaster quickstart` call [`run`]; `cloudmaster course preview`
-//! calls [`preview`]. How the pieces fit:
+//! calls [`preview`]; the server's SSH sessions call [`serve`] with a [`RemoteTerminal`].
+//! How the pieces fit:
 //!
 //! - [`app`]: the state ([`app::App`]) and [`app::update`], the only place it changes.
 //!   `update` takes an [`action::Action`] (a key, a resize, a finished request, a clock
@@ -47,6 +48,7 @@ mod test_support;
 
 pub use backend::preview::PreviewBackend;
 pub use backend::{Backend, BackendError};
+pub use runtime::RemoteTerminal;
 pub use theme::{ColorMode, ParseColorModeError};
 
 /// Runs the TUI against a cloudmaster server until the user quits, in the colours the
@@ -94,6 +96,19 @@ pub async fn preview_with(
 ) -> anyhow::Result<()> {
     let backend = Arc::new(PreviewBackend::new(courses));
     run_in(backend, lab_dir, false, colors).await
+}
+
+/// Runs the TUI for a terminal at the other end of a connection (an SSH session), in the
+/// palette of `colors` (the remote terminal's, from its `TERM`), until the user quits or the
+/// connection's input ends. It runs where the server is, so labs are shown but never set
+/// up or checked (the learner runs `cloudmaster lab check` where the files are), and
+/// nothing is logged to or read from this machine's user folders.
+pub async fn serve(
+    backend: Arc<dyn Backend>,
+    terminal: RemoteTerminal<impl std::io::Write + Send>,
+    colors: ColorMode,
+) -> anyhow::Result<()> {
+    theme::scope(colors, runtime::serve(backend, terminal)).await
 }
 
 async fn run_in(

@@ -1,24 +1,30 @@
 //! The event loop. It owns the terminal and the [`App`], and waits (`tokio::select!`) on
 //! two things only: terminal events and the results of background tasks (timers, the lab
-//! watch and the events of a tutor answer included).
+//! watch and the events of a tutor answer included). The terminal is the process's own
+//! ([`run`]) or one at the other end of a connection ([`serve`]: an SSH channel's bytes,
+//! and the keys and resizes its owner parsed from the channel).
 //! Nothing ticks unless a timed attempt is on screen, whose countdown asks for one tick a
 //! second: otherwise, with no input and no work in flight, the process sleeps, and the
 //! screen is redrawn only after something changed.
 
 use std::collections::VecDeque;
-use std::io::stdout;
+use std::io::{Write, stdout};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use cloudmaster_core::lab::consent::ConsentStore;
-use futures_util::StreamExt;
-use ratatui::DefaultTerminal;
-use ratatui::crossterm::cursor::Show;
+use futures_util::{Stream, StreamExt};
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::cursor::{Hide, Show};
 use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
-use ratatui::crossterm::execute;
-use ratatui::crossterm::terminal::{LeaveAlternateScreen, disable_raw_mode};
+use ratatui::crossterm::terminal::{
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
+};
+use ratatui::crossterm::{execute, queue};
+use ratatui::layout::{Rect, Size};
+use ratatui::{Terminal, TerminalOptions, Viewport};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
@@ -60,25 +66,64 @@ pub(crate) async fn run(
     // answer.)
     ratatui::backend::Backend::clear(terminal.backend_mut())?;
     tracing::info!("tui started");
-    let result = event_loop(terminal, backend, lab_dir, lab_consent).await;
-    tracing::info!(ok = result.is_ok(), "tui stopped");
-    result
-}
-
-async fn event_loop(
-    mut terminal: DefaultTerminal,
-    backend: Arc<dyn Backend>,
-    lab_dir: PathBuf,
-    lab_consent: Option<ConsentStore>,
-) -> anyhow::Result<()> {
-    let (tx, mut rx) = mpsc::channel::<Action>(CHANNEL_CAPACITY);
-    let mut tasks = JoinSet::new();
-    let mut ongoing = tasks::Ongoing::default();
-    let mut events = EventStream::new();
     let mut app = App::new();
     app.lab_dir = lab_dir;
     app.lab_consent = lab_consent;
     let size = terminal.size()?;
+    let result = event_loop(&mut terminal, EventStream::new(), size, app, backend).await;
+    tracing::info!(ok = result.is_ok(), "tui stopped");
+    result
+}
+
+/// A terminal at the other end of a connection: the TUI's frames go to `output`, and
+/// `input` brings the keys typed there and its new sizes (as crossterm events).
+pub struct RemoteTerminal<W> {
+    pub output: W,
+    pub input: mpsc::Receiver<Event>,
+    /// Columns and rows when the session starts.
+    pub size: Size,
+}
+
+/// Runs the TUI for a remote terminal until the user quits or `input` closes (the
+/// connection went away). Labs are shown, never set up or checked: this runs on the
+/// server. The remote terminal is left as it was found (main screen, cursor shown) when
+/// the TUI quits; a connection that is gone needs nothing.
+pub(crate) async fn serve<W: Write>(
+    backend: Arc<dyn Backend>,
+    remote: RemoteTerminal<W>,
+) -> anyhow::Result<()> {
+    let RemoteTerminal {
+        mut output,
+        mut input,
+        size,
+    } = remote;
+    queue!(output, EnterAlternateScreen, Hide, Clear(ClearType::All))?;
+    output.flush()?;
+    // A fixed viewport: the size comes from the connection (a window-change message), never
+    // from the server process's own terminal.
+    let viewport = Viewport::Fixed(Rect::new(0, 0, size.width, size.height));
+    let mut terminal =
+        Terminal::with_options(CrosstermBackend::new(output), TerminalOptions { viewport })?;
+    let mut app = App::new();
+    app.served = true;
+    let events = futures_util::stream::poll_fn(move |cx| input.poll_recv(cx).map(|e| e.map(Ok)));
+    let result = event_loop(&mut terminal, events, size, app, backend).await;
+    let output = terminal.backend_mut();
+    // Fails when the connection is gone, which needs no goodbye.
+    let _ = execute!(output, LeaveAlternateScreen, Show);
+    result
+}
+
+async fn event_loop<W: Write>(
+    terminal: &mut Terminal<CrosstermBackend<W>>,
+    mut events: impl Stream<Item = std::io::Result<Event>> + Unpin,
+    size: Size,
+    mut app: App,
+    backend: Arc<dyn Backend>,
+) -> anyhow::Result<()> {
+    let (tx, mut rx) = mpsc::channel::<Action>(CHANNEL_CAPACITY);
+    let mut tasks = JoinSet::new();
+    let mut ongoing = tasks::Ongoing::default();
     let mut queue = VecDeque::from([
         Action::Resize {
             width: size.width,
@@ -101,7 +146,14 @@ async fn event_loop(
         }
         tokio::select! {
             event = events.next() => match event {
-                Some(Ok(event)) => queue.extend(translate(event)),
+                Some(Ok(event)) => {
+                    if let Event::Resize(width, height) = event {
+                        // What a fixed viewport needs (a remote terminal); the process's own
+                        // would resize itself when drawn, and is none the worse for it.
+                        terminal.resize(Rect::new(0, 0, width, height))?;
+                    }
+                    queue.extend(translate(event));
+                }
                 Some(Err(err)) => return Err(err).context("reading terminal input"),
                 None => break,
             },

@@ -609,3 +609,11 @@ async fn every_screen_uses_only_the_16_named_colours_in_16_colour_mode() {
     h.type_keys("r").await;
     assert_sixteen_colours(&h, "error popup");
 }
+
+#[tokio::test]
+async fn lab_served_over_ssh() {
+    let mut h = Harness::start().await;
+    h.app.served = true;
+    h.open_lab().await;
+    insta::assert_snapshot!(h.render());
+}

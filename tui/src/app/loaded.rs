@@ -129,6 +129,11 @@ pub(super) fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Command> {
             lab: lab_id,
             result,
         } => commands = lab::result_loaded(app, &course, &lab_id, result),
+        Loaded::ServedLab {
+            course,
+            lab: lab_id,
+            result,
+        } => commands = lab::served_loaded(app, &course, &lab_id, result),
         Loaded::ReviewQueue { course, result } => {
             commands = review::queue_loaded(app, course.as_deref(), result);
         }

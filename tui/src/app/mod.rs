@@ -150,6 +150,9 @@ pub struct App {
     pub review: Option<ReviewState>,
     /// The folder lab workspaces go into (`COURSE-LAB` under it): where the TUI started.
     pub lab_dir: PathBuf,
+    /// The TUI runs on the server for a terminal elsewhere (over SSH): labs are shown, never
+    /// set up or checked here (see `crate::screens::lab`).
+    pub served: bool,
     /// Where the learner's consent to run a course's programs is remembered (the data
     /// folder's `lab-consent.json`); `None` asks every time a lab opens.
     pub lab_consent: Option<cloudmaster_core::lab::consent::ConsentStore>,
@@ -222,6 +225,7 @@ impl App {
         match self.screen {
             ScreenId::Catalog if self.catalog.search.focused => Context::SearchInput,
             ScreenId::Lab if lab::asking_consent(self) => Context::LabConsent,
+            ScreenId::Lab if lab::showing_served(self) => Context::ServedLab,
             ScreenId::Lab if lab::showing_result(self) => Context::LabResult,
             ScreenId::Quiz => quiz::context(self),
             ScreenId::Review => review::context(self),

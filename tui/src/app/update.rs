@@ -126,6 +126,7 @@ fn on_cmd(app: &mut App, cmd: Cmd) -> Vec<Command> {
         | Context::AnswerInput
         | Context::QuizResult
         | Context::LabResult
+        | Context::ServedLab
         | Context::ReviewInput
         | Context::ReviewOutcome => {}
     }

@@ -105,6 +105,8 @@ pub enum Context {
     QuizResult,
     /// The result of a lab session that ended (a passed lab, an abandoned session).
     LabResult,
+    /// A lab's standing in a TUI served over SSH (its work happens on the learner's machine).
+    ServedLab,
     /// The answer box of a typed review item.
     ReviewInput,
     /// A review item graded: right or wrong, and when it comes back.
@@ -131,6 +133,7 @@ impl Context {
             Context::AnswerInput => "Quiz answer",
             Context::QuizResult => "Quiz result",
             Context::LabResult => "Lab result",
+            Context::ServedLab => "Lab (served)",
             Context::ReviewInput => "Review answer",
             Context::ReviewOutcome => "Review: graded item",
             Context::Help => "Help",
@@ -362,6 +365,17 @@ static LAB: &[Binding] = &[
         Cmd::Abandon,
         "abandon the session (asks first)",
     ),
+];
+
+/// Only reading: a served TUI sets up and checks nothing (see `crate::screens::lab`).
+static SERVED_LAB: &[Binding] = &[
+    h(
+        &[Key::ch('c')],
+        Cmd::Check,
+        "say how to check it on your machine",
+        "check",
+    ),
+    RELOAD,
 ];
 
 static LAB_RESULT: &[Binding] = &[
@@ -695,6 +709,7 @@ pub fn sections(ctx: Context) -> Vec<Section> {
             s("Everywhere", GLOBAL),
         ],
         Context::LabResult => vec![s("Lab result", LAB_RESULT), s("Everywhere", GLOBAL)],
+        Context::ServedLab => vec![s("Lab (served)", SERVED_LAB), s("Everywhere", GLOBAL)],
         Context::Screen(ScreenId::Review) => vec![s("Review", REVIEW), s("Everywhere", GLOBAL)],
         Context::ReviewInput => vec![s("Answer box (type the answer)", REVIEW_INPUT)],
         Context::ReviewOutcome => vec![
@@ -763,6 +778,7 @@ pub(crate) fn all_contexts() -> Vec<Context> {
         Context::AnswerInput,
         Context::QuizResult,
         Context::LabResult,
+        Context::ServedLab,
         Context::ReviewInput,
         Context::ReviewOutcome,
         Context::Help,

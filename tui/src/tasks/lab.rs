@@ -17,7 +17,7 @@ use cloudmaster_core::lab::{
 };
 use tokio::sync::mpsc;
 
-use crate::action::{Action, LabJob, LabOutcome, LabResult, LabUpdate, StartedLab};
+use crate::action::{Action, LabJob, LabOutcome, LabResult, LabUpdate, ServedLab, StartedLab};
 use crate::backend::{Backend, BackendError, BackendResult};
 
 /// Runs blocking `work` off the event loop's threads.
@@ -102,6 +102,33 @@ pub(crate) async fn result(
         dir,
         workspace_here,
     })
+}
+
+/// How the learner stands in `lab` of `course`, for a TUI served over SSH: the lab, and its
+/// open session, else the latest one. Nothing is started or set up.
+pub(crate) async fn served(
+    backend: &dyn Backend,
+    course: &str,
+    lab: &str,
+) -> BackendResult<ServedLab> {
+    let summary = backend
+        .labs(course)
+        .await?
+        .into_iter()
+        .find(|l| l.id == lab)
+        .ok_or_else(|| {
+            BackendError::with_code("not_found", format!("{course} has no lab named {lab}"))
+        })?;
+    let session = match summary.active_session {
+        Some(id) => Some(backend.lab_session(id).await?),
+        None => backend
+            .lab_sessions(false)
+            .await?
+            .into_iter()
+            .filter(|s| s.course_id == course && s.lab_id == lab)
+            .max_by_key(|s| s.started_at),
+    };
+    Ok(ServedLab { summary, session })
 }
 
 /// The lab's programs, unless it has none or the learner allowed them already.

@@ -197,6 +197,11 @@ pub(crate) async fn perform(backend: &dyn Backend, request: Request) -> Loaded {
             course,
             lab,
         },
+        Request::ServedLab { course, lab } => Loaded::ServedLab {
+            result: lab::served(backend, &course, &lab).await.map(Box::new),
+            course,
+            lab,
+        },
         Request::ReviewQueue { course } => Loaded::ReviewQueue {
             result: backend.review_queue(course.as_deref(), None).await,
             course,
@@ -290,6 +295,7 @@ fn failure(loaded: &Loaded) -> Option<&crate::backend::BackendError> {
         Loaded::LabStarted { result, .. } => result.as_ref().err(),
         Loaded::Lab { result, .. } => result.as_ref().err(),
         Loaded::LabResult { result, .. } => result.as_ref().err(),
+        Loaded::ServedLab { result, .. } => result.as_ref().err(),
         Loaded::ReviewQueue { result, .. } => result.as_ref().err(),
         Loaded::ReviewAnswered { result, .. } => result.as_ref().err(),
     }

@@ -20,6 +20,9 @@
 //! (remembered in the data folder, as `cloudmaster lab check` does); any other key declines:
 //! the lab stays open and only the declarative checks run, the others shown as skipped, so
 //! steps that need them cannot pass here. Reopening the lab asks again.
+//!
+//! A TUI served over SSH runs on the server, which must run no course programs: there a lab
+//! opens on its standing and the commands to run on the learner's machine (`served.rs`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -32,7 +35,8 @@ use cloudmaster_core::lab::{LabWorkspace, RunOptions, StepResult};
 use time::OffsetDateTime;
 
 use crate::action::{
-    Cmd, Command, LAB_TICK, LabJob, LabOutcome, LabResult, LabUpdate, Request, StartedLab,
+    Cmd, Command, LAB_TICK, LabJob, LabOutcome, LabResult, LabUpdate, Request, ServedLab,
+    StartedLab,
 };
 use crate::app::{App, ScreenId, nav};
 use crate::backend::BackendResult;
@@ -41,10 +45,12 @@ use crate::popups::confirm::{ConfirmAction, ConfirmPopup};
 mod render;
 mod reset;
 mod result;
+mod served;
 
 pub use render::{render, status};
 pub use reset::{abandon, reset};
 pub use result::{result_loaded, start_again};
+pub use served::served_loaded;
 
 #[derive(Debug)]
 pub struct LabScreen {
@@ -57,12 +63,14 @@ pub struct LabScreen {
     /// The result of a session that ended (passed, or abandoned here), shown instead of
     /// the runner.
     pub result: Option<Box<LabResult>>,
+    /// The lab's standing, in a TUI served over SSH (which never opens the runner).
+    pub served: Option<Box<ServedLab>>,
 }
 
 impl LabScreen {
     /// Waiting for a session to start or a result to arrive.
     pub fn waiting(&self) -> bool {
-        self.open.is_none() && self.result.is_none()
+        self.open.is_none() && self.result.is_none() && self.served.is_none()
     }
 }
 
@@ -169,9 +177,12 @@ pub fn open(app: &mut App, course: &str, lab: &str, title: &str, passed: bool) -
         title: title.to_owned(),
         open: None,
         result: None,
+        served: None,
     });
     let dir = workspace_dir(app, course, lab);
-    let request = if passed {
+    let request = if app.served {
+        served::request(course, lab)
+    } else if passed {
         Request::LabResult {
             course: course.to_owned(),
             lab: lab.to_owned(),
@@ -272,6 +283,9 @@ pub fn leave(app: &App) -> Vec<Command> {
 }
 
 pub fn on_cmd(app: &mut App, cmd: Cmd) -> Option<Vec<Command>> {
+    if showing_served(app) {
+        return served::on_cmd(app, cmd);
+    }
     if showing_result(app) {
         return result::on_cmd(app, cmd);
     }
@@ -321,6 +335,11 @@ pub fn decline(app: &mut App) -> Vec<Command> {
             .to_owned(),
     );
     run_job(app, LabJob::Check)
+}
+
+/// Whether the lab screen shows a lab's standing in a TUI served over SSH.
+pub fn showing_served(app: &App) -> bool {
+    app.lab.as_ref().is_some_and(|l| l.served.is_some())
 }
 
 /// Whether the lab screen shows a session's result (not the runner).

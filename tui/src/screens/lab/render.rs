@@ -25,6 +25,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let Some(screen) = &app.lab else {
         return;
     };
+    if let Some(served) = &screen.served {
+        super::served::render(app, served, frame, area);
+        return;
+    }
     if let Some(result) = &screen.result {
         super::result::render(result, frame, area);
         return;

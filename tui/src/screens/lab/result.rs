@@ -6,7 +6,7 @@
 //! starter files written into the workspace folder (files with the same names are
 //! overwritten, the others stay), like `cloudmaster lab start --force`.
 
-use cloudmaster_core::api::LabSessionStatus;
+use cloudmaster_core::api::{LabSessionStatus, LabStepState};
 use cloudmaster_core::display::date;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -147,25 +147,7 @@ pub(super) fn render(result: &LabResult, frame: &mut Frame, area: Rect) {
         Line::raw(""),
     ];
     lines.push(Line::styled("Steps", theme::md::h2()));
-    for (i, step) in session.steps.iter().enumerate() {
-        let (mark, mark_style, note) = if step.skipped {
-            ("-", theme::warning(), " (skipped: no credit)")
-        } else if step.passed {
-            ("✓", theme::done(), "")
-        } else {
-            ("○", theme::dim(), "")
-        };
-        let text = truncate(
-            &format!("{} {}", i + 1, step.title),
-            width.saturating_sub(4 + note.len()),
-        );
-        lines.push(Line::from(vec![
-            Span::raw("  "),
-            Span::styled(format!("{mark} "), mark_style),
-            Span::raw(text),
-            Span::styled(note, theme::dim()),
-        ]));
-    }
+    lines.extend(step_lines(&session.steps, width));
     lines.push(Line::raw(""));
     let folder = result.dir.display().to_string();
     lines.push(if result.workspace_here {
@@ -192,7 +174,34 @@ pub(super) fn render(result: &LabResult, frame: &mut Frame, area: Rect) {
     );
 }
 
-fn verdict(status: LabSessionStatus) -> (&'static str, Style) {
+/// One line per step: ✓ passed, - skipped (no credit), ○ not passed yet.
+pub(super) fn step_lines(steps: &[LabStepState], width: usize) -> Vec<Line<'static>> {
+    steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let (mark, mark_style, note) = if step.skipped {
+                ("-", theme::warning(), " (skipped: no credit)")
+            } else if step.passed {
+                ("✓", theme::done(), "")
+            } else {
+                ("○", theme::dim(), "")
+            };
+            let text = truncate(
+                &format!("{} {}", i + 1, step.title),
+                width.saturating_sub(4 + note.len()),
+            );
+            Line::from(vec![
+                Span::raw("  "),
+                Span::styled(format!("{mark} "), mark_style),
+                Span::raw(text),
+                Span::styled(note, theme::dim()),
+            ])
+        })
+        .collect()
+}
+
+pub(super) fn verdict(status: LabSessionStatus) -> (&'static str, Style) {
     match status {
         LabSessionStatus::Passed => ("✓ passed", theme::done()),
         LabSessionStatus::Abandoned => ("abandoned", theme::warning()),

@@ -665,3 +665,65 @@ async fn hint_texts_arrive_from_the_server_and_stay_in_the_workspace() {
         "the second hint is not revealed yet"
     );
 }
+
+/// A TUI served over SSH: the lab shows its standing and sets nothing up on the server.
+async fn open_served(h: &mut Harness) {
+    h.app.served = true;
+    h.open_lab().await;
+}
+
+#[tokio::test]
+async fn a_served_lab_shows_its_standing_and_sets_nothing_up() {
+    let mut h = Harness::start().await;
+    open_served(&mut h).await;
+    assert_eq!(h.app.screen, ScreenId::Lab);
+    assert_eq!(h.app.key_context(), Context::ServedLab);
+    assert!(!workspace_dir(&h).exists(), "no workspace on the server");
+    assert!(h.backend.lab_sessions(false).await.unwrap().is_empty());
+    let screen = h.render();
+    assert!(screen.contains("not started"), "{screen}");
+    assert!(
+        screen.contains(&format!("cloudmaster lab start {COURSE} {LAB}")),
+        "{screen}"
+    );
+
+    // `c` says where checks run, and runs none.
+    h.type_keys("c").await;
+    assert!(
+        h.app
+            .status
+            .as_deref()
+            .is_some_and(|s| s.contains("cloudmaster lab check")),
+        "{:?}",
+        h.app.status
+    );
+    assert!(lab_jobs(&h).is_empty());
+    assert!(
+        !h.commands
+            .iter()
+            .any(|c| matches!(c, Command::WatchLab { .. }))
+    );
+}
+
+#[tokio::test]
+async fn a_served_lab_follows_a_session_started_elsewhere() {
+    let mut h = Harness::start().await;
+    open_served(&mut h).await;
+    // The learner starts the lab on their own machine, then reloads here.
+    h.backend.start_lab(COURSE, LAB).await.unwrap();
+    h.type_keys("r").await;
+    let served = h
+        .app
+        .lab
+        .as_ref()
+        .and_then(|l| l.served.as_deref())
+        .unwrap();
+    let session = served
+        .session
+        .as_ref()
+        .expect("the session started elsewhere");
+    assert_eq!(session.status, LabSessionStatus::Active);
+    let screen = h.render();
+    assert!(screen.contains("Session open since"), "{screen}");
+    assert!(screen.contains("○ 1"), "{screen}");
+}
