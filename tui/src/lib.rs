@@ -31,6 +31,7 @@ pub mod action;
 pub mod app;
 pub mod backend;
 pub mod components;
+pub mod input;
 pub mod keymap;
 mod logging;
 pub mod markdown;
