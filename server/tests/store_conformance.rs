@@ -23,3 +23,5 @@ mod learning;
 mod progress;
 #[path = "store_conformance/security.rs"]
 mod security;
+#[path = "store_conformance/ssh_keys.rs"]
+mod ssh_keys;

@@ -13,6 +13,7 @@ mod labs;
 mod learning;
 mod progress;
 mod publish;
+mod ssh_keys;
 mod tutor;
 pub mod whole;
 
@@ -25,6 +26,7 @@ pub use labs::*;
 pub use learning::*;
 pub use progress::*;
 pub use publish::*;
+pub use ssh_keys::*;
 pub use tutor::*;
 
 /// Every API route starts with this prefix.

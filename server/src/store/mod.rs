@@ -31,8 +31,9 @@
 //!
 //! The records the store keeps and returns belong to their domains (`crate::auth::records`,
 //! `crate::learning::records`, `crate::learning::progress`, `crate::labs::records`,
-//! `crate::publish`, `crate::certificates`, `crate::billing::records`; the tutor's are API types), with the rules that
-//! need no database; the store only persists them.
+//! `crate::publish`, `crate::certificates`, `crate::billing::records`; the tutor's are API types,
+//! and SSH keys' are checked by `crate::ssh_keys`), with the rules that need no database; the
+//! store only persists them.
 //!
 //! Every timestamp a method writes comes from its caller (a `now` argument or a field the
 //! caller set), never from the system clock, so the server's injected clock reaches them all.
@@ -48,6 +49,7 @@ mod learning;
 mod payments;
 mod progress;
 mod security;
+mod ssh_keys;
 mod state;
 mod subscriptions;
 mod tutor;
@@ -112,6 +114,7 @@ pub use learning::LearningStore;
 pub use payments::PaymentStore;
 pub use progress::ProgressStore;
 pub use security::SecurityStore;
+pub use ssh_keys::{LinkedSshKey, NewSshKey, SshKeyAdded, SshKeyStore};
 pub use state::{RateCount, StateStore};
 pub use subscriptions::SubscriptionStore;
 pub use timestamp::Timestamp;
@@ -172,6 +175,7 @@ pub trait Store:
     + PaymentStore
     + SubscriptionStore
     + TutorStore
+    + SshKeyStore
     + Send
     + Sync
     + 'static

@@ -14,6 +14,7 @@ mod learning;
 mod payments;
 pub(super) mod progress;
 mod security;
+mod ssh_keys;
 mod state;
 mod store;
 mod subscriptions;
