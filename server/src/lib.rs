@@ -12,6 +12,7 @@
 //!   across replicas through the database. [`publish`] turns course bundles into versions.
 //!   [`billing`] sells courses and premium plans through a payment provider (the built-in
 //!   sandbox or Stripe), with a ledger that only verified webhook events settle.
+//!   [`ssh_keys`] decides which SSH public keys learners may link to their accounts.
 //! - [`telemetry`] and [`metrics`]: request ids in every log line, Prometheus metrics,
 //!   panics as JSON 500s. [`cache`] keeps the catalog's JSON in memory with bounded staleness.
 //!
@@ -53,6 +54,7 @@ pub mod publish;
 pub mod ratelimit;
 pub mod routes;
 pub mod server_error;
+pub mod ssh_keys;
 pub mod state;
 pub mod store;
 pub mod telemetry;

@@ -18,7 +18,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
     admin, assessments, auth_routes, billing, billing_admin, certificates, courses, enrollment,
-    ops, progress, publishing, review, tokens, tutor,
+    ops, progress, publishing, review, ssh_keys, tokens, tutor,
 };
 
 #[derive(OpenApi)]
@@ -32,6 +32,7 @@ use crate::routes::{
         auth_routes::register, auth_routes::login, auth_routes::refresh, auth_routes::logout,
         auth_routes::change_password, auth_routes::me,
         tokens::create, tokens::list, tokens::revoke,
+        ssh_keys::list, ssh_keys::add, ssh_keys::remove,
         courses::list, courses::search, courses::detail, courses::lesson,
         enrollment::enroll, enrollment::unenroll, enrollment::list,
         progress::record_lesson, progress::course, progress::all, progress::of_user,
@@ -60,6 +61,7 @@ use crate::routes::{
     tags(
         (name = "auth", description = "accounts and sessions"),
         (name = "tokens", description = "personal API tokens"),
+        (name = "account", description = "SSH public keys that sign in to the terminal UI over SSH"),
         (name = "catalog", description = "courses and lessons"),
         (name = "enrollment"),
         (name = "progress"),

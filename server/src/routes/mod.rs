@@ -31,6 +31,7 @@ pub mod ops;
 pub mod progress;
 pub mod publishing;
 pub mod review;
+pub mod ssh_keys;
 pub mod tokens;
 pub mod tutor;
 
@@ -44,6 +45,7 @@ pub fn api(state: &AppState) -> Router<AppState> {
     let gated = Router::new()
         .merge(auth_routes::router())
         .merge(tokens::router())
+        .merge(ssh_keys::router())
         .merge(courses::router())
         .merge(enrollment::router())
         .merge(progress::router())
