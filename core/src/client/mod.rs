@@ -17,6 +17,7 @@ mod labs;
 mod learning;
 mod progress;
 mod publish;
+mod ssh_keys;
 mod tutor;
 pub use tutor::TutorStream;
 
