@@ -55,6 +55,9 @@ _cloudmaster() {
             cloudmaster,help)
                 cmd="cloudmaster__subcmd__help"
                 ;;
+            cloudmaster,keys)
+                cmd="cloudmaster__subcmd__keys"
+                ;;
             cloudmaster,lab)
                 cmd="cloudmaster__subcmd__lab"
                 ;;
@@ -400,6 +403,9 @@ _cloudmaster() {
             cloudmaster__subcmd__help,help)
                 cmd="cloudmaster__subcmd__help__subcmd__help"
                 ;;
+            cloudmaster__subcmd__help,keys)
+                cmd="cloudmaster__subcmd__help__subcmd__keys"
+                ;;
             cloudmaster__subcmd__help,lab)
                 cmd="cloudmaster__subcmd__help__subcmd__lab"
                 ;;
@@ -550,6 +556,15 @@ _cloudmaster() {
             cloudmaster__subcmd__help__subcmd__exam,start)
                 cmd="cloudmaster__subcmd__help__subcmd__exam__subcmd__start"
                 ;;
+            cloudmaster__subcmd__help__subcmd__keys,add)
+                cmd="cloudmaster__subcmd__help__subcmd__keys__subcmd__add"
+                ;;
+            cloudmaster__subcmd__help__subcmd__keys,list)
+                cmd="cloudmaster__subcmd__help__subcmd__keys__subcmd__list"
+                ;;
+            cloudmaster__subcmd__help__subcmd__keys,remove)
+                cmd="cloudmaster__subcmd__help__subcmd__keys__subcmd__remove"
+                ;;
             cloudmaster__subcmd__help__subcmd__lab,abandon)
                 cmd="cloudmaster__subcmd__help__subcmd__lab__subcmd__abandon"
                 ;;
@@ -621,6 +636,30 @@ _cloudmaster() {
                 ;;
             cloudmaster__subcmd__help__subcmd__tutor,history)
                 cmd="cloudmaster__subcmd__help__subcmd__tutor__subcmd__history"
+                ;;
+            cloudmaster__subcmd__keys,add)
+                cmd="cloudmaster__subcmd__keys__subcmd__add"
+                ;;
+            cloudmaster__subcmd__keys,help)
+                cmd="cloudmaster__subcmd__keys__subcmd__help"
+                ;;
+            cloudmaster__subcmd__keys,list)
+                cmd="cloudmaster__subcmd__keys__subcmd__list"
+                ;;
+            cloudmaster__subcmd__keys,remove)
+                cmd="cloudmaster__subcmd__keys__subcmd__remove"
+                ;;
+            cloudmaster__subcmd__keys__subcmd__help,add)
+                cmd="cloudmaster__subcmd__keys__subcmd__help__subcmd__add"
+                ;;
+            cloudmaster__subcmd__keys__subcmd__help,help)
+                cmd="cloudmaster__subcmd__keys__subcmd__help__subcmd__help"
+                ;;
+            cloudmaster__subcmd__keys__subcmd__help,list)
+                cmd="cloudmaster__subcmd__keys__subcmd__help__subcmd__list"
+                ;;
+            cloudmaster__subcmd__keys__subcmd__help,remove)
+                cmd="cloudmaster__subcmd__keys__subcmd__help__subcmd__remove"
                 ;;
             cloudmaster__subcmd__lab,abandon)
                 cmd="cloudmaster__subcmd__lab__subcmd__abandon"
@@ -803,7 +842,7 @@ _cloudmaster() {
 
     case "${cmd}" in
         cloudmaster)
-            opts="-o -h -V --server --profile --output --quiet --no-color --yes --help --version quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help"
+            opts="-o -h -V --server --profile --output --quiet --no-color --yes --help --version quickstart serve register login logout whoami token keys courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2967,7 +3006,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__help)
-            opts="quickstart serve register login logout whoami token courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help"
+            opts="quickstart serve register login logout whoami token keys courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3596,6 +3635,62 @@ _cloudmaster() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cloudmaster__subcmd__help__subcmd__keys)
+            opts="add list remove"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__keys__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__keys__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__keys__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cloudmaster__subcmd__help__subcmd__lab)
             opts="list start status check hint solution submit reset abandon test"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -4191,6 +4286,200 @@ _cloudmaster() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__keys)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help add list remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__keys__subcmd__add)
+            opts="-o -h --name --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__keys__subcmd__help)
+            opts="add list remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__keys__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__keys__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__keys__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__keys__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__keys__subcmd__list)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__keys__subcmd__remove)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -36,6 +36,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand logout 'Revoke the session on the server and forget it here'
             cand whoami 'Show who you are logged in as, and with which credential'
             cand token 'Manage personal API tokens (for CI)'
+            cand keys 'Link SSH public keys to your account, to use the TUI over SSH'
             cand courses 'Browse the catalog'
             cand enroll 'Enroll in a course'
             cand unenroll 'Leave a course'
@@ -251,6 +252,69 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;token;help;revoke'= {
         }
         &'cloudmaster;token;help;help'= {
+        }
+        &'cloudmaster;keys'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand add 'Link an SSH public key (a .pub file) to your account'
+            cand list 'List the SSH keys linked to your account'
+            cand remove 'Unlink an SSH key by id; it no longer signs in'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;keys;add'= {
+            cand --name 'A name to recognise the key by [default: the key''s comment]'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;keys;list'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;keys;remove'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;keys;help'= {
+            cand add 'Link an SSH public key (a .pub file) to your account'
+            cand list 'List the SSH keys linked to your account'
+            cand remove 'Unlink an SSH key by id; it no longer signs in'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;keys;help;add'= {
+        }
+        &'cloudmaster;keys;help;list'= {
+        }
+        &'cloudmaster;keys;help;remove'= {
+        }
+        &'cloudmaster;keys;help;help'= {
         }
         &'cloudmaster;courses'= {
             cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
@@ -1466,6 +1530,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand logout 'Revoke the session on the server and forget it here'
             cand whoami 'Show who you are logged in as, and with which credential'
             cand token 'Manage personal API tokens (for CI)'
+            cand keys 'Link SSH public keys to your account, to use the TUI over SSH'
             cand courses 'Browse the catalog'
             cand enroll 'Enroll in a course'
             cand unenroll 'Leave a course'
@@ -1514,6 +1579,17 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;help;token;list'= {
         }
         &'cloudmaster;help;token;revoke'= {
+        }
+        &'cloudmaster;help;keys'= {
+            cand add 'Link an SSH public key (a .pub file) to your account'
+            cand list 'List the SSH keys linked to your account'
+            cand remove 'Unlink an SSH key by id; it no longer signs in'
+        }
+        &'cloudmaster;help;keys;add'= {
+        }
+        &'cloudmaster;help;keys;list'= {
+        }
+        &'cloudmaster;help;keys;remove'= {
         }
         &'cloudmaster;help;courses'= {
             cand list 'List published courses, optionally filtered'

@@ -165,6 +165,8 @@ pub enum Command {
     Whoami(commands::whoami::Args),
     /// Manage personal API tokens (for CI)
     Token(commands::token::Args),
+    /// Link SSH public keys to your account, to use the TUI over SSH
+    Keys(commands::keys::Args),
     /// Browse the catalog
     Courses(commands::courses::Args),
     /// Enroll in a course

@@ -87,8 +87,8 @@ pub fn check_public_key(input: &str) -> Result<CheckedKey, ApiError> {
     }
     let key = PublicKey::from_openssh(line).map_err(|e| {
         ApiError::Validation(format!(
-            "that is not an OpenSSH public key (reading it failed: {e}): add one line such as `ssh-ed25519 \
-             AAAA... you@host`, the contents of a .pub file"
+            "that is not an OpenSSH public key (reading it failed: {e}): add one line such as \
+             `ssh-ed25519 AAAA... you@host`, the contents of a .pub file"
         ))
     })?;
     match key.key_data() {
@@ -275,7 +275,8 @@ mod tests {
     #[test]
     fn what_is_not_one_public_key_line_is_refused() {
         assert!(refused("  \n ").starts_with("the public key is empty"));
-        let private = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+        let private = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n\
+                       -----END OPENSSH PRIVATE KEY-----\n";
         assert_eq!(refused(private), "that is a private key; add the .pub file");
         let two = refused(&format!("{ED25519}\n{RSA_2048}\n"));
         assert!(

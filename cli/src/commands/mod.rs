@@ -25,6 +25,7 @@ pub mod doctor;
 pub mod enroll;
 pub mod exam;
 pub mod generate_docs;
+pub mod keys;
 pub mod lab;
 pub mod learn;
 pub mod lesson;
@@ -67,6 +68,7 @@ pub async fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Command::Logout(args) => args.run(&context(&cli.global)?).await,
         Command::Whoami(args) => args.run(&context(&cli.global)?).await,
         Command::Token(args) => args.run(&context(&cli.global)?).await,
+        Command::Keys(args) => args.run(&context(&cli.global)?).await,
         Command::Courses(args) => args.run(&context(&cli.global)?).await,
         Command::Enroll(args) => args.run(&context(&cli.global)?).await,
         Command::Unenroll(args) => args.run(&context(&cli.global)?).await,
