@@ -5750,7 +5750,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__serve)
-            opts="-o -h --listen --url-file --database-url --data-dir --key-dir --pool-size --log-format --max-body-bytes --max-publish-bytes --rate-limit-free --rate-limit-premium --rate-limit-staff --rate-limit-anonymous --rate-limit-window-secs --trust-forwarded-for --rate-limit-login --rate-limit-register --rate-limit-refresh --argon2-memory-kib --argon2-iterations --argon2-parallelism --password-hash-threads --password-hash-queue --password-hash-wait-ms --catalog-cache-ms --auth-cache-ms --shutdown-grace-secs --lab-idle-timeout-minutes --lab-max-archive-bytes --lab-max-workspace-bytes --lab-max-archive-files --lab-script-checks --billing-provider --billing-plans --billing-grace-days --billing-retry-hours --billing-checkout-minutes --billing-tax-basis-points --public-url --stripe-api-base --stripe-api-key-file --stripe-webhook-secret-file --stripe-webhook-tolerance-secs --tutor-provider --tutor-base-url --tutor-model --tutor-api-key-file --tutor-timeout-secs --tutor-max-answer-tokens --tutor-daily-tokens-free --tutor-daily-tokens-premium --server --profile --output --quiet --no-color --yes --help"
+            opts="-o -h --listen --url-file --database-url --data-dir --key-dir --pool-size --log-format --max-body-bytes --max-publish-bytes --rate-limit-free --rate-limit-premium --rate-limit-staff --rate-limit-anonymous --rate-limit-window-secs --trust-forwarded-for --rate-limit-login --rate-limit-register --rate-limit-refresh --argon2-memory-kib --argon2-iterations --argon2-parallelism --password-hash-threads --password-hash-queue --password-hash-wait-ms --catalog-cache-ms --auth-cache-ms --shutdown-grace-secs --lab-idle-timeout-minutes --lab-max-archive-bytes --lab-max-workspace-bytes --lab-max-archive-files --lab-script-checks --billing-provider --billing-plans --billing-grace-days --billing-retry-hours --billing-checkout-minutes --billing-tax-basis-points --public-url --stripe-api-base --stripe-api-key-file --stripe-webhook-secret-file --stripe-webhook-tolerance-secs --tutor-provider --tutor-base-url --tutor-model --tutor-api-key-file --tutor-timeout-secs --tutor-max-answer-tokens --tutor-daily-tokens-free --tutor-daily-tokens-premium --ssh-listen --ssh-idle-timeout-minutes --ssh-sessions-per-account --ssh-sessions-per-key --ssh-max-connections --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5953,6 +5953,26 @@ _cloudmaster() {
                     return 0
                     ;;
                 --tutor-daily-tokens-premium)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-idle-timeout-minutes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-sessions-per-account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-sessions-per-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-max-connections)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -133,6 +133,11 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l tutor-
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l tutor-max-answer-tokens -d 'The longest answer, in tokens' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l tutor-daily-tokens-free -d 'Tokens (question and answer, as the provider counts them) a free learner may use per UTC day' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l tutor-daily-tokens-premium -d 'Tokens a premium learner may use per UTC day' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l ssh-listen -d 'Also serve the TUI over SSH on this address, such as 0.0.0.0:2222 [default: off]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l ssh-idle-timeout-minutes -d 'Minutes without a key press after which an SSH session says goodbye' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l ssh-sessions-per-account -d 'SSH sessions one account may have open at once (on this server)' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l ssh-sessions-per-key -d 'SSH sessions one key may have open at once (on this server)' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l ssh-max-connections -d 'SSH connections open at once, signed in or not; more are closed at once' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand serve" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''

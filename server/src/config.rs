@@ -190,6 +190,9 @@ pub struct ServerConfig {
 
     #[command(flatten)]
     pub tutor: crate::tutor::config::TutorConfig,
+
+    #[command(flatten)]
+    pub ssh: crate::ssh::config::SshConfig,
 }
 
 /// Evaluated once, so the data directory is resolved from the environment only once.
@@ -232,6 +235,7 @@ impl Default for ServerConfig {
             lab_script_checks: false,
             billing: crate::billing::config::BillingConfig::default(),
             tutor: crate::tutor::config::TutorConfig::default(),
+            ssh: crate::ssh::config::SshConfig::default(),
         }
     }
 }
@@ -343,6 +347,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("lab_script_checks", &self.lab_script_checks)
             .field("billing", &self.billing)
             .field("tutor", &self.tutor)
+            .field("ssh", &self.ssh)
             .finish()
     }
 }

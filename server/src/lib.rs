@@ -54,6 +54,7 @@ pub mod publish;
 pub mod ratelimit;
 pub mod routes;
 pub mod server_error;
+pub mod ssh;
 pub mod ssh_keys;
 pub mod state;
 pub mod store;
@@ -143,6 +144,21 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
         "cloudmaster server listening"
     );
     let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+    let ssh = match config.ssh.ssh_listen {
+        Some(ssh_addr) => {
+            let listener = TcpListener::bind(ssh_addr)
+                .await
+                .with_context(|| format!("cannot listen for SSH on {ssh_addr}"))?;
+            tracing::info!(addr = %ssh_addr, "serving the TUI over SSH");
+            let mut stopping = stopping_rx.clone();
+            let stopped = async move {
+                let _ = stopping.wait_for(|stopping| *stopping).await;
+            };
+            let serving = ssh::serve(listener, state.clone(), ssh::api_url(addr), stopped);
+            Some(tokio::spawn(serving))
+        }
+        None => None,
+    };
     let signal = async move {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing in-flight requests");
@@ -158,6 +174,13 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
         () = deadline => {
             tracing::warn!("grace period over; exiting with requests still in flight");
             state.flush().await;
+        }
+    }
+    if let Some(ssh) = ssh {
+        // Sessions have had the signal too; they say goodbye within seconds.
+        match ssh.await {
+            Ok(result) => result?,
+            Err(err) => tracing::error!(error = %err, "the SSH server stopped abnormally"),
         }
     }
     tracing::info!("stopped");

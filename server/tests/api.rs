@@ -54,6 +54,8 @@ mod publish;
 mod replicas;
 #[path = "api_cases/security.rs"]
 mod security;
+#[path = "api_cases/ssh.rs"]
+mod ssh;
 #[path = "api_cases/ssh_keys.rs"]
 mod ssh_keys;
 #[path = "api_cases/tutor.rs"]

@@ -112,6 +112,12 @@ pub async fn login(
     issue(state, &account.user, Uuid::new_v4()).await
 }
 
+/// Starts a session family for `user`, who proved who they are some other way: a TUI served
+/// over SSH, after a login with a key the account linked. End it with [`logout`].
+pub async fn start(state: &AppState, user: &User) -> Result<TokenPair, ApiError> {
+    issue(state, user, Uuid::new_v4()).await
+}
+
 /// Changes `user`'s password after checking the current one. Wrong current passwords
 /// count as failed logins (a stolen access token must not become a password oracle).
 pub async fn change_password(
