@@ -1,10 +1,20 @@
 """What the client benchmarks share: a release cloudmaster-server on SQLite serving the
-bundled courses, and a learner enrolled in one of them."""
+bundled courses, a learner enrolled in one of them, programs run in pseudo-terminals, and
+/proc readings of a process's memory and CPU time."""
+import fcntl
 import json
 import os
+import pty
+import re
+import struct
 import subprocess
+import sys
+import termios
+import threading
 import time
 import urllib.request
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def call(base, method, path, body=None, token=None):
@@ -18,12 +28,13 @@ def call(base, method, path, body=None, token=None):
         return json.loads(text) if text else None
 
 
-def start_server(work, env=None):
-    """Starts the release server in `work` (extra environment `env`); returns (process, URL)."""
+def start_server(work, env=None, args=()):
+    """Starts the release server in `work` (extra environment `env`, extra flags `args`);
+    returns (process, URL)."""
     url_file = os.path.join(work, "server.url")
     server = subprocess.Popen(
         ["target/release/cloudmaster-server", "--listen", "127.0.0.1:0", "--url-file", url_file,
-         "--data-dir", os.path.join(work, "server")],
+         "--data-dir", os.path.join(work, "server"), *args],
         env=dict(os.environ, **(env or {})), stdout=subprocess.DEVNULL,
         stderr=open(os.path.join(work, "server.log"), "w"))
     for _ in range(400):
@@ -73,3 +84,79 @@ def client_env(work, base, token, **extra):
            "CLOUDMASTER_TOKEN": token}
     env.update(extra)
     return env
+
+
+def memory(pid):
+    """(VmRSS, VmHWM) of `pid` in MB: resident now, and at its peak."""
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                fields[key] = int(value.split()[0]) / 1024.0
+    return fields["VmRSS"], fields["VmHWM"]
+
+
+def cpu_ms(pid):
+    """User plus system CPU time `pid` used so far, in ms."""
+    with open(f"/proc/{pid}/stat") as f:
+        parts = f.read().rsplit(")", 1)[1].split()
+    return (int(parts[11]) + int(parts[12])) * 1000.0 / CLOCK_TICKS
+
+
+def idle_cpu(pid, seconds):
+    """CPU time `pid` uses over the next `seconds`, in ms."""
+    before = cpu_ms(pid)
+    time.sleep(seconds)
+    return cpu_ms(pid) - before
+
+
+class Terminal:
+    """A child process in an 80x24 pseudo-terminal whose output is drained and kept."""
+
+    def __init__(self, argv, env):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.execve(argv[0], argv, env)
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        self.output = bytearray()
+        self.lock = threading.Lock()
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        while True:
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            with self.lock:
+                self.output += data
+
+    def shows(self, text):
+        with self.lock:
+            return text.encode() in self.output
+
+    def wait_for(self, text, timeout=20.0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.shows(text):
+                return
+            time.sleep(0.05)
+        with self.lock:
+            tail = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b" ", bytes(self.output[-3000:]))
+        sys.exit(f"the TUI never showed {text!r}; its screen ended with:\n{tail.decode(errors='replace')}")
+
+    def press(self, keys, pause=0.4):
+        os.write(self.fd, keys.encode())
+        time.sleep(pause)
+
+    def stop(self):
+        try:
+            os.write(self.fd, b"q")
+            time.sleep(0.5)
+            os.kill(self.pid, 15)
+        except OSError:
+            pass
+        os.waitpid(self.pid, 0)

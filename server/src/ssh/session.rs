@@ -202,3 +202,23 @@ impl std::io::Write for ChannelOutput {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn idle_ends_only_after_the_timeout_without_a_key() {
+        let timeout = Duration::from_secs(60);
+        let last_input = Arc::new(Mutex::new(Instant::now()));
+        let watching = Arc::clone(&last_input);
+        let idle = tokio::spawn(async move { idle(&watching, timeout).await });
+        tokio::time::sleep(Duration::from_secs(50)).await;
+        // A key 50 s in: the session lives until 110 s.
+        *last_input.lock().unwrap() = Instant::now();
+        tokio::time::sleep(Duration::from_secs(55)).await;
+        assert!(!idle.is_finished());
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert!(idle.is_finished());
+    }
+}

@@ -24,6 +24,7 @@ backend_tests!(
     a_linked_key_opens_the_tui_which_resizes_and_quits,
     an_unknown_key_is_told_how_to_link_one,
     a_session_over_the_account_limit_is_refused,
+    a_stopping_server_says_goodbye_to_its_sessions,
 );
 
 /// A server with the SSH listener on, a learner enrolled in one course, and a folder for
@@ -32,7 +33,8 @@ struct SshServer {
     app: TestApp,
     port: u16,
     keys: tempfile::TempDir,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    /// Dropping it stops the SSH server.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl SshServer {
@@ -60,7 +62,7 @@ impl SshServer {
             app,
             port,
             keys: tempfile::tempdir().expect("temp dir"),
-            _stop: stop,
+            stop: Some(stop),
         }
     }
 
@@ -304,4 +306,17 @@ async fn a_session_over_the_account_limit_is_refused(db: &TestDatabase) {
     first.press("q");
     let (status, output) = first.finish().await;
     assert_eq!(status, 0, "{output}");
+}
+
+async fn a_stopping_server_says_goodbye_to_its_sessions(db: &TestDatabase) {
+    let mut server = SshServer::start(db, 3).await;
+    let key = server.key("ada");
+    server.link(&key).await;
+    let client = server.connect(&key);
+    client.wait_for_text("Dashboard").await;
+
+    server.stop.take();
+    let (status, output) = client.finish().await;
+    assert_eq!(status, 0, "{output}");
+    assert!(output.contains("The server is shutting down"), "{output}");
 }
