@@ -39,9 +39,11 @@ pub(super) struct Connection {
     signed_in: Option<SignedIn>,
     /// Fingerprints of the keys offered that no account links, to tell the client.
     unknown_keys: Vec<String>,
+    /// A linked key of a suspended account was offered: that is what the client is told.
+    suspended: bool,
     /// The session channel (one per connection), once opened.
     channel: Option<ChannelState>,
-    /// Set once logged in (or let in to read how to link a key): the login deadline passed.
+    /// Set once logged in with a linked key: the login deadline no longer applies.
     logged_in: Arc<AtomicBool>,
 }
 
@@ -72,6 +74,7 @@ impl Connection {
             peer,
             signed_in: None,
             unknown_keys: Vec::new(),
+            suspended: false,
             channel: None,
             logged_in,
         }
@@ -88,6 +91,11 @@ impl Connection {
 
     /// What an unlinked client is told.
     fn unlinked_message(&self) -> String {
+        if self.suspended {
+            return "cloudmaster: the account this key is linked to is suspended; ask the \
+                    server's administrators."
+                .to_owned();
+        }
         let offered = if self.unknown_keys.is_empty() {
             "Your client offered no key.".to_owned()
         } else {
@@ -204,6 +212,7 @@ impl russh::server::Handler for Connection {
         };
         if account.suspended {
             tracing::info!(user = %account.user.id, "ssh login of a suspended account refused");
+            self.suspended = true;
             return Ok(Auth::reject());
         }
         state
@@ -225,8 +234,8 @@ impl russh::server::Handler for Connection {
         _response: Option<Response<'a>>,
     ) -> Result<Auth, Self::Error> {
         // Only reached by a client none of whose keys is linked: it gets in to read how to
-        // link one (see the module docs), and can do nothing else.
-        self.logged_in.store(true, Ordering::Relaxed);
+        // link one (see the module docs), and can do nothing else. It does not count as
+        // logged in, so the login deadline still cuts a connection that lingers.
         Ok(Auth::Accept)
     }
 

@@ -111,6 +111,11 @@ pub async fn serve(
 ) -> Result<(), ServerError> {
     let settings = state.config().ssh.clone();
     let host_key = host_key::load_or_create(&state.config().data_dir)?;
+    // What learners' clients show the first time they connect, to compare against.
+    tracing::info!(
+        host_key = %crate::ssh_keys::fingerprint(host_key.public_key()),
+        "ssh host key"
+    );
     let mut methods = russh::MethodSet::empty();
     methods.push(MethodKind::PublicKey);
     methods.push(MethodKind::KeyboardInteractive);
@@ -181,8 +186,8 @@ pub async fn serve(
     Ok(())
 }
 
-/// Runs one connection to its end, cutting it if it has not logged in (or let in to be
-/// told how to link a key) within [`LOGIN_TIMEOUT`].
+/// Runs one connection to its end, cutting it if it has not logged in with a linked key
+/// within [`LOGIN_TIMEOUT`] (a client let in to read how to link a key has read it by then).
 async fn run_connection(
     config: Arc<russh::server::Config>,
     stream: tokio::net::TcpStream,
@@ -253,5 +258,19 @@ pub(crate) fn limit_message(reached: LimitReached) -> String {
             "This key already has {n} cloudmaster session(s) open over SSH, the most one key \
              may have. Close one, or connect with another key linked to your account."
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn served_tuis_reach_the_api_over_loopback_when_it_listens_everywhere() {
+        let url = |addr: &str| api_url(addr.parse().unwrap()).to_string();
+        assert_eq!(url("0.0.0.0:8080"), "http://127.0.0.1:8080/");
+        assert_eq!(url("[::]:8080"), "http://[::1]:8080/");
+        assert_eq!(url("10.1.2.3:9000"), "http://10.1.2.3:9000/");
+        assert_eq!(url("[fd00::1]:8080"), "http://[fd00::1]:8080/");
     }
 }

@@ -91,9 +91,15 @@ impl SshServer {
             .expect(201);
     }
 
-    /// `ssh -t` to the server with `key` only, in an 80x24 pseudo-terminal.
+    /// `ssh -t` to the server with `key` only, in an 80x24 pseudo-terminal of a 256-colour
+    /// xterm.
     fn connect(&self, key: &Path) -> SshClient {
-        SshClient::spawn(self.port, key, self.keys.path())
+        self.connect_as(key, "xterm-256color")
+    }
+
+    /// The same, with `TERM` set to `term`.
+    fn connect_as(&self, key: &Path, term: &str) -> SshClient {
+        SshClient::spawn(self.port, key, self.keys.path(), term)
     }
 }
 
@@ -108,7 +114,7 @@ struct SshClient {
 }
 
 impl SshClient {
-    fn spawn(port: u16, key: &Path, home: &Path) -> SshClient {
+    fn spawn(port: u16, key: &Path, home: &Path, term: &str) -> SshClient {
         let size = PtySize {
             rows: 24,
             cols: 80,
@@ -137,7 +143,7 @@ impl SshClient {
         // Nothing of the user's own SSH setup: no agent, no ~/.ssh.
         command.env_remove("SSH_AUTH_SOCK");
         command.env("HOME", home);
-        command.env("TERM", "xterm-256color");
+        command.env("TERM", term);
         let child = pty
             .slave
             .spawn_command(command)
@@ -241,6 +247,19 @@ impl SshClient {
     }
 }
 
+/// The palette indices of the foreground colours `output` sets (`ESC [ 38;5;N m`, which
+/// is how the named colours are written too, as 0 to 15).
+fn colours(output: &str) -> Vec<u16> {
+    output
+        .split("38;5;")
+        .skip(1)
+        .filter_map(|rest| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .collect()
+}
+
 async fn a_linked_key_opens_the_tui_which_resizes_and_quits(db: &TestDatabase) {
     let server = SshServer::start(db, 3).await;
     let key = server.key("ada");
@@ -269,6 +288,8 @@ async fn a_linked_key_opens_the_tui_which_resizes_and_quits(db: &TestDatabase) {
     let (status, output) = client.finish().await;
     assert_eq!(status, 0, "{output}");
     assert!(output.contains("Goodbye"), "{output}");
+    // Colours for the TERM ssh sent: beyond the 16 named ones for an xterm-256color.
+    assert!(colours(&output).iter().any(|&c| c >= 16), "{output}");
 
     // Nothing is left open: the login session it used is revoked, and the key may open a
     // session again.
@@ -312,11 +333,14 @@ async fn a_stopping_server_says_goodbye_to_its_sessions(db: &TestDatabase) {
     let mut server = SshServer::start(db, 3).await;
     let key = server.key("ada");
     server.link(&key).await;
-    let client = server.connect(&key);
+    // The Linux console: 16 colours only.
+    let client = server.connect_as(&key, "linux");
     client.wait_for_text("Dashboard").await;
 
     server.stop.take();
     let (status, output) = client.finish().await;
     assert_eq!(status, 0, "{output}");
     assert!(output.contains("The server is shutting down"), "{output}");
+    let used = colours(&output);
+    assert!(!used.is_empty() && used.iter().all(|&c| c < 16), "{used:?}");
 }
