@@ -337,6 +337,43 @@ pub fn decline(app: &mut App) -> Vec<Command> {
     run_job(app, LabJob::Check)
 }
 
+/// A read-only view of the lab on screen arrived, the first time or reloaded with `r`: a
+/// session's result, or the standing a TUI served over SSH shows. `view` is where the
+/// screen keeps it and `title` the lab's title in it. A failed reload leaves what is shown;
+/// a view that never arrived leaves the screen, as a lab that could not open does.
+fn view_loaded<T>(
+    app: &mut App,
+    (course, lab): (&str, &str),
+    result: BackendResult<T>,
+    failed: &str,
+    view: fn(&mut LabScreen) -> &mut Option<T>,
+    title: fn(&T) -> &str,
+) -> Vec<Command> {
+    let Some(screen) = app
+        .lab
+        .as_mut()
+        .filter(|l| l.course == course && l.lab == lab && l.open.is_none())
+    else {
+        return Vec::new();
+    };
+    match result {
+        Ok(loaded) => {
+            title(&loaded).clone_into(&mut screen.title);
+            *view(screen) = Some(loaded);
+            Vec::new()
+        }
+        Err(err) => {
+            let shown = view(screen).is_some();
+            app.show_error(failed, err.message);
+            if shown {
+                return Vec::new();
+            }
+            app.lab = None;
+            nav::leave_unopened(app, ScreenId::Lab)
+        }
+    }
+}
+
 /// Whether the lab screen shows a lab's standing in a TUI served over SSH.
 pub fn showing_served(app: &App) -> bool {
     app.lab.as_ref().is_some_and(|l| l.served.is_some())

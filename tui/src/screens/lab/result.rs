@@ -15,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::action::{Cmd, Command, LabResult, Request};
-use crate::app::{App, ScreenId, nav};
+use crate::app::App;
 use crate::backend::BackendResult;
 use crate::popups::confirm::{ConfirmAction, ConfirmPopup};
 use crate::theme;
@@ -28,30 +28,14 @@ pub fn result_loaded(
     lab: &str,
     result: BackendResult<Box<LabResult>>,
 ) -> Vec<Command> {
-    let Some(screen) = app
-        .lab
-        .as_mut()
-        .filter(|l| l.course == course && l.lab == lab && l.open.is_none())
-    else {
-        return Vec::new();
-    };
-    match result {
-        Ok(result) => {
-            screen.title.clone_from(&result.session.lab_title);
-            screen.result = Some(result);
-            Vec::new()
-        }
-        Err(err) => {
-            let shown = screen.result.is_some();
-            app.show_error("Could not load the lab's result", err.message);
-            if shown {
-                // A reload failed: the result shown stands.
-                return Vec::new();
-            }
-            app.lab = None;
-            nav::leave_unopened(app, ScreenId::Lab)
-        }
-    }
+    super::view_loaded(
+        app,
+        (course, lab),
+        result,
+        "Could not load the lab's result",
+        |screen| &mut screen.result,
+        |result| &result.session.lab_title,
+    )
 }
 
 /// Keys of the result.

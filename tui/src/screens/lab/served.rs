@@ -15,7 +15,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::result::{step_lines, verdict};
 use crate::action::{Cmd, Command, Request, ServedLab};
-use crate::app::{App, ScreenId, nav};
+use crate::app::App;
 use crate::backend::BackendResult;
 use crate::theme;
 use crate::ui;
@@ -38,29 +38,14 @@ pub fn served_loaded(
     lab: &str,
     result: BackendResult<Box<ServedLab>>,
 ) -> Vec<Command> {
-    let Some(screen) = app
-        .lab
-        .as_mut()
-        .filter(|l| l.course == course && l.lab == lab)
-    else {
-        return Vec::new();
-    };
-    match result {
-        Ok(served) => {
-            screen.title.clone_from(&served.summary.title);
-            screen.served = Some(served);
-            Vec::new()
-        }
-        Err(err) => {
-            let shown = screen.served.is_some();
-            app.show_error("Could not load the lab", err.message);
-            if shown {
-                return Vec::new();
-            }
-            app.lab = None;
-            nav::leave_unopened(app, ScreenId::Lab)
-        }
-    }
+    super::view_loaded(
+        app,
+        (course, lab),
+        result,
+        "Could not load the lab",
+        |screen| &mut screen.served,
+        |served| &served.summary.title,
+    )
 }
 
 pub(super) fn on_cmd(app: &mut App, cmd: Cmd) -> Option<Vec<Command>> {
