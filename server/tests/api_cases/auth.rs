@@ -252,35 +252,19 @@ async fn api_tokens_and_scopes(db: &TestDatabase) {
 
     // An instructor's learn-only token cannot publish.
     let instructor = app.user("ivan@example.com", Role::Instructor).await;
-    let learn_only = app
-        .post(
-            "/api/v1/tokens",
-            instructor.t(),
-            &json!({"name": "read", "scopes": ["learn"]}),
-        )
-        .await
-        .expect(201);
-    let learn_only = learn_only.body["token"].as_str().unwrap();
+    let learn_only = app.api_token(&instructor, "read", &["learn"]).await;
     let demo = course("token-demo");
     app.post(
         "/api/v1/courses/token-demo/versions",
-        Some(learn_only),
+        Some(&learn_only),
         &demo,
     )
     .await
     .expect_error(403, "forbidden");
-    let publisher = app
-        .post(
-            "/api/v1/tokens",
-            instructor.t(),
-            &json!({"name": "ci", "scopes": ["publish"]}),
-        )
-        .await
-        .expect(201);
-    let publisher = publisher.body["token"].as_str().unwrap();
+    let publisher = app.api_token(&instructor, "ci", &["publish"]).await;
     app.post(
         "/api/v1/courses/token-demo/versions",
-        Some(publisher),
+        Some(&publisher),
         &demo,
     )
     .await

@@ -415,18 +415,7 @@ async fn only_the_owner_with_a_session_manages_keys(db: &TestDatabase) {
         .expect_error(404, "not_found");
 
     // An API token with the `learn` scope lists and removes, but cannot add a way in.
-    let token = app
-        .post(
-            "/api/v1/tokens",
-            ada.t(),
-            &json!({"name": "script", "scopes": ["learn"]}),
-        )
-        .await
-        .expect(201)
-        .body["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = app.api_token(&ada, "script", &["learn"]).await;
     assert_eq!(
         app.get(KEYS, Some(&token)).await.expect(200).body[0]["id"],
         added.body["id"]
@@ -444,18 +433,7 @@ async fn only_the_owner_with_a_session_manages_keys(db: &TestDatabase) {
 
     // A token without `learn` does none of it.
     let teacher = app.user("teacher@example.com", Role::Instructor).await;
-    let publish_only = app
-        .post(
-            "/api/v1/tokens",
-            teacher.t(),
-            &json!({"name": "ci", "scopes": ["publish"]}),
-        )
-        .await
-        .expect(201)
-        .body["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let publish_only = app.api_token(&teacher, "ci", &["publish"]).await;
     app.get(KEYS, Some(&publish_only))
         .await
         .expect_error(403, "forbidden");

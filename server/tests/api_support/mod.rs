@@ -354,6 +354,22 @@ impl TestApp {
         }
     }
 
+    /// Creates an API token named `name` with `scopes` for `owner` over HTTP, expecting 201;
+    /// returns its secret.
+    pub async fn api_token(&self, owner: &Session, name: &str, scopes: &[&str]) -> String {
+        self.post(
+            "/api/v1/tokens",
+            Some(&owner.token),
+            &serde_json::json!({"name": name, "scopes": scopes}),
+        )
+        .await
+        .expect(201)
+        .body["token"]
+            .as_str()
+            .expect("the token's secret")
+            .to_owned()
+    }
+
     /// Publishes `course` over HTTP as `session`, expecting 200.
     pub async fn publish(&self, session: &Session, course: &Course) -> Value {
         self.post(
