@@ -59,7 +59,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Validate and publish a course or a catalog of courses')
             [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'Open the terminal UI against the server you are logged in to')
             [CompletionResult]::new('billing', 'billing', [CompletionResultType]::ParameterValue, 'Buy courses and premium, see payments and receipts, cancel, refund')
-            [CompletionResult]::new('admin', 'admin', [CompletionResultType]::ParameterValue, 'Administration: revenue and coupons')
+            [CompletionResult]::new('admin', 'admin', [CompletionResultType]::ParameterValue, 'Administration: accounts, revenue and coupons')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change the configuration')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check configuration, server, credentials and lab tools')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
@@ -1481,9 +1481,98 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List accounts, change a role, suspend an account or lift its suspension')
             [CompletionResult]::new('revenue', 'revenue', [CompletionResultType]::ParameterValue, 'Revenue per day, course or plan, and currency, refunds netted')
             [CompletionResult]::new('coupons', 'coupons', [CompletionResultType]::ParameterValue, 'Create, list and disable coupons')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;admin;users' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account, oldest first, with its role, tier and whether it is suspended')
+            [CompletionResult]::new('role', 'role', [CompletionResultType]::ParameterValue, 'Change an account''s role (from its next request on)')
+            [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: it cannot log in, and its sessions, API tokens and SSH keys are refused; nothing of it is deleted')
+            [CompletionResult]::new('unsuspend', 'unsuspend', [CompletionResultType]::ParameterValue, 'Lift an account''s suspension: its sessions and tokens work again')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;admin;users;list' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;admin;users;role' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;admin;users;suspend' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;admin;users;unsuspend' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;admin;users;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account, oldest first, with its role, tier and whether it is suspended')
+            [CompletionResult]::new('role', 'role', [CompletionResultType]::ParameterValue, 'Change an account''s role (from its next request on)')
+            [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: it cannot log in, and its sessions, API tokens and SSH keys are refused; nothing of it is deleted')
+            [CompletionResult]::new('unsuspend', 'unsuspend', [CompletionResultType]::ParameterValue, 'Lift an account''s suspension: its sessions and tokens work again')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;admin;users;help;list' {
+            break
+        }
+        'cloudmaster;admin;users;help;role' {
+            break
+        }
+        'cloudmaster;admin;users;help;suspend' {
+            break
+        }
+        'cloudmaster;admin;users;help;unsuspend' {
+            break
+        }
+        'cloudmaster;admin;users;help;help' {
             break
         }
         'cloudmaster;admin;revenue' {
@@ -1578,9 +1667,29 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;admin;help' {
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List accounts, change a role, suspend an account or lift its suspension')
             [CompletionResult]::new('revenue', 'revenue', [CompletionResultType]::ParameterValue, 'Revenue per day, course or plan, and currency, refunds netted')
             [CompletionResult]::new('coupons', 'coupons', [CompletionResultType]::ParameterValue, 'Create, list and disable coupons')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;admin;help;users' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account, oldest first, with its role, tier and whether it is suspended')
+            [CompletionResult]::new('role', 'role', [CompletionResultType]::ParameterValue, 'Change an account''s role (from its next request on)')
+            [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: it cannot log in, and its sessions, API tokens and SSH keys are refused; nothing of it is deleted')
+            [CompletionResult]::new('unsuspend', 'unsuspend', [CompletionResultType]::ParameterValue, 'Lift an account''s suspension: its sessions and tokens work again')
+            break
+        }
+        'cloudmaster;admin;help;users;list' {
+            break
+        }
+        'cloudmaster;admin;help;users;role' {
+            break
+        }
+        'cloudmaster;admin;help;users;suspend' {
+            break
+        }
+        'cloudmaster;admin;help;users;unsuspend' {
             break
         }
         'cloudmaster;admin;help;revenue' {
@@ -1740,7 +1849,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Validate and publish a course or a catalog of courses')
             [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'Open the terminal UI against the server you are logged in to')
             [CompletionResult]::new('billing', 'billing', [CompletionResultType]::ParameterValue, 'Buy courses and premium, see payments and receipts, cancel, refund')
-            [CompletionResult]::new('admin', 'admin', [CompletionResultType]::ParameterValue, 'Administration: revenue and coupons')
+            [CompletionResult]::new('admin', 'admin', [CompletionResultType]::ParameterValue, 'Administration: accounts, revenue and coupons')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change the configuration')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check configuration, server, credentials and lab tools')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
@@ -2030,8 +2139,28 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;help;admin' {
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List accounts, change a role, suspend an account or lift its suspension')
             [CompletionResult]::new('revenue', 'revenue', [CompletionResultType]::ParameterValue, 'Revenue per day, course or plan, and currency, refunds netted')
             [CompletionResult]::new('coupons', 'coupons', [CompletionResultType]::ParameterValue, 'Create, list and disable coupons')
+            break
+        }
+        'cloudmaster;help;admin;users' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account, oldest first, with its role, tier and whether it is suspended')
+            [CompletionResult]::new('role', 'role', [CompletionResultType]::ParameterValue, 'Change an account''s role (from its next request on)')
+            [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: it cannot log in, and its sessions, API tokens and SSH keys are refused; nothing of it is deleted')
+            [CompletionResult]::new('unsuspend', 'unsuspend', [CompletionResultType]::ParameterValue, 'Lift an account''s suspension: its sessions and tokens work again')
+            break
+        }
+        'cloudmaster;help;admin;users;list' {
+            break
+        }
+        'cloudmaster;help;admin;users;role' {
+            break
+        }
+        'cloudmaster;help;admin;users;suspend' {
+            break
+        }
+        'cloudmaster;help;admin;users;unsuspend' {
             break
         }
         'cloudmaster;help;admin;revenue' {

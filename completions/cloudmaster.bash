@@ -124,6 +124,9 @@ _cloudmaster() {
             cloudmaster__subcmd__admin,revenue)
                 cmd="cloudmaster__subcmd__admin__subcmd__revenue"
                 ;;
+            cloudmaster__subcmd__admin,users)
+                cmd="cloudmaster__subcmd__admin__subcmd__users"
+                ;;
             cloudmaster__subcmd__admin__subcmd__coupons,create)
                 cmd="cloudmaster__subcmd__admin__subcmd__coupons__subcmd__create"
                 ;;
@@ -157,6 +160,9 @@ _cloudmaster() {
             cloudmaster__subcmd__admin__subcmd__help,revenue)
                 cmd="cloudmaster__subcmd__admin__subcmd__help__subcmd__revenue"
                 ;;
+            cloudmaster__subcmd__admin__subcmd__help,users)
+                cmd="cloudmaster__subcmd__admin__subcmd__help__subcmd__users"
+                ;;
             cloudmaster__subcmd__admin__subcmd__help__subcmd__coupons,create)
                 cmd="cloudmaster__subcmd__admin__subcmd__help__subcmd__coupons__subcmd__create"
                 ;;
@@ -165,6 +171,48 @@ _cloudmaster() {
                 ;;
             cloudmaster__subcmd__admin__subcmd__help__subcmd__coupons,list)
                 cmd="cloudmaster__subcmd__admin__subcmd__help__subcmd__coupons__subcmd__list"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__help__subcmd__users,list)
+                cmd="cloudmaster__subcmd__admin__subcmd__help__subcmd__users__subcmd__list"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__help__subcmd__users,role)
+                cmd="cloudmaster__subcmd__admin__subcmd__help__subcmd__users__subcmd__role"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__help__subcmd__users,suspend)
+                cmd="cloudmaster__subcmd__admin__subcmd__help__subcmd__users__subcmd__suspend"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__help__subcmd__users,unsuspend)
+                cmd="cloudmaster__subcmd__admin__subcmd__help__subcmd__users__subcmd__unsuspend"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__users,help)
+                cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__help"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__users,list)
+                cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__list"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__users,role)
+                cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__role"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__users,suspend)
+                cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__suspend"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__users,unsuspend)
+                cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__unsuspend"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__users__subcmd__help,help)
+                cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__help"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__users__subcmd__help,list)
+                cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__list"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__users__subcmd__help,role)
+                cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__role"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__users__subcmd__help,suspend)
+                cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__suspend"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__users__subcmd__help,unsuspend)
+                cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__unsuspend"
                 ;;
             cloudmaster__subcmd__attempts,help)
                 cmd="cloudmaster__subcmd__attempts__subcmd__help"
@@ -469,6 +517,9 @@ _cloudmaster() {
             cloudmaster__subcmd__help__subcmd__admin,revenue)
                 cmd="cloudmaster__subcmd__help__subcmd__admin__subcmd__revenue"
                 ;;
+            cloudmaster__subcmd__help__subcmd__admin,users)
+                cmd="cloudmaster__subcmd__help__subcmd__admin__subcmd__users"
+                ;;
             cloudmaster__subcmd__help__subcmd__admin__subcmd__coupons,create)
                 cmd="cloudmaster__subcmd__help__subcmd__admin__subcmd__coupons__subcmd__create"
                 ;;
@@ -477,6 +528,18 @@ _cloudmaster() {
                 ;;
             cloudmaster__subcmd__help__subcmd__admin__subcmd__coupons,list)
                 cmd="cloudmaster__subcmd__help__subcmd__admin__subcmd__coupons__subcmd__list"
+                ;;
+            cloudmaster__subcmd__help__subcmd__admin__subcmd__users,list)
+                cmd="cloudmaster__subcmd__help__subcmd__admin__subcmd__users__subcmd__list"
+                ;;
+            cloudmaster__subcmd__help__subcmd__admin__subcmd__users,role)
+                cmd="cloudmaster__subcmd__help__subcmd__admin__subcmd__users__subcmd__role"
+                ;;
+            cloudmaster__subcmd__help__subcmd__admin__subcmd__users,suspend)
+                cmd="cloudmaster__subcmd__help__subcmd__admin__subcmd__users__subcmd__suspend"
+                ;;
+            cloudmaster__subcmd__help__subcmd__admin__subcmd__users,unsuspend)
+                cmd="cloudmaster__subcmd__help__subcmd__admin__subcmd__users__subcmd__unsuspend"
                 ;;
             cloudmaster__subcmd__help__subcmd__attempts,show)
                 cmd="cloudmaster__subcmd__help__subcmd__attempts__subcmd__show"
@@ -872,7 +935,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__admin)
-            opts="-o -h --server --profile --output --quiet --no-color --yes --help revenue coupons help"
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help users revenue coupons help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1116,7 +1179,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__admin__subcmd__help)
-            opts="revenue coupons help"
+            opts="users revenue coupons help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1213,6 +1276,76 @@ _cloudmaster() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cloudmaster__subcmd__admin__subcmd__help__subcmd__users)
+            opts="list role suspend unsuspend"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__help__subcmd__users__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__help__subcmd__users__subcmd__role)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__help__subcmd__users__subcmd__suspend)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__help__subcmd__users__subcmd__unsuspend)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cloudmaster__subcmd__admin__subcmd__revenue)
             opts="-o -h --to --days --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1228,6 +1361,240 @@ _cloudmaster() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__users)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help list role suspend unsuspend help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__users__subcmd__help)
+            opts="list role suspend unsuspend help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__role)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__suspend)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__unsuspend)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__users__subcmd__list)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__users__subcmd__role)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help learner instructor admin"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__users__subcmd__suspend)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__users__subcmd__unsuspend)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3020,7 +3387,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__help__subcmd__admin)
-            opts="revenue coupons"
+            opts="users revenue coupons"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3092,6 +3459,76 @@ _cloudmaster() {
         cloudmaster__subcmd__help__subcmd__admin__subcmd__revenue)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__admin__subcmd__users)
+            opts="list role suspend unsuspend"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__admin__subcmd__users__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__admin__subcmd__users__subcmd__role)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__admin__subcmd__users__subcmd__suspend)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__admin__subcmd__users__subcmd__unsuspend)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -56,7 +56,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand publish 'Validate and publish a course or a catalog of courses'
             cand tui 'Open the terminal UI against the server you are logged in to'
             cand billing 'Buy courses and premium, see payments and receipts, cancel, refund'
-            cand admin 'Administration: revenue and coupons'
+            cand admin 'Administration: accounts, revenue and coupons'
             cand config 'Show or change the configuration'
             cand doctor 'Check configuration, server, credentials and lab tools'
             cand completions 'Print shell completions'
@@ -1326,9 +1326,87 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand users 'List accounts, change a role, suspend an account or lift its suspension'
             cand revenue 'Revenue per day, course or plan, and currency, refunds netted'
             cand coupons 'Create, list and disable coupons'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;admin;users'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List every account, oldest first, with its role, tier and whether it is suspended'
+            cand role 'Change an account''s role (from its next request on)'
+            cand suspend 'Suspend an account: it cannot log in, and its sessions, API tokens and SSH keys are refused; nothing of it is deleted'
+            cand unsuspend 'Lift an account''s suspension: its sessions and tokens work again'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;admin;users;list'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;admin;users;role'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;admin;users;suspend'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;admin;users;unsuspend'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;admin;users;help'= {
+            cand list 'List every account, oldest first, with its role, tier and whether it is suspended'
+            cand role 'Change an account''s role (from its next request on)'
+            cand suspend 'Suspend an account: it cannot log in, and its sessions, API tokens and SSH keys are refused; nothing of it is deleted'
+            cand unsuspend 'Lift an account''s suspension: its sessions and tokens work again'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;admin;users;help;list'= {
+        }
+        &'cloudmaster;admin;users;help;role'= {
+        }
+        &'cloudmaster;admin;users;help;suspend'= {
+        }
+        &'cloudmaster;admin;users;help;unsuspend'= {
+        }
+        &'cloudmaster;admin;users;help;help'= {
         }
         &'cloudmaster;admin;revenue'= {
             cand --to 'The last day, YYYY-MM-DD (UTC) [default: today]'
@@ -1412,9 +1490,24 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;admin;coupons;help;help'= {
         }
         &'cloudmaster;admin;help'= {
+            cand users 'List accounts, change a role, suspend an account or lift its suspension'
             cand revenue 'Revenue per day, course or plan, and currency, refunds netted'
             cand coupons 'Create, list and disable coupons'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;admin;help;users'= {
+            cand list 'List every account, oldest first, with its role, tier and whether it is suspended'
+            cand role 'Change an account''s role (from its next request on)'
+            cand suspend 'Suspend an account: it cannot log in, and its sessions, API tokens and SSH keys are refused; nothing of it is deleted'
+            cand unsuspend 'Lift an account''s suspension: its sessions and tokens work again'
+        }
+        &'cloudmaster;admin;help;users;list'= {
+        }
+        &'cloudmaster;admin;help;users;role'= {
+        }
+        &'cloudmaster;admin;help;users;suspend'= {
+        }
+        &'cloudmaster;admin;help;users;unsuspend'= {
         }
         &'cloudmaster;admin;help;revenue'= {
         }
@@ -1555,7 +1648,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand publish 'Validate and publish a course or a catalog of courses'
             cand tui 'Open the terminal UI against the server you are logged in to'
             cand billing 'Buy courses and premium, see payments and receipts, cancel, refund'
-            cand admin 'Administration: revenue and coupons'
+            cand admin 'Administration: accounts, revenue and coupons'
             cand config 'Show or change the configuration'
             cand doctor 'Check configuration, server, credentials and lab tools'
             cand completions 'Print shell completions'
@@ -1767,8 +1860,23 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;help;billing;refund'= {
         }
         &'cloudmaster;help;admin'= {
+            cand users 'List accounts, change a role, suspend an account or lift its suspension'
             cand revenue 'Revenue per day, course or plan, and currency, refunds netted'
             cand coupons 'Create, list and disable coupons'
+        }
+        &'cloudmaster;help;admin;users'= {
+            cand list 'List every account, oldest first, with its role, tier and whether it is suspended'
+            cand role 'Change an account''s role (from its next request on)'
+            cand suspend 'Suspend an account: it cannot log in, and its sessions, API tokens and SSH keys are refused; nothing of it is deleted'
+            cand unsuspend 'Lift an account''s suspension: its sessions and tokens work again'
+        }
+        &'cloudmaster;help;admin;users;list'= {
+        }
+        &'cloudmaster;help;admin;users;role'= {
+        }
+        &'cloudmaster;help;admin;users;suspend'= {
+        }
+        &'cloudmaster;help;admin;users;unsuspend'= {
         }
         &'cloudmaster;help;admin;revenue'= {
         }

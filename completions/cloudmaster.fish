@@ -61,7 +61,7 @@ complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "course" -d 
 complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "publish" -d 'Validate and publish a course or a catalog of courses'
 complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "tui" -d 'Open the terminal UI against the server you are logged in to'
 complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "billing" -d 'Buy courses and premium, see payments and receipts, cancel, refund'
-complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "admin" -d 'Administration: revenue and coupons'
+complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "admin" -d 'Administration: accounts, revenue and coupons'
 complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "config" -d 'Show or change the configuration'
 complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "doctor" -d 'Check configuration, server, credentials and lab tools'
 complete -c cloudmaster -n "__fish_cloudmaster_needs_command" -f -a "completions" -d 'Print shell completions'
@@ -1023,18 +1023,33 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand billing; and __f
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand billing; and __fish_seen_subcommand_from help" -f -a "receipt" -d 'Show a payment\'s receipt'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand billing; and __fish_seen_subcommand_from help" -f -a "refund" -d 'Refund a payment, wholly or in part (admins)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand billing; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from revenue coupons help" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from revenue coupons help" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from revenue coupons help" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from users revenue coupons help" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from users revenue coupons help" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from users revenue coupons help" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
 json\t''
 yaml\t''"
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from revenue coupons help" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from revenue coupons help" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from revenue coupons help" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from revenue coupons help" -s h -l help -d 'Print help'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from revenue coupons help" -f -a "revenue" -d 'Revenue per day, course or plan, and currency, refunds netted'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from revenue coupons help" -f -a "coupons" -d 'Create, list and disable coupons'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from revenue coupons help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from users revenue coupons help" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from users revenue coupons help" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from users revenue coupons help" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from users revenue coupons help" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from users revenue coupons help" -f -a "users" -d 'List accounts, change a role, suspend an account or lift its suspension'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from users revenue coupons help" -f -a "revenue" -d 'Revenue per day, course or plan, and currency, refunds netted'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from users revenue coupons help" -f -a "coupons" -d 'Create, list and disable coupons'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and not __fish_seen_subcommand_from users revenue coupons help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from users" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from users" -l profile -d 'Configuration profile [default: default_profile in config.toml, else `default`]' -r
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from users" -s o -l output -d 'Output format of commands that print data [default: from the profile, else table]' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from users" -l quiet -d 'Print only the data asked for: no progress bars, notices or hints'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from users" -l no-color -d 'Disable colour (also when NO_COLOR is set)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from users" -l yes -d 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from users" -s h -l help -d 'Print help'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "list" -d 'List every account, oldest first, with its role, tier and whether it is suspended'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "role" -d 'Change an account\'s role (from its next request on)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "suspend" -d 'Suspend an account: it cannot log in, and its sessions, API tokens and SSH keys are refused; nothing of it is deleted'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "unsuspend" -d 'Lift an account\'s suspension: its sessions and tokens work again'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from revenue" -l to -d 'The last day, YYYY-MM-DD (UTC) [default: today]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from revenue" -l days -d 'How many days up to --to, 1 to 366 [default: 30]' -r
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from revenue" -l server -d 'Server URL [default: from the profile, else http://127.0.0.1:8080/]' -r
@@ -1059,6 +1074,7 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fis
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from coupons" -f -a "list" -d 'List every coupon'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from coupons" -f -a "disable" -d 'Disable a coupon: no new checkout can use it'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from coupons" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "users" -d 'List accounts, change a role, suspend an account or lift its suspension'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "revenue" -d 'Revenue per day, course or plan, and currency, refunds netted'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "coupons" -d 'Create, list and disable coupons'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -1161,7 +1177,7 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token keys courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help" -f -a "publish" -d 'Validate and publish a course or a catalog of courses'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token keys courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help" -f -a "tui" -d 'Open the terminal UI against the server you are logged in to'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token keys courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help" -f -a "billing" -d 'Buy courses and premium, see payments and receipts, cancel, refund'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token keys courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help" -f -a "admin" -d 'Administration: revenue and coupons'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token keys courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help" -f -a "admin" -d 'Administration: accounts, revenue and coupons'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token keys courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help" -f -a "config" -d 'Show or change the configuration'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token keys courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help" -f -a "doctor" -d 'Check configuration, server, credentials and lab tools'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and not __fish_seen_subcommand_from quickstart serve register login logout whoami token keys courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help" -f -a "completions" -d 'Print shell completions'
@@ -1217,6 +1233,7 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from billing" -f -a "payments" -d 'List your payments'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from billing" -f -a "receipt" -d 'Show a payment\'s receipt'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from billing" -f -a "refund" -d 'Refund a payment, wholly or in part (admins)'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "users" -d 'List accounts, change a role, suspend an account or lift its suspension'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "revenue" -d 'Revenue per day, course or plan, and currency, refunds netted'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "coupons" -d 'Create, list and disable coupons'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the path of config.toml (-o json: every path)'

@@ -206,7 +206,7 @@ pub enum Command {
     Tui(commands::tui::Args),
     /// Buy courses and premium, see payments and receipts, cancel, refund
     Billing(commands::billing::Args),
-    /// Administration: revenue and coupons
+    /// Administration: accounts, revenue and coupons
     Admin(commands::admin::Args),
     /// Show or change the configuration
     Config(commands::config::Args),

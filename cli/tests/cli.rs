@@ -719,3 +719,49 @@ fn concurrent_requests_refresh_a_session_once() {
     }
     assert_eq!(refreshes.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn an_admin_lists_promotes_suspends_and_restores_accounts() {
+    let server = TestServer::start();
+    server.create_user("admin@example.com", PASSWORD, Role::Admin);
+    let ada = server.create_user("ada@example.com", PASSWORD, Role::Learner);
+    let admin = Home::new(&server.url);
+    admin.login("admin@example.com", PASSWORD, &[]);
+    let learner = Home::new(&server.url);
+    learner.login("ada@example.com", PASSWORD, &[]);
+
+    let listed = admin.ok(&["admin", "users", "list"]);
+    assert!(listed.contains("ada@example.com"), "{listed}");
+    assert!(listed.contains("SUSPENDED"), "{listed}");
+
+    // By email (in any case) or by id.
+    let out = admin.ok(&["admin", "users", "role", "ADA@example.com", "instructor"]);
+    assert_eq!(out.trim(), "ada@example.com is now instructor.");
+    let out = admin.ok(&["admin", "users", "suspend", &ada.id.to_string()]);
+    assert!(out.starts_with("Suspended ada@example.com"), "{out}");
+
+    let (code, _, err) = learner.run(&["whoami"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("suspended"), "{err}");
+    let accounts = admin.json(&["admin", "users", "list"]);
+    let ada_listed = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["email"] == "ada@example.com")
+        .expect("listed");
+    assert_eq!(ada_listed["suspended"], true);
+    assert_eq!(ada_listed["role"], "instructor");
+
+    let out = admin.ok(&["admin", "users", "unsuspend", "ada@example.com"]);
+    assert_eq!(out.trim(), "Lifted the suspension of ada@example.com.");
+    let me = learner.json(&["whoami"]);
+    assert_eq!(me["user"]["role"], "instructor");
+
+    // An unknown email says where the emails are; learners cannot administer.
+    let (code, _, err) = admin.run(&["admin", "users", "suspend", "nobody@example.com"]);
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains("admin users list"), "{err}");
+    let (code, _, err) = learner.run(&["admin", "users", "list"]);
+    assert_eq!(code, 3, "{err}");
+}

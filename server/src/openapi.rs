@@ -37,7 +37,7 @@ use crate::routes::{
         enrollment::enroll, enrollment::unenroll, enrollment::list,
         progress::record_lesson, progress::course, progress::all, progress::of_user,
         publishing::manifest, publishing::publish, publishing::versions, publishing::rollback,
-        admin::users, admin::set_role, admin::audit,
+        admin::users, admin::set_role, admin::set_suspended, admin::audit,
         billing::plans, billing::status, billing::buy_course, billing::subscribe, billing::cancel,
         billing::payments, billing::payment, billing::pay_with_card, billing::checkout_return,
         billing::stripe_webhook,

@@ -1,4 +1,6 @@
-//! `cloudmaster admin ...`: revenue and coupons (admins).
+//! `cloudmaster admin ...`: accounts, revenue and coupons (admins).
+
+mod users;
 
 use clap::Subcommand;
 use cloudmaster_core::api::{Money, NewCoupon};
@@ -16,6 +18,8 @@ pub struct Args {
 
 #[derive(Subcommand)]
 enum AdminCommand {
+    /// List accounts, change a role, suspend an account or lift its suspension
+    Users(users::Users),
     /// Revenue per day, course or plan, and currency, refunds netted
     Revenue(Revenue),
     /// Create, list and disable coupons
@@ -89,6 +93,7 @@ impl Args {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let client = ctx.client()?;
         match self.command {
+            AdminCommand::Users(users) => users.run(ctx, client).await,
             AdminCommand::Revenue(range) => {
                 let rows = client.revenue(range.to.as_deref(), range.days).await?;
                 ctx.print(&rows, |out| {

@@ -251,6 +251,20 @@ pub struct SetRoleRequest {
     pub role: Role,
 }
 
+/// An account as administrators see it: the user, and whether it is suspended (a suspended
+/// account cannot log in, and none of its sessions, tokens or SSH keys is let in).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct UserAccount {
+    #[serde(flatten)]
+    pub user: User,
+    pub suspended: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SetSuspendedRequest {
+    pub suspended: bool,
+}
+
 /// What `Debug` shows instead of a password or token.
 const HIDDEN: &str = "***";
 

@@ -4,12 +4,12 @@ use reqwest::Method;
 use uuid::Uuid;
 
 use super::{Client, Request};
-use crate::api::{Role, SetRoleRequest, User};
+use crate::api::{Role, SetRoleRequest, SetSuspendedRequest, User, UserAccount};
 use crate::error::Result;
 
 impl Client {
     /// `GET /admin/users`.
-    pub async fn admin_users(&self) -> Result<Vec<User>> {
+    pub async fn admin_users(&self) -> Result<Vec<UserAccount>> {
         self.call(Request::get(&["admin", "users"])).await
     }
 
@@ -19,6 +19,16 @@ impl Client {
         self.call(
             Request::new(Method::PUT, &["admin", "users", &user, "role"])
                 .json(&SetRoleRequest { role }),
+        )
+        .await
+    }
+
+    /// `PUT /admin/users/{user}/suspended`.
+    pub async fn set_suspended(&self, user_id: Uuid, suspended: bool) -> Result<UserAccount> {
+        let user = user_id.to_string();
+        self.call(
+            Request::new(Method::PUT, &["admin", "users", &user, "suspended"])
+                .json(&SetSuspendedRequest { suspended }),
         )
         .await
     }

@@ -6,7 +6,7 @@
 //! Without it each progress write costs three database round trips (user, enrollment,
 //! write); with it, mostly one. Entries live `--auth-cache-ms` (1 s by default; 0 turns the
 //! cache off). Changes made through this replica drop the entries they affect at once
-//! (role changes, unenrollment); changes made through another replica apply here within the
+//! (role changes, suspensions, unenrollment); changes made through another replica apply here within the
 //! TTL. Only positive enrollment answers are remembered, so a new enrollment is never missed,
 //! and personal API tokens are never cached, so a revoked token stops working at once
 //! everywhere. Finished modules are remembered per course version: completion is sticky,

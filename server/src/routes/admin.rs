@@ -1,13 +1,18 @@
-//! Administration: list users, change a user's role, read the audit log. Every route
-//! needs the `admin` scope, checked before a body is read.
+//! Administration: list users, change a user's role, suspend an account or lift its
+//! suspension, read the audit log. Every route needs the `admin` scope, checked before a
+//! body is read; every change is in the audit log.
 
 use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, put};
-use cloudmaster_core::api::{AuditEntry, ErrorBody, Scope, SetRoleRequest, User};
+use cloudmaster_core::api::{
+    AuditEntry, ErrorBody, Scope, SetRoleRequest, SetSuspendedRequest, User, UserAccount,
+};
 use uuid::Uuid;
 
 use crate::auth::Auth;
+use crate::auth::records::NewAuditEntry;
+use crate::client_ip::ClientIp;
 use crate::error::ApiError;
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
@@ -16,6 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/users", get(users))
         .route("/admin/users/{user}/role", put(set_role))
+        .route("/admin/users/{user}/suspended", put(set_suspended))
         .route("/admin/audit", get(audit))
         .route_layer(axum::middleware::from_fn_with_state(
             Scope::Admin,
@@ -79,11 +85,14 @@ pub async fn audit(
     ))
 }
 
-/// Every account.
+/// Every account, oldest first, with whether it is suspended.
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin",
     security(("bearer" = [])),
-    responses((status = 200, body = [User]), (status = 403, body = ErrorBody)))]
-pub async fn users(State(state): State<AppState>, auth: Auth) -> Result<Json<Vec<User>>, ApiError> {
+    responses((status = 200, body = [UserAccount]), (status = 403, body = ErrorBody)))]
+pub async fn users(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<Vec<UserAccount>>, ApiError> {
     auth.require(Scope::Admin)?;
     Ok(Json(state.store().list_users().await?))
 }
@@ -102,6 +111,7 @@ pub async fn users(State(state): State<AppState>, auth: Auth) -> Result<Json<Vec
 pub async fn set_role(
     State(state): State<AppState>,
     auth: Auth,
+    ClientIp(ip): ClientIp,
     Path(user): Path<Uuid>,
     Json(req): Json<SetRoleRequest>,
 ) -> Result<Json<User>, ApiError> {
@@ -110,11 +120,83 @@ pub async fn set_role(
         .store()
         .set_user_role(user, req.role)
         .await
-        .map_err(|e| match e {
-            crate::store::StoreError::NotFound(_) => ApiError::NotFound(format!("no user {user}")),
-            other => other.into(),
-        })?;
+        .map_err(|e| no_such_user(e, user))?;
     state.auth_cache().forget_user(user);
     tracing::info!(admin = %auth.user.id, user = %user, role = req.role.as_str(), "role changed");
+    let detail = serde_json::json!({ "role": req.role.as_str() });
+    record(&state, &auth, ip, "admin.role_changed", user, detail).await?;
     Ok(Json(updated))
+}
+
+/// Suspend an account, or lift its suspension. A suspended account cannot log in, and its
+/// sessions, API tokens and SSH keys are refused from its next request on; lifting the
+/// suspension lets them in again. An administrator cannot suspend their own account.
+#[utoipa::path(put, path = "/api/v1/admin/users/{user}/suspended", tag = "admin",
+    security(("bearer" = [])),
+    params(("user" = Uuid, Path)),
+    request_body = SetSuspendedRequest,
+    responses(
+        (status = 200, body = UserAccount),
+        (status = 400, description = "`user` is not a UUID, or the body is malformed", body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "the account is the administrator's own", body = ErrorBody),
+    ))]
+pub async fn set_suspended(
+    State(state): State<AppState>,
+    auth: Auth,
+    ClientIp(ip): ClientIp,
+    Path(user): Path<Uuid>,
+    Json(req): Json<SetSuspendedRequest>,
+) -> Result<Json<UserAccount>, ApiError> {
+    auth.require(Scope::Admin)?;
+    if user == auth.user.id && req.suspended {
+        return Err(ApiError::Conflict(
+            "you cannot suspend your own account; ask another administrator".to_owned(),
+        ));
+    }
+    let updated = state
+        .store()
+        .set_user_suspended(user, req.suspended)
+        .await
+        .map_err(|e| no_such_user(e, user))?;
+    state.auth_cache().forget_user(user);
+    tracing::info!(admin = %auth.user.id, user = %user, suspended = req.suspended, "suspension changed");
+    let action = if req.suspended {
+        "admin.user_suspended"
+    } else {
+        "admin.user_unsuspended"
+    };
+    record(&state, &auth, ip, action, user, serde_json::json!({})).await?;
+    Ok(Json(updated))
+}
+
+fn no_such_user(err: crate::store::StoreError, user: Uuid) -> ApiError {
+    match err {
+        crate::store::StoreError::NotFound(_) => ApiError::NotFound(format!("no user {user}")),
+        other => other.into(),
+    }
+}
+
+/// Writes what an administrator did to `subject` in the audit log.
+async fn record(
+    state: &AppState,
+    auth: &Auth,
+    ip: Option<std::net::IpAddr>,
+    action: &str,
+    subject: Uuid,
+    detail: serde_json::Value,
+) -> Result<(), ApiError> {
+    state
+        .store()
+        .append_audit(NewAuditEntry {
+            at: state.now(),
+            actor_id: Some(auth.user.id),
+            action: action.to_owned(),
+            subject_id: Some(subject),
+            client_ip: ip.map(|ip| ip.to_string()),
+            detail,
+        })
+        .await?;
+    Ok(())
 }

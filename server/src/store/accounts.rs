@@ -1,7 +1,7 @@
 //! Accounts, login sessions (refresh tokens) and personal API tokens.
 
 use async_trait::async_trait;
-use cloudmaster_core::api::{ApiTokenInfo, Role, User};
+use cloudmaster_core::api::{ApiTokenInfo, Role, User, UserAccount};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -17,8 +17,11 @@ pub trait AccountStore: Send + Sync {
     async fn create_user(&self, new: NewUser, now: OffsetDateTime) -> StoreResult<User>;
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserCredentials>>;
     async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserCredentials>>;
-    async fn list_users(&self) -> StoreResult<Vec<User>>;
+    /// Every account, oldest first.
+    async fn list_users(&self) -> StoreResult<Vec<UserAccount>>;
     async fn set_user_role(&self, id: Uuid, role: Role) -> StoreResult<User>;
+    /// Suspends the account or lifts its suspension; `NotFound` when there is none.
+    async fn set_user_suspended(&self, id: Uuid, suspended: bool) -> StoreResult<UserAccount>;
 
     // --- sessions (refresh tokens) --------------------------------------------------
     async fn insert_refresh_token(

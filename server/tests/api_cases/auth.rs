@@ -11,6 +11,7 @@ backend_tests!(
     unauthenticated_and_malformed_requests,
     api_tokens_and_scopes,
     roles_are_enforced,
+    an_admin_suspends_an_account_and_lifts_the_suspension,
 );
 
 async fn sessions_rotate_and_detect_reuse(db: &TestDatabase) {
@@ -362,4 +363,95 @@ async fn roles_are_enforced(db: &TestDatabase) {
     )
     .await
     .expect_error(404, "not_found");
+}
+
+async fn an_admin_suspends_an_account_and_lifts_the_suspension(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.user("admin@example.com", Role::Admin).await;
+    let learner = app.user("ada@example.com", Role::Learner).await;
+    let token = app.api_token(&learner, "script", &["learn"]).await;
+    let suspend = |user: uuid::Uuid, suspended: bool| {
+        (
+            format!("/api/v1/admin/users/{user}/suspended"),
+            json!({ "suspended": suspended }),
+        )
+    };
+
+    // Only administrators suspend.
+    let (path, body) = suspend(admin.user.id, true);
+    app.put(&path, learner.t(), &body)
+        .await
+        .expect_error(403, "forbidden");
+
+    let (path, body) = suspend(learner.user.id, true);
+    let suspended = app.put(&path, admin.t(), &body).await.expect(200);
+    assert_eq!(suspended.body["email"], "ada@example.com");
+    assert_eq!(suspended.body["suspended"], true);
+
+    // Every way in is refused at once: the session, the API token, a refresh, a login.
+    let refused = app
+        .get("/api/v1/me", learner.t())
+        .await
+        .expect_error(403, "forbidden");
+    assert!(refused.message().contains("suspended"), "{}", refused.text);
+    app.get("/api/v1/me", Some(&token))
+        .await
+        .expect_error(403, "forbidden");
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        &json!({"refresh_token": learner.refresh}),
+    )
+    .await
+    .expect_error(403, "forbidden");
+    app.post(
+        "/api/v1/auth/login",
+        None,
+        &json!({"email": "ada@example.com", "password": PASSWORD}),
+    )
+    .await
+    .expect_error(403, "forbidden");
+
+    // The list shows it, and the audit log says who did it.
+    let users = app.get("/api/v1/admin/users", admin.t()).await.expect(200);
+    let flags: Vec<(&str, bool)> = users
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["email"].as_str().unwrap(),
+                u["suspended"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        flags,
+        vec![("admin@example.com", false), ("ada@example.com", true)]
+    );
+    let audit = app.get("/api/v1/admin/audit", admin.t()).await.expect(200);
+    let entry = &audit.body[0];
+    assert_eq!(entry["action"], "admin.user_suspended", "{}", audit.text);
+    assert_eq!(entry["actor_id"], json!(admin.user.id));
+    assert_eq!(entry["subject_id"], json!(learner.user.id));
+
+    // An administrator cannot lock themselves out; an unknown account is 404.
+    let (path, body) = suspend(admin.user.id, true);
+    app.put(&path, admin.t(), &body)
+        .await
+        .expect_error(409, "conflict");
+    let (path, body) = suspend(uuid::Uuid::new_v4(), true);
+    app.put(&path, admin.t(), &body)
+        .await
+        .expect_error(404, "not_found");
+
+    // Lifting it lets the same session and token in again.
+    let (path, body) = suspend(learner.user.id, false);
+    let lifted = app.put(&path, admin.t(), &body).await.expect(200);
+    assert_eq!(lifted.body["suspended"], false);
+    app.get("/api/v1/me", learner.t()).await.expect(200);
+    app.get("/api/v1/me", Some(&token)).await.expect(200);
+    let audit = app.get("/api/v1/admin/audit", admin.t()).await.expect(200);
+    assert_eq!(audit.body[0]["action"], "admin.user_unsuspended");
 }

@@ -47,6 +47,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/courses/{course}/rollback"),
     ("get", "/api/v1/admin/users"),
     ("put", "/api/v1/admin/users/{user}/role"),
+    ("put", "/api/v1/admin/users/{user}/suspended"),
     ("get", "/api/v1/admin/audit"),
     ("get", "/api/v1/billing/plans"),
     ("get", "/api/v1/billing/status"),

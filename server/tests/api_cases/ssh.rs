@@ -9,6 +9,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use cloudmaster_core::api::Role;
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -23,6 +24,7 @@ const COURSE: &str = "ssh-course";
 backend_tests!(
     a_linked_key_opens_the_tui_which_resizes_and_quits,
     an_unknown_key_is_told_how_to_link_one,
+    a_suspended_accounts_key_is_told_so,
     a_session_over_the_account_limit_is_refused,
     a_stopping_server_says_goodbye_to_its_sessions,
 );
@@ -308,6 +310,28 @@ async fn an_unknown_key_is_told_how_to_link_one(db: &TestDatabase) {
     assert_ne!(status, 0, "{output}");
     assert!(output.contains("linked to no account"), "{output}");
     assert!(output.contains("cloudmaster keys add"), "{output}");
+    assert!(!output.contains("Dashboard"), "{output}");
+}
+
+async fn a_suspended_accounts_key_is_told_so(db: &TestDatabase) {
+    let server = SshServer::start(db, 3).await;
+    let key = server.key("ada");
+    server.link(&key).await;
+    let admin = server.app.user("admin@example.com", Role::Admin).await;
+    let learner = server.app.learner().user.id;
+    server
+        .app
+        .put(
+            &format!("/api/v1/admin/users/{learner}/suspended"),
+            admin.t(),
+            &json!({ "suspended": true }),
+        )
+        .await
+        .expect(200);
+
+    let (status, output) = server.connect(&key).finish().await;
+    assert_ne!(status, 0, "{output}");
+    assert!(output.contains("suspended"), "{output}");
     assert!(!output.contains("Dashboard"), "{output}");
 }
 

@@ -14,7 +14,7 @@ use crate::support::TestDatabase;
 backend_tests!(
     replicas_starting_at_once_migrate_once,
     duplicate_email_is_a_conflict_whatever_the_case,
-    users_are_found_listed_and_promoted,
+    users_are_found_listed_promoted_and_suspended,
     refresh_rotation_has_exactly_one_winner,
     refresh_reuse_revokes_the_family,
     refresh_expiry_and_logout,
@@ -76,7 +76,7 @@ async fn duplicate_email_is_a_conflict_whatever_the_case(db: &TestDatabase) {
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
 }
 
-async fn users_are_found_listed_and_promoted(db: &TestDatabase) {
+async fn users_are_found_listed_promoted_and_suspended(db: &TestDatabase) {
     let store = db.open().await;
     let ada = user(&*store, "Ada@Example.com", Role::Learner).await;
     let bob = user(&*store, "bob@example.com", Role::Instructor).await;
@@ -109,9 +109,32 @@ async fn users_are_found_listed_and_promoted(db: &TestDatabase) {
         .await
         .unwrap()
         .iter()
-        .map(|u| u.id)
+        .map(|u| u.user.id)
         .collect();
     assert_eq!(listed, vec![ada, bob], "users are listed oldest first");
+
+    // Suspension: seen when the account is read, listed, and lifted again.
+    let suspended = store.set_user_suspended(bob, true).await.unwrap();
+    assert!(suspended.suspended);
+    assert_eq!(suspended.user.id, bob);
+    assert!(store.user_by_id(bob).await.unwrap().unwrap().suspended);
+    let listed = store.list_users().await.unwrap();
+    assert_eq!(
+        listed.iter().map(|u| u.suspended).collect::<Vec<_>>(),
+        vec![false, true]
+    );
+    assert!(
+        !store
+            .set_user_suspended(bob, false)
+            .await
+            .unwrap()
+            .suspended
+    );
+    assert!(!store.user_by_id(bob).await.unwrap().unwrap().suspended);
+    assert!(matches!(
+        store.set_user_suspended(Uuid::new_v4(), true).await,
+        Err(StoreError::NotFound(_))
+    ));
 
     let promoted = store.set_user_role(ada, Role::Admin).await.unwrap();
     assert_eq!(promoted.role, Role::Admin);

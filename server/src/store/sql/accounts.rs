@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use cloudmaster_core::api::{ApiTokenInfo, Role, User};
+use cloudmaster_core::api::{ApiTokenInfo, Role, User, UserAccount};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -48,6 +48,22 @@ impl UserRow {
             role: parse_role(&self.role)?,
             tier: parse_tier(&self.tier)?,
             created_at: self.created_at.get(),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    suspended: bool,
+}
+
+impl AccountRow {
+    fn into_account(self) -> StoreResult<UserAccount> {
+        Ok(UserAccount {
+            user: self.user.into_user()?,
+            suspended: self.suspended,
         })
     }
 }
@@ -146,16 +162,16 @@ impl AccountStore for Backend {
         .transpose()
     }
 
-    async fn list_users(&self) -> StoreResult<Vec<User>> {
-        sqlx::query_as::<_, UserRow>(concat!(
+    async fn list_users(&self) -> StoreResult<Vec<UserAccount>> {
+        sqlx::query_as::<_, AccountRow>(concat!(
             "SELECT ",
             user_columns!(),
-            " FROM users ORDER BY created_at, id"
+            ", suspended FROM users ORDER BY created_at, id"
         ))
         .fetch_all(&self.reader)
         .await?
         .into_iter()
-        .map(UserRow::into_user)
+        .map(AccountRow::into_account)
         .collect()
     }
 
@@ -170,6 +186,20 @@ impl AccountStore for Backend {
         .await?
         .ok_or_else(|| StoreError::NotFound("user".into()))?
         .into_user()
+    }
+
+    async fn set_user_suspended(&self, id: Uuid, suspended: bool) -> StoreResult<UserAccount> {
+        sqlx::query_as::<_, AccountRow>(concat!(
+            "UPDATE users SET suspended = $2 WHERE id = $1 RETURNING ",
+            user_columns!(),
+            ", suspended"
+        ))
+        .bind(id)
+        .bind(suspended)
+        .fetch_optional(&self.writer)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("user".into()))?
+        .into_account()
     }
 
     async fn insert_refresh_token(
