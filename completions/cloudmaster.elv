@@ -1343,7 +1343,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --help 'Print help'
             cand list 'List every account, oldest first, with its role, tier and whether it is suspended'
             cand role 'Change an account''s role (from its next request on)'
-            cand suspend 'Suspend an account: it cannot log in, and its sessions, API tokens and SSH keys are refused; nothing of it is deleted'
+            cand suspend 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted'
             cand unsuspend 'Lift an account''s suspension: its sessions and tokens work again'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -1394,7 +1394,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;admin;users;help'= {
             cand list 'List every account, oldest first, with its role, tier and whether it is suspended'
             cand role 'Change an account''s role (from its next request on)'
-            cand suspend 'Suspend an account: it cannot log in, and its sessions, API tokens and SSH keys are refused; nothing of it is deleted'
+            cand suspend 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted'
             cand unsuspend 'Lift an account''s suspension: its sessions and tokens work again'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -1498,7 +1498,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;admin;help;users'= {
             cand list 'List every account, oldest first, with its role, tier and whether it is suspended'
             cand role 'Change an account''s role (from its next request on)'
-            cand suspend 'Suspend an account: it cannot log in, and its sessions, API tokens and SSH keys are refused; nothing of it is deleted'
+            cand suspend 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted'
             cand unsuspend 'Lift an account''s suspension: its sessions and tokens work again'
         }
         &'cloudmaster;admin;help;users;list'= {
@@ -1867,7 +1867,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;help;admin;users'= {
             cand list 'List every account, oldest first, with its role, tier and whether it is suspended'
             cand role 'Change an account''s role (from its next request on)'
-            cand suspend 'Suspend an account: it cannot log in, and its sessions, API tokens and SSH keys are refused; nothing of it is deleted'
+            cand suspend 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted'
             cand unsuspend 'Lift an account''s suspension: its sessions and tokens work again'
         }
         &'cloudmaster;help;admin;users;list'= {

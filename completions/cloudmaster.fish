@@ -1047,7 +1047,7 @@ complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fis
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from users" -s h -l help -d 'Print help'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "list" -d 'List every account, oldest first, with its role, tier and whether it is suspended'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "role" -d 'Change an account\'s role (from its next request on)'
-complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "suspend" -d 'Suspend an account: it cannot log in, and its sessions, API tokens and SSH keys are refused; nothing of it is deleted'
+complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "suspend" -d 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "unsuspend" -d 'Lift an account\'s suspension: its sessions and tokens work again'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cloudmaster -n "__fish_cloudmaster_using_subcommand admin; and __fish_seen_subcommand_from revenue" -l to -d 'The last day, YYYY-MM-DD (UTC) [default: today]' -r

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use cloudmaster_core::api::{Role, Tier, User};
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 use crate::auth::cache::AuthCache;
 use crate::auth::password::{self, PasswordHasher};
@@ -66,6 +67,8 @@ struct Inner {
     tutor: Tutor,
     /// The server's identity, read from the database once (see [`AppState::server_id`]).
     server_id: tokio::sync::OnceCell<String>,
+    /// Accounts suspended through this replica, for what holds them open (SSH sessions).
+    suspensions: tokio::sync::broadcast::Sender<Uuid>,
 }
 
 /// An [`AppState`] that background jobs hold without keeping the server alive.
@@ -77,6 +80,8 @@ impl WeakState {
     }
 }
 
+/// Suspensions announced that a listener may fall behind by before it is told it lagged.
+const SUSPENSIONS_QUEUED: usize = 64;
 /// How often local rate-limit counts are written to the database.
 const RATE_FLUSH_EVERY: Duration = Duration::from_millis(250);
 /// API-token uses are written every this many rate flushes (5 s).
@@ -129,6 +134,7 @@ impl AppState {
                 tutor: Tutor::from_config(&config.tutor)
                     .map_err(|e| ServerError::Refused(e.to_string()))?,
                 server_id: tokio::sync::OnceCell::new(),
+                suspensions: tokio::sync::broadcast::channel(SUSPENSIONS_QUEUED).0,
                 config: config.clone(),
                 store,
                 clock,
@@ -223,6 +229,18 @@ impl AppState {
 
     pub(crate) fn auth_cache(&self) -> &AuthCache {
         &self.inner.auth_cache
+    }
+
+    /// Tells whoever listens (see [`AppState::suspensions`]) that `user` was suspended.
+    pub(crate) fn announce_suspension(&self, user: Uuid) {
+        // Nobody listening (no SSH session open) is fine.
+        let _ = self.inner.suspensions.send(user);
+    }
+
+    /// The accounts suspended through this replica from now on. A receiver that falls more
+    /// than [`SUSPENSIONS_QUEUED`] behind is told it lagged, and then reads the account.
+    pub(crate) fn suspensions(&self) -> tokio::sync::broadcast::Receiver<Uuid> {
+        self.inner.suspensions.subscribe()
     }
 
     /// The server's identity (32 hex digits): made on first use and kept in the database, so

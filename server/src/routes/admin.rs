@@ -128,9 +128,10 @@ pub async fn set_role(
     Ok(Json(updated))
 }
 
-/// Suspend an account, or lift its suspension. A suspended account cannot log in, and its
-/// sessions, API tokens and SSH keys are refused from its next request on; lifting the
-/// suspension lets them in again. An administrator cannot suspend their own account.
+/// Suspend an account, or lift its suspension. A suspended account cannot log in, its
+/// sessions, API tokens and SSH keys are refused from its next request on, and its open
+/// SSH sessions end; lifting the suspension lets them in again. An administrator cannot
+/// suspend their own account.
 #[utoipa::path(put, path = "/api/v1/admin/users/{user}/suspended", tag = "admin",
     security(("bearer" = [])),
     params(("user" = Uuid, Path)),
@@ -161,6 +162,9 @@ pub async fn set_suspended(
         .await
         .map_err(|e| no_such_user(e, user))?;
     state.auth_cache().forget_user(user);
+    if req.suspended {
+        state.announce_suspension(user);
+    }
     tracing::info!(admin = %auth.user.id, user = %user, suspended = req.suspended, "suspension changed");
     let action = if req.suspended {
         "admin.user_suspended"

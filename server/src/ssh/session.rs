@@ -17,17 +17,22 @@ use ratatui::crossterm::event::Event;
 use ratatui::layout::Size;
 use russh::ChannelId;
 use russh::server::Handle;
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
+use uuid::Uuid;
 
 use super::Shared;
 use super::limits::SessionSlot;
 use crate::auth::session as login;
+use crate::state::AppState;
 
 /// Frames that may wait for a slow client before it is disconnected.
 const QUEUED_FRAMES: usize = 64;
 /// How long the last frames may take to leave once the TUI has ended.
 const DRAIN: Duration = Duration::from_secs(2);
+/// How often a session reads its account, to end when it was suspended through another
+/// replica (through this one it ends at once).
+const RECHECK_SUSPENSION: Duration = Duration::from_secs(60);
 
 /// Everything a session needs once its shell request is granted.
 pub(super) struct Served {
@@ -50,6 +55,8 @@ enum Ending {
     Failed(String),
     Idle,
     ServerStopping,
+    /// The account was suspended meanwhile.
+    Suspended,
 }
 
 /// Runs the session to its end and says goodbye; the login session is revoked and the
@@ -96,12 +103,14 @@ pub(super) async fn run(served: Served) {
         size,
     };
     let mut stopping = shared.stopping.clone();
+    let suspensions = shared.state.suspensions();
     let ending = tokio::select! {
         result = cloudmaster_tui::serve(Arc::new(client.clone()), remote, colors) => match result {
             Ok(()) => Ending::Quit,
             Err(err) => Ending::Failed(format!("{err:#}")),
         },
         () = idle(&last_input, shared.idle_timeout) => Ending::Idle,
+        () = suspended(&shared.state, user.id, suspensions) => Ending::Suspended,
         _ = stopping.wait_for(|stopping| *stopping) => Ending::ServerStopping,
     };
     // The TUI is dropped by now (and with it its background tasks); its login session goes
@@ -139,6 +148,10 @@ pub(super) async fn run(served: Served) {
             0,
             "The server is shutting down; connect again in a moment.".to_owned(),
         ),
+        Ending::Suspended => (
+            1,
+            "Your account was suspended; ask the server's administrators.".to_owned(),
+        ),
     };
     // A TUI stopped from outside left the alternate screen up: leave it, show the cursor.
     let restore = match ending {
@@ -162,6 +175,42 @@ async fn idle(last_input: &Mutex<Instant>, timeout: Duration) {
             return;
         }
         tokio::time::sleep_until(deadline).await;
+    }
+}
+
+/// Resolves once `user`'s account is suspended: at once when that happens through this
+/// replica, else when the account is next read, every [`RECHECK_SUSPENSION`].
+async fn suspended(state: &AppState, user: Uuid, mut suspensions: broadcast::Receiver<Uuid>) {
+    let mut recheck = tokio::time::interval(RECHECK_SUSPENSION);
+    recheck.tick().await; // the first tick is now: the account was just read at login
+    loop {
+        let read = tokio::select! {
+            announced = suspensions.recv() => match announced {
+                Ok(id) if id == user => return,
+                Ok(_) => continue,
+                // Missed some: read the account instead.
+                Err(broadcast::error::RecvError::Lagged(_)) => true,
+                // The state is going away: the server stops, which ends the session anyway.
+                Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
+            },
+            _ = recheck.tick() => true,
+        };
+        if read && is_suspended(state, user).await {
+            return;
+        }
+    }
+}
+
+/// Whether the account is suspended (or gone); a failed read counts as not: the next
+/// request of the session would fail on its own.
+async fn is_suspended(state: &AppState, user: Uuid) -> bool {
+    match state.store().user_by_id(user).await {
+        Ok(Some(account)) => account.suspended,
+        Ok(None) => true,
+        Err(err) => {
+            tracing::warn!(user = %user, error = %err, "cannot read an SSH session's account");
+            false
+        }
     }
 }
 

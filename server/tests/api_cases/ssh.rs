@@ -24,7 +24,7 @@ const COURSE: &str = "ssh-course";
 backend_tests!(
     a_linked_key_opens_the_tui_which_resizes_and_quits,
     an_unknown_key_is_told_how_to_link_one,
-    a_suspended_accounts_key_is_told_so,
+    a_suspension_ends_open_sessions_and_refuses_the_key,
     a_session_over_the_account_limit_is_refused,
     a_stopping_server_says_goodbye_to_its_sessions,
 );
@@ -313,10 +313,13 @@ async fn an_unknown_key_is_told_how_to_link_one(db: &TestDatabase) {
     assert!(!output.contains("Dashboard"), "{output}");
 }
 
-async fn a_suspended_accounts_key_is_told_so(db: &TestDatabase) {
+async fn a_suspension_ends_open_sessions_and_refuses_the_key(db: &TestDatabase) {
     let server = SshServer::start(db, 3).await;
     let key = server.key("ada");
     server.link(&key).await;
+    let open = server.connect(&key);
+    open.wait_for_text("Dashboard").await;
+
     let admin = server.app.user("admin@example.com", Role::Admin).await;
     let learner = server.app.learner().user.id;
     server
@@ -329,9 +332,15 @@ async fn a_suspended_accounts_key_is_told_so(db: &TestDatabase) {
         .await
         .expect(200);
 
+    // The session open ends at once, saying why.
+    let (status, output) = open.finish().await;
+    assert_eq!(status, 1, "{output}");
+    assert!(output.contains("Your account was suspended"), "{output}");
+
+    // The key no longer opens one.
     let (status, output) = server.connect(&key).finish().await;
     assert_ne!(status, 0, "{output}");
-    assert!(output.contains("suspended"), "{output}");
+    assert!(output.contains("is suspended"), "{output}");
     assert!(!output.contains("Dashboard"), "{output}");
 }
 

@@ -31,8 +31,8 @@ enum UserCommand {
             .map(|role| role.parse::<Role>().expect("one of the possible values")))]
         role: Role,
     },
-    /// Suspend an account: it cannot log in, and its sessions, API tokens and SSH keys are
-    /// refused; nothing of it is deleted
+    /// Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are
+    /// refused, its TUI sessions over SSH end; nothing of it is deleted
     Suspend {
         /// The account: its email or its id
         user: String,
