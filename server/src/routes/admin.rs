@@ -11,7 +11,6 @@ use cloudmaster_core::api::{
 use uuid::Uuid;
 
 use crate::auth::Auth;
-use crate::auth::records::NewAuditEntry;
 use crate::client_ip::ClientIp;
 use crate::error::ApiError;
 use crate::extract::{Json, Path, Query};
@@ -124,7 +123,7 @@ pub async fn set_role(
     state.auth_cache().forget_user(user);
     tracing::info!(admin = %auth.user.id, user = %user, role = req.role.as_str(), "role changed");
     let detail = serde_json::json!({ "role": req.role.as_str() });
-    record(&state, &auth, ip, "admin.role_changed", user, detail).await?;
+    super::record_audit(&state, &auth, ip, "admin.role_changed", user, detail).await?;
     Ok(Json(updated))
 }
 
@@ -171,7 +170,7 @@ pub async fn set_suspended(
     } else {
         "admin.user_unsuspended"
     };
-    record(&state, &auth, ip, action, user, serde_json::json!({})).await?;
+    super::record_audit(&state, &auth, ip, action, user, serde_json::json!({})).await?;
     Ok(Json(updated))
 }
 
@@ -180,27 +179,4 @@ fn no_such_user(err: crate::store::StoreError, user: Uuid) -> ApiError {
         crate::store::StoreError::NotFound(_) => ApiError::NotFound(format!("no user {user}")),
         other => other.into(),
     }
-}
-
-/// Writes what an administrator did to `subject` in the audit log.
-async fn record(
-    state: &AppState,
-    auth: &Auth,
-    ip: Option<std::net::IpAddr>,
-    action: &str,
-    subject: Uuid,
-    detail: serde_json::Value,
-) -> Result<(), ApiError> {
-    state
-        .store()
-        .append_audit(NewAuditEntry {
-            at: state.now(),
-            actor_id: Some(auth.user.id),
-            action: action.to_owned(),
-            subject_id: Some(subject),
-            client_ip: ip.map(|ip| ip.to_string()),
-            detail,
-        })
-        .await?;
-    Ok(())
 }

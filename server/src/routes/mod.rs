@@ -170,6 +170,30 @@ fn client_ip(state: &AppState, request: &Request) -> Option<IpAddr> {
     crate::client_ip::client_ip(&state.config().trust_forwarded_for, peer, request.headers())
 }
 
+/// Writes to the audit log that the caller (`auth`, from `ip`) did `action` to the account
+/// `subject`, with `detail`.
+pub(crate) async fn record_audit(
+    state: &AppState,
+    auth: &Auth,
+    ip: Option<IpAddr>,
+    action: &str,
+    subject: uuid::Uuid,
+    detail: serde_json::Value,
+) -> Result<(), ApiError> {
+    state
+        .store()
+        .append_audit(crate::auth::records::NewAuditEntry {
+            at: state.now(),
+            actor_id: Some(auth.user.id),
+            action: action.to_owned(),
+            subject_id: Some(subject),
+            client_ip: ip.map(|ip| ip.to_string()),
+            detail,
+        })
+        .await?;
+    Ok(())
+}
+
 /// JSON 404 for paths no route matches.
 pub async fn not_found() -> ApiError {
     ApiError::NotFound("no such endpoint; see /api/v1/openapi.json".to_owned())

@@ -10,7 +10,6 @@ use cloudmaster_core::api::{AddSshKeyRequest, ErrorBody, MAX_SSH_KEYS_PER_ACCOUN
 use uuid::Uuid;
 
 use crate::auth::Auth;
-use crate::auth::records::NewAuditEntry;
 use crate::client_ip::ClientIp;
 use crate::error::ApiError;
 use crate::extract::{Json, Path};
@@ -129,20 +128,10 @@ async fn audit(
     action: &str,
     key: &SshKey,
 ) -> Result<(), ApiError> {
-    state
-        .store()
-        .append_audit(NewAuditEntry {
-            at: state.now(),
-            actor_id: Some(auth.user.id),
-            action: action.to_owned(),
-            subject_id: Some(auth.user.id),
-            client_ip: ip.map(|ip| ip.to_string()),
-            detail: serde_json::json!({
-                "key_id": key.id,
-                "fingerprint": key.fingerprint,
-                "name": key.name,
-            }),
-        })
-        .await?;
-    Ok(())
+    let detail = serde_json::json!({
+        "key_id": key.id,
+        "fingerprint": key.fingerprint,
+        "name": key.name,
+    });
+    super::record_audit(state, auth, ip, action, auth.user.id, detail).await
 }
