@@ -15,7 +15,6 @@ use cloudmaster_tui::ColorMode;
 use cloudmaster_tui::input::InputParser;
 use ratatui::crossterm::event::Event;
 use ratatui::layout::Size;
-use russh::keys::ssh_key::PublicKey;
 use russh::server::{Auth, Msg, PublicKeyOffer, Response, Session, VerifiedPublicKey};
 use russh::{Channel, ChannelId, Pty};
 use tokio::sync::mpsc;
@@ -23,7 +22,8 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::session::{self, Served};
-use super::{LinkedKey, Shared, SshError, refuse};
+use super::{Shared, SshError, refuse};
+use crate::store::LinkedSshKey;
 
 /// Keys and resizes that may wait for a busy TUI before the connection waits too.
 const INPUT_QUEUE: usize = 256;
@@ -37,6 +37,9 @@ pub(super) struct Connection {
     peer: Option<SocketAddr>,
     /// The account and key this connection signed in with.
     signed_in: Option<SignedIn>,
+    /// The linked key last offered, so the signed login that follows the offer does not
+    /// look it up again.
+    offered: Option<LinkedSshKey>,
     /// Fingerprints of the keys offered that no account links, to tell the client.
     unknown_keys: Vec<String>,
     /// A linked key of a suspended account was offered: that is what the client is told.
@@ -73,6 +76,7 @@ impl Connection {
             shared,
             peer,
             signed_in: None,
+            offered: None,
             unknown_keys: Vec::new(),
             suspended: false,
             channel: None,
@@ -84,9 +88,14 @@ impl Connection {
         self.channel.as_mut().filter(|c| c.id == id)
     }
 
-    async fn linked(&self, key: &PublicKey) -> Result<Option<LinkedKey>, SshError> {
-        let fingerprint = crate::ssh_keys::fingerprint(key);
-        super::linked_key(&self.shared.state, &fingerprint).await
+    /// The linked key with this fingerprint, if any.
+    async fn linked(&self, fingerprint: &str) -> Result<Option<LinkedSshKey>, SshError> {
+        Ok(self
+            .shared
+            .state
+            .store()
+            .ssh_key_by_fingerprint(fingerprint)
+            .await?)
     }
 
     /// What an unlinked client is told.
@@ -188,10 +197,11 @@ impl russh::server::Handler for Connection {
         _user: &str,
         offer: PublicKeyOffer<'_>,
     ) -> Result<Auth, Self::Error> {
-        if self.linked(offer.public_key).await?.is_some() {
+        let fingerprint = crate::ssh_keys::fingerprint(offer.public_key);
+        if let Some(linked) = self.linked(&fingerprint).await? {
+            self.offered = Some(linked);
             return Ok(Auth::Accept);
         }
-        let fingerprint = crate::ssh_keys::fingerprint(offer.public_key);
         if !self.unknown_keys.contains(&fingerprint) && self.unknown_keys.len() < 8 {
             self.unknown_keys.push(fingerprint);
         }
@@ -203,8 +213,14 @@ impl russh::server::Handler for Connection {
         _user: &str,
         key: VerifiedPublicKey<'_>,
     ) -> Result<Auth, Self::Error> {
-        let Some(linked) = self.linked(key.public_key).await? else {
-            return Ok(Auth::reject());
+        let fingerprint = crate::ssh_keys::fingerprint(key.public_key);
+        let linked = match self.offered.take() {
+            Some(offered) if offered.key.fingerprint == fingerprint => offered,
+            // A client may sign without offering first.
+            _ => match self.linked(&fingerprint).await? {
+                Some(linked) => linked,
+                None => return Ok(Auth::reject()),
+            },
         };
         let state = &self.shared.state;
         let Some(account) = state.store().user_by_id(linked.user_id).await? else {
@@ -217,11 +233,11 @@ impl russh::server::Handler for Connection {
         }
         state
             .store()
-            .touch_ssh_key(linked.key_id, state.now())
+            .touch_ssh_key(linked.key.id, state.now())
             .await?;
         self.signed_in = Some(SignedIn {
             user: account.user,
-            key_id: linked.key_id,
+            key_id: linked.key.id,
         });
         self.logged_in.store(true, Ordering::Relaxed);
         Ok(Auth::Accept)

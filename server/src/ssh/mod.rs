@@ -30,7 +30,6 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use url::Url;
-use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::server_error::ServerError;
@@ -70,23 +69,6 @@ pub(crate) struct Shared {
     idle_timeout: Duration,
     /// Turns true when the server stops: sessions say goodbye.
     stopping: watch::Receiver<bool>,
-}
-
-/// A key that links an account.
-pub(crate) struct LinkedKey {
-    pub key_id: Uuid,
-    pub user_id: Uuid,
-}
-
-async fn linked_key(state: &AppState, fingerprint: &str) -> Result<Option<LinkedKey>, SshError> {
-    Ok(state
-        .store()
-        .ssh_key_by_fingerprint(fingerprint)
-        .await?
-        .map(|linked| LinkedKey {
-            key_id: linked.key.id,
-            user_id: linked.user_id,
-        }))
 }
 
 /// The URL served TUIs reach this server's API at: its HTTP listener, through loopback
