@@ -349,6 +349,14 @@ async fn roles_are_enforced(db: &TestDatabase) {
     .expect(200);
     let me = app.get("/api/v1/me", learner.t()).await.expect(200);
     assert_eq!(me.body["scopes"], json!(["learn", "publish"]));
+    let audit = app.get("/api/v1/admin/audit", admin.t()).await.expect(200);
+    assert_eq!(
+        audit.body[0]["action"], "admin.role_changed",
+        "{}",
+        audit.text
+    );
+    assert_eq!(audit.body[0]["subject_id"], json!(learner.user.id));
+    assert_eq!(audit.body[0]["detail"]["role"], "instructor");
     app.post(
         "/api/v1/courses/mine/versions",
         learner.t(),

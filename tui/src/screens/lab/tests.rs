@@ -727,3 +727,28 @@ async fn a_served_lab_follows_a_session_started_elsewhere() {
     assert!(screen.contains("Session open since"), "{screen}");
     assert!(screen.contains("○ 1"), "{screen}");
 }
+
+#[tokio::test]
+async fn a_served_lab_that_fails_to_reload_stays_and_one_that_never_arrived_leaves() {
+    let mut h = Harness::start().await;
+    open_served(&mut h).await;
+    let failed = || {
+        Action::Loaded(Box::new(crate::action::Loaded::ServedLab {
+            course: COURSE.to_owned(),
+            lab: LAB.to_owned(),
+            result: Err(crate::backend::BackendError::new("connection refused")),
+        }))
+    };
+
+    // A failed reload: the standing shown stands, and the error says what failed.
+    h.dispatch(failed()).await;
+    assert_eq!(h.app.screen, ScreenId::Lab);
+    assert!(h.app.lab.as_ref().is_some_and(|l| l.served.is_some()));
+    assert_eq!(h.app.errors.len(), 1);
+
+    // Nothing shown yet: the screen gives way, as a lab that could not open does.
+    h.app.lab.as_mut().unwrap().served = None;
+    h.dispatch(failed()).await;
+    assert!(h.app.lab.is_none());
+    assert_ne!(h.app.screen, ScreenId::Lab);
+}
