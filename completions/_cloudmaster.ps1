@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show who you are logged in as, and with which credential')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Manage personal API tokens (for CI)')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Link SSH public keys to your account, to use the TUI over SSH')
+            [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password, or reset a forgotten one with a mailed code')
             [CompletionResult]::new('courses', 'courses', [CompletionResultType]::ParameterValue, 'Browse the catalog')
             [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'Enroll in a course')
             [CompletionResult]::new('unenroll', 'unenroll', [CompletionResultType]::ParameterValue, 'Leave a course')
@@ -101,6 +102,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('--rate-limit-login', '--rate-limit-login', [CompletionResultType]::ParameterName, 'Login attempts per client address per minute')
             [CompletionResult]::new('--rate-limit-register', '--rate-limit-register', [CompletionResultType]::ParameterName, 'Registrations per client address per hour')
             [CompletionResult]::new('--rate-limit-refresh', '--rate-limit-refresh', [CompletionResultType]::ParameterName, 'Refresh-token exchanges (and logouts) per client address per minute')
+            [CompletionResult]::new('--rate-limit-password-reset', '--rate-limit-password-reset', [CompletionResultType]::ParameterName, 'Password-reset requests and redemptions per client address per hour')
             [CompletionResult]::new('--argon2-memory-kib', '--argon2-memory-kib', [CompletionResultType]::ParameterName, 'Argon2id memory per password hash, in KiB. Changing a cost parameter re-hashes each password at its owner''s next login')
             [CompletionResult]::new('--argon2-iterations', '--argon2-iterations', [CompletionResultType]::ParameterName, 'Argon2id passes over memory per password hash')
             [CompletionResult]::new('--argon2-parallelism', '--argon2-parallelism', [CompletionResultType]::ParameterName, 'Argon2id lanes per password hash')
@@ -138,6 +140,8 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('--ssh-sessions-per-account', '--ssh-sessions-per-account', [CompletionResultType]::ParameterName, 'SSH sessions one account may have open at once (on this server)')
             [CompletionResult]::new('--ssh-sessions-per-key', '--ssh-sessions-per-key', [CompletionResultType]::ParameterName, 'SSH sessions one key may have open at once (on this server)')
             [CompletionResult]::new('--ssh-max-connections', '--ssh-max-connections', [CompletionResultType]::ParameterName, 'SSH connections open at once, signed in or not; more are closed at once')
+            [CompletionResult]::new('--smtp-url', '--smtp-url', [CompletionResultType]::ParameterName, 'The SMTP relay that sends the server''s mail (reset codes): `smtp://host:25` (no TLS, for a relay on this machine), `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtps://user:pass@host:465`. Without it the server sends no mail. Give credentials in the environment rather than as a flag: flags show in `ps`')
+            [CompletionResult]::new('--mail-from', '--mail-from', [CompletionResultType]::ParameterName, 'The sender of the server''s mail')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
@@ -347,6 +351,79 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;keys;help;help' {
+            break
+        }
+        'cloudmaster;password' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('change', 'change', [CompletionResultType]::ParameterValue, 'Change your password (asks for the current one; needs a login, not an API token)')
+            [CompletionResult]::new('forgot', 'forgot', [CompletionResultType]::ParameterValue, 'Forgot your password? Ask the server to mail a reset code to your address')
+            [CompletionResult]::new('reset', 'reset', [CompletionResultType]::ParameterValue, 'Set a new password with a reset code (from the mail, or from an administrator); every session of the account ends')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;password;change' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--stdin', '--stdin', [CompletionResultType]::ParameterName, 'Read the current password and then the new one from the first two lines of stdin instead of prompting')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;password;forgot' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;password;reset' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--stdin', '--stdin', [CompletionResultType]::ParameterName, 'Read the code and then the new password from the first two lines of stdin instead of prompting')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;password;help' {
+            [CompletionResult]::new('change', 'change', [CompletionResultType]::ParameterValue, 'Change your password (asks for the current one; needs a login, not an API token)')
+            [CompletionResult]::new('forgot', 'forgot', [CompletionResultType]::ParameterValue, 'Forgot your password? Ask the server to mail a reset code to your address')
+            [CompletionResult]::new('reset', 'reset', [CompletionResultType]::ParameterValue, 'Set a new password with a reset code (from the mail, or from an administrator); every session of the account ends')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;password;help;change' {
+            break
+        }
+        'cloudmaster;password;help;forgot' {
+            break
+        }
+        'cloudmaster;password;help;reset' {
+            break
+        }
+        'cloudmaster;password;help;help' {
             break
         }
         'cloudmaster;courses' {
@@ -1501,6 +1578,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('role', 'role', [CompletionResultType]::ParameterValue, 'Change an account''s role (from its next request on)')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted')
             [CompletionResult]::new('unsuspend', 'unsuspend', [CompletionResultType]::ParameterValue, 'Lift an account''s suspension: its sessions and tokens work again')
+            [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Make a code that resets an account''s password (works once, for 30 minutes), to hand to its owner, who runs `cloudmaster password reset`; nothing is mailed')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -1552,11 +1630,24 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'cloudmaster;admin;users;reset-password' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'cloudmaster;admin;users;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account, oldest first, with its role, tier and whether it is suspended')
             [CompletionResult]::new('role', 'role', [CompletionResultType]::ParameterValue, 'Change an account''s role (from its next request on)')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted')
             [CompletionResult]::new('unsuspend', 'unsuspend', [CompletionResultType]::ParameterValue, 'Lift an account''s suspension: its sessions and tokens work again')
+            [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Make a code that resets an account''s password (works once, for 30 minutes), to hand to its owner, who runs `cloudmaster password reset`; nothing is mailed')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -1570,6 +1661,9 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;admin;users;help;unsuspend' {
+            break
+        }
+        'cloudmaster;admin;users;help;reset-password' {
             break
         }
         'cloudmaster;admin;users;help;help' {
@@ -1678,6 +1772,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('role', 'role', [CompletionResultType]::ParameterValue, 'Change an account''s role (from its next request on)')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted')
             [CompletionResult]::new('unsuspend', 'unsuspend', [CompletionResultType]::ParameterValue, 'Lift an account''s suspension: its sessions and tokens work again')
+            [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Make a code that resets an account''s password (works once, for 30 minutes), to hand to its owner, who runs `cloudmaster password reset`; nothing is mailed')
             break
         }
         'cloudmaster;admin;help;users;list' {
@@ -1690,6 +1785,9 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;admin;help;users;unsuspend' {
+            break
+        }
+        'cloudmaster;admin;help;users;reset-password' {
             break
         }
         'cloudmaster;admin;help;revenue' {
@@ -1830,6 +1928,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show who you are logged in as, and with which credential')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Manage personal API tokens (for CI)')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Link SSH public keys to your account, to use the TUI over SSH')
+            [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password, or reset a forgotten one with a mailed code')
             [CompletionResult]::new('courses', 'courses', [CompletionResultType]::ParameterValue, 'Browse the catalog')
             [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'Enroll in a course')
             [CompletionResult]::new('unenroll', 'unenroll', [CompletionResultType]::ParameterValue, 'Leave a course')
@@ -1903,6 +2002,21 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;help;keys;remove' {
+            break
+        }
+        'cloudmaster;help;password' {
+            [CompletionResult]::new('change', 'change', [CompletionResultType]::ParameterValue, 'Change your password (asks for the current one; needs a login, not an API token)')
+            [CompletionResult]::new('forgot', 'forgot', [CompletionResultType]::ParameterValue, 'Forgot your password? Ask the server to mail a reset code to your address')
+            [CompletionResult]::new('reset', 'reset', [CompletionResultType]::ParameterValue, 'Set a new password with a reset code (from the mail, or from an administrator); every session of the account ends')
+            break
+        }
+        'cloudmaster;help;password;change' {
+            break
+        }
+        'cloudmaster;help;password;forgot' {
+            break
+        }
+        'cloudmaster;help;password;reset' {
             break
         }
         'cloudmaster;help;courses' {
@@ -2149,6 +2263,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('role', 'role', [CompletionResultType]::ParameterValue, 'Change an account''s role (from its next request on)')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted')
             [CompletionResult]::new('unsuspend', 'unsuspend', [CompletionResultType]::ParameterValue, 'Lift an account''s suspension: its sessions and tokens work again')
+            [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Make a code that resets an account''s password (works once, for 30 minutes), to hand to its owner, who runs `cloudmaster password reset`; nothing is mailed')
             break
         }
         'cloudmaster;help;admin;users;list' {
@@ -2161,6 +2276,9 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;help;admin;users;unsuspend' {
+            break
+        }
+        'cloudmaster;help;admin;users;reset-password' {
             break
         }
         'cloudmaster;help;admin;revenue' {

@@ -76,6 +76,9 @@ _cloudmaster() {
             cloudmaster,mastery)
                 cmd="cloudmaster__subcmd__mastery"
                 ;;
+            cloudmaster,password)
+                cmd="cloudmaster__subcmd__password"
+                ;;
             cloudmaster,progress)
                 cmd="cloudmaster__subcmd__progress"
                 ;;
@@ -175,6 +178,9 @@ _cloudmaster() {
             cloudmaster__subcmd__admin__subcmd__help__subcmd__users,list)
                 cmd="cloudmaster__subcmd__admin__subcmd__help__subcmd__users__subcmd__list"
                 ;;
+            cloudmaster__subcmd__admin__subcmd__help__subcmd__users,reset-password)
+                cmd="cloudmaster__subcmd__admin__subcmd__help__subcmd__users__subcmd__reset__subcmd__password"
+                ;;
             cloudmaster__subcmd__admin__subcmd__help__subcmd__users,role)
                 cmd="cloudmaster__subcmd__admin__subcmd__help__subcmd__users__subcmd__role"
                 ;;
@@ -190,6 +196,9 @@ _cloudmaster() {
             cloudmaster__subcmd__admin__subcmd__users,list)
                 cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__list"
                 ;;
+            cloudmaster__subcmd__admin__subcmd__users,reset-password)
+                cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__reset__subcmd__password"
+                ;;
             cloudmaster__subcmd__admin__subcmd__users,role)
                 cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__role"
                 ;;
@@ -204,6 +213,9 @@ _cloudmaster() {
                 ;;
             cloudmaster__subcmd__admin__subcmd__users__subcmd__help,list)
                 cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__list"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__users__subcmd__help,reset-password)
+                cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__reset__subcmd__password"
                 ;;
             cloudmaster__subcmd__admin__subcmd__users__subcmd__help,role)
                 cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__role"
@@ -472,6 +484,9 @@ _cloudmaster() {
             cloudmaster__subcmd__help,mastery)
                 cmd="cloudmaster__subcmd__help__subcmd__mastery"
                 ;;
+            cloudmaster__subcmd__help,password)
+                cmd="cloudmaster__subcmd__help__subcmd__password"
+                ;;
             cloudmaster__subcmd__help,progress)
                 cmd="cloudmaster__subcmd__help__subcmd__progress"
                 ;;
@@ -531,6 +546,9 @@ _cloudmaster() {
                 ;;
             cloudmaster__subcmd__help__subcmd__admin__subcmd__users,list)
                 cmd="cloudmaster__subcmd__help__subcmd__admin__subcmd__users__subcmd__list"
+                ;;
+            cloudmaster__subcmd__help__subcmd__admin__subcmd__users,reset-password)
+                cmd="cloudmaster__subcmd__help__subcmd__admin__subcmd__users__subcmd__reset__subcmd__password"
                 ;;
             cloudmaster__subcmd__help__subcmd__admin__subcmd__users,role)
                 cmd="cloudmaster__subcmd__help__subcmd__admin__subcmd__users__subcmd__role"
@@ -669,6 +687,15 @@ _cloudmaster() {
                 ;;
             cloudmaster__subcmd__help__subcmd__lesson,video)
                 cmd="cloudmaster__subcmd__help__subcmd__lesson__subcmd__video"
+                ;;
+            cloudmaster__subcmd__help__subcmd__password,change)
+                cmd="cloudmaster__subcmd__help__subcmd__password__subcmd__change"
+                ;;
+            cloudmaster__subcmd__help__subcmd__password,forgot)
+                cmd="cloudmaster__subcmd__help__subcmd__password__subcmd__forgot"
+                ;;
+            cloudmaster__subcmd__help__subcmd__password,reset)
+                cmd="cloudmaster__subcmd__help__subcmd__password__subcmd__reset"
                 ;;
             cloudmaster__subcmd__help__subcmd__quiz,list)
                 cmd="cloudmaster__subcmd__help__subcmd__quiz__subcmd__list"
@@ -820,6 +847,30 @@ _cloudmaster() {
             cloudmaster__subcmd__lesson__subcmd__help,video)
                 cmd="cloudmaster__subcmd__lesson__subcmd__help__subcmd__video"
                 ;;
+            cloudmaster__subcmd__password,change)
+                cmd="cloudmaster__subcmd__password__subcmd__change"
+                ;;
+            cloudmaster__subcmd__password,forgot)
+                cmd="cloudmaster__subcmd__password__subcmd__forgot"
+                ;;
+            cloudmaster__subcmd__password,help)
+                cmd="cloudmaster__subcmd__password__subcmd__help"
+                ;;
+            cloudmaster__subcmd__password,reset)
+                cmd="cloudmaster__subcmd__password__subcmd__reset"
+                ;;
+            cloudmaster__subcmd__password__subcmd__help,change)
+                cmd="cloudmaster__subcmd__password__subcmd__help__subcmd__change"
+                ;;
+            cloudmaster__subcmd__password__subcmd__help,forgot)
+                cmd="cloudmaster__subcmd__password__subcmd__help__subcmd__forgot"
+                ;;
+            cloudmaster__subcmd__password__subcmd__help,help)
+                cmd="cloudmaster__subcmd__password__subcmd__help__subcmd__help"
+                ;;
+            cloudmaster__subcmd__password__subcmd__help,reset)
+                cmd="cloudmaster__subcmd__password__subcmd__help__subcmd__reset"
+                ;;
             cloudmaster__subcmd__quiz,help)
                 cmd="cloudmaster__subcmd__quiz__subcmd__help"
                 ;;
@@ -905,7 +956,7 @@ _cloudmaster() {
 
     case "${cmd}" in
         cloudmaster)
-            opts="-o -h -V --server --profile --output --quiet --no-color --yes --help --version quickstart serve register login logout whoami token keys courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help"
+            opts="-o -h -V --server --profile --output --quiet --no-color --yes --help --version quickstart serve register login logout whoami token keys password courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1277,7 +1328,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__admin__subcmd__help__subcmd__users)
-            opts="list role suspend unsuspend"
+            opts="list role suspend unsuspend reset-password"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1291,6 +1342,20 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__admin__subcmd__help__subcmd__users__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__help__subcmd__users__subcmd__reset__subcmd__password)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1385,7 +1450,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__admin__subcmd__users)
-            opts="-o -h --server --profile --output --quiet --no-color --yes --help list role suspend unsuspend help"
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help list role suspend unsuspend reset-password help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1415,7 +1480,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__admin__subcmd__users__subcmd__help)
-            opts="list role suspend unsuspend help"
+            opts="list role suspend unsuspend reset-password help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1443,6 +1508,20 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__reset__subcmd__password)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1499,6 +1578,36 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__admin__subcmd__users__subcmd__list)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__users__subcmd__reset__subcmd__password)
             opts="-o -h --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3373,7 +3482,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__help)
-            opts="quickstart serve register login logout whoami token keys courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help"
+            opts="quickstart serve register login logout whoami token keys password courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3471,7 +3580,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__help__subcmd__admin__subcmd__users)
-            opts="list role suspend unsuspend"
+            opts="list role suspend unsuspend reset-password"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3485,6 +3594,20 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__help__subcmd__admin__subcmd__users__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__admin__subcmd__users__subcmd__reset__subcmd__password)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4397,6 +4520,62 @@ _cloudmaster() {
         cloudmaster__subcmd__help__subcmd__mastery)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__password)
+            opts="change forgot reset"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__password__subcmd__change)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__password__subcmd__forgot)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__password__subcmd__reset)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -5828,6 +6007,196 @@ _cloudmaster() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cloudmaster__subcmd__password)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help change forgot reset help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__password__subcmd__change)
+            opts="-o -h --stdin --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__password__subcmd__forgot)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__password__subcmd__help)
+            opts="change forgot reset help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__password__subcmd__help__subcmd__change)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__password__subcmd__help__subcmd__forgot)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__password__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__password__subcmd__help__subcmd__reset)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__password__subcmd__reset)
+            opts="-o -h --stdin --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cloudmaster__subcmd__progress)
             opts="-o -h --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -6187,7 +6556,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__serve)
-            opts="-o -h --listen --url-file --database-url --data-dir --key-dir --pool-size --log-format --max-body-bytes --max-publish-bytes --rate-limit-free --rate-limit-premium --rate-limit-staff --rate-limit-anonymous --rate-limit-window-secs --trust-forwarded-for --rate-limit-login --rate-limit-register --rate-limit-refresh --argon2-memory-kib --argon2-iterations --argon2-parallelism --password-hash-threads --password-hash-queue --password-hash-wait-ms --catalog-cache-ms --auth-cache-ms --shutdown-grace-secs --lab-idle-timeout-minutes --lab-max-archive-bytes --lab-max-workspace-bytes --lab-max-archive-files --lab-script-checks --billing-provider --billing-plans --billing-grace-days --billing-retry-hours --billing-checkout-minutes --billing-tax-basis-points --public-url --stripe-api-base --stripe-api-key-file --stripe-webhook-secret-file --stripe-webhook-tolerance-secs --tutor-provider --tutor-base-url --tutor-model --tutor-api-key-file --tutor-timeout-secs --tutor-max-answer-tokens --tutor-daily-tokens-free --tutor-daily-tokens-premium --ssh-listen --ssh-idle-timeout-minutes --ssh-sessions-per-account --ssh-sessions-per-key --ssh-max-connections --server --profile --output --quiet --no-color --yes --help"
+            opts="-o -h --listen --url-file --database-url --data-dir --key-dir --pool-size --log-format --max-body-bytes --max-publish-bytes --rate-limit-free --rate-limit-premium --rate-limit-staff --rate-limit-anonymous --rate-limit-window-secs --trust-forwarded-for --rate-limit-login --rate-limit-register --rate-limit-refresh --rate-limit-password-reset --argon2-memory-kib --argon2-iterations --argon2-parallelism --password-hash-threads --password-hash-queue --password-hash-wait-ms --catalog-cache-ms --auth-cache-ms --shutdown-grace-secs --lab-idle-timeout-minutes --lab-max-archive-bytes --lab-max-workspace-bytes --lab-max-archive-files --lab-script-checks --billing-provider --billing-plans --billing-grace-days --billing-retry-hours --billing-checkout-minutes --billing-tax-basis-points --public-url --stripe-api-base --stripe-api-key-file --stripe-webhook-secret-file --stripe-webhook-tolerance-secs --tutor-provider --tutor-base-url --tutor-model --tutor-api-key-file --tutor-timeout-secs --tutor-max-answer-tokens --tutor-daily-tokens-free --tutor-daily-tokens-premium --ssh-listen --ssh-idle-timeout-minutes --ssh-sessions-per-account --ssh-sessions-per-key --ssh-max-connections --smtp-url --mail-from --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -6262,6 +6631,10 @@ _cloudmaster() {
                     return 0
                     ;;
                 --rate-limit-refresh)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate-limit-password-reset)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -6410,6 +6783,14 @@ _cloudmaster() {
                     return 0
                     ;;
                 --ssh-max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --smtp-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mail-from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

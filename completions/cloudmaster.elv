@@ -37,6 +37,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand whoami 'Show who you are logged in as, and with which credential'
             cand token 'Manage personal API tokens (for CI)'
             cand keys 'Link SSH public keys to your account, to use the TUI over SSH'
+            cand password 'Change your password, or reset a forgotten one with a mailed code'
             cand courses 'Browse the catalog'
             cand enroll 'Enroll in a course'
             cand unenroll 'Leave a course'
@@ -96,6 +97,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --rate-limit-login 'Login attempts per client address per minute'
             cand --rate-limit-register 'Registrations per client address per hour'
             cand --rate-limit-refresh 'Refresh-token exchanges (and logouts) per client address per minute'
+            cand --rate-limit-password-reset 'Password-reset requests and redemptions per client address per hour'
             cand --argon2-memory-kib 'Argon2id memory per password hash, in KiB. Changing a cost parameter re-hashes each password at its owner''s next login'
             cand --argon2-iterations 'Argon2id passes over memory per password hash'
             cand --argon2-parallelism 'Argon2id lanes per password hash'
@@ -133,6 +135,8 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand --ssh-sessions-per-account 'SSH sessions one account may have open at once (on this server)'
             cand --ssh-sessions-per-key 'SSH sessions one key may have open at once (on this server)'
             cand --ssh-max-connections 'SSH connections open at once, signed in or not; more are closed at once'
+            cand --smtp-url 'The SMTP relay that sends the server''s mail (reset codes): `smtp://host:25` (no TLS, for a relay on this machine), `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtps://user:pass@host:465`. Without it the server sends no mail. Give credentials in the environment rather than as a flag: flags show in `ps`'
+            cand --mail-from 'The sender of the server''s mail'
             cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
             cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
             cand -o 'Output format of commands that print data [default: from the profile, else table]'
@@ -320,6 +324,70 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;keys;help;remove'= {
         }
         &'cloudmaster;keys;help;help'= {
+        }
+        &'cloudmaster;password'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand change 'Change your password (asks for the current one; needs a login, not an API token)'
+            cand forgot 'Forgot your password? Ask the server to mail a reset code to your address'
+            cand reset 'Set a new password with a reset code (from the mail, or from an administrator); every session of the account ends'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;password;change'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --stdin 'Read the current password and then the new one from the first two lines of stdin instead of prompting'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;password;forgot'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;password;reset'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --stdin 'Read the code and then the new password from the first two lines of stdin instead of prompting'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;password;help'= {
+            cand change 'Change your password (asks for the current one; needs a login, not an API token)'
+            cand forgot 'Forgot your password? Ask the server to mail a reset code to your address'
+            cand reset 'Set a new password with a reset code (from the mail, or from an administrator); every session of the account ends'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;password;help;change'= {
+        }
+        &'cloudmaster;password;help;forgot'= {
+        }
+        &'cloudmaster;password;help;reset'= {
+        }
+        &'cloudmaster;password;help;help'= {
         }
         &'cloudmaster;courses'= {
             cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
@@ -1345,6 +1413,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand role 'Change an account''s role (from its next request on)'
             cand suspend 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted'
             cand unsuspend 'Lift an account''s suspension: its sessions and tokens work again'
+            cand reset-password 'Make a code that resets an account''s password (works once, for 30 minutes), to hand to its owner, who runs `cloudmaster password reset`; nothing is mailed'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cloudmaster;admin;users;list'= {
@@ -1391,11 +1460,23 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'cloudmaster;admin;users;reset-password'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'cloudmaster;admin;users;help'= {
             cand list 'List every account, oldest first, with its role, tier and whether it is suspended'
             cand role 'Change an account''s role (from its next request on)'
             cand suspend 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted'
             cand unsuspend 'Lift an account''s suspension: its sessions and tokens work again'
+            cand reset-password 'Make a code that resets an account''s password (works once, for 30 minutes), to hand to its owner, who runs `cloudmaster password reset`; nothing is mailed'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cloudmaster;admin;users;help;list'= {
@@ -1405,6 +1486,8 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;admin;users;help;suspend'= {
         }
         &'cloudmaster;admin;users;help;unsuspend'= {
+        }
+        &'cloudmaster;admin;users;help;reset-password'= {
         }
         &'cloudmaster;admin;users;help;help'= {
         }
@@ -1500,6 +1583,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand role 'Change an account''s role (from its next request on)'
             cand suspend 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted'
             cand unsuspend 'Lift an account''s suspension: its sessions and tokens work again'
+            cand reset-password 'Make a code that resets an account''s password (works once, for 30 minutes), to hand to its owner, who runs `cloudmaster password reset`; nothing is mailed'
         }
         &'cloudmaster;admin;help;users;list'= {
         }
@@ -1508,6 +1592,8 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;admin;help;users;suspend'= {
         }
         &'cloudmaster;admin;help;users;unsuspend'= {
+        }
+        &'cloudmaster;admin;help;users;reset-password'= {
         }
         &'cloudmaster;admin;help;revenue'= {
         }
@@ -1629,6 +1715,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand whoami 'Show who you are logged in as, and with which credential'
             cand token 'Manage personal API tokens (for CI)'
             cand keys 'Link SSH public keys to your account, to use the TUI over SSH'
+            cand password 'Change your password, or reset a forgotten one with a mailed code'
             cand courses 'Browse the catalog'
             cand enroll 'Enroll in a course'
             cand unenroll 'Leave a course'
@@ -1688,6 +1775,17 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;help;keys;list'= {
         }
         &'cloudmaster;help;keys;remove'= {
+        }
+        &'cloudmaster;help;password'= {
+            cand change 'Change your password (asks for the current one; needs a login, not an API token)'
+            cand forgot 'Forgot your password? Ask the server to mail a reset code to your address'
+            cand reset 'Set a new password with a reset code (from the mail, or from an administrator); every session of the account ends'
+        }
+        &'cloudmaster;help;password;change'= {
+        }
+        &'cloudmaster;help;password;forgot'= {
+        }
+        &'cloudmaster;help;password;reset'= {
         }
         &'cloudmaster;help;courses'= {
             cand list 'List published courses, optionally filtered'
@@ -1869,6 +1967,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand role 'Change an account''s role (from its next request on)'
             cand suspend 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted'
             cand unsuspend 'Lift an account''s suspension: its sessions and tokens work again'
+            cand reset-password 'Make a code that resets an account''s password (works once, for 30 minutes), to hand to its owner, who runs `cloudmaster password reset`; nothing is mailed'
         }
         &'cloudmaster;help;admin;users;list'= {
         }
@@ -1877,6 +1976,8 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;help;admin;users;suspend'= {
         }
         &'cloudmaster;help;admin;users;unsuspend'= {
+        }
+        &'cloudmaster;help;admin;users;reset-password'= {
         }
         &'cloudmaster;help;admin;revenue'= {
         }

@@ -167,6 +167,8 @@ pub enum Command {
     Token(commands::token::Args),
     /// Link SSH public keys to your account, to use the TUI over SSH
     Keys(commands::keys::Args),
+    /// Change your password, or reset a forgotten one with a mailed code
+    Password(commands::password::Args),
     /// Browse the catalog
     Courses(commands::courses::Args),
     /// Enroll in a course

@@ -12,25 +12,44 @@ use crate::exit::{Exit, fail};
 /// `confirm`, for new passwords).
 pub fn password(from_stdin: bool, confirm: bool) -> anyhow::Result<String> {
     if from_stdin {
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        let password = line.trim_end_matches(['\n', '\r']).to_owned();
-        if password.is_empty() {
-            return Err(fail(Exit::Usage, "--password-stdin: stdin had no password"));
-        }
-        return Ok(password);
+        return stdin_line("a password", "--password-stdin");
     }
+    new_password("Password: ", confirm, "--password-stdin")
+}
+
+/// Reads the next line of stdin, for options that take secrets from it (`flag`, named in
+/// the error when the line is missing or empty).
+pub fn stdin_line(what: &str, flag: &str) -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let line = line.trim_end_matches(['\n', '\r']).to_owned();
+    if line.is_empty() {
+        return Err(fail(Exit::Usage, format!("{flag}: stdin had no {what}")));
+    }
+    Ok(line)
+}
+
+/// Asks for a secret at a hidden prompt; without a terminal, fails saying to pipe it and
+/// pass `flag`.
+pub fn hidden(label: &str, flag: &str) -> anyhow::Result<String> {
     if !std::io::stdin().is_terminal() {
         return Err(fail(
             Exit::Usage,
-            "stdin is not a terminal, so no password can be asked for: pipe it and pass \
-             --password-stdin",
+            format!(
+                "stdin is not a terminal, so nothing can be asked for: pipe it and pass {flag}"
+            ),
         ));
     }
-    let password = rpassword::prompt_password("Password: ")?;
-    if password.is_empty() {
-        return Err(fail(Exit::Usage, "no password given"));
+    let answer = rpassword::prompt_password(label)?;
+    if answer.is_empty() {
+        return Err(fail(Exit::Usage, "nothing given"));
     }
+    Ok(answer)
+}
+
+/// Asks for a new password at a hidden prompt, twice when `confirm`.
+pub fn new_password(label: &str, confirm: bool, flag: &str) -> anyhow::Result<String> {
+    let password = hidden(label, flag)?;
     if confirm && rpassword::prompt_password("Repeat password: ")? != password {
         return Err(fail(Exit::Usage, "the passwords do not match"));
     }

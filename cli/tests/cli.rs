@@ -765,3 +765,73 @@ fn an_admin_lists_promotes_suspends_and_restores_accounts() {
     let (code, _, err) = learner.run(&["admin", "users", "list"]);
     assert_eq!(code, 3, "{err}");
 }
+
+#[test]
+fn a_forgotten_password_is_reset_with_a_code_and_a_password_changed() {
+    let server = TestServer::start();
+    server.create_user("admin@example.com", PASSWORD, Role::Admin);
+    server.create_user("ada@example.com", PASSWORD, Role::Learner);
+    let admin = Home::new(&server.url);
+    admin.login("admin@example.com", PASSWORD, &[]);
+    let ada = Home::new(&server.url);
+    ada.login("ada@example.com", PASSWORD, &[]);
+
+    // This server sends no mail: asking says who can help.
+    let (code, _, err) = ada.run(&["password", "forgot", "ada@example.com"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("ask an administrator"), "{err}");
+
+    let code = admin.ok(&[
+        "admin",
+        "users",
+        "reset-password",
+        "ADA@example.com",
+        "--quiet",
+    ]);
+    let code = code.trim();
+    assert!(code.starts_with("cm_reset_"), "{code}");
+    let shown = admin.ok(&["admin", "users", "reset-password", "ada@example.com"]);
+    assert!(shown.contains("cloudmaster password reset"), "{shown}");
+
+    // Secrets come from a prompt or from stdin with --stdin, never from a pipe unasked.
+    let (status, _, err) = ada.run(&["password", "reset"]);
+    assert_eq!(status, 2, "{err}");
+    assert!(err.contains("--stdin"), "{err}");
+
+    let new_password = "a brand new passphrase";
+    let out = ada
+        .cmd()
+        .args(["password", "reset", "--stdin"])
+        .write_stdin(format!("{code}\n{new_password}\n"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Password reset"), "{stdout}");
+    // The reset ended the session this home had.
+    let (status, _, err) = ada.run(&["whoami"]);
+    assert_eq!(status, 3, "{err}");
+
+    ada.login("ada@example.com", new_password, &[]);
+    let newer = "an even newer passphrase";
+    let out = ada
+        .cmd()
+        .args(["password", "change", "--stdin"])
+        .write_stdin(format!("{new_password}\n{newer}\n"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "Password changed."
+    );
+    ada.login("ada@example.com", newer, &[]);
+}

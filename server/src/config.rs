@@ -114,6 +114,10 @@ pub struct ServerConfig {
     #[arg(long, global = true, env = "CLOUDMASTER_RATE_LIMIT_REFRESH", default_value_t = DEFAULTS.rate_limit_refresh)]
     pub rate_limit_refresh: u64,
 
+    /// Password-reset requests and redemptions per client address per hour.
+    #[arg(long, global = true, env = "CLOUDMASTER_RATE_LIMIT_PASSWORD_RESET", default_value_t = DEFAULTS.rate_limit_password_reset)]
+    pub rate_limit_password_reset: u64,
+
     /// Argon2id memory per password hash, in KiB. Changing a cost parameter re-hashes each
     /// password at its owner's next login.
     #[arg(long, global = true, env = "CLOUDMASTER_ARGON2_MEMORY_KIB", default_value_t = DEFAULTS.argon2_memory_kib,
@@ -193,6 +197,9 @@ pub struct ServerConfig {
 
     #[command(flatten)]
     pub ssh: crate::ssh::config::SshConfig,
+
+    #[command(flatten)]
+    pub mail: crate::mail::MailConfig,
 }
 
 /// Evaluated once, so the data directory is resolved from the environment only once.
@@ -219,6 +226,7 @@ impl Default for ServerConfig {
             rate_limit_login: 20,
             rate_limit_register: 50,
             rate_limit_refresh: 60,
+            rate_limit_password_reset: 10,
             argon2_memory_kib: argon2::Params::DEFAULT_M_COST,
             argon2_iterations: argon2::Params::DEFAULT_T_COST,
             argon2_parallelism: argon2::Params::DEFAULT_P_COST,
@@ -236,6 +244,7 @@ impl Default for ServerConfig {
             billing: crate::billing::config::BillingConfig::default(),
             tutor: crate::tutor::config::TutorConfig::default(),
             ssh: crate::ssh::config::SshConfig::default(),
+            mail: crate::mail::MailConfig::default(),
         }
     }
 }
@@ -331,6 +340,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("rate_limit_login", &self.rate_limit_login)
             .field("rate_limit_register", &self.rate_limit_register)
             .field("rate_limit_refresh", &self.rate_limit_refresh)
+            .field("rate_limit_password_reset", &self.rate_limit_password_reset)
             .field("argon2_memory_kib", &self.argon2_memory_kib)
             .field("argon2_iterations", &self.argon2_iterations)
             .field("argon2_parallelism", &self.argon2_parallelism)
@@ -348,6 +358,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("billing", &self.billing)
             .field("tutor", &self.tutor)
             .field("ssh", &self.ssh)
+            .field("mail", &self.mail)
             .finish()
     }
 }

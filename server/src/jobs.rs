@@ -1,7 +1,8 @@
 //! Background jobs: closing attempts whose time is up or that were abandoned, expiring
 //! lab sessions, renewing and expiring subscriptions, abandoning checkouts that never got a
-//! card, and forgetting old idempotency keys. Every replica runs them; each job is an idempotent conditional update, so
-//! replicas racing on the same row cannot both act on it.
+//! card, sending queued mail, and forgetting old idempotency keys, reset codes and sent mail.
+//! Every replica runs them; each job is an idempotent conditional update (mail is claimed for
+//! one sender at a time), so replicas racing on the same row cannot both act on it.
 //!
 //! [`run_once`] is what the loop runs; tests call it directly with an injected clock.
 
@@ -24,7 +25,13 @@ pub struct JobReport {
     pub renewals: crate::billing::renewals::RenewalReport,
     /// Sandbox checkouts that waited too long for a card.
     pub checkouts_abandoned: u32,
+    /// Queued mail sent.
+    pub mail_sent: u32,
 }
+
+/// How long reset codes are kept after they expire, and sent mail after it was queued.
+const RESETS_KEPT_FOR: time::Duration = time::Duration::days(1);
+const MAIL_KEPT_FOR: time::Duration = time::Duration::days(7);
 
 /// Runs every job once at the state's clock.
 pub async fn run_once(state: &AppState) -> Result<JobReport, ServerError> {
@@ -48,6 +55,20 @@ pub async fn run_once(state: &AppState) -> Result<JobReport, ServerError> {
         checkouts_abandoned: crate::billing::checkout::abandon_stale_checkouts(state, now)
             .await
             .context("abandoning stale checkouts")?,
+        mail_sent: {
+            let store = state.store();
+            store
+                .prune_password_resets(now - RESETS_KEPT_FOR)
+                .await
+                .context("forgetting expired reset codes")?;
+            store
+                .prune_mail(now - MAIL_KEPT_FOR)
+                .await
+                .context("forgetting sent mail")?;
+            crate::mail::deliver_due(state, now)
+                .await
+                .context("sending queued mail")?
+        },
     })
 }
 

@@ -47,6 +47,7 @@ pub mod jobs;
 pub mod keys;
 pub mod labs;
 pub mod learning;
+pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod owner_only;

@@ -282,6 +282,8 @@ pub enum AuthBucket {
     Register,
     /// `POST /auth/refresh` and `/auth/logout`, per minute.
     Refresh,
+    /// `POST /auth/password-reset` and `/auth/password-reset/confirm`, per hour.
+    PasswordReset,
 }
 
 /// The per-address limits of the routes that anyone may call without an account.
@@ -289,6 +291,7 @@ pub struct AuthLimiters {
     login: RateLimiter,
     register: RateLimiter,
     refresh: RateLimiter,
+    password_reset: RateLimiter,
 }
 
 impl AuthLimiters {
@@ -299,7 +302,8 @@ impl AuthLimiters {
         AuthLimiters {
             login: RateLimiter::named(store.clone(), "login", 60),
             register: RateLimiter::named(store.clone(), "register", 3_600),
-            refresh: RateLimiter::named(store, "refresh", 60),
+            refresh: RateLimiter::named(store.clone(), "refresh", 60),
+            password_reset: RateLimiter::named(store, "password_reset", 3_600),
         }
     }
 
@@ -308,11 +312,17 @@ impl AuthLimiters {
             AuthBucket::Login => &self.login,
             AuthBucket::Register => &self.register,
             AuthBucket::Refresh => &self.refresh,
+            AuthBucket::PasswordReset => &self.password_reset,
         }
     }
 
-    fn all(&self) -> [&RateLimiter; 3] {
-        [&self.login, &self.register, &self.refresh]
+    fn all(&self) -> [&RateLimiter; 4] {
+        [
+            &self.login,
+            &self.register,
+            &self.refresh,
+            &self.password_reset,
+        ]
     }
 
     pub async fn flush_all(&self, now: OffsetDateTime) {

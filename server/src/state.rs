@@ -24,6 +24,7 @@ use crate::cache::CatalogCache;
 use crate::config::ServerConfig;
 use crate::error::ApiError;
 use crate::keys::{KeyDir, Keys};
+use crate::mail::Mailer;
 use crate::metrics::Metrics;
 use crate::ratelimit::{AuthLimiters, RateLimiter};
 use crate::server_error::{Context as _, ServerError};
@@ -65,6 +66,7 @@ struct Inner {
     metrics: Metrics,
     billing: Billing,
     tutor: Tutor,
+    mailer: Mailer,
     /// The server's identity, read from the database once (see [`AppState::server_id`]).
     server_id: tokio::sync::OnceCell<String>,
     /// Accounts suspended through this replica, for what holds them open (SSH sessions).
@@ -133,6 +135,7 @@ impl AppState {
                     .map_err(|e| ServerError::Refused(e.to_string()))?,
                 tutor: Tutor::from_config(&config.tutor)
                     .map_err(|e| ServerError::Refused(e.to_string()))?,
+                mailer: Mailer::from_config(&config.mail).map_err(ServerError::Refused)?,
                 server_id: tokio::sync::OnceCell::new(),
                 suspensions: tokio::sync::broadcast::channel(SUSPENSIONS_QUEUED).0,
                 config: config.clone(),
@@ -165,6 +168,11 @@ impl AppState {
     /// The payment provider and plans.
     pub fn billing(&self) -> &Billing {
         &self.inner.billing
+    }
+
+    /// The SMTP relay, if the server sends mail.
+    pub fn mailer(&self) -> &Mailer {
+        &self.inner.mailer
     }
 
     /// The tutor's model provider and retrieval indexes.

@@ -48,6 +48,8 @@ mod labs;
 mod learning;
 #[path = "api_cases/ops.rs"]
 mod ops;
+#[path = "api_cases/password_reset.rs"]
+mod password_reset;
 #[path = "api_cases/publish.rs"]
 mod publish;
 #[path = "api_cases/replicas.rs"]

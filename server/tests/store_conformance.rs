@@ -19,6 +19,8 @@ mod catalog;
 mod labs;
 #[path = "store_conformance/learning.rs"]
 mod learning;
+#[path = "store_conformance/password_resets.rs"]
+mod password_resets;
 #[path = "store_conformance/progress.rs"]
 mod progress;
 #[path = "store_conformance/security.rs"]

@@ -32,6 +32,7 @@ pub mod lesson;
 pub mod login;
 pub mod logout;
 pub mod mastery;
+pub mod password;
 pub mod progress;
 pub mod publish;
 #[cfg(feature = "server")]
@@ -69,6 +70,7 @@ pub async fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Command::Whoami(args) => args.run(&context(&cli.global)?).await,
         Command::Token(args) => args.run(&context(&cli.global)?).await,
         Command::Keys(args) => args.run(&context(&cli.global)?).await,
+        Command::Password(args) => args.run(&context(&cli.global)?).await,
         Command::Courses(args) => args.run(&context(&cli.global)?).await,
         Command::Enroll(args) => args.run(&context(&cli.global)?).await,
         Command::Unenroll(args) => args.run(&context(&cli.global)?).await,

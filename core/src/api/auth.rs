@@ -159,6 +159,54 @@ impl std::fmt::Debug for ChangePasswordRequest {
     }
 }
 
+/// `POST /auth/password-reset`: mail a reset code to the account with this email, if any.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PasswordResetRequest {
+    pub email: String,
+}
+
+/// `POST /auth/password-reset/confirm`: set a new password with a reset code.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct PasswordResetConfirm {
+    /// The code from the mail, or from an administrator (`cm_reset_...`).
+    pub code: String,
+    #[schema(min_length = 10, max_length = 1024)]
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for PasswordResetConfirm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordResetConfirm")
+            .field("code", &"***")
+            .field("new_password", &"***")
+            .finish()
+    }
+}
+
+/// A reset code an administrator made for an account (`POST
+/// /admin/users/{user}/password-reset`), to hand over where the server sends no mail.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct PasswordResetIssued {
+    pub user_id: Uuid,
+    pub email: String,
+    /// Works once, until `expires_at`.
+    pub code: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for PasswordResetIssued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordResetIssued")
+            .field("user_id", &self.user_id)
+            .field("email", &self.email)
+            .field("code", &"***")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
 /// One entry of the audit log (`GET /admin/audit`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AuditEntry {

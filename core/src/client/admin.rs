@@ -4,7 +4,9 @@ use reqwest::Method;
 use uuid::Uuid;
 
 use super::{Client, Request};
-use crate::api::{Role, SetRoleRequest, SetSuspendedRequest, User, UserAccount};
+use crate::api::{
+    PasswordResetIssued, Role, SetRoleRequest, SetSuspendedRequest, User, UserAccount,
+};
 use crate::error::Result;
 
 impl Client {
@@ -30,6 +32,16 @@ impl Client {
             Request::new(Method::PUT, &["admin", "users", &user, "suspended"])
                 .json(&SetSuspendedRequest { suspended }),
         )
+        .await
+    }
+
+    /// `POST /admin/users/{user}/password-reset`: a reset code to hand to the account's owner.
+    pub async fn issue_password_reset(&self, user_id: Uuid) -> Result<PasswordResetIssued> {
+        let user = user_id.to_string();
+        self.call(Request::new(
+            Method::POST,
+            &["admin", "users", &user, "password-reset"],
+        ))
         .await
     }
 }

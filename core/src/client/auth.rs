@@ -5,8 +5,9 @@ use uuid::Uuid;
 
 use super::{Client, Request};
 use crate::api::{
-    ApiTokenInfo, CreateTokenRequest, CreatedToken, LoginRequest, RefreshRequest, RegisterRequest,
-    TokenPair, User, WhoAmI,
+    ApiTokenInfo, ChangePasswordRequest, CreateTokenRequest, CreatedToken, LoginRequest,
+    PasswordResetConfirm, PasswordResetRequest, RefreshRequest, RegisterRequest, TokenPair, User,
+    WhoAmI,
 };
 use crate::credentials::Credential;
 use crate::error::{Error, Result};
@@ -102,5 +103,43 @@ impl Client {
         let id = id.to_string();
         self.call_empty(Request::new(Method::DELETE, &["tokens", &id]))
             .await
+    }
+
+    /// `POST /auth/password`: changes the signed-in account's password.
+    pub async fn change_password(&self, current: &str, new: &str) -> Result<()> {
+        let body = ChangePasswordRequest {
+            current_password: current.to_owned(),
+            new_password: new.to_owned(),
+        };
+        self.call_empty(Request::new(Method::POST, &["auth", "password"]).json(&body))
+            .await
+    }
+
+    /// `POST /auth/password-reset`: asks for a reset code by mail (the server answers alike
+    /// whether or not the email has an account).
+    pub async fn request_password_reset(&self, email: &str) -> Result<()> {
+        let body = PasswordResetRequest {
+            email: email.to_owned(),
+        };
+        self.call_empty(
+            Request::new(Method::POST, &["auth", "password-reset"])
+                .public()
+                .json(&body),
+        )
+        .await
+    }
+
+    /// `POST /auth/password-reset/confirm`: sets a new password with a reset code.
+    pub async fn confirm_password_reset(&self, code: &str, new_password: &str) -> Result<()> {
+        let body = PasswordResetConfirm {
+            code: code.to_owned(),
+            new_password: new_password.to_owned(),
+        };
+        self.call_empty(
+            Request::new(Method::POST, &["auth", "password-reset", "confirm"])
+                .public()
+                .json(&body),
+        )
+        .await
     }
 }

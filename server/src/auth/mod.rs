@@ -28,6 +28,7 @@ pub mod cache;
 pub mod jwt;
 pub mod password;
 pub mod records;
+pub mod recovery;
 pub mod session;
 pub mod tokens;
 
@@ -262,6 +263,9 @@ async fn check_session(state: &AppState, session: Uuid) -> Result<(), ApiError> 
         Some(SessionEnd::Reuse) => Err(ApiError::Unauthenticated(
             "this session was revoked because its refresh token was used twice; log in again"
                 .to_owned(),
+        )),
+        Some(SessionEnd::PasswordReset) => Err(ApiError::Unauthenticated(
+            "this session ended when the account's password was reset; log in again".to_owned(),
         )),
     }
 }

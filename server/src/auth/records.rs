@@ -138,6 +138,8 @@ pub enum SessionEnd {
     Logout,
     /// A used refresh token was presented again, so the whole family was revoked.
     Reuse,
+    /// The account's password was reset, which ends every session it had.
+    PasswordReset,
 }
 
 impl SessionEnd {
@@ -145,6 +147,7 @@ impl SessionEnd {
         match self {
             SessionEnd::Logout => "logout",
             SessionEnd::Reuse => "reuse",
+            SessionEnd::PasswordReset => "password_reset",
         }
     }
 
@@ -153,6 +156,7 @@ impl SessionEnd {
         match s {
             "logout" => Some(SessionEnd::Logout),
             "reuse" => Some(SessionEnd::Reuse),
+            "password_reset" => Some(SessionEnd::PasswordReset),
             _ => None,
         }
     }
@@ -251,4 +255,40 @@ mod tests {
             assert!(text.contains("***"), "{text}");
         }
     }
+}
+
+/// A password reset code as stored: only its SHA-256 hash is kept (`Debug` shows `***`).
+#[derive(Clone)]
+pub struct NewPasswordReset {
+    pub user_id: Uuid,
+    pub code_hash: Vec<u8>,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for NewPasswordReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewPasswordReset")
+            .field("user_id", &self.user_id)
+            .field("code_hash", &"***")
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// How many reset codes one account may be sent: at most `max` made since `since`, so that
+/// no one can flood a mailbox by asking for codes for someone else's email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResetQuota {
+    pub max: u32,
+    pub since: OffsetDateTime,
+}
+
+/// What redeeming a reset code changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordResetRedeemed {
+    pub user_id: Uuid,
+    /// The login sessions the reset ended (each access token of theirs is now refused).
+    pub sessions_ended: Vec<Uuid>,
 }

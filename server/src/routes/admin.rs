@@ -1,12 +1,14 @@
 //! Administration: list users, change a user's role, suspend an account or lift its
-//! suspension, read the audit log. Every route needs the `admin` scope, checked before a
+//! suspension, make a password reset code for an account, read the audit log. Every route needs the `admin` scope, checked before a
 //! body is read; every change is in the audit log.
 
 use axum::Router;
 use axum::extract::State;
-use axum::routing::{get, put};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
 use cloudmaster_core::api::{
-    AuditEntry, ErrorBody, Scope, SetRoleRequest, SetSuspendedRequest, User, UserAccount,
+    AuditEntry, ErrorBody, PasswordResetIssued, Scope, SetRoleRequest, SetSuspendedRequest, User,
+    UserAccount,
 };
 use uuid::Uuid;
 
@@ -21,6 +23,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users", get(users))
         .route("/admin/users/{user}/role", put(set_role))
         .route("/admin/users/{user}/suspended", put(set_suspended))
+        .route(
+            "/admin/users/{user}/password-reset",
+            post(issue_password_reset),
+        )
         .route("/admin/audit", get(audit))
         .route_layer(axum::middleware::from_fn_with_state(
             Scope::Admin,
@@ -172,6 +178,37 @@ pub async fn set_suspended(
     };
     super::record_audit(&state, &auth, ip, action, user, serde_json::json!({})).await?;
     Ok(Json(updated))
+}
+
+/// Make a single-use code that resets the account's password, valid for 30 minutes, to
+/// hand to its owner (who runs `cloudmaster password reset`): the way back in where the
+/// server sends no mail. Nothing is mailed; the code is shown only in this answer.
+#[utoipa::path(post, path = "/api/v1/admin/users/{user}/password-reset", tag = "admin",
+    security(("bearer" = [])),
+    params(("user" = Uuid, Path)),
+    responses(
+        (status = 201, body = PasswordResetIssued),
+        (status = 400, description = "`user` is not a UUID", body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+pub async fn issue_password_reset(
+    State(state): State<AppState>,
+    auth: Auth,
+    ClientIp(ip): ClientIp,
+    Path(user): Path<Uuid>,
+) -> Result<(StatusCode, Json<PasswordResetIssued>), ApiError> {
+    auth.require(Scope::Admin)?;
+    let account = state
+        .store()
+        .user_by_id(user)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no user {user}")))?;
+    let issued = crate::auth::recovery::issue(&state, &account.user).await?;
+    tracing::info!(admin = %auth.user.id, user = %user, "password reset code made");
+    let action = "admin.password_reset_issued";
+    super::record_audit(&state, &auth, ip, action, user, serde_json::json!({})).await?;
+    Ok((StatusCode::CREATED, Json(issued)))
 }
 
 fn no_such_user(err: crate::store::StoreError, user: Uuid) -> ApiError {

@@ -1,12 +1,13 @@
-//! Accounts and sessions: register, login, refresh, logout, and `me`.
+//! Accounts and sessions: register, login, refresh, logout, password change and reset, and
+//! `me`.
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use cloudmaster_core::api::{
-    ChangePasswordRequest, ErrorBody, LoginRequest, RefreshRequest, RegisterRequest, Role,
-    TokenPair, User, WhoAmI,
+    ChangePasswordRequest, ErrorBody, LoginRequest, PasswordResetConfirm, PasswordResetRequest,
+    RefreshRequest, RegisterRequest, Role, TokenPair, User, WhoAmI,
 };
 
 use axum::middleware;
@@ -37,6 +38,14 @@ pub fn open_router(state: &AppState) -> Router<AppState> {
         .route(
             "/auth/logout",
             post(logout).layer(limit(AuthBucket::Refresh)),
+        )
+        .route(
+            "/auth/password-reset",
+            post(request_password_reset).layer(limit(AuthBucket::PasswordReset)),
+        )
+        .route(
+            "/auth/password-reset/confirm",
+            post(confirm_password_reset).layer(limit(AuthBucket::PasswordReset)),
         )
 }
 
@@ -105,6 +114,43 @@ pub async fn change_password(
 ) -> Result<StatusCode, ApiError> {
     auth.require_session()?;
     session::change_password(&state, &auth.user, req, ip).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ask for a password reset code by mail. The answer is the same whether or not the email
+/// has an account; an account gets at most 3 codes an hour, each working once for 30 minutes.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "auth",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "if the email has an account, a code is on its way"),
+        (status = 429, description = "too many requests from this address", body = ErrorBody),
+        (status = 503, description = "the server sends no mail; an administrator makes codes", body = ErrorBody),
+    ))]
+pub async fn request_password_reset(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(req): Json<PasswordResetRequest>,
+) -> Result<StatusCode, ApiError> {
+    crate::auth::recovery::request(&state, &req.email, ip).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Set a new password with a reset code. Every login session of the account ends.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "auth",
+    request_body = PasswordResetConfirm,
+    responses(
+        (status = 204, description = "the password is set; log in with it"),
+        (status = 400, description = "the code is malformed, unknown, used or expired", body = ErrorBody),
+        (status = 422, description = "the new password breaks the policy", body = ErrorBody),
+        (status = 429, description = "too many attempts from this address", body = ErrorBody),
+        (status = 503, description = "password hashing saturated; see Retry-After", body = ErrorBody),
+    ))]
+pub async fn confirm_password_reset(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(req): Json<PasswordResetConfirm>,
+) -> Result<StatusCode, ApiError> {
+    crate::auth::recovery::redeem(&state, &req.code, req.new_password, ip).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -116,6 +116,7 @@ pub(crate) async fn limit_open_route(
         AuthBucket::Login => config.rate_limit_login,
         AuthBucket::Register => config.rate_limit_register,
         AuthBucket::Refresh => config.rate_limit_refresh,
+        AuthBucket::PasswordReset => config.rate_limit_password_reset,
     };
     let ip = request
         .extensions()

@@ -31,7 +31,7 @@
 //!
 //! The records the store keeps and returns belong to their domains (`crate::auth::records`,
 //! `crate::learning::records`, `crate::learning::progress`, `crate::labs::records`,
-//! `crate::publish`, `crate::certificates`, `crate::billing::records`; the tutor's are API types,
+//! `crate::publish`, `crate::certificates`, `crate::billing::records`, `crate::mail`; the tutor's are API types,
 //! and SSH keys' are checked by `crate::ssh_keys`), with the rules that need no database; the
 //! store only persists them.
 //!
@@ -46,6 +46,8 @@ mod catalog;
 mod certificates;
 mod labs;
 mod learning;
+mod mail;
+mod password_resets;
 mod payments;
 mod progress;
 mod security;
@@ -111,6 +113,8 @@ pub use catalog::CatalogStore;
 pub use certificates::{CertificateStore, CompletionFacts};
 pub use labs::LabStore;
 pub use learning::LearningStore;
+pub use mail::MailStore;
+pub use password_resets::PasswordResetStore;
 pub use payments::PaymentStore;
 pub use progress::ProgressStore;
 pub use security::SecurityStore;
@@ -176,6 +180,8 @@ pub trait Store:
     + SubscriptionStore
     + TutorStore
     + SshKeyStore
+    + PasswordResetStore
+    + MailStore
     + Send
     + Sync
     + 'static

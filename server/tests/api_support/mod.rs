@@ -10,6 +10,8 @@
 
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -43,6 +45,7 @@ pub fn config(db: &TestDatabase) -> ServerConfig {
         rate_limit_login: 0,
         rate_limit_register: 0,
         rate_limit_refresh: 0,
+        rate_limit_password_reset: 0,
         ..ServerConfig::default()
     }
 }

@@ -1,5 +1,5 @@
 //! `cloudmaster admin users ...`: list accounts, change a role, suspend an account and lift
-//! its suspension. An account is named by its email or its id.
+//! its suspension, make a password reset code. An account is named by its email or its id.
 
 use clap::Subcommand;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -39,6 +39,12 @@ enum UserCommand {
     },
     /// Lift an account's suspension: its sessions and tokens work again
     Unsuspend {
+        /// The account: its email or its id
+        user: String,
+    },
+    /// Make a code that resets an account's password (works once, for 30 minutes), to
+    /// hand to its owner, who runs `cloudmaster password reset`; nothing is mailed
+    ResetPassword {
         /// The account: its email or its id
         user: String,
     },
@@ -83,6 +89,25 @@ impl Users {
             }
             UserCommand::Suspend { user } => suspend(ctx, client, &user, true).await,
             UserCommand::Unsuspend { user } => suspend(ctx, client, &user, false).await,
+            UserCommand::ResetPassword { user } => {
+                let id = resolve(client, &user).await?;
+                let issued = client.issue_password_reset(id).await?;
+                ctx.print(&issued, |out| {
+                    if ctx.quiet {
+                        // Just the code, for `CODE=$(cloudmaster admin users reset-password E -q)`.
+                        return writeln!(out, "{}", issued.code);
+                    }
+                    writeln!(
+                        out,
+                        "Reset code for {} (works once, until {}):\n\n    {}\n\n\
+                         Hand it to them privately; they run `cloudmaster password reset` \
+                         and give it this code.",
+                        issued.email,
+                        date(&issued.expires_at),
+                        issued.code
+                    )
+                })
+            }
         }
     }
 }

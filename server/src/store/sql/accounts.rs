@@ -445,7 +445,7 @@ fn token_info(row: TokenRow) -> StoreResult<ApiTokenInfo> {
 }
 
 /// Records why a session ended; the first reason stays.
-async fn end_session(
+pub(super) async fn end_session(
     tx: &mut <Db as sqlx::Database>::Connection,
     family_id: Uuid,
     user_id: Uuid,

@@ -11,6 +11,8 @@ mod catalog;
 mod certificates;
 mod labs;
 mod learning;
+mod mail;
+mod password_resets;
 mod payments;
 pub(super) mod progress;
 mod security;
