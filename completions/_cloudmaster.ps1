@@ -1579,6 +1579,8 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted')
             [CompletionResult]::new('unsuspend', 'unsuspend', [CompletionResultType]::ParameterValue, 'Lift an account''s suspension: its sessions and tokens work again')
             [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Make a code that resets an account''s password (works once, for 30 minutes), to hand to its owner, who runs `cloudmaster password reset`; nothing is mailed')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export everything kept about an account as JSON, for its owner (a data access request)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Erase an account (a data erasure request): its sessions, tokens, keys, learning records, certificates and tutor conversations are deleted; its payments stay, against an anonymous account. Asks for confirmation (--yes)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -1642,12 +1644,39 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'cloudmaster;admin;users;export' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the JSON to FILE (created owner-only) instead of stdout')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;admin;users;delete' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'cloudmaster;admin;users;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account, oldest first, with its role, tier and whether it is suspended')
             [CompletionResult]::new('role', 'role', [CompletionResultType]::ParameterValue, 'Change an account''s role (from its next request on)')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted')
             [CompletionResult]::new('unsuspend', 'unsuspend', [CompletionResultType]::ParameterValue, 'Lift an account''s suspension: its sessions and tokens work again')
             [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Make a code that resets an account''s password (works once, for 30 minutes), to hand to its owner, who runs `cloudmaster password reset`; nothing is mailed')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export everything kept about an account as JSON, for its owner (a data access request)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Erase an account (a data erasure request): its sessions, tokens, keys, learning records, certificates and tutor conversations are deleted; its payments stay, against an anonymous account. Asks for confirmation (--yes)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -1664,6 +1693,12 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;admin;users;help;reset-password' {
+            break
+        }
+        'cloudmaster;admin;users;help;export' {
+            break
+        }
+        'cloudmaster;admin;users;help;delete' {
             break
         }
         'cloudmaster;admin;users;help;help' {
@@ -1773,6 +1808,8 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted')
             [CompletionResult]::new('unsuspend', 'unsuspend', [CompletionResultType]::ParameterValue, 'Lift an account''s suspension: its sessions and tokens work again')
             [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Make a code that resets an account''s password (works once, for 30 minutes), to hand to its owner, who runs `cloudmaster password reset`; nothing is mailed')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export everything kept about an account as JSON, for its owner (a data access request)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Erase an account (a data erasure request): its sessions, tokens, keys, learning records, certificates and tutor conversations are deleted; its payments stay, against an anonymous account. Asks for confirmation (--yes)')
             break
         }
         'cloudmaster;admin;help;users;list' {
@@ -1788,6 +1825,12 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;admin;help;users;reset-password' {
+            break
+        }
+        'cloudmaster;admin;help;users;export' {
+            break
+        }
+        'cloudmaster;admin;help;users;delete' {
             break
         }
         'cloudmaster;admin;help;revenue' {
@@ -2264,6 +2307,8 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted')
             [CompletionResult]::new('unsuspend', 'unsuspend', [CompletionResultType]::ParameterValue, 'Lift an account''s suspension: its sessions and tokens work again')
             [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Make a code that resets an account''s password (works once, for 30 minutes), to hand to its owner, who runs `cloudmaster password reset`; nothing is mailed')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export everything kept about an account as JSON, for its owner (a data access request)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Erase an account (a data erasure request): its sessions, tokens, keys, learning records, certificates and tutor conversations are deleted; its payments stay, against an anonymous account. Asks for confirmation (--yes)')
             break
         }
         'cloudmaster;help;admin;users;list' {
@@ -2279,6 +2324,12 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;help;admin;users;reset-password' {
+            break
+        }
+        'cloudmaster;help;admin;users;export' {
+            break
+        }
+        'cloudmaster;help;admin;users;delete' {
             break
         }
         'cloudmaster;help;admin;revenue' {

@@ -175,6 +175,12 @@ _cloudmaster() {
             cloudmaster__subcmd__admin__subcmd__help__subcmd__coupons,list)
                 cmd="cloudmaster__subcmd__admin__subcmd__help__subcmd__coupons__subcmd__list"
                 ;;
+            cloudmaster__subcmd__admin__subcmd__help__subcmd__users,delete)
+                cmd="cloudmaster__subcmd__admin__subcmd__help__subcmd__users__subcmd__delete"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__help__subcmd__users,export)
+                cmd="cloudmaster__subcmd__admin__subcmd__help__subcmd__users__subcmd__export"
+                ;;
             cloudmaster__subcmd__admin__subcmd__help__subcmd__users,list)
                 cmd="cloudmaster__subcmd__admin__subcmd__help__subcmd__users__subcmd__list"
                 ;;
@@ -189,6 +195,12 @@ _cloudmaster() {
                 ;;
             cloudmaster__subcmd__admin__subcmd__help__subcmd__users,unsuspend)
                 cmd="cloudmaster__subcmd__admin__subcmd__help__subcmd__users__subcmd__unsuspend"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__users,delete)
+                cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__delete"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__users,export)
+                cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__export"
                 ;;
             cloudmaster__subcmd__admin__subcmd__users,help)
                 cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__help"
@@ -207,6 +219,12 @@ _cloudmaster() {
                 ;;
             cloudmaster__subcmd__admin__subcmd__users,unsuspend)
                 cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__unsuspend"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__users__subcmd__help,delete)
+                cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__delete"
+                ;;
+            cloudmaster__subcmd__admin__subcmd__users__subcmd__help,export)
+                cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__export"
                 ;;
             cloudmaster__subcmd__admin__subcmd__users__subcmd__help,help)
                 cmd="cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__help"
@@ -543,6 +561,12 @@ _cloudmaster() {
                 ;;
             cloudmaster__subcmd__help__subcmd__admin__subcmd__coupons,list)
                 cmd="cloudmaster__subcmd__help__subcmd__admin__subcmd__coupons__subcmd__list"
+                ;;
+            cloudmaster__subcmd__help__subcmd__admin__subcmd__users,delete)
+                cmd="cloudmaster__subcmd__help__subcmd__admin__subcmd__users__subcmd__delete"
+                ;;
+            cloudmaster__subcmd__help__subcmd__admin__subcmd__users,export)
+                cmd="cloudmaster__subcmd__help__subcmd__admin__subcmd__users__subcmd__export"
                 ;;
             cloudmaster__subcmd__help__subcmd__admin__subcmd__users,list)
                 cmd="cloudmaster__subcmd__help__subcmd__admin__subcmd__users__subcmd__list"
@@ -1328,8 +1352,36 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__admin__subcmd__help__subcmd__users)
-            opts="list role suspend unsuspend reset-password"
+            opts="list role suspend unsuspend reset-password export delete"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__help__subcmd__users__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__help__subcmd__users__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1450,7 +1502,7 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__admin__subcmd__users)
-            opts="-o -h --server --profile --output --quiet --no-color --yes --help list role suspend unsuspend reset-password help"
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help list role suspend unsuspend reset-password export delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1479,9 +1531,101 @@ _cloudmaster() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cloudmaster__subcmd__admin__subcmd__users__subcmd__help)
-            opts="list role suspend unsuspend reset-password help"
+        cloudmaster__subcmd__admin__subcmd__users__subcmd__delete)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__users__subcmd__export)
+            opts="-o -h --out --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__users__subcmd__help)
+            opts="list role suspend unsuspend reset-password export delete help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__admin__subcmd__users__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3580,8 +3724,36 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__help__subcmd__admin__subcmd__users)
-            opts="list role suspend unsuspend reset-password"
+            opts="list role suspend unsuspend reset-password export delete"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__admin__subcmd__users__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__admin__subcmd__users__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

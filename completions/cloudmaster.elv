@@ -1414,6 +1414,8 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand suspend 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted'
             cand unsuspend 'Lift an account''s suspension: its sessions and tokens work again'
             cand reset-password 'Make a code that resets an account''s password (works once, for 30 minutes), to hand to its owner, who runs `cloudmaster password reset`; nothing is mailed'
+            cand export 'Export everything kept about an account as JSON, for its owner (a data access request)'
+            cand delete 'Erase an account (a data erasure request): its sessions, tokens, keys, learning records, certificates and tutor conversations are deleted; its payments stay, against an anonymous account. Asks for confirmation (--yes)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cloudmaster;admin;users;list'= {
@@ -1471,12 +1473,37 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'cloudmaster;admin;users;export'= {
+            cand --out 'Write the JSON to FILE (created owner-only) instead of stdout'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;admin;users;delete'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'cloudmaster;admin;users;help'= {
             cand list 'List every account, oldest first, with its role, tier and whether it is suspended'
             cand role 'Change an account''s role (from its next request on)'
             cand suspend 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted'
             cand unsuspend 'Lift an account''s suspension: its sessions and tokens work again'
             cand reset-password 'Make a code that resets an account''s password (works once, for 30 minutes), to hand to its owner, who runs `cloudmaster password reset`; nothing is mailed'
+            cand export 'Export everything kept about an account as JSON, for its owner (a data access request)'
+            cand delete 'Erase an account (a data erasure request): its sessions, tokens, keys, learning records, certificates and tutor conversations are deleted; its payments stay, against an anonymous account. Asks for confirmation (--yes)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cloudmaster;admin;users;help;list'= {
@@ -1488,6 +1515,10 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;admin;users;help;unsuspend'= {
         }
         &'cloudmaster;admin;users;help;reset-password'= {
+        }
+        &'cloudmaster;admin;users;help;export'= {
+        }
+        &'cloudmaster;admin;users;help;delete'= {
         }
         &'cloudmaster;admin;users;help;help'= {
         }
@@ -1584,6 +1615,8 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand suspend 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted'
             cand unsuspend 'Lift an account''s suspension: its sessions and tokens work again'
             cand reset-password 'Make a code that resets an account''s password (works once, for 30 minutes), to hand to its owner, who runs `cloudmaster password reset`; nothing is mailed'
+            cand export 'Export everything kept about an account as JSON, for its owner (a data access request)'
+            cand delete 'Erase an account (a data erasure request): its sessions, tokens, keys, learning records, certificates and tutor conversations are deleted; its payments stay, against an anonymous account. Asks for confirmation (--yes)'
         }
         &'cloudmaster;admin;help;users;list'= {
         }
@@ -1594,6 +1627,10 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;admin;help;users;unsuspend'= {
         }
         &'cloudmaster;admin;help;users;reset-password'= {
+        }
+        &'cloudmaster;admin;help;users;export'= {
+        }
+        &'cloudmaster;admin;help;users;delete'= {
         }
         &'cloudmaster;admin;help;revenue'= {
         }
@@ -1968,6 +2005,8 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand suspend 'Suspend an account: it cannot log in, its sessions, API tokens and SSH keys are refused, its TUI sessions over SSH end; nothing of it is deleted'
             cand unsuspend 'Lift an account''s suspension: its sessions and tokens work again'
             cand reset-password 'Make a code that resets an account''s password (works once, for 30 minutes), to hand to its owner, who runs `cloudmaster password reset`; nothing is mailed'
+            cand export 'Export everything kept about an account as JSON, for its owner (a data access request)'
+            cand delete 'Erase an account (a data erasure request): its sessions, tokens, keys, learning records, certificates and tutor conversations are deleted; its payments stay, against an anonymous account. Asks for confirmation (--yes)'
         }
         &'cloudmaster;help;admin;users;list'= {
         }
@@ -1978,6 +2017,10 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;help;admin;users;unsuspend'= {
         }
         &'cloudmaster;help;admin;users;reset-password'= {
+        }
+        &'cloudmaster;help;admin;users;export'= {
+        }
+        &'cloudmaster;help;admin;users;delete'= {
         }
         &'cloudmaster;help;admin;revenue'= {
         }

@@ -835,3 +835,43 @@ fn a_forgotten_password_is_reset_with_a_code_and_a_password_changed() {
     );
     ada.login("ada@example.com", newer, &[]);
 }
+
+#[test]
+fn an_admin_exports_and_erases_an_account() {
+    let server = TestServer::start();
+    server.create_user("admin@example.com", PASSWORD, Role::Admin);
+    server.create_user("ada@example.com", PASSWORD, Role::Learner);
+    let admin = Home::new(&server.url);
+    admin.login("admin@example.com", PASSWORD, &[]);
+
+    let export = admin.json(&["admin", "users", "export", "ada@example.com"]);
+    assert_eq!(export["account"]["email"], "ada@example.com");
+    let file = admin.path().join("ada.json");
+    let file_arg = file.to_str().unwrap();
+    admin.ok(&[
+        "admin",
+        "users",
+        "export",
+        "ada@example.com",
+        "--out",
+        file_arg,
+    ]);
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(written["account"]["email"], "ada@example.com");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "an export holds personal data");
+    }
+
+    // Erasing asks first; without a terminal, --yes answers.
+    let (code, _, err) = admin.run(&["admin", "users", "delete", "ada@example.com"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--yes"), "{err}");
+    let out = admin.ok(&["admin", "users", "delete", "ada@example.com", "--yes"]);
+    assert!(out.starts_with("Erased ada@example.com"), "{out}");
+    let (code, _, err) = admin.run(&["admin", "users", "export", "ada@example.com"]);
+    assert_eq!(code, 5, "the email names no account any more: {err}");
+}

@@ -34,6 +34,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::server_error::Context as _;
 
+pub mod account_data;
 pub mod auth;
 pub mod billing;
 pub mod bundles;

@@ -39,7 +39,7 @@ use crate::routes::{
         progress::record_lesson, progress::course, progress::all, progress::of_user,
         publishing::manifest, publishing::publish, publishing::versions, publishing::rollback,
         admin::users, admin::set_role, admin::set_suspended, admin::issue_password_reset,
-        admin::audit,
+        admin::export_user, admin::erase_user, admin::audit,
         billing::plans, billing::status, billing::buy_course, billing::subscribe, billing::cancel,
         billing::payments, billing::payment, billing::pay_with_card, billing::checkout_return,
         billing::stripe_webhook,

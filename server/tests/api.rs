@@ -17,6 +17,8 @@ mod learning_support;
 #[path = "api_cases/tutor_support.rs"]
 mod tutor_support;
 
+#[path = "api_cases/account_data.rs"]
+mod account_data;
 #[path = "api_cases/attempt_rules.rs"]
 mod attempt_rules;
 

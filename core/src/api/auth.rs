@@ -207,6 +207,35 @@ impl std::fmt::Debug for PasswordResetIssued {
     }
 }
 
+/// Everything the server keeps about one account, for its owner (`GET
+/// /admin/users/{user}/export`): the data-access copy data protection law asks for.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AccountExport {
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub exported_at: OffsetDateTime,
+    pub account: UserAccount,
+    pub api_tokens: Vec<ApiTokenInfo>,
+    pub ssh_keys: Vec<super::SshKey>,
+    pub enrollments: Vec<super::Enrollment>,
+    pub progress: Vec<super::CourseProgress>,
+    /// Quiz and exam attempts, newest first within each course.
+    pub attempts: Vec<super::AttemptSummary>,
+    pub certificates: Vec<super::CertificateInfo>,
+    pub payments: Vec<super::Payment>,
+    pub tutor_conversations: Vec<super::Conversation>,
+}
+
+/// What erasing an account did (`DELETE /admin/users/{user}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AccountErased {
+    pub user_id: Uuid,
+    /// Payments kept for the accounts, now of an anonymous account.
+    pub payments_kept: u64,
+    /// Courses the account owned, which stay published (administrators manage them).
+    pub courses_kept: Vec<String>,
+}
+
 /// One entry of the audit log (`GET /admin/audit`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AuditEntry {

@@ -5,7 +5,8 @@ use uuid::Uuid;
 
 use super::{Client, Request};
 use crate::api::{
-    PasswordResetIssued, Role, SetRoleRequest, SetSuspendedRequest, User, UserAccount,
+    AccountErased, AccountExport, PasswordResetIssued, Role, SetRoleRequest, SetSuspendedRequest,
+    User, UserAccount,
 };
 use crate::error::Result;
 
@@ -43,5 +44,19 @@ impl Client {
             &["admin", "users", &user, "password-reset"],
         ))
         .await
+    }
+
+    /// `GET /admin/users/{user}/export`: everything kept about an account.
+    pub async fn export_user(&self, user_id: Uuid) -> Result<AccountExport> {
+        let user = user_id.to_string();
+        self.call(Request::get(&["admin", "users", &user, "export"]))
+            .await
+    }
+
+    /// `DELETE /admin/users/{user}`: erases an account.
+    pub async fn erase_user(&self, user_id: Uuid) -> Result<AccountErased> {
+        let user = user_id.to_string();
+        self.call(Request::new(Method::DELETE, &["admin", "users", &user]))
+            .await
     }
 }

@@ -1,14 +1,15 @@
 //! Administration: list users, change a user's role, suspend an account or lift its
-//! suspension, make a password reset code for an account, read the audit log. Every route needs the `admin` scope, checked before a
+//! suspension, make a password reset code for an account, export and erase an account's
+//! data, read the audit log. Every route needs the `admin` scope, checked before a
 //! body is read; every change is in the audit log.
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use cloudmaster_core::api::{
-    AuditEntry, ErrorBody, PasswordResetIssued, Scope, SetRoleRequest, SetSuspendedRequest, User,
-    UserAccount,
+    AccountErased, AccountExport, AuditEntry, ErrorBody, PasswordResetIssued, Scope,
+    SetRoleRequest, SetSuspendedRequest, User, UserAccount,
 };
 use uuid::Uuid;
 
@@ -27,6 +28,8 @@ pub fn router() -> Router<AppState> {
             "/admin/users/{user}/password-reset",
             post(issue_password_reset),
         )
+        .route("/admin/users/{user}/export", get(export_user))
+        .route("/admin/users/{user}", delete(erase_user))
         .route("/admin/audit", get(audit))
         .route_layer(axum::middleware::from_fn_with_state(
             Scope::Admin,
@@ -209,6 +212,66 @@ pub async fn issue_password_reset(
     let action = "admin.password_reset_issued";
     super::record_audit(&state, &auth, ip, action, user, serde_json::json!({})).await?;
     Ok((StatusCode::CREATED, Json(issued)))
+}
+
+/// Everything the server keeps about an account, to hand to its owner: the account, its API
+/// tokens and SSH keys (never their secrets), enrollments, progress, attempts in the courses
+/// it is enrolled in, certificates, payments and tutor conversations.
+#[utoipa::path(get, path = "/api/v1/admin/users/{user}/export", tag = "admin",
+    security(("bearer" = [])),
+    params(("user" = Uuid, Path)),
+    responses(
+        (status = 200, body = AccountExport),
+        (status = 400, description = "`user` is not a UUID", body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+pub async fn export_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    ClientIp(ip): ClientIp,
+    Path(user): Path<Uuid>,
+) -> Result<Json<AccountExport>, ApiError> {
+    auth.require(Scope::Admin)?;
+    let export = crate::account_data::export(&state, user).await?;
+    super::record_audit(
+        &state,
+        &auth,
+        ip,
+        "admin.user_exported",
+        user,
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(Json(export))
+}
+
+/// Erase an account: its sessions, tokens, keys, learning records, certificates, lab
+/// sessions and tutor conversations are deleted, its subscription ends with the period paid
+/// for, and the account row stays anonymous (and suspended) so that its payments and the
+/// audit log keep their references. Its email may register again. Not one's own account.
+#[utoipa::path(delete, path = "/api/v1/admin/users/{user}", tag = "admin",
+    security(("bearer" = [])),
+    params(("user" = Uuid, Path)),
+    responses(
+        (status = 200, body = AccountErased),
+        (status = 400, description = "`user` is not a UUID", body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "the account is the administrator's own", body = ErrorBody),
+    ))]
+pub async fn erase_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    ClientIp(ip): ClientIp,
+    Path(user): Path<Uuid>,
+) -> Result<Json<AccountErased>, ApiError> {
+    auth.require(Scope::Admin)?;
+    let erased = crate::account_data::erase(&state, auth.user.id, user).await?;
+    tracing::info!(admin = %auth.user.id, user = %user, "account erased");
+    let detail = serde_json::json!({ "payments_kept": erased.payments_kept });
+    super::record_audit(&state, &auth, ip, "admin.user_erased", user, detail).await?;
+    Ok(Json(erased))
 }
 
 fn no_such_user(err: crate::store::StoreError, user: Uuid) -> ApiError {

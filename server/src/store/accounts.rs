@@ -1,7 +1,7 @@
 //! Accounts, login sessions (refresh tokens) and personal API tokens.
 
 use async_trait::async_trait;
-use cloudmaster_core::api::{ApiTokenInfo, Role, User, UserAccount};
+use cloudmaster_core::api::{AccountErased, ApiTokenInfo, Role, User, UserAccount};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -22,6 +22,14 @@ pub trait AccountStore: Send + Sync {
     async fn set_user_role(&self, id: Uuid, role: Role) -> StoreResult<User>;
     /// Suspends the account or lifts its suspension; `NotFound` when there is none.
     async fn set_user_suspended(&self, id: Uuid, suspended: bool) -> StoreResult<UserAccount>;
+    /// Erases an account, in one transaction: deletes its sessions, API tokens, devices, SSH
+    /// keys, reset codes, unsent mail, enrollments, progress, attempts, mastery, review
+    /// cards, certificates, lab sessions and tutor conversations; cancels its subscription
+    /// and forgets its card; and leaves the account row anonymous (`placeholder_email`, the
+    /// name "Deleted account", a password nothing matches, the learner role, suspended), so
+    /// that the payments and audit entries that name it stay for the accounts. Courses it
+    /// owns stay published. `NotFound` when there is no such account.
+    async fn erase_user(&self, id: Uuid, placeholder_email: &str) -> StoreResult<AccountErased>;
 
     // --- sessions (refresh tokens) --------------------------------------------------
     async fn insert_refresh_token(

@@ -51,6 +51,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/admin/users/{user}/role"),
     ("put", "/api/v1/admin/users/{user}/suspended"),
     ("post", "/api/v1/admin/users/{user}/password-reset"),
+    ("get", "/api/v1/admin/users/{user}/export"),
+    ("delete", "/api/v1/admin/users/{user}"),
     ("get", "/api/v1/admin/audit"),
     ("get", "/api/v1/billing/plans"),
     ("get", "/api/v1/billing/status"),

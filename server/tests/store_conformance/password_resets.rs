@@ -1,7 +1,8 @@
 //! Password reset codes and the mail outbox: a code works once and before it expires, ends
 //! the account's sessions and sets its password; the per-account quota holds under
 //! concurrent requests from replicas; queued mail is claimed by one sender at a time,
-//! retried, given up on, and pruned once done.
+//! retried, given up on, and pruned once done; erasing an account, which clears its codes
+//! and mail with the rest of what is personal.
 
 use cloudmaster_core::api::Role;
 use cloudmaster_server::auth::records::{
@@ -22,6 +23,7 @@ backend_tests!(
     a_reset_and_its_mail_are_one_write,
     mail_is_claimed_by_one_sender_and_retried,
     sent_and_abandoned_mail_is_done_and_pruned,
+    an_erased_account_keeps_nothing_personal,
 );
 
 /// A whole second, so values survive both backends' microsecond precision unchanged.
@@ -373,4 +375,134 @@ async fn sent_and_abandoned_mail_is_done_and_pruned(db: &TestDatabase) {
             .len(),
         1
     );
+}
+
+/// Erasing an account (here beside resets and mail, which it also clears): what is personal
+/// goes, the account row stays anonymous, another account is untouched, and the email is
+/// free again.
+async fn an_erased_account_keeps_nothing_personal(db: &TestDatabase) {
+    use cloudmaster_server::auth::records::{NewApiToken, RefreshOutcome};
+    use cloudmaster_server::store::NewSshKey;
+
+    let store = db.open().await;
+    let ada = user(&*store, "ada@example.com", Role::Instructor).await;
+    let bob = user(&*store, "bob@example.com", Role::Learner).await;
+    let t = t0();
+    crate::fixtures::publish(
+        &*store,
+        &crate::fixtures::CourseSpec {
+            id: "c",
+            title: "Course",
+            ..crate::fixtures::CourseSpec::default()
+        },
+        ada,
+    )
+    .await;
+    for who in [ada, bob] {
+        store.enroll(who, "c", t).await.unwrap();
+        let secret = format!("refresh-{who}");
+        store
+            .insert_refresh_token(refresh(who, Uuid::new_v4(), &secret, Duration::days(30)), t)
+            .await
+            .unwrap();
+        store
+            .create_api_token(
+                NewApiToken {
+                    id: Uuid::new_v4(),
+                    user_id: who,
+                    name: "ci".into(),
+                    scopes: vec![cloudmaster_core::api::Scope::Learn],
+                    prefix: "cm_pat_ab".into(),
+                    token_hash: hash(&format!("token-{who}")),
+                    expires_at: None,
+                },
+                t,
+            )
+            .await
+            .unwrap();
+        store
+            .add_ssh_key(
+                NewSshKey {
+                    id: Uuid::new_v4(),
+                    user_id: who,
+                    fingerprint: format!("SHA256:{who}"),
+                    algorithm: "ssh-ed25519".into(),
+                    public_key: format!("ssh-ed25519 AAAA{who}"),
+                    name: "laptop".into(),
+                },
+                20,
+                t,
+            )
+            .await
+            .unwrap();
+    }
+    store
+        .create_password_reset(
+            reset(ada, "code", t),
+            Some(mail("ada@example.com", t)),
+            None,
+        )
+        .await
+        .unwrap();
+
+    let erased = store
+        .erase_user(ada, "deleted-ada@deleted.invalid")
+        .await
+        .unwrap();
+    assert_eq!(erased.user_id, ada);
+    assert_eq!(erased.payments_kept, 0);
+    assert_eq!(erased.courses_kept, ["c"]);
+
+    assert!(
+        store
+            .user_by_email("ada@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let account = store.user_by_id(ada).await.unwrap().unwrap();
+    assert_eq!(account.user.email, "deleted-ada@deleted.invalid");
+    assert_eq!(account.user.name, "Deleted account");
+    assert_eq!(account.user.role, Role::Learner);
+    assert_eq!(account.password_hash, "!");
+    assert!(account.suspended);
+    assert!(store.enrollments(ada).await.unwrap().is_empty());
+    assert!(store.list_api_tokens(ada).await.unwrap().is_empty());
+    assert!(store.ssh_keys(ada).await.unwrap().is_empty());
+    let refreshed = store
+        .use_refresh_token(&hash(&format!("refresh-{ada}")), t)
+        .await
+        .unwrap();
+    assert!(
+        !matches!(refreshed, RefreshOutcome::Rotated { .. }),
+        "{refreshed:?}"
+    );
+    assert!(
+        store
+            .redeem_password_reset(&hash("code"), "$argon2id$x", t)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store.claim_due_mail(t, t, 10).await.unwrap().is_empty(),
+        "unsent mail to it is gone"
+    );
+    // The course stays, owned by the anonymous account.
+    assert_eq!(store.owned_courses(ada).await.unwrap(), ["c"]);
+
+    // Bob keeps everything.
+    assert_eq!(store.enrollments(bob).await.unwrap().len(), 1);
+    assert_eq!(store.list_api_tokens(bob).await.unwrap().len(), 1);
+    assert_eq!(store.ssh_keys(bob).await.unwrap().len(), 1);
+    let bobs = store
+        .use_refresh_token(&hash(&format!("refresh-{bob}")), t)
+        .await
+        .unwrap();
+    assert!(matches!(bobs, RefreshOutcome::Rotated { .. }), "{bobs:?}");
+
+    // The email may register again; an unknown account is not found.
+    user(&*store, "ada@example.com", Role::Learner).await;
+    let nobody = store.erase_user(Uuid::new_v4(), "x@deleted.invalid").await;
+    assert!(matches!(nobody, Err(StoreError::NotFound(_))), "{nobody:?}");
 }

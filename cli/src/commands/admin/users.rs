@@ -1,6 +1,11 @@
 //! `cloudmaster admin users ...`: list accounts, change a role, suspend an account and lift
-//! its suspension, make a password reset code. An account is named by its email or its id.
+//! its suspension, make a password reset code, export an account's data and erase it. An
+//! account is named by its email or its id.
 
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
 use clap::Subcommand;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use cloudmaster_core::Client;
@@ -48,6 +53,22 @@ enum UserCommand {
         /// The account: its email or its id
         user: String,
     },
+    /// Export everything kept about an account as JSON, for its owner (a data access
+    /// request)
+    Export {
+        /// The account: its email or its id
+        user: String,
+        /// Write the JSON to FILE (created owner-only) instead of stdout
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Erase an account (a data erasure request): its sessions, tokens, keys, learning
+    /// records, certificates and tutor conversations are deleted; its payments stay, against
+    /// an anonymous account. Asks for confirmation (--yes)
+    Delete {
+        /// The account: its email or its id
+        user: String,
+    },
 }
 
 impl Users {
@@ -89,6 +110,52 @@ impl Users {
             }
             UserCommand::Suspend { user } => suspend(ctx, client, &user, true).await,
             UserCommand::Unsuspend { user } => suspend(ctx, client, &user, false).await,
+            UserCommand::Export { user, out } => {
+                let id = resolve(client, &user).await?;
+                let export = client.export_user(id).await?;
+                match out {
+                    Some(path) => {
+                        let json = serde_json::to_vec_pretty(&export)?;
+                        write_private(&path, &json)?;
+                        ctx.notice(&format!(
+                            "Wrote the data of {} to {}.",
+                            export.account.user.email,
+                            path.display()
+                        ));
+                        Ok(())
+                    }
+                    None => {
+                        println!("{}", serde_json::to_string_pretty(&export)?);
+                        Ok(())
+                    }
+                }
+            }
+            UserCommand::Delete { user } => {
+                let id = resolve(client, &user).await?;
+                crate::prompt::confirm(
+                    ctx,
+                    &format!(
+                        "Erase the account {user}? Its data is deleted for good (payments stay, \
+                         anonymous)"
+                    ),
+                )?;
+                let erased = client.erase_user(id).await?;
+                ctx.print(&erased, |out| {
+                    writeln!(
+                        out,
+                        "Erased {user}: {} payment(s) kept for the accounts, anonymous.",
+                        erased.payments_kept
+                    )?;
+                    if !erased.courses_kept.is_empty() {
+                        writeln!(
+                            out,
+                            "Courses it owned stay published: {}.",
+                            erased.courses_kept.join(", ")
+                        )?;
+                    }
+                    Ok(())
+                })
+            }
             UserCommand::ResetPassword { user } => {
                 let id = resolve(client, &user).await?;
                 let issued = client.issue_password_reset(id).await?;
@@ -144,6 +211,23 @@ async fn resolve(client: &Client, user: &str) -> anyhow::Result<Uuid> {
             "`cloudmaster admin users list` lists every account with its email and id",
         )
     })
+}
+
+/// Writes `bytes` to a new owner-only file (an export holds personal data).
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
 }
 
 fn find_by_email(accounts: &[UserAccount], email: &str) -> Option<Uuid> {

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use cloudmaster_core::api::{ApiTokenInfo, Role, User, UserAccount};
+use cloudmaster_core::api::{AccountErased, ApiTokenInfo, Role, User, UserAccount};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -200,6 +200,56 @@ impl AccountStore for Backend {
         .await?
         .ok_or_else(|| StoreError::NotFound("user".into()))?
         .into_account()
+    }
+
+    async fn erase_user(&self, id: Uuid, placeholder_email: &str) -> StoreResult<AccountErased> {
+        let mut tx = self.begin_write().await?;
+        let email: Option<(String,)> = sqlx::query_as(concat!(
+            "SELECT email FROM users WHERE id = $1",
+            for_update!()
+        ))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((email,)) = email else {
+            return Err(StoreError::NotFound(format!("user {id}")));
+        };
+        for statement in ERASE_PERSONAL_DATA.iter().chain([&CANCEL_ERASED_SUBSCRIPTION]) {
+            sqlx::query(*statement).bind(id).execute(&mut *tx).await?;
+        }
+        sqlx::query("DELETE FROM mail_outbox WHERE recipient = $1")
+            .bind(&email)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE users SET email = $2, email_lower = $3, name = 'Deleted account', \
+                              password_hash = '!', role = 'learner', tier = 'free', \
+                              suspended = TRUE \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(placeholder_email)
+        .bind(email_key(placeholder_email))
+        .execute(&mut *tx)
+        .await?;
+        let (payments_kept,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM payments WHERE user_id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let courses: Vec<(String,)> =
+            sqlx::query_as("SELECT id FROM courses WHERE owner_id = $1")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        let mut courses_kept: Vec<String> = courses.into_iter().map(|(c,)| c).collect();
+        courses_kept.sort();
+        Ok(AccountErased {
+            user_id: id,
+            payments_kept: u64::try_from(payments_kept).unwrap_or(0),
+            courses_kept,
+        })
     }
 
     async fn insert_refresh_token(
@@ -443,6 +493,33 @@ fn token_info(row: TokenRow) -> StoreResult<ApiTokenInfo> {
         last_used_at: last_used_at.map(Timestamp::get),
     })
 }
+
+/// What erasing an account deletes or clears, each bound to the account's id. Tables whose
+/// rows belong to these (tutor messages, lab passes' sessions) go with them by cascade.
+const ERASE_PERSONAL_DATA: [&str; 17] = [
+    "DELETE FROM refresh_tokens WHERE user_id = $1",
+    "DELETE FROM ended_sessions WHERE user_id = $1",
+    "DELETE FROM api_tokens WHERE user_id = $1",
+    "DELETE FROM known_devices WHERE user_id = $1",
+    "DELETE FROM ssh_keys WHERE user_id = $1",
+    "DELETE FROM password_resets WHERE user_id = $1",
+    "DELETE FROM idempotency_keys WHERE user_id = $1",
+    "DELETE FROM enrollments WHERE user_id = $1",
+    "DELETE FROM lesson_progress WHERE user_id = $1",
+    "DELETE FROM attempts WHERE user_id = $1",
+    "DELETE FROM learner_mastery WHERE user_id = $1",
+    "DELETE FROM review_cards WHERE user_id = $1",
+    "DELETE FROM certificates WHERE user_id = $1",
+    "DELETE FROM lab_passes WHERE user_id = $1",
+    "DELETE FROM lab_sessions WHERE user_id = $1",
+    "DELETE FROM tutor_conversations WHERE user_id = $1",
+    "DELETE FROM tutor_usage WHERE user_id = $1",
+];
+
+/// Ends an erased account's subscription at the end of the period paid for, without its card.
+const CANCEL_ERASED_SUBSCRIPTION: &str = "UPDATE subscriptions \
+     SET cancel_at = COALESCE(cancel_at, current_period_end), payment_method = NULL \
+     WHERE user_id = $1 AND status <> 'expired'";
 
 /// Records why a session ended; the first reason stays.
 pub(super) async fn end_session(
