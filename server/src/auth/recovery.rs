@@ -51,23 +51,15 @@ pub async fn request(state: &AppState, email: &str, ip: Option<IpAddr>) -> Resul
     }
     let now = state.now();
     let code = new_code();
-    let expires_at = now + CODE_LIFETIME;
-    let mail = NewMail::new(
-        &account.user.email,
-        SUBJECT,
-        reset_mail(&account.user, &code, expires_at),
-        now,
-    );
+    let reset = new_reset(account.user.id, &code, now);
+    let body = reset_mail(&account.user, &code, reset.expires_at);
+    let mail = NewMail::new(&account.user.email, SUBJECT, body, now);
     let quota = ResetQuota {
         max: CODES_PER_HOUR,
         since: now - Duration::hours(1),
     };
     let made = store
-        .create_password_reset(
-            new_reset(account.user.id, &code, now),
-            Some(mail),
-            Some(quota),
-        )
+        .create_password_reset(reset, Some(mail), Some(quota))
         .await?;
     if !made {
         tracing::warn!(user_id = %account.user.id, "password reset quota reached; no mail sent");
@@ -81,17 +73,18 @@ pub async fn request(state: &AppState, email: &str, ip: Option<IpAddr>) -> Resul
 /// Makes a code for `user` that an administrator hands over; nothing is mailed (the route
 /// writes the audit entry).
 pub async fn issue(state: &AppState, user: &User) -> Result<PasswordResetIssued, ApiError> {
-    let now = state.now();
     let code = new_code();
+    let reset = new_reset(user.id, &code, state.now());
+    let expires_at = reset.expires_at;
     state
         .store()
-        .create_password_reset(new_reset(user.id, &code, now), None, None)
+        .create_password_reset(reset, None, None)
         .await?;
     Ok(PasswordResetIssued {
         user_id: user.id,
         email: user.email.clone(),
         code,
-        expires_at: now + CODE_LIFETIME,
+        expires_at,
     })
 }
 

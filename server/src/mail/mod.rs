@@ -206,6 +206,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_bad_sender_or_relay_is_refused_at_start() {
+        let config = |from: &str, url: Option<&str>| MailConfig {
+            mail_from: from.to_owned(),
+            smtp_url: url.map(str::to_owned),
+        };
+        let no_mail = Mailer::from_config(&config("cloudmaster <a@example.com>", None)).unwrap();
+        assert!(!no_mail.sends());
+        let relay = Mailer::from_config(&config("a@example.com", Some("smtp://127.0.0.1:25")));
+        assert!(relay.unwrap().sends());
+        let Err(bad_from) = Mailer::from_config(&config("not an address", None)) else {
+            panic!("accepted a sender that is no address");
+        };
+        assert!(bad_from.contains("--mail-from"), "{bad_from}");
+        let Err(bad_url) = Mailer::from_config(&config("a@example.com", Some("imap://host")))
+        else {
+            panic!("accepted a relay that is not SMTP");
+        };
+        assert!(bad_url.contains("--smtp-url"), "{bad_url}");
+    }
+
+    #[test]
     fn retries_back_off_to_an_hour() {
         let waits: Vec<i64> = (1..=MAX_ATTEMPTS)
             .map(|attempt| retry_delay(attempt).whole_minutes())
