@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Manage personal API tokens (for CI)')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Link SSH public keys to your account, to use the TUI over SSH')
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password, or reset a forgotten one with a mailed code')
+            [CompletionResult]::new('account', 'account', [CompletionResultType]::ParameterValue, 'Download everything the server keeps about your account, or delete it')
             [CompletionResult]::new('courses', 'courses', [CompletionResultType]::ParameterValue, 'Browse the catalog')
             [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'Enroll in a course')
             [CompletionResult]::new('unenroll', 'unenroll', [CompletionResultType]::ParameterValue, 'Leave a course')
@@ -424,6 +425,62 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;password;help;help' {
+            break
+        }
+        'cloudmaster;account' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download everything the server keeps about your account, as JSON')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your account for good: your learning records, certificates, keys, tokens and tutor conversations go; payments stay, anonymous. Asks for your password and a confirmation (--yes)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;account;export' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the JSON to FILE (created owner-only) instead of stdout')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;account;delete' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL [default: from the profile, else http://127.0.0.1:8080/]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile [default: default_profile in config.toml, else `default`]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of commands that print data [default: from the profile, else table]')
+            [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of stdin instead of prompting')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data asked for: no progress bars, notices or hints')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Disable colour (also when NO_COLOR is set)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for them when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cloudmaster;account;help' {
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download everything the server keeps about your account, as JSON')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your account for good: your learning records, certificates, keys, tokens and tutor conversations go; payments stay, anonymous. Asks for your password and a confirmation (--yes)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cloudmaster;account;help;export' {
+            break
+        }
+        'cloudmaster;account;help;delete' {
+            break
+        }
+        'cloudmaster;account;help;help' {
             break
         }
         'cloudmaster;courses' {
@@ -1972,6 +2029,7 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Manage personal API tokens (for CI)')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Link SSH public keys to your account, to use the TUI over SSH')
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password, or reset a forgotten one with a mailed code')
+            [CompletionResult]::new('account', 'account', [CompletionResultType]::ParameterValue, 'Download everything the server keeps about your account, or delete it')
             [CompletionResult]::new('courses', 'courses', [CompletionResultType]::ParameterValue, 'Browse the catalog')
             [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'Enroll in a course')
             [CompletionResult]::new('unenroll', 'unenroll', [CompletionResultType]::ParameterValue, 'Leave a course')
@@ -2060,6 +2118,17 @@ Register-ArgumentCompleter -Native -CommandName 'cloudmaster' -ScriptBlock {
             break
         }
         'cloudmaster;help;password;reset' {
+            break
+        }
+        'cloudmaster;help;account' {
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download everything the server keeps about your account, as JSON')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your account for good: your learning records, certificates, keys, tokens and tutor conversations go; payments stay, anonymous. Asks for your password and a confirmation (--yes)')
+            break
+        }
+        'cloudmaster;help;account;export' {
+            break
+        }
+        'cloudmaster;help;account;delete' {
             break
         }
         'cloudmaster;help;courses' {

@@ -16,6 +16,9 @@ _cloudmaster() {
             ",$1")
                 cmd="cloudmaster"
                 ;;
+            cloudmaster,account)
+                cmd="cloudmaster__subcmd__account"
+                ;;
             cloudmaster,admin)
                 cmd="cloudmaster__subcmd__admin"
                 ;;
@@ -117,6 +120,24 @@ _cloudmaster() {
                 ;;
             cloudmaster,whoami)
                 cmd="cloudmaster__subcmd__whoami"
+                ;;
+            cloudmaster__subcmd__account,delete)
+                cmd="cloudmaster__subcmd__account__subcmd__delete"
+                ;;
+            cloudmaster__subcmd__account,export)
+                cmd="cloudmaster__subcmd__account__subcmd__export"
+                ;;
+            cloudmaster__subcmd__account,help)
+                cmd="cloudmaster__subcmd__account__subcmd__help"
+                ;;
+            cloudmaster__subcmd__account__subcmd__help,delete)
+                cmd="cloudmaster__subcmd__account__subcmd__help__subcmd__delete"
+                ;;
+            cloudmaster__subcmd__account__subcmd__help,export)
+                cmd="cloudmaster__subcmd__account__subcmd__help__subcmd__export"
+                ;;
+            cloudmaster__subcmd__account__subcmd__help,help)
+                cmd="cloudmaster__subcmd__account__subcmd__help__subcmd__help"
                 ;;
             cloudmaster__subcmd__admin,coupons)
                 cmd="cloudmaster__subcmd__admin__subcmd__coupons"
@@ -442,6 +463,9 @@ _cloudmaster() {
             cloudmaster__subcmd__exam__subcmd__help,start)
                 cmd="cloudmaster__subcmd__exam__subcmd__help__subcmd__start"
                 ;;
+            cloudmaster__subcmd__help,account)
+                cmd="cloudmaster__subcmd__help__subcmd__account"
+                ;;
             cloudmaster__subcmd__help,admin)
                 cmd="cloudmaster__subcmd__help__subcmd__admin"
                 ;;
@@ -543,6 +567,12 @@ _cloudmaster() {
                 ;;
             cloudmaster__subcmd__help,whoami)
                 cmd="cloudmaster__subcmd__help__subcmd__whoami"
+                ;;
+            cloudmaster__subcmd__help__subcmd__account,delete)
+                cmd="cloudmaster__subcmd__help__subcmd__account__subcmd__delete"
+                ;;
+            cloudmaster__subcmd__help__subcmd__account,export)
+                cmd="cloudmaster__subcmd__help__subcmd__account__subcmd__export"
                 ;;
             cloudmaster__subcmd__help__subcmd__admin,coupons)
                 cmd="cloudmaster__subcmd__help__subcmd__admin__subcmd__coupons"
@@ -980,7 +1010,7 @@ _cloudmaster() {
 
     case "${cmd}" in
         cloudmaster)
-            opts="-o -h -V --server --profile --output --quiet --no-color --yes --help --version quickstart serve register login logout whoami token keys password courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help"
+            opts="-o -h -V --server --profile --output --quiet --no-color --yes --help --version quickstart serve register login logout whoami token keys password account courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1002,6 +1032,156 @@ _cloudmaster() {
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__account)
+            opts="-o -h --server --profile --output --quiet --no-color --yes --help export delete help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__account__subcmd__delete)
+            opts="-o -h --password-stdin --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__account__subcmd__export)
+            opts="-o -h --out --server --profile --output --quiet --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__account__subcmd__help)
+            opts="export delete help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__account__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__account__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__account__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -3626,8 +3806,50 @@ _cloudmaster() {
             return 0
             ;;
         cloudmaster__subcmd__help)
-            opts="quickstart serve register login logout whoami token keys password courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help"
+            opts="quickstart serve register login logout whoami token keys password account courses enroll unenroll progress learn lesson quiz exam attempts review tutor mastery readiness cert lab course publish tui billing admin config doctor completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__account)
+            opts="export delete"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__account__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudmaster__subcmd__help__subcmd__account__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -38,6 +38,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand token 'Manage personal API tokens (for CI)'
             cand keys 'Link SSH public keys to your account, to use the TUI over SSH'
             cand password 'Change your password, or reset a forgotten one with a mailed code'
+            cand account 'Download everything the server keeps about your account, or delete it'
             cand courses 'Browse the catalog'
             cand enroll 'Enroll in a course'
             cand unenroll 'Leave a course'
@@ -388,6 +389,55 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;password;help;reset'= {
         }
         &'cloudmaster;password;help;help'= {
+        }
+        &'cloudmaster;account'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand export 'Download everything the server keeps about your account, as JSON'
+            cand delete 'Delete your account for good: your learning records, certificates, keys, tokens and tutor conversations go; payments stay, anonymous. Asks for your password and a confirmation (--yes)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;account;export'= {
+            cand --out 'Write the JSON to FILE (created owner-only) instead of stdout'
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;account;delete'= {
+            cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
+            cand --profile 'Configuration profile [default: default_profile in config.toml, else `default`]'
+            cand -o 'Output format of commands that print data [default: from the profile, else table]'
+            cand --output 'Output format of commands that print data [default: from the profile, else table]'
+            cand --password-stdin 'Read the password from the first line of stdin instead of prompting'
+            cand --quiet 'Print only the data asked for: no progress bars, notices or hints'
+            cand --no-color 'Disable colour (also when NO_COLOR is set)'
+            cand --yes 'Answer yes to confirmations (needed for them when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cloudmaster;account;help'= {
+            cand export 'Download everything the server keeps about your account, as JSON'
+            cand delete 'Delete your account for good: your learning records, certificates, keys, tokens and tutor conversations go; payments stay, anonymous. Asks for your password and a confirmation (--yes)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cloudmaster;account;help;export'= {
+        }
+        &'cloudmaster;account;help;delete'= {
+        }
+        &'cloudmaster;account;help;help'= {
         }
         &'cloudmaster;courses'= {
             cand --server 'Server URL [default: from the profile, else http://127.0.0.1:8080/]'
@@ -1753,6 +1803,7 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
             cand token 'Manage personal API tokens (for CI)'
             cand keys 'Link SSH public keys to your account, to use the TUI over SSH'
             cand password 'Change your password, or reset a forgotten one with a mailed code'
+            cand account 'Download everything the server keeps about your account, or delete it'
             cand courses 'Browse the catalog'
             cand enroll 'Enroll in a course'
             cand unenroll 'Leave a course'
@@ -1823,6 +1874,14 @@ set edit:completion:arg-completer[cloudmaster] = {|@words|
         &'cloudmaster;help;password;forgot'= {
         }
         &'cloudmaster;help;password;reset'= {
+        }
+        &'cloudmaster;help;account'= {
+            cand export 'Download everything the server keeps about your account, as JSON'
+            cand delete 'Delete your account for good: your learning records, certificates, keys, tokens and tutor conversations go; payments stay, anonymous. Asks for your password and a confirmation (--yes)'
+        }
+        &'cloudmaster;help;account;export'= {
+        }
+        &'cloudmaster;help;account;delete'= {
         }
         &'cloudmaster;help;courses'= {
             cand list 'List published courses, optionally filtered'

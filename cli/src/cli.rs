@@ -169,6 +169,8 @@ pub enum Command {
     Keys(commands::keys::Args),
     /// Change your password, or reset a forgotten one with a mailed code
     Password(commands::password::Args),
+    /// Download everything the server keeps about your account, or delete it
+    Account(commands::account::Args),
     /// Browse the catalog
     Courses(commands::courses::Args),
     /// Enroll in a course

@@ -875,3 +875,39 @@ fn an_admin_exports_and_erases_an_account() {
     let (code, _, err) = admin.run(&["admin", "users", "export", "ada@example.com"]);
     assert_eq!(code, 5, "the email names no account any more: {err}");
 }
+
+#[test]
+fn a_learner_downloads_their_data_and_deletes_their_account() {
+    let server = TestServer::start();
+    let home = Home::new(&server.url);
+    home.register("ada@example.com", PASSWORD);
+    let export = home.json(&["account", "export"]);
+    assert_eq!(export["account"]["email"], "ada@example.com");
+
+    // A wrong password deletes nothing; the right one and --yes do.
+    let output = home
+        .cmd()
+        .args(["account", "delete", "--password-stdin", "--yes"])
+        .write_stdin("not my password at all\n")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{output:?}");
+    home.json(&["whoami"]);
+    let output = home
+        .cmd()
+        .args(["account", "delete", "--password-stdin", "--yes"])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("Your account was deleted"), "{stdout}");
+    // The stored session went with it.
+    let (code, _, err) = home.run(&["whoami"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("not logged in"), "{err}");
+}

@@ -1,5 +1,5 @@
-//! An account's data as a whole, for data protection requests an administrator carries out:
-//! a copy of everything kept about the account (export), and erasure. Erasure keeps what
+//! An account's data as a whole, for data protection requests (an administrator's, or the
+//! account owner's own): a copy of everything kept about the account (export), and erasure. Erasure keeps what
 //! the accounts must keep (payments, and the audit log, which names accounts only by id)
 //! against an anonymous account row, and deletes the rest (see
 //! [`crate::store::AccountStore::erase_user`]).
@@ -54,18 +54,9 @@ pub async fn export(state: &AppState, user_id: Uuid) -> Result<AccountExport, Ap
     })
 }
 
-/// Erases `user_id`'s account for the administrator `admin_id`, who cannot erase their own.
-/// Its open sessions end at once: the account row left behind is suspended.
-pub async fn erase(
-    state: &AppState,
-    admin_id: Uuid,
-    user_id: Uuid,
-) -> Result<AccountErased, ApiError> {
-    if user_id == admin_id {
-        return Err(ApiError::Conflict(
-            "you cannot delete your own account; ask another administrator".to_owned(),
-        ));
-    }
+/// Erases `user_id`'s account (the caller decided who may). Its open sessions end at once:
+/// the account row left behind is suspended.
+pub async fn erase(state: &AppState, user_id: Uuid) -> Result<AccountErased, ApiError> {
     let placeholder = format!("deleted-{user_id}@deleted.invalid");
     let erased = state
         .store()

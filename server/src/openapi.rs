@@ -17,8 +17,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    admin, assessments, auth_routes, billing, billing_admin, certificates, courses, enrollment,
-    ops, progress, publishing, review, ssh_keys, tokens, tutor,
+    account, admin, assessments, auth_routes, billing, billing_admin, certificates, courses,
+    enrollment, ops, progress, publishing, review, ssh_keys, tokens, tutor,
 };
 
 #[derive(OpenApi)]
@@ -38,6 +38,7 @@ use crate::routes::{
         enrollment::enroll, enrollment::unenroll, enrollment::list,
         progress::record_lesson, progress::course, progress::all, progress::of_user,
         publishing::manifest, publishing::publish, publishing::versions, publishing::rollback,
+        account::export, account::delete_account,
         admin::users, admin::set_role, admin::set_suspended, admin::issue_password_reset,
         admin::export_user, admin::erase_user, admin::audit,
         billing::plans, billing::status, billing::buy_course, billing::subscribe, billing::cancel,

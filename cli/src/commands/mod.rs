@@ -11,6 +11,7 @@ use clap::ArgMatches;
 use crate::cli::{Cli, Command};
 use crate::context::{Context, Env};
 
+pub mod account;
 pub mod admin;
 pub mod attempts;
 pub mod billing;
@@ -71,6 +72,7 @@ pub async fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Command::Token(args) => args.run(&context(&cli.global)?).await,
         Command::Keys(args) => args.run(&context(&cli.global)?).await,
         Command::Password(args) => args.run(&context(&cli.global)?).await,
+        Command::Account(args) => args.run(&context(&cli.global)?).await,
         Command::Courses(args) => args.run(&context(&cli.global)?).await,
         Command::Enroll(args) => args.run(&context(&cli.global)?).await,
         Command::Unenroll(args) => args.run(&context(&cli.global)?).await,

@@ -207,8 +207,8 @@ impl std::fmt::Debug for PasswordResetIssued {
     }
 }
 
-/// Everything the server keeps about one account, for its owner (`GET
-/// /admin/users/{user}/export`): the data-access copy data protection law asks for.
+/// Everything the server keeps about one account, for its owner (`GET /account/export`,
+/// `GET /admin/users/{user}/export`): the data-access copy data protection law asks for.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AccountExport {
     #[serde(with = "time::serde::rfc3339")]
@@ -226,7 +226,21 @@ pub struct AccountExport {
     pub tutor_conversations: Vec<super::Conversation>,
 }
 
-/// What erasing an account did (`DELETE /admin/users/{user}`).
+/// `DELETE /account`: the account's password, asked again before it is erased.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct DeleteAccountRequest {
+    pub password: String,
+}
+
+impl std::fmt::Debug for DeleteAccountRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeleteAccountRequest")
+            .field("password", &"***")
+            .finish()
+    }
+}
+
+/// What erasing an account did (`DELETE /admin/users/{user}`, `DELETE /account`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AccountErased {
     pub user_id: Uuid,

@@ -5,9 +5,9 @@ use uuid::Uuid;
 
 use super::{Client, Request};
 use crate::api::{
-    ApiTokenInfo, ChangePasswordRequest, CreateTokenRequest, CreatedToken, LoginRequest,
-    PasswordResetConfirm, PasswordResetRequest, RefreshRequest, RegisterRequest, TokenPair, User,
-    WhoAmI,
+    AccountErased, AccountExport, ApiTokenInfo, ChangePasswordRequest, CreateTokenRequest,
+    CreatedToken, DeleteAccountRequest, LoginRequest, PasswordResetConfirm, PasswordResetRequest,
+    RefreshRequest, RegisterRequest, TokenPair, User, WhoAmI,
 };
 use crate::credentials::Credential;
 use crate::error::{Error, Result};
@@ -141,5 +141,19 @@ impl Client {
                 .json(&body),
         )
         .await
+    }
+
+    /// `GET /account/export`: everything kept about the signed-in account.
+    pub async fn export_account(&self) -> Result<AccountExport> {
+        self.call(Request::get(&["account", "export"])).await
+    }
+
+    /// `DELETE /account`: deletes the signed-in account, given its password again.
+    pub async fn delete_account(&self, password: &str) -> Result<AccountErased> {
+        let body = DeleteAccountRequest {
+            password: password.to_owned(),
+        };
+        self.call(Request::new(Method::DELETE, &["account"]).json(&body))
+            .await
     }
 }

@@ -127,6 +127,33 @@ pub async fn change_password(
     ip: Option<IpAddr>,
 ) -> Result<(), ApiError> {
     password::check_policy(&request.new_password)?;
+    verify_current_password(state, user, request.current_password, ip).await?;
+    let store = state.store();
+    let new_hash = state.hasher().hash(request.new_password).await?;
+    store.set_password_hash(user.id, &new_hash).await?;
+    store
+        .append_audit(NewAuditEntry {
+            at: state.now(),
+            actor_id: Some(user.id),
+            action: "auth.password_changed".to_owned(),
+            subject_id: Some(user.id),
+            client_ip: ip.map(|ip| ip.to_string()),
+            detail: serde_json::json!({}),
+        })
+        .await?;
+    tracing::info!(user_id = %user.id, "password changed");
+    Ok(())
+}
+
+/// Checks the signed-in `user`'s password again before something that needs it (a password
+/// change, deleting the account). A wrong one counts as a failed login, backing off like
+/// them; a right one clears the account's failures.
+pub async fn verify_current_password(
+    state: &AppState,
+    user: &User,
+    password: String,
+    ip: Option<IpAddr>,
+) -> Result<(), ApiError> {
     let store = state.store();
     let now = state.now();
     let subject = backoff::account_subject(user.id);
@@ -144,11 +171,7 @@ pub async fn change_password(
         .ok_or_else(|| ApiError::Unauthenticated("this account no longer exists".into()))?;
     let verified = state
         .hasher()
-        .verify(
-            request.current_password,
-            Some(account.password_hash),
-            Lane::Normal,
-        )
+        .verify(password, Some(account.password_hash), Lane::Normal)
         .await?;
     if verified == Verified::Mismatch {
         record_failure(state, Some(user.id), ip, now).await?;
@@ -156,20 +179,7 @@ pub async fn change_password(
             "the current password is wrong".to_owned(),
         ));
     }
-    let new_hash = state.hasher().hash(request.new_password).await?;
-    store.set_password_hash(user.id, &new_hash).await?;
     store.clear_login_failures(&subject).await?;
-    store
-        .append_audit(NewAuditEntry {
-            at: now,
-            actor_id: Some(user.id),
-            action: "auth.password_changed".to_owned(),
-            subject_id: Some(user.id),
-            client_ip: ip.map(|ip| ip.to_string()),
-            detail: serde_json::json!({}),
-        })
-        .await?;
-    tracing::info!(user_id = %user.id, "password changed");
     Ok(())
 }
 

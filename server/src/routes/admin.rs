@@ -267,7 +267,12 @@ pub async fn erase_user(
     Path(user): Path<Uuid>,
 ) -> Result<Json<AccountErased>, ApiError> {
     auth.require(Scope::Admin)?;
-    let erased = crate::account_data::erase(&state, auth.user.id, user).await?;
+    if user == auth.user.id {
+        return Err(ApiError::Conflict(
+            "you cannot delete your own account; ask another administrator".to_owned(),
+        ));
+    }
+    let erased = crate::account_data::erase(&state, user).await?;
     tracing::info!(admin = %auth.user.id, user = %user, "account erased");
     let detail = serde_json::json!({ "payments_kept": erased.payments_kept });
     super::record_audit(&state, &auth, ip, "admin.user_erased", user, detail).await?;

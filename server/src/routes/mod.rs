@@ -18,6 +18,7 @@ use crate::error::ApiError;
 use crate::ratelimit::{AuthBucket, RateKey};
 use crate::state::AppState;
 
+pub mod account;
 pub mod admin;
 pub mod assessments;
 pub mod auth_routes;
@@ -46,6 +47,7 @@ pub fn api(state: &AppState) -> Router<AppState> {
         .merge(auth_routes::router())
         .merge(tokens::router())
         .merge(ssh_keys::router())
+        .merge(account::router())
         .merge(courses::router())
         .merge(enrollment::router())
         .merge(progress::router())

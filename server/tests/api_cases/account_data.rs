@@ -10,6 +10,7 @@ use crate::billing_support::{SUCCEEDS, checkout, settled, shop};
 backend_tests!(
     an_administrator_exports_and_erases_an_account,
     only_administrators_export_and_erase_and_not_their_own_account,
+    a_learner_downloads_their_data_and_deletes_their_account,
 );
 
 async fn an_administrator_exports_and_erases_an_account(db: &TestDatabase) {
@@ -168,4 +169,76 @@ async fn only_administrators_export_and_erase_and_not_their_own_account(db: &Tes
         .await
         .expect(404);
     app.get("/api/v1/me", ada.t()).await.expect(200);
+}
+
+async fn a_learner_downloads_their_data_and_deletes_their_account(db: &TestDatabase) {
+    let (app, admin) = shop(db, None).await;
+    let ada = app.user("ada@example.com", Role::Learner).await;
+    app.enroll(&ada, "basics").await;
+    let token = app.api_token(&ada, "laptop", &["learn"]).await;
+
+    let mine: Value = app
+        .get("/api/v1/account/export", ada.t())
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(mine["account"]["email"], "ada@example.com");
+    assert_eq!(mine["enrollments"][0]["course_id"], "basics");
+    app.get("/api/v1/account/export", Some(&token))
+        .await
+        .expect(200);
+
+    // Deleting needs a login session and the password, again.
+    let body = |password: &str| json!({ "password": password });
+    app.send(
+        app.http
+            .delete(app.url("/api/v1/account"))
+            .bearer_auth(&token)
+            .json(&body(PASSWORD)),
+    )
+    .await
+    .expect(403);
+    let delete = |session: &crate::api_support::Session, password: &str| {
+        app.send(
+            app.http
+                .delete(app.url("/api/v1/account"))
+                .bearer_auth(&session.token)
+                .json(&body(password)),
+        )
+    };
+    let wrong = delete(&ada, "not my password at all").await.expect(403);
+    assert!(
+        wrong.message().contains("password is wrong"),
+        "{}",
+        wrong.message()
+    );
+    let refused = delete(&admin, PASSWORD).await.expect(409);
+    assert!(
+        refused.message().contains("another administrator"),
+        "{}",
+        refused.message()
+    );
+
+    let erased = delete(&ada, PASSWORD).await.expect(200).body;
+    assert_eq!(erased["user_id"], json!(ada.user.id));
+    app.post(
+        "/api/v1/auth/login",
+        None,
+        &json!({"email": "ada@example.com", "password": PASSWORD}),
+    )
+    .await
+    .expect(401);
+    assert!(
+        app.get("/api/v1/me", ada.t())
+            .await
+            .status
+            .is_client_error()
+    );
+    let audit = app.get("/api/v1/admin/audit", admin.t()).await.expect(200);
+    assert_eq!(
+        audit.body[0]["action"], "auth.account_deleted",
+        "{}",
+        audit.text
+    );
+    assert_eq!(audit.body[0]["actor_id"], json!(ada.user.id));
 }

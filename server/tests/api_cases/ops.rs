@@ -53,6 +53,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/admin/users/{user}/password-reset"),
     ("get", "/api/v1/admin/users/{user}/export"),
     ("delete", "/api/v1/admin/users/{user}"),
+    ("get", "/api/v1/account/export"),
+    ("delete", "/api/v1/account"),
     ("get", "/api/v1/admin/audit"),
     ("get", "/api/v1/billing/plans"),
     ("get", "/api/v1/billing/status"),

@@ -2,10 +2,8 @@
 //! its suspension, make a password reset code, export an account's data and erase it. An
 //! account is named by its email or its id.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::Context as _;
 use clap::Subcommand;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use cloudmaster_core::Client;
@@ -113,22 +111,7 @@ impl Users {
             UserCommand::Export { user, out } => {
                 let id = resolve(client, &user).await?;
                 let export = client.export_user(id).await?;
-                match out {
-                    Some(path) => {
-                        let json = serde_json::to_vec_pretty(&export)?;
-                        write_private(&path, &json)?;
-                        ctx.notice(&format!(
-                            "Wrote the data of {} to {}.",
-                            export.account.user.email,
-                            path.display()
-                        ));
-                        Ok(())
-                    }
-                    None => {
-                        println!("{}", serde_json::to_string_pretty(&export)?);
-                        Ok(())
-                    }
-                }
+                crate::commands::account::save_export(ctx, &export, out.as_deref())
             }
             UserCommand::Delete { user } => {
                 let id = resolve(client, &user).await?;
@@ -211,23 +194,6 @@ async fn resolve(client: &Client, user: &str) -> anyhow::Result<Uuid> {
             "`cloudmaster admin users list` lists every account with its email and id",
         )
     })
-}
-
-/// Writes `bytes` to a new owner-only file (an export holds personal data).
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all(bytes)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }
 
 fn find_by_email(accounts: &[UserAccount], email: &str) -> Option<Uuid> {
