@@ -19,11 +19,12 @@ pub async fn export(state: &AppState, user_id: Uuid) -> Result<AccountExport, Ap
         .user_by_id(user_id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no user {user_id}")))?;
-    let enrollments = store.enrollments(user_id).await?;
+    // Courses left keep their progress and attempts, so they are exported too.
+    let mut progress = Vec::new();
     let mut attempts = Vec::new();
-    for enrollment in &enrollments {
-        let course = &enrollment.course_id;
-        attempts.extend(crate::learning::attempts::summaries_of(state, user_id, course).await?);
+    for course in store.courses_with_records(user_id).await? {
+        progress.extend(store.course_progress(user_id, &course).await?);
+        attempts.extend(crate::learning::attempts::summaries_of(state, user_id, &course).await?);
     }
     let mut tutor_conversations = Vec::new();
     for summary in store.tutor_conversations(user_id).await? {
@@ -45,8 +46,8 @@ pub async fn export(state: &AppState, user_id: Uuid) -> Result<AccountExport, Ap
         },
         api_tokens: store.list_api_tokens(user_id).await?,
         ssh_keys: store.ssh_keys(user_id).await?,
-        progress: store.all_progress(user_id).await?,
-        enrollments,
+        enrollments: store.enrollments(user_id).await?,
+        progress,
         attempts,
         certificates,
         payments: store.payments_of(user_id).await?,

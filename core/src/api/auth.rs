@@ -218,6 +218,7 @@ pub struct AccountExport {
     pub api_tokens: Vec<ApiTokenInfo>,
     pub ssh_keys: Vec<super::SshKey>,
     pub enrollments: Vec<super::Enrollment>,
+    /// Progress in every course the account has a record in, also courses it left.
     pub progress: Vec<super::CourseProgress>,
     /// Quiz and exam attempts, newest first within each course.
     pub attempts: Vec<super::AttemptSummary>,

@@ -215,8 +215,8 @@ pub async fn issue_password_reset(
 }
 
 /// Everything the server keeps about an account, to hand to its owner: the account, its API
-/// tokens and SSH keys (never their secrets), enrollments, progress, attempts in the courses
-/// it is enrolled in, certificates, payments and tutor conversations.
+/// tokens and SSH keys (never their secrets), enrollments, progress and attempts (also in
+/// courses it left), certificates, payments and tutor conversations.
 #[utoipa::path(get, path = "/api/v1/admin/users/{user}/export", tag = "admin",
     security(("bearer" = [])),
     params(("user" = Uuid, Path)),

@@ -49,4 +49,7 @@ pub trait ProgressStore: Send + Sync {
     ) -> StoreResult<Option<CourseProgress>>;
     /// Progress in every enrolled course, in enrollment order (one query).
     async fn all_progress(&self, user_id: Uuid) -> StoreResult<Vec<CourseProgress>>;
+    /// The courses the user has any record in (an enrollment, lesson progress or an
+    /// attempt, also after leaving the course), sorted.
+    async fn courses_with_records(&self, user_id: Uuid) -> StoreResult<Vec<String>>;
 }

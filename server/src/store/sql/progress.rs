@@ -261,6 +261,20 @@ impl ProgressStore for Backend {
         .await?;
         grouped(rows)
     }
+
+    async fn courses_with_records(&self, user_id: Uuid) -> StoreResult<Vec<String>> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT course_id FROM enrollments WHERE user_id = $1 \
+             UNION SELECT course_id FROM lesson_progress WHERE user_id = $1 \
+             UNION SELECT course_id FROM attempts WHERE user_id = $1",
+        )
+        .bind(user_id)
+        .fetch_all(&self.reader)
+        .await?;
+        let mut courses: Vec<String> = rows.into_iter().map(|(c,)| c).collect();
+        courses.sort();
+        Ok(courses)
+    }
 }
 
 fn lesson_progress(
