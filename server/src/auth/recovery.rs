@@ -125,11 +125,44 @@ pub async fn redeem(
         .clear_login_failures(&backoff::account_subject(redeemed.user_id))
         .await?;
     audit(state, "auth.password_reset", redeemed.user_id, ip).await?;
+    if let Some(account) = store.user_by_id(redeemed.user_id).await? {
+        notify_password_changed(state, &account.user, "reset").await?;
+    }
     tracing::info!(
         user_id = %redeemed.user_id,
         sessions_ended = redeemed.sessions_ended.len(),
         "password reset"
     );
+    Ok(())
+}
+
+/// Tells the account's owner by mail (when the server sends mail) that its password was
+/// `changed` or `reset`, so a change they did not make does not go unnoticed.
+pub async fn notify_password_changed(
+    state: &AppState,
+    user: &User,
+    how: &str,
+) -> Result<(), ApiError> {
+    if !state.mailer().sends() {
+        return Ok(());
+    }
+    let now = state.now();
+    let at = now
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let body = format!(
+        "Hello {name},\n\n\
+         the password of the cloudmaster account {email} was {how} at {at}.\n\n\
+         If it was you, there is nothing to do. If it was not, reset it now with\n\n    \
+         cloudmaster password forgot {email}\n\n\
+         and tell an administrator.\n",
+        name = user.name,
+        email = user.email,
+    );
+    let subject = format!("Your cloudmaster password was {how}");
+    let mail = NewMail::new(&user.email, &subject, body, now);
+    state.store().queue_mail(mail).await?;
+    crate::mail::send_soon(state);
     Ok(())
 }
 

@@ -142,6 +142,7 @@ pub async fn change_password(
         })
         .await?;
     tracing::info!(user_id = %user.id, "password changed");
+    super::recovery::notify_password_changed(state, user, "changed").await?;
     Ok(())
 }
 

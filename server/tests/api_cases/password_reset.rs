@@ -128,9 +128,37 @@ async fn a_mailed_code_resets_the_password_and_ends_every_session(db: &TestDatab
         "{}",
         again.message()
     );
-    login(&app, "ada@example.com", NEW_PASSWORD)
+    let signed_in = login(&app, "ada@example.com", NEW_PASSWORD)
         .await
         .expect(200);
+
+    // The owner is told of the reset, and of a later change, by mail (without a code).
+    let told = sink.wait_for(2).await.remove(1);
+    assert_eq!(told.header("To"), Some("ada@example.com"));
+    assert_eq!(
+        told.header("Subject"),
+        Some("Your cloudmaster password was reset")
+    );
+    assert!(
+        told.text
+            .contains("cloudmaster password forgot ada@example.com"),
+        "{}",
+        told.text
+    );
+    assert!(told.word_starting("cm_reset_").is_none(), "{}", told.text);
+    let access = signed_in.body["access_token"].as_str().unwrap();
+    app.post(
+        "/api/v1/auth/password",
+        Some(access),
+        &json!({"current_password": NEW_PASSWORD, "new_password": "a third passphrase"}),
+    )
+    .await
+    .expect(204);
+    let changed = sink.wait_for(3).await.remove(2);
+    assert_eq!(
+        changed.header("Subject"),
+        Some("Your cloudmaster password was changed")
+    );
 
     let actions = audit_actions(&app).await;
     let reset = actions.iter().position(|a| a == "auth.password_reset");
