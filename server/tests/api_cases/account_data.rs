@@ -4,7 +4,7 @@
 use cloudmaster_core::api::Role;
 use serde_json::{Value, json};
 
-use crate::api_support::{PASSWORD, TestDatabase};
+use crate::api_support::{PASSWORD, Session, TestApp, TestDatabase};
 use crate::billing_support::{SUCCEEDS, checkout, settled, shop};
 
 backend_tests!(
@@ -12,6 +12,30 @@ backend_tests!(
     only_administrators_export_and_erase_and_not_their_own_account,
     a_learner_downloads_their_data_and_deletes_their_account,
 );
+
+/// The erased account `who` (ada@example.com) can neither log in nor use its session.
+async fn assert_gone(app: &TestApp, who: &Session) {
+    app.post(
+        "/api/v1/auth/login",
+        None,
+        &json!({"email": who.user.email, "password": PASSWORD}),
+    )
+    .await
+    .expect(401);
+    assert!(
+        app.get("/api/v1/me", who.t())
+            .await
+            .status
+            .is_client_error()
+    );
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        &json!({"refresh_token": who.refresh}),
+    )
+    .await
+    .expect(401);
+}
 
 async fn an_administrator_exports_and_erases_an_account(db: &TestDatabase) {
     let (app, admin) = shop(db, None).await;
@@ -71,32 +95,13 @@ async fn an_administrator_exports_and_erases_an_account(db: &TestDatabase) {
     assert_eq!(erased["user_id"], json!(ada.user.id));
     assert_eq!(erased["payments_kept"], 1);
     // Nothing of the account works any more.
-    app.post(
-        "/api/v1/auth/login",
-        None,
-        &json!({"email": "ada@example.com", "password": PASSWORD}),
-    )
-    .await
-    .expect(401);
-    assert!(
-        app.get("/api/v1/me", ada.t())
-            .await
-            .status
-            .is_client_error()
-    );
+    assert_gone(&app, &ada).await;
     assert!(
         app.get("/api/v1/me", Some(&token))
             .await
             .status
             .is_client_error()
     );
-    app.post(
-        "/api/v1/auth/refresh",
-        None,
-        &json!({"refresh_token": ada.refresh}),
-    )
-    .await
-    .expect(401);
 
     // What stays is anonymous: the payment, against an account with no name or email.
     let after: Value = app
@@ -199,7 +204,7 @@ async fn a_learner_downloads_their_data_and_deletes_their_account(db: &TestDatab
     )
     .await
     .expect(403);
-    let delete = |session: &crate::api_support::Session, password: &str| {
+    let delete = |session: &Session, password: &str| {
         app.send(
             app.http
                 .delete(app.url("/api/v1/account"))
@@ -222,19 +227,7 @@ async fn a_learner_downloads_their_data_and_deletes_their_account(db: &TestDatab
 
     let erased = delete(&ada, PASSWORD).await.expect(200).body;
     assert_eq!(erased["user_id"], json!(ada.user.id));
-    app.post(
-        "/api/v1/auth/login",
-        None,
-        &json!({"email": "ada@example.com", "password": PASSWORD}),
-    )
-    .await
-    .expect(401);
-    assert!(
-        app.get("/api/v1/me", ada.t())
-            .await
-            .status
-            .is_client_error()
-    );
+    assert_gone(&app, &ada).await;
     let audit = app.get("/api/v1/admin/audit", admin.t()).await.expect(200);
     assert_eq!(
         audit.body[0]["action"], "auth.account_deleted",
