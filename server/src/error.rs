@@ -141,6 +141,9 @@ impl From<StoreError> for ApiError {
         match err {
             StoreError::Conflict(what) => ApiError::Conflict(format!("{what} already exists")),
             StoreError::NotFound(what) => ApiError::not_found(what),
+            unstorable if unstorable.is_unstorable_text() => ApiError::BadRequest(
+                "text with a NUL character (\\u0000) cannot be stored; remove it".to_owned(),
+            ),
             other => ApiError::Store(other),
         }
     }

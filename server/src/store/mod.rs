@@ -153,6 +153,20 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the database refused a text value it cannot hold: PostgreSQL stores no NUL
+    /// character in text (SQLSTATE 22021). That is the request's fault, not the server's.
+    pub fn is_unstorable_text(&self) -> bool {
+        let database_error = match self {
+            StoreError::Database(e) => e,
+            StoreError::Batch(e) => &**e,
+            _ => return false,
+        };
+        database_error
+            .as_database_error()
+            .and_then(|e| e.code())
+            .is_some_and(|code| code == "22021")
+    }
+
     fn file(what: String, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         StoreError::File {
             what,

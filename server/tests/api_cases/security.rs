@@ -21,6 +21,7 @@ backend_tests!(
     logout_ends_the_access_tokens_of_the_session_on_every_replica,
     a_reused_refresh_token_ends_the_access_tokens_too,
     password_change_checks_the_current_one_and_rehashes_with_new_parameters,
+    text_the_database_cannot_hold_is_the_requests_fault,
 );
 
 async fn try_login(app: &TestApp, email: &str, password: &str, device: Option<&str>) -> Reply {
@@ -434,4 +435,36 @@ async fn password_change_checks_the_current_one_and_rehashes_with_new_parameters
         .await
         .expect(200);
     assert!(stored(&stronger).await.contains("m=2048,t=2,p=1"));
+}
+
+/// PostgreSQL holds no NUL character in text: a request carrying one is refused (400), not
+/// answered with a server error; SQLite holds it, so there the request goes its usual way.
+async fn text_the_database_cannot_hold_is_the_requests_fault(db: &TestDatabase) {
+    let app = TestApp::spawn(db).await;
+    let learner = app.user("ada@example.com", Role::Learner).await;
+    let replies = [
+        try_login(&app, "a\u{0}@example.com", "wrong password!", None).await,
+        app.post(
+            "/api/v1/billing/checkout",
+            learner.t(),
+            &json!({"course": "a\u{0}b"}),
+        )
+        .await,
+    ];
+    for reply in replies {
+        assert!(
+            reply.status.is_client_error(),
+            "{}: {}",
+            reply.status,
+            reply.text
+        );
+        if db.sqlite_path().is_none() {
+            assert_eq!(reply.status, 400, "{}", reply.text);
+            assert!(
+                reply.message().contains("NUL character"),
+                "{}",
+                reply.message()
+            );
+        }
+    }
 }
