@@ -63,12 +63,7 @@ pub async fn erase(state: &AppState, user_id: Uuid) -> Result<AccountErased, Api
         .store()
         .erase_user(user_id, &placeholder)
         .await
-        .map_err(|e| match e {
-            crate::store::StoreError::NotFound(_) => {
-                ApiError::NotFound(format!("no user {user_id}"))
-            }
-            other => other.into(),
-        })?;
+        .map_err(|e| crate::routes::admin::no_such_user(e, user_id))?;
     state
         .store()
         .clear_login_failures(&backoff::account_subject(user_id))

@@ -279,7 +279,8 @@ pub async fn erase_user(
     Ok(Json(erased))
 }
 
-fn no_such_user(err: crate::store::StoreError, user: Uuid) -> ApiError {
+/// A store error about `user`, with `NotFound` saying which account is missing.
+pub(crate) fn no_such_user(err: crate::store::StoreError, user: Uuid) -> ApiError {
     match err {
         crate::store::StoreError::NotFound(_) => ApiError::NotFound(format!("no user {user}")),
         other => other.into(),
